@@ -1,0 +1,90 @@
+# weatherman-inventory: every command the README names is a target here. `make help` lists them.
+# `make demo` and `make test` set everything up from nothing: the virtualenv at .venv, the Python
+# packages, the native module (maturin), the Rust crates and the npm packages.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(abspath $(VENV))/bin/python
+TS_DIR := strategies_types
+# The host binary and cargo tests embed the virtualenv's interpreter.
+export PYO3_PYTHON := $(PY)
+export WEATHERMAN_VENV := $(abspath $(VENV))
+# maturin builds the extension module into its own target dir, so its build of pyo3 (without
+# libpython) and cargo's (linking libpython) do not invalidate each other.
+MATURIN_TARGET := target/maturin
+
+RUST_SOURCES := $(shell find rust_shim -name '*.rs' -o -name Cargo.toml) Cargo.toml
+PY_STAMP := $(VENV)/.installed
+NATIVE_STAMP := $(VENV)/.native
+NODE_STAMP := $(TS_DIR)/node_modules/.installed
+
+.PHONY: help setup types check-types lint typecheck pytest cargo-test clippy fmt-check ts-check \
+	test test-long bench demo clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(PY_STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q 'maturin>=1.9.4,<2'
+	touch $@
+
+$(NATIVE_STAMP): $(PY_STAMP) $(RUST_SOURCES)
+	CARGO_TARGET_DIR=$(MATURIN_TARGET) VIRTUAL_ENV=$(abspath $(VENV)) \
+		$(VENV)/bin/maturin develop --release --extras dev -q
+	touch $@
+
+$(NODE_STAMP): $(TS_DIR)/package.json $(TS_DIR)/package-lock.json
+	cd $(TS_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(NATIVE_STAMP) $(NODE_STAMP) ## Create .venv, build the native module, install npm packages
+
+types: $(NATIVE_STAMP) ## Regenerate the JSON Schema, .d.ts and Rust contract types from the models
+	$(PY) -m weatherman_inventory.codegen write
+
+check-types: $(NATIVE_STAMP) ## Fail if any generated file differs from what the models give
+	$(PY) -m weatherman_inventory.codegen check
+
+lint: $(NATIVE_STAMP) ## ruff
+	$(VENV)/bin/ruff check python tests benchmarks
+	$(VENV)/bin/ruff format --check python tests benchmarks
+
+typecheck: $(NATIVE_STAMP) ## mypy --strict over the package and the tests
+	$(VENV)/bin/mypy
+
+pytest: $(NATIVE_STAMP) $(NODE_STAMP) ## The Python tests (fast hypothesis profile)
+	$(VENV)/bin/pytest -q
+
+cargo-test: $(NATIVE_STAMP) $(NODE_STAMP) ## cargo test (embeds the virtualenv's Python)
+	cargo test --workspace --quiet
+
+clippy: $(NATIVE_STAMP) ## cargo clippy -D warnings
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+fmt-check: ## cargo fmt --check
+	cargo fmt --all -- --check
+
+ts-check: $(NATIVE_STAMP) $(NODE_STAMP) ## tsc --strict and the runtime schema checks of the vectors
+	cd $(TS_DIR) && npx tsc --noEmit -p tsconfig.json
+	cd $(TS_DIR) && node --test
+
+test: check-types lint typecheck fmt-check clippy pytest cargo-test ts-check ## Everything CI runs
+	@echo "make test: all checks passed"
+
+test-long: $(NATIVE_STAMP) $(NODE_STAMP) ## The Python tests with the long hypothesis profile
+	HYPOTHESIS_PROFILE=long $(VENV)/bin/pytest -q
+
+bench: $(NATIVE_STAMP) $(NODE_STAMP) ## Benchmarks: ledger, store, FFI (figures for the README)
+	$(PY) -m benchmarks.run
+
+demo: $(NATIVE_STAMP) $(NODE_STAMP) ## Run the reference host: a paper session with three strategies
+	cargo run --release --quiet --bin weatherman-host -- $(ARGS)
+
+clean: ## Remove build products (keeps the virtualenv)
+	rm -rf target $(NATIVE_STAMP) $(TS_DIR)/node_modules

@@ -1,0 +1,241 @@
+"""The wire contract: what every strategy, in any language, reads as `ctx.inventory`.
+
+These pydantic models are the single source of the contract. The JSON Schema, the TypeScript
+declarations in `strategies_types/` and the Rust serde types in `rust_shim/src/contract.rs` are
+generated from them by `make types`, and a test fails when any of those drifts.
+
+Wire rules: Python attributes are snake_case, JSON keys camelCase. Money and prices are JSON
+numbers; `avgEntryPrice` and `realizedPnl` are exact `Decimal` in Python and Rust. Quantities are
+JSON integers no larger than 2^53 - 1, so a TypeScript `number` holds them exactly. Snapshots are
+frozen; unknown keys are refused.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic.alias_generators import to_camel
+
+__all__ = [
+    "MAX_SAFE_INTEGER",
+    "DecimalNumber",
+    "DecisionContext",
+    "InventoryState",
+    "MarketState",
+    "MintedPairBalance",
+    "Outcome",
+    "PortfolioState",
+    "PositionState",
+    "Quantity",
+    "TokenPosition",
+    "Trigger",
+    "WeatherState",
+]
+
+MAX_SAFE_INTEGER = 2**53 - 1
+"""The largest integer a JavaScript `number` holds exactly; quantities above it are refused."""
+
+
+def _decimal_from_json_number(value: Any) -> Any:
+    """Accept a Decimal, an int, or a float read from a JSON number (by its shortest repr).
+
+    Strings and bools are refused so that `"0.65"` on the wire is an error, as it is in Rust and
+    TypeScript.
+    """
+    if isinstance(value, bool) or isinstance(value, str):
+        raise ValueError("a number is required")
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, int):
+        return Decimal(value)
+    return value
+
+
+DecimalNumber = Annotated[
+    Decimal,
+    BeforeValidator(_decimal_from_json_number),
+    PlainSerializer(float, return_type=float, when_used="json"),
+]
+"""An exact Decimal in Python that travels as a JSON number."""
+
+Quantity = Annotated[int, Field(ge=0, le=MAX_SAFE_INTEGER)]
+"""A whole number of contracts (or pairs, or a tick count), 0..2^53-1."""
+
+
+class _Contract(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        extra="forbid",
+        frozen=True,
+        strict=True,
+        use_attribute_docstrings=True,
+    )
+
+
+class Outcome(str, Enum):
+    """Which side of a binary market a token pays out on."""
+
+    YES = "YES"
+    NO = "NO"
+
+
+class Trigger(str, Enum):
+    """What woke the strategies up this tick."""
+
+    WEATHER_REFRESH = "WeatherRefresh"
+    BOOK_UPDATE = "BookUpdate"
+
+
+class TokenPosition(_Contract):
+    """Position state for a single token (YES or NO in a specific market)."""
+
+    token_id: str
+    """Token id on the exchange."""
+    market_id: str
+    """Market the token belongs to."""
+    outcome: Outcome
+    """YES or NO."""
+    qty: Quantity
+    """Contracts held."""
+    in_flight_qty: Quantity
+    """Contracts reserved by open sell orders."""
+    accessible_qty: Quantity
+    """Contracts free to sell: max(qty - inFlightQty, 0)."""
+    avg_entry_price: DecimalNumber
+    """Volume-weighted average entry price, dollars per contract (0 when flat)."""
+    total_cost: float
+    """Cost basis of the contracts held, dollars (0 when flat)."""
+    current_price: float
+    """Last mark, dollars per contract (the entry price until the first price update)."""
+    unrealized_pnl: float
+    """(currentPrice - avgEntryPrice) * qty, dollars."""
+    realized_pnl: DecimalNumber
+    """PnL realised by sales and merges, net of fees, dollars."""
+
+
+class MintedPairBalance(_Contract):
+    """Minted YES+NO pair balance for a single condition (market)."""
+
+    condition_id: str
+    """Condition id of the market the pairs were minted in."""
+    available: Quantity
+    """Pairs free to merge or sell."""
+    reserved: Quantity
+    """Pairs reserved by pending merges."""
+    total_minted: Quantity
+    """Pairs minted over the session."""
+    total_sold: Quantity
+    """Minted pairs given up because one of their tokens was sold."""
+    total_merged: Quantity
+    """Minted pairs merged back into USDC."""
+
+
+class InventoryState(_Contract):
+    """Complete capital and position state for a session, passed to every strategy every tick."""
+
+    total_usd: float
+    """Total USDC owned by this session, dollars."""
+    in_flight_usd: float
+    """USDC committed to open buy orders and pending mints, dollars."""
+    accessible_usd: float
+    """Spendable USDC: totalUsd - inFlightUsd, dollars."""
+    tokens: dict[str, TokenPosition]
+    """Per-token position state, keyed by tokenId."""
+    minted_pairs: dict[str, MintedPairBalance]
+    """Minted YES+NO pairs, keyed by conditionId; empty if the session never minted or merged."""
+    exit_triggered: bool
+    """Whether exit has been triggered: buys and mints are refused from then on."""
+
+
+class WeatherState(_Contract):
+    """The weather observation and forecast the session trades on."""
+
+    station_id: str
+    """Weather station identifier (ICAO), e.g. KNYC."""
+    observed_at: datetime
+    """Time of the observation, RFC 3339 UTC."""
+    temperature_f: float
+    """Observed temperature, degrees Fahrenheit."""
+    forecast_high_f: float
+    """Forecast daily high, degrees Fahrenheit."""
+
+
+class MarketState(_Contract):
+    """Top of book for one binary market."""
+
+    market_id: str
+    """Market id on the exchange."""
+    condition_id: str
+    """Condition id used to mint and merge YES+NO pairs."""
+    question: str
+    """The market's question, for logs."""
+    yes_token_id: str
+    """Token id of the YES outcome."""
+    no_token_id: str
+    """Token id of the NO outcome."""
+    yes_bid_px: Quantity
+    """Best YES bid, cents of a dollar (0..100; 0 when the side is empty)."""
+    yes_ask_px: Quantity
+    """Best YES ask, cents of a dollar (0..100; 100 when the side is empty)."""
+    no_bid_px: Quantity
+    """Best NO bid, cents of a dollar."""
+    no_ask_px: Quantity
+    """Best NO ask, cents of a dollar."""
+
+
+class PositionState(_Contract):
+    """A position as the legacy position map tracks it."""
+
+    market_id: str
+    """Market the token belongs to."""
+    token_id: str
+    """Token id on the exchange."""
+    outcome: Outcome
+    """YES or NO."""
+    qty: Quantity
+    """Contracts held."""
+    avg_price: float
+    """Average entry price, dollars per contract."""
+
+
+class PortfolioState(_Contract):
+    """The legacy portfolio summary."""
+
+    initial_capital_usd: float
+    """Capital the session started with, dollars."""
+    available_capital_usd: float
+    """Capital not committed to positions or open orders, dollars."""
+    total_exposure_usd: float
+    """Cost of open positions, dollars."""
+    realized_pnl_usd: float
+    """Realised PnL over the session, dollars."""
+
+
+class DecisionContext(_Contract):
+    """Everything a strategy sees on one tick."""
+
+    trigger: Trigger
+    """What woke the strategies up."""
+    tick_number: Quantity
+    """Tick counter, from 1."""
+    timestamp: datetime
+    """Time of the tick, RFC 3339 UTC."""
+    session_id: str
+    """Session identifier."""
+    weather: WeatherState
+    """Latest weather state."""
+    markets: list[MarketState]
+    """Every market the session trades."""
+    positions: list[PositionState]
+    """Positions from the legacy position map."""
+    portfolio: PortfolioState
+    """Legacy portfolio summary."""
+    inventory: InventoryState | None = Field(default=None, exclude_if=lambda v: v is None)
+    """Inventory state; present when the InventoryManager is active (absent, not null, otherwise)."""
