@@ -1,0 +1,57 @@
+"""The project's errors: one base class, a few kinds, each keeping what went wrong.
+
+Every error the package raises on purpose is an `InventoryError`. Input errors also subclass
+`ValueError` and name the argument and the value, so a caller can log or show them as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "InvalidInput",
+    "InventoryError",
+    "SchemaVersionError",
+    "SessionExists",
+    "SessionLocked",
+    "SessionNotFound",
+    "StoreError",
+]
+
+
+class InventoryError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class InvalidInput(InventoryError, ValueError):
+    """A malformed argument: refused before anything changed.
+
+    `field` is the argument's name as the caller spelled it, `value` what was passed, `reason`
+    what is required.
+    """
+
+    def __init__(self, field: str, value: Any, reason: str) -> None:
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{field}={value!r}: {reason}")
+
+
+class StoreError(InventoryError):
+    """The SQLite store failed or refused a write; the manager's memory is unchanged."""
+
+
+class SchemaVersionError(StoreError):
+    """The database was written by a newer version of this package."""
+
+
+class SessionLocked(StoreError):
+    """Another process holds the session open for writing."""
+
+
+class SessionNotFound(StoreError, LookupError):
+    """No such session in the database."""
+
+
+class SessionExists(StoreError):
+    """The session is already in the database: recover it instead of opening it anew."""
