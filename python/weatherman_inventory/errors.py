@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "DuplicateFill",
     "InvalidInput",
     "InventoryError",
     "SchemaVersionError",
@@ -55,3 +56,11 @@ class SessionNotFound(StoreError, LookupError):
 
 class SessionExists(StoreError):
     """The session is already in the database: recover it instead of opening it anew."""
+
+
+class DuplicateFill(StoreError):
+    """The store already holds a fill with this id: applying it twice is never right."""
+
+    def __init__(self, fill_id: str) -> None:
+        self.fill_id = fill_id
+        super().__init__(f"fill_id={fill_id!r} is already recorded")
