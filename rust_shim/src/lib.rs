@@ -3,6 +3,8 @@
 //! One crate, two products: the Python extension module `weatherman_inventory._native` that
 //! maturin builds, and the Rust library the trading session links to call the Python ledger.
 
+pub mod shim;
+
 use pyo3::prelude::*;
 
 /// The extension module maturin builds as `weatherman_inventory._native`.

@@ -1,0 +1,12 @@
+//! The Rust side of the Python InventoryManager: a handle whose methods convert Rust arguments,
+//! call the ledger, and convert the answer back. No ledger rule lives here.
+//!
+//! Start the interpreter once with [`start`] (naming the virtualenv), then create or recover
+//! [`InventoryManager`] handles. Every method returns `Result<_, ShimError>`.
+
+mod error;
+mod interpreter;
+mod logging;
+
+pub use error::{ShimError, FIX_COMMAND};
+pub use interpreter::{resolve_venv, start, PythonEnv, VENV_ENV};
