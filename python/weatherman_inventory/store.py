@@ -1,0 +1,998 @@
+"""The SQLite store: the session's tables, the event journal and the writer lock.
+
+`PersistenceLayer` wraps one `sqlite3` connection. It knows tables and rows, not the ledger's
+rules: `journal.py` decides what to write for each event. Every integer column holds an exact
+unit (see the README's units table): money in micro-USDC, order limits in cents, fill prices in
+micro-USDC per contract, quantities in whole contracts.
+
+sqlite3 errors become the package's `StoreError` family in one place, `Transaction.__exit__`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Final, Literal
+
+from weatherman_inventory.errors import (
+    DuplicateFill,
+    InvalidInput,
+    SchemaVersionError,
+    SessionExists,
+    SessionLocked,
+    SessionNotFound,
+    StoreError,
+)
+
+__all__ = [
+    "INT64_MAX",
+    "INT64_MIN",
+    "SCHEMA_VERSION",
+    "FillRow",
+    "JournalRow",
+    "MarketRow",
+    "MintEventRow",
+    "Mode",
+    "OrderRow",
+    "PersistenceLayer",
+    "PositionRow",
+    "SessionRow",
+    "Transaction",
+]
+
+SCHEMA_VERSION: Final = 1
+"""The schema this module writes, kept in `PRAGMA user_version` (0: a host database without it)."""
+
+INT64_MAX: Final = 2**63 - 1
+INT64_MIN: Final = -(2**63)
+
+Mode = Literal["paper", "live"]
+
+# The host tables as the seed's host code has them, followed by what this package adds. Every
+# statement is idempotent, so `initialize` runs the whole script on every open.
+_HOST_DDL: Final = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id            TEXT PRIMARY KEY,
+    mode          TEXT NOT NULL CHECK(mode IN ('paper', 'live')),
+    strategy_id   TEXT NOT NULL,
+    config_json   TEXT NOT NULL,
+    started_at    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS markets (
+    market_id     TEXT PRIMARY KEY,
+    condition_id  TEXT NOT NULL,
+    question      TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS fills (
+    id            INTEGER PRIMARY KEY,
+    fill_id       TEXT NOT NULL UNIQUE,
+    order_id      TEXT NOT NULL,
+    session_id    TEXT NOT NULL REFERENCES sessions(id),
+    market_id     TEXT NOT NULL,
+    token_id      TEXT NOT NULL,
+    side          TEXT NOT NULL CHECK(side IN ('buy', 'sell')),
+    qty           INTEGER NOT NULL CHECK(qty > 0),
+    price         INTEGER NOT NULL CHECK(price >= 0 AND price <= 1000000),
+    fee           INTEGER NOT NULL DEFAULT 0 CHECK(fee >= 0),
+    timestamp     TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS idx_fills_session ON fills(session_id, id);
+CREATE TABLE IF NOT EXISTS positions (
+    market_id       TEXT NOT NULL,
+    token_id        TEXT NOT NULL,
+    session_id      TEXT NOT NULL REFERENCES sessions(id),
+    side            TEXT NOT NULL,
+    qty             INTEGER NOT NULL CHECK(qty >= 0),
+    avg_price       INTEGER NOT NULL DEFAULT 0,
+    realized_pnl    INTEGER NOT NULL DEFAULT 0,
+    unrealized_pnl  INTEGER NOT NULL DEFAULT 0,
+    updated_at      TEXT NOT NULL,
+    PRIMARY KEY (market_id, token_id, session_id)
+);
+"""
+
+# Columns added to host tables by version 1: (table, column, declaration).
+_ADDED_COLUMNS: Final = (
+    (
+        "sessions",
+        "initial_capital",
+        "INTEGER NOT NULL DEFAULT 0 CHECK(initial_capital >= 0)",
+    ),
+    (
+        "sessions",
+        "exit_triggered",
+        "INTEGER NOT NULL DEFAULT 0 CHECK(exit_triggered IN (0, 1))",
+    ),
+    ("markets", "yes_token_id", "TEXT"),
+    ("markets", "no_token_id", "TEXT"),
+    ("positions", "cost_basis", "INTEGER NOT NULL DEFAULT 0 CHECK(cost_basis >= 0)"),
+    ("positions", "outcome", "TEXT CHECK(outcome IN ('YES', 'NO'))"),
+)
+
+_ORDERS_DDL: Final = """
+CREATE TABLE IF NOT EXISTS orders (
+    local_id          TEXT PRIMARY KEY,
+    exchange_order_id TEXT UNIQUE,
+    session_id        TEXT NOT NULL REFERENCES sessions(id),
+    market_id         TEXT NOT NULL,
+    token_id          TEXT NOT NULL,
+    side              TEXT NOT NULL CHECK(side IN ('buy', 'sell')),
+    qty               INTEGER NOT NULL CHECK(qty > 0),
+    limit_px          INTEGER CHECK(limit_px > 0 AND limit_px <= 100),
+    tif               TEXT NOT NULL CHECK(tif IN ('GTC', 'GTD', 'FOK')),
+    group_id          TEXT,
+    status            TEXT NOT NULL DEFAULT 'SUBMITTED'
+                      CHECK(status IN ('SUBMITTED', 'PARTIALLY_FILLED', 'FILLED', 'CANCELLED',
+                                       'EXPIRED')),
+    filled_qty        INTEGER NOT NULL DEFAULT 0 CHECK(filled_qty >= 0),
+    reserved_usd      INTEGER NOT NULL DEFAULT 0 CHECK(reserved_usd >= 0),
+    reserved_qty      INTEGER NOT NULL DEFAULT 0 CHECK(reserved_qty >= 0),
+    submitted_at      TEXT NOT NULL,
+    updated_at        TEXT NOT NULL,
+    CHECK(side = 'sell' OR limit_px IS NOT NULL)
+);
+"""
+
+_V1_DDL: Final = """
+CREATE INDEX IF NOT EXISTS idx_orders_session ON orders(session_id, status);
+CREATE INDEX IF NOT EXISTS idx_orders_market ON orders(market_id, status);
+CREATE INDEX IF NOT EXISTS idx_orders_exchange ON orders(exchange_order_id)
+    WHERE exchange_order_id IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS mint_events (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    tx_hash       TEXT UNIQUE,
+    session_id    TEXT NOT NULL REFERENCES sessions(id),
+    condition_id  TEXT NOT NULL,
+    operation     TEXT NOT NULL CHECK(operation IN ('MINT', 'MERGE')),
+    amount        INTEGER NOT NULL CHECK(amount > 0),
+    status        TEXT NOT NULL DEFAULT 'PENDING'
+                  CHECK(status IN ('PENDING', 'CONFIRMED', 'FAILED')),
+    gas_cost      INTEGER NOT NULL DEFAULT 0 CHECK(gas_cost >= 0),
+    submitted_at  TEXT NOT NULL,
+    confirmed_at  TEXT
+);
+CREATE INDEX IF NOT EXISTS idx_mint_session ON mint_events(session_id, status);
+CREATE INDEX IF NOT EXISTS idx_mint_tx ON mint_events(tx_hash) WHERE tx_hash IS NOT NULL;
+
+CREATE UNIQUE INDEX IF NOT EXISTS idx_fills_fill_id ON fills(fill_id);
+CREATE INDEX IF NOT EXISTS idx_markets_yes ON markets(yes_token_id);
+CREATE INDEX IF NOT EXISTS idx_markets_no ON markets(no_token_id);
+
+-- One row per event the ledger accepted, in order. `payload` is the event's fields as compact
+-- JSON (journal.py); `duplicate` marks a fill the store refused as a repeated fill id, which
+-- replay records as an anomaly instead of applying.
+CREATE TABLE IF NOT EXISTS journal (
+    session_id   TEXT NOT NULL REFERENCES sessions(id),
+    seq          INTEGER NOT NULL CHECK(seq >= 1),
+    kind         TEXT NOT NULL,
+    payload      BLOB NOT NULL,
+    duplicate    INTEGER NOT NULL DEFAULT 0 CHECK(duplicate IN (0, 1)),
+    recorded_at  INTEGER NOT NULL,
+    PRIMARY KEY (session_id, seq)
+) WITHOUT ROWID;
+"""
+
+_ORDER_COLUMNS: Final = (
+    "local_id, exchange_order_id, session_id, market_id, token_id, side, qty, limit_px, tif, "
+    "group_id, status, filled_qty, reserved_usd, reserved_qty, submitted_at, updated_at"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """A session; `initial_capital` in micro-USDC."""
+
+    id: str
+    mode: str
+    strategy_id: str
+    config_json: str
+    started_at: str
+    initial_capital: int
+    exit_triggered: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MarketRow:
+    """A market and the token of each outcome (None where a host database never recorded it)."""
+
+    market_id: str
+    condition_id: str
+    question: str
+    yes_token_id: str | None
+    no_token_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRow:
+    """An order: `limit_px` in cents (None for a sell without a limit), `reserved_usd` in
+    micro-USDC still reserved, `reserved_qty` contracts still reserved."""
+
+    local_id: str
+    exchange_order_id: str | None
+    session_id: str
+    market_id: str
+    token_id: str
+    side: str
+    qty: int
+    limit_px: int | None
+    tif: str
+    group_id: str | None
+    status: str
+    filled_qty: int
+    reserved_usd: int
+    reserved_qty: int
+    submitted_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class MintEventRow:
+    """A mint or merge: `amount` and `gas_cost` in micro-USDC (a merge of n pairs: n * 10^6)."""
+
+    id: int
+    tx_hash: str | None
+    session_id: str
+    condition_id: str
+    operation: str
+    amount: int
+    status: str
+    gas_cost: int
+    submitted_at: str
+    confirmed_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FillRow:
+    """A fill: `price` in micro-USDC per contract, `fee` in micro-USDC."""
+
+    fill_id: str
+    order_id: str
+    session_id: str
+    market_id: str
+    token_id: str
+    side: str
+    qty: int
+    price: int
+    fee: int
+    timestamp: str
+
+
+@dataclass(frozen=True, slots=True)
+class PositionRow:
+    """A token's position: `cost_basis` and the PnLs in micro-USDC, exact; `avg_price` is
+    cost_basis // qty in micro-USDC per contract, for display (0 when flat)."""
+
+    market_id: str
+    token_id: str
+    session_id: str
+    side: str
+    qty: int
+    avg_price: int
+    realized_pnl: int
+    unrealized_pnl: int
+    cost_basis: int
+    outcome: str | None
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class JournalRow:
+    """One journaled event: `payload` as journal.py encoded it."""
+
+    seq: int
+    kind: str
+    payload: bytes
+    duplicate: bool
+
+
+class Transaction:
+    """One SQLite transaction; the single place where sqlite3 errors become `StoreError`s.
+
+    `BEGIN IMMEDIATE` takes the write lock up front, so a transaction never fails half way on
+    a lock upgrade. Errors of this package raised inside the block (an `InvalidInput` refusing
+    a value) roll back and pass through unchanged. Set `fill_id` before inserting a fill so a
+    repeated fill id surfaces as `DuplicateFill` naming it.
+    """
+
+    __slots__ = ("_conn", "_lock", "_write", "fill_id")
+
+    def __init__(self, conn: sqlite3.Connection, lock: threading.RLock, *, write: bool) -> None:
+        self._conn = conn
+        self._lock = lock
+        self._write = write
+        self.fill_id: str | None = None
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._lock.acquire()
+        try:
+            self._conn.execute("BEGIN IMMEDIATE" if self._write else "BEGIN")
+        except BaseException as exc:
+            self._lock.release()
+            raise _translate(exc, None) from exc
+        return self._conn
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc is None:
+                try:
+                    self._conn.execute("COMMIT")
+                except sqlite3.Error as commit_exc:
+                    self._rollback()
+                    raise _translate(commit_exc, None) from commit_exc
+                return
+            self._rollback()
+            if isinstance(exc, sqlite3.Error | OverflowError):
+                raise _translate(exc, self.fill_id) from exc
+        finally:
+            self._lock.release()
+
+    def _rollback(self) -> None:
+        if self._conn.in_transaction:
+            # A failed rollback leaves nothing more to undo: SQLite has already ended the
+            # transaction, so its error would only hide the one that matters.
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.execute("ROLLBACK")
+
+
+def _translate(exc: BaseException, fill_id: str | None) -> BaseException:
+    if isinstance(exc, sqlite3.IntegrityError):
+        message = str(exc)
+        if fill_id is not None and "fills.fill_id" in message:
+            return DuplicateFill(fill_id)
+        return StoreError(f"constraint failed: {message}")
+    if isinstance(exc, OverflowError):
+        return StoreError(f"an integer does not fit a 64-bit column: {exc}")
+    if isinstance(exc, sqlite3.OperationalError):
+        return StoreError(f"database operation failed: {exc}")
+    if isinstance(exc, sqlite3.Error):
+        return StoreError(f"database error: {exc}")
+    return exc
+
+
+class _SessionLock:
+    """An exclusive `flock` on a file beside the database, one per session.
+
+    The OS drops the lock when the process dies, so a crashed writer never leaves a stale lock.
+    """
+
+    __slots__ = ("fd", "path")
+
+    def __init__(self, path: str, fd: int) -> None:
+        self.path = path
+        self.fd = fd
+
+    def release(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def _check_int(field: str, value: int, low: int = 0, high: int = INT64_MAX) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(field, value, "an int is required")
+    if not low <= value <= high:
+        raise InvalidInput(field, value, f"must be in {low}..{high}")
+    return value
+
+
+class PersistenceLayer:
+    """The session store over one SQLite database file (or `":memory:"` for tests).
+
+    `mode="live"` syncs every commit to disk (`synchronous=FULL`); `mode="paper"` uses
+    `synchronous=NORMAL`, which in WAL mode may lose the last commits on power loss but never
+    on a process crash. `readonly=True` opens without writing (for verify) and needs no lock.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], mode: Mode = "paper", *, readonly: bool = False
+    ):
+        if mode not in ("paper", "live"):
+            raise InvalidInput("mode", mode, "must be 'paper' or 'live'")
+        self.path = os.fspath(path)
+        self.mode: Mode = mode
+        self.readonly = readonly
+        self._lock = threading.RLock()
+        self._session_locks: dict[str, _SessionLock] = {}
+        try:
+            if readonly:
+                if self.path == ":memory:":
+                    raise InvalidInput("path", self.path, "a read-only store needs a file")
+                uri = f"file:{self.path}?mode=ro"
+                self._conn = sqlite3.connect(
+                    uri, uri=True, isolation_level=None, check_same_thread=False
+                )
+            else:
+                self._conn = sqlite3.connect(
+                    self.path, isolation_level=None, check_same_thread=False
+                )
+            self._conn.execute("PRAGMA busy_timeout = 5000")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            if not readonly:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                sync = "FULL" if mode == "live" else "NORMAL"
+                self._conn.execute(f"PRAGMA synchronous = {sync}")
+        except sqlite3.Error as exc:
+            raise _translate(exc, None) from exc
+        if readonly:
+            self._check_version(self._user_version())
+        else:
+            self.initialize()
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def transaction(self, *, write: bool = True) -> Transaction:
+        """A transaction on this store's connection (write: take the write lock at BEGIN)."""
+        return Transaction(self._conn, self._lock, write=write)
+
+    def close(self) -> None:
+        """Release every session lock this store holds and close the connection."""
+        for lock in self._session_locks.values():
+            lock.release()
+        self._session_locks.clear()
+        self._conn.close()
+
+    def __enter__(self) -> PersistenceLayer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def pragma(self, name: str) -> Any:
+        """The value of a read-only pragma (journal_mode, synchronous, foreign_keys, ...)."""
+        if not name.replace("_", "").isalnum():
+            raise InvalidInput("name", name, "a pragma name is letters and underscores")
+        with self.transaction(write=False) as conn:
+            row = conn.execute(f"PRAGMA {name}").fetchone()
+        return None if row is None else row[0]
+
+    def _user_version(self) -> int:
+        with self.transaction(write=False) as conn:
+            version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+        return version
+
+    def _check_version(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"{self.path} has schema version {version}, newer than this package's "
+                f"{SCHEMA_VERSION}: upgrade weatherman-inventory to open it"
+            )
+        if self.readonly and version < SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {version}, older than {SCHEMA_VERSION}: "
+                "open it once for writing to upgrade it"
+            )
+
+    def initialize(self) -> None:
+        """Create or upgrade the schema; idempotent.
+
+        A host database without this package's tables (user_version 0) gains them and the new
+        columns of its own tables; a database from a newer version is refused.
+        """
+        self._check_version(self._user_version())
+        with self.transaction() as conn:
+            for statement in _statements(_HOST_DDL):
+                conn.execute(statement)
+            for table, column, decl in _ADDED_COLUMNS:
+                if column not in _columns(conn, table):
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+            _create_or_upgrade_orders(conn)
+            for statement in _statements(_V1_DDL):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    # -- the writer lock -----------------------------------------------------------------
+
+    def lock_session(self, session_id: str) -> None:
+        """Become the session's only writer, or raise `SessionLocked` if another holds it.
+
+        The lock is a file `<db>.<sha256(session)[:16]>.lock` beside the database, locked with
+        `flock`; it lasts until `unlock_session`, `close` or the end of the process.
+        """
+        if session_id in self._session_locks:
+            return
+        if self.path == ":memory:":
+            # An in-memory database belongs to this connection alone.
+            self._session_locks[session_id] = _SessionLock(":memory:", -1)
+            return
+        digest = hashlib.sha256(session_id.encode()).hexdigest()[:16]
+        lock_path = f"{self.path}.{digest}.lock"
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise SessionLocked(
+                f"session {session_id!r} in {self.path} is open for writing in another process "
+                f"(lock file {lock_path})"
+            ) from None
+        self._session_locks[session_id] = _SessionLock(lock_path, fd)
+
+    def unlock_session(self, session_id: str) -> None:
+        """Give up the writer lock of a session (nothing if not held)."""
+        lock = self._session_locks.pop(session_id, None)
+        if lock is not None:
+            lock.release()
+
+    # -- sessions and markets ------------------------------------------------------------
+
+    def insert_session(
+        self,
+        id: str,
+        mode: str,
+        strategy_id: str,
+        config_json: str,
+        started_at: datetime,
+        *,
+        initial_capital: int = 0,
+    ) -> None:
+        """Record a new session; `initial_capital` in micro-USDC. An existing id raises
+        `SessionExists`."""
+        _check_int("initial_capital", initial_capital)
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (id,)).fetchone():
+                raise SessionExists(f"session {id!r} already exists in {self.path}")
+            conn.execute(
+                "INSERT INTO sessions (id, mode, strategy_id, config_json, started_at, "
+                "initial_capital) VALUES (?, ?, ?, ?, ?, ?)",
+                (id, mode, strategy_id, config_json, started_at.isoformat(), initial_capital),
+            )
+
+    def load_session(self, session_id: str) -> SessionRow:
+        """The session's row, or `SessionNotFound`."""
+        with self.transaction(write=False) as conn:
+            row = conn.execute(
+                "SELECT id, mode, strategy_id, config_json, started_at, initial_capital, "
+                "exit_triggered FROM sessions WHERE id = ?",
+                (session_id,),
+            ).fetchone()
+        if row is None:
+            raise SessionNotFound(f"no session {session_id!r} in {self.path}")
+        return _session_row(row)
+
+    def list_sessions(self) -> list[SessionRow]:
+        """Every session, oldest first."""
+        with self.transaction(write=False) as conn:
+            rows = conn.execute(
+                "SELECT id, mode, strategy_id, config_json, started_at, initial_capital, "
+                "exit_triggered FROM sessions ORDER BY started_at, id"
+            ).fetchall()
+        return [_session_row(r) for r in rows]
+
+    def insert_market(
+        self,
+        market_id: str,
+        condition_id: str,
+        yes_token_id: str,
+        no_token_id: str,
+        question: str = "",
+    ) -> None:
+        """Register a market and its outcome tokens; a repeat with the same values is a no-op,
+        one that changes them raises `StoreError`."""
+        with self.transaction() as conn:
+            _insert_market(conn, market_id, condition_id, yes_token_id, no_token_id, question)
+
+    def load_markets(self) -> list[MarketRow]:
+        """Every registered market."""
+        with self.transaction(write=False) as conn:
+            rows = conn.execute(
+                "SELECT market_id, condition_id, question, yes_token_id, no_token_id "
+                "FROM markets ORDER BY market_id"
+            ).fetchall()
+        return [MarketRow(*r) for r in rows]
+
+    # -- orders --------------------------------------------------------------------------
+
+    def insert_order(  # noqa: PLR0917 (the seed's signature)
+        self,
+        local_id: str,
+        session_id: str,
+        market_id: str,
+        token_id: str,
+        side: str,
+        qty: int,
+        limit_px: int | None,
+        tif: str,
+        group_id: str | None,
+        reserved_usd: int,
+        reserved_qty: int,
+        submitted_at: datetime,
+    ) -> None:
+        """Record a submitted order (limit in cents, reserved_usd in micro-USDC)."""
+        now = submitted_at.isoformat()
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO orders (local_id, session_id, market_id, token_id, side, qty, "
+                "limit_px, tif, group_id, reserved_usd, reserved_qty, submitted_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    local_id,
+                    session_id,
+                    market_id,
+                    token_id,
+                    side,
+                    qty,
+                    limit_px,
+                    tif,
+                    group_id,
+                    reserved_usd,
+                    reserved_qty,
+                    now,
+                    now,
+                ),
+            )
+
+    def update_order_exchange_id(self, local_id: str, exchange_order_id: str) -> None:
+        """Attach the exchange's order id once the exchange acknowledged the order."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE orders SET exchange_order_id = ? WHERE local_id = ?",
+                (exchange_order_id, local_id),
+            )
+
+    def update_order_fill(
+        self, local_id: str, filled_qty: int, status: str, updated_at: datetime
+    ) -> None:
+        """Set an order's cumulative filled quantity and status."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE orders SET filled_qty = ?, status = ?, updated_at = ? WHERE local_id = ?",
+                (filled_qty, status, updated_at.isoformat(), local_id),
+            )
+
+    def update_order_status(self, local_id: str, status: str, updated_at: datetime) -> None:
+        """Set an order's status."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE orders SET status = ?, updated_at = ? WHERE local_id = ?",
+                (status, updated_at.isoformat(), local_id),
+            )
+
+    def load_inflight_orders(self, session_id: str) -> list[OrderRow]:
+        """The session's open orders (SUBMITTED or PARTIALLY_FILLED), oldest first."""
+        with self.transaction(write=False) as conn:
+            rows = conn.execute(
+                f"SELECT {_ORDER_COLUMNS} FROM orders WHERE session_id = ? "
+                "AND status IN ('SUBMITTED', 'PARTIALLY_FILLED') ORDER BY submitted_at, local_id",
+                (session_id,),
+            ).fetchall()
+        return [OrderRow(*r) for r in rows]
+
+    def load_order(self, local_id: str) -> OrderRow | None:
+        """One order by local id."""
+        with self.transaction(write=False) as conn:
+            row = conn.execute(
+                f"SELECT {_ORDER_COLUMNS} FROM orders WHERE local_id = ?", (local_id,)
+            ).fetchone()
+        return None if row is None else OrderRow(*row)
+
+    def load_orders(self, session_id: str) -> list[OrderRow]:
+        """Every order of the session, by local id."""
+        with self.transaction(write=False) as conn:
+            rows = conn.execute(
+                f"SELECT {_ORDER_COLUMNS} FROM orders WHERE session_id = ? ORDER BY local_id",
+                (session_id,),
+            ).fetchall()
+        return [OrderRow(*r) for r in rows]
+
+    # -- mints and merges ----------------------------------------------------------------
+
+    def insert_mint_event(  # noqa: PLR0917 (the seed's signature)
+        self,
+        tx_hash: str | None,
+        session_id: str,
+        condition_id: str,
+        operation: str,
+        amount: int,
+        submitted_at: datetime,
+    ) -> int:
+        """Record a pending mint or merge (amount in micro-USDC); returns its row id."""
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO mint_events (tx_hash, session_id, condition_id, operation, amount, "
+                "submitted_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (tx_hash, session_id, condition_id, operation, amount, submitted_at.isoformat()),
+            )
+            row_id = cur.lastrowid
+        assert row_id is not None
+        return row_id
+
+    def update_mint_event_status(
+        self, tx_hash: str, status: str, gas_cost: int, confirmed_at: datetime | None
+    ) -> None:
+        """Resolve a mint or merge by transaction hash (gas_cost in micro-USDC)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE mint_events SET status = ?, gas_cost = ?, confirmed_at = ? "
+                "WHERE tx_hash = ?",
+                (
+                    status,
+                    gas_cost,
+                    None if confirmed_at is None else confirmed_at.isoformat(),
+                    tx_hash,
+                ),
+            )
+
+    def load_pending_mints(self, session_id: str) -> list[MintEventRow]:
+        """The session's pending mints and merges, oldest first."""
+        return self._load_mints(session_id, pending_only=True)
+
+    def load_mint_events(self, session_id: str) -> list[MintEventRow]:
+        """Every mint and merge of the session, oldest first."""
+        return self._load_mints(session_id, pending_only=False)
+
+    def _load_mints(self, session_id: str, *, pending_only: bool) -> list[MintEventRow]:
+        where = " AND status = 'PENDING'" if pending_only else ""
+        with self.transaction(write=False) as conn:
+            rows = conn.execute(
+                "SELECT id, tx_hash, session_id, condition_id, operation, amount, status, "
+                f"gas_cost, submitted_at, confirmed_at FROM mint_events WHERE session_id = ?"
+                f"{where} ORDER BY id",
+                (session_id,),
+            ).fetchall()
+        return [MintEventRow(*r) for r in rows]
+
+    # -- fills and positions -------------------------------------------------------------
+
+    def insert_fill_and_position(  # noqa: PLR0917 (the seed's signature)
+        self,
+        fill_id: str,
+        order_id: str,
+        session_id: str,
+        fill_market_id: str,
+        fill_token_id: str,
+        fill_side: str,
+        fill_qty: int,
+        fill_price: int,
+        fill_fee: int,
+        fill_timestamp: datetime,
+        pos_market_id: str,
+        pos_token_id: str,
+        pos_session_id: str,
+        pos_side: str,
+        pos_qty: int,
+        pos_avg_price: int,
+        pos_realized_pnl: int,
+        pos_unrealized_pnl: int,
+        pos_updated_at: datetime,
+        *,
+        pos_cost_basis: int | None = None,
+        pos_outcome: str | None = None,
+    ) -> None:
+        """Record a fill and its position in one transaction; a repeated fill id raises
+        `DuplicateFill` and writes nothing. Prices in micro-USDC per contract, money in
+        micro-USDC; the cost basis defaults to avg_price * qty."""
+        cost = pos_avg_price * pos_qty if pos_cost_basis is None else pos_cost_basis
+        tx = self.transaction()
+        tx.fill_id = fill_id
+        with tx as conn:
+            conn.execute(
+                _INSERT_FILL,
+                (
+                    fill_id,
+                    order_id,
+                    session_id,
+                    fill_market_id,
+                    fill_token_id,
+                    fill_side,
+                    fill_qty,
+                    fill_price,
+                    fill_fee,
+                    fill_timestamp.isoformat(),
+                ),
+            )
+            conn.execute(
+                _UPSERT_POSITION,
+                (
+                    pos_market_id,
+                    pos_token_id,
+                    pos_session_id,
+                    pos_side,
+                    pos_qty,
+                    pos_avg_price,
+                    pos_realized_pnl,
+                    pos_unrealized_pnl,
+                    pos_updated_at.isoformat(),
+                    cost,
+                    pos_outcome,
+                ),
+            )
+
+    def upsert_position(  # noqa: PLR0917 (the seed's signature)
+        self,
+        market_id: str,
+        token_id: str,
+        session_id: str,
+        side: str,
+        qty: int,
+        avg_price: int,
+        realized_pnl: int,
+        unrealized_pnl: int,
+        updated_at: datetime,
+        *,
+        cost_basis: int | None = None,
+        outcome: str | None = None,
+    ) -> None:
+        """Insert or replace a token's position row (see `insert_fill_and_position` for units)."""
+        cost = avg_price * qty if cost_basis is None else cost_basis
+        with self.transaction() as conn:
+            conn.execute(
+                _UPSERT_POSITION,
+                (
+                    market_id,
+                    token_id,
+                    session_id,
+                    side,
+                    qty,
+                    avg_price,
+                    realized_pnl,
+                    unrealized_pnl,
+                    updated_at.isoformat(),
+                    cost,
+                    outcome,
+                ),
+            )
+
+    def load_positions(self, session_id: str) -> list[PositionRow]:
+        """The session's position rows, in insertion order."""
+        with self.transaction(write=False) as conn:
+            rows = conn.execute(
+                "SELECT market_id, token_id, session_id, side, qty, avg_price, realized_pnl, "
+                "unrealized_pnl, cost_basis, outcome, updated_at FROM positions "
+                "WHERE session_id = ? ORDER BY rowid",
+                (session_id,),
+            ).fetchall()
+        return [PositionRow(*r) for r in rows]
+
+    def load_fills(self, session_id: str) -> list[FillRow]:
+        """The session's fills, in the order they were recorded."""
+        with self.transaction(write=False) as conn:
+            rows = conn.execute(
+                "SELECT fill_id, order_id, session_id, market_id, token_id, side, qty, price, "
+                "fee, timestamp FROM fills WHERE session_id = ? ORDER BY id",
+                (session_id,),
+            ).fetchall()
+        return [FillRow(*r) for r in rows]
+
+    # -- the journal ---------------------------------------------------------------------
+
+    def last_seq(self, session_id: str) -> int:
+        """The sequence number of the session's last journaled event (0 when empty)."""
+        with self.transaction(write=False) as conn:
+            row = conn.execute(
+                "SELECT MAX(seq) FROM journal WHERE session_id = ?", (session_id,)
+            ).fetchone()
+        return int(row[0] or 0)
+
+    def iter_journal(self, session_id: str, *, batch: int = 4096) -> Iterator[JournalRow]:
+        """Stream the session's journal in sequence order, `batch` rows in memory at a time.
+
+        Each batch is its own read, keyed on the last sequence number seen, so a long replay
+        holds no read transaction open and never loads the whole journal.
+        """
+        after = 0
+        while True:
+            with self.transaction(write=False) as conn:
+                rows = conn.execute(
+                    "SELECT seq, kind, payload, duplicate FROM journal "
+                    "WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                    (session_id, after, batch),
+                ).fetchall()
+            for seq, kind, payload, duplicate in rows:
+                yield JournalRow(seq, kind, payload, bool(duplicate))
+            if len(rows) < batch:
+                return
+            after = rows[-1][0]
+
+    def integrity_check(self) -> str:
+        """`PRAGMA integrity_check`: "ok" for a sound database, else SQLite's findings."""
+        with self.transaction(write=False) as conn:
+            rows = conn.execute("PRAGMA integrity_check").fetchall()
+        return "\n".join(str(r[0]) for r in rows)
+
+
+# Statements shared by the seed's operations and the journal, so both write the same rows.
+_INSERT_FILL: Final = (
+    "INSERT INTO fills (fill_id, order_id, session_id, market_id, token_id, side, qty, price, "
+    "fee, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPSERT_POSITION: Final = (
+    "INSERT INTO positions (market_id, token_id, session_id, side, qty, avg_price, "
+    "realized_pnl, unrealized_pnl, updated_at, cost_basis, outcome) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(market_id, token_id, session_id) DO UPDATE SET "
+    "side = excluded.side, qty = excluded.qty, avg_price = excluded.avg_price, "
+    "realized_pnl = excluded.realized_pnl, unrealized_pnl = excluded.unrealized_pnl, "
+    "updated_at = excluded.updated_at, cost_basis = excluded.cost_basis, "
+    "outcome = excluded.outcome"
+)
+
+
+def _insert_market(  # noqa: PLR0917
+    conn: sqlite3.Connection,
+    market_id: str,
+    condition_id: str,
+    yes_token_id: str,
+    no_token_id: str,
+    question: str,
+) -> None:
+    for field, value in (
+        ("market_id", market_id),
+        ("condition_id", condition_id),
+        ("yes_token_id", yes_token_id),
+        ("no_token_id", no_token_id),
+    ):
+        if not isinstance(value, str) or not value:
+            raise InvalidInput(field, value, "a non-empty string is required")
+    if yes_token_id == no_token_id:
+        raise InvalidInput("no_token_id", no_token_id, "must differ from yes_token_id")
+    row = conn.execute(
+        "SELECT condition_id, yes_token_id, no_token_id FROM markets WHERE market_id = ?",
+        (market_id,),
+    ).fetchone()
+    if row is None:
+        conn.execute(
+            "INSERT INTO markets (market_id, condition_id, question, yes_token_id, no_token_id) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (market_id, condition_id, question, yes_token_id, no_token_id),
+        )
+    elif row[1] is None and row[2] is None and row[0] == condition_id:
+        # A host row from before version 1: fill in the tokens it never recorded.
+        conn.execute(
+            "UPDATE markets SET yes_token_id = ?, no_token_id = ? WHERE market_id = ?",
+            (yes_token_id, no_token_id, market_id),
+        )
+    elif tuple(row) != (condition_id, yes_token_id, no_token_id):
+        raise StoreError(
+            f"market {market_id!r} is registered as condition {row[0]!r} with tokens "
+            f"YES={row[1]!r} NO={row[2]!r}, not {condition_id!r} {yes_token_id!r} "
+            f"{no_token_id!r}"
+        )
+
+
+def _session_row(row: Any) -> SessionRow:
+    return SessionRow(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]))
+
+
+def _statements(script: str) -> list[str]:
+    """Split a DDL script into statements (no statement here holds a ';' in a literal)."""
+    lines = [line for line in script.splitlines() if not line.lstrip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> dict[str, bool]:
+    """Column name -> NOT NULL, for one table."""
+    return {row[1]: bool(row[3]) for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
+def _create_or_upgrade_orders(conn: sqlite3.Connection) -> None:
+    """Create the orders table, or rebuild a seed-era one whose limit_px is NOT NULL.
+
+    SQLite cannot relax a column constraint in place, so the table is copied into the new
+    definition inside the caller's transaction (SQLite's documented 12-step procedure).
+    """
+    columns = _columns(conn, "orders")
+    if not columns:
+        conn.execute(_ORDERS_DDL)
+        return
+    if not columns.get("limit_px", False):
+        return
+    conn.execute("ALTER TABLE orders RENAME TO orders_v0")
+    conn.execute(_ORDERS_DDL)
+    conn.execute(f"INSERT INTO orders ({_ORDER_COLUMNS}) SELECT {_ORDER_COLUMNS} FROM orders_v0")
+    conn.execute("DROP TABLE orders_v0")
+    for index in ("idx_orders_session", "idx_orders_market", "idx_orders_exchange"):
+        conn.execute(f"DROP INDEX IF EXISTS {index}")

@@ -1,0 +1,485 @@
+"""The store's contract, run against each backend (in memory and a WAL file).
+
+Ports the seed plan's persistence tests (Tasks 3-6 and 11) and exercises every CHECK, UNIQUE and
+foreign key of the schema through the store's own operations.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from weatherman_inventory.errors import (
+    DuplicateFill,
+    InvalidInput,
+    SchemaVersionError,
+    SessionExists,
+    SessionNotFound,
+    StoreError,
+)
+from weatherman_inventory.store import SCHEMA_VERSION, PersistenceLayer
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "file"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PersistenceLayer]:
+    path = ":memory:" if request.param == "memory" else str(tmp_path / "store.db")
+    layer = PersistenceLayer(path, mode="paper")
+    yield layer
+    layer.close()
+
+
+@pytest.fixture
+def session(store: PersistenceLayer) -> PersistenceLayer:
+    store.insert_session("sess-1", "paper", "strat-v1", "{}", NOW)
+    return store
+
+
+def _tables(store: PersistenceLayer) -> set[str]:
+    with store.transaction(write=False) as conn:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def _buy(store: PersistenceLayer, local_id: str = "ord-1", **over: Any) -> None:
+    args: dict[str, Any] = {
+        "local_id": local_id,
+        "session_id": "sess-1",
+        "market_id": "mkt-1",
+        "token_id": "tok-1",
+        "side": "buy",
+        "qty": 100,
+        "limit_px": 65,
+        "tif": "GTC",
+        "group_id": None,
+        "reserved_usd": 65_000_000,
+        "reserved_qty": 0,
+        "submitted_at": NOW,
+    }
+    args.update(over)
+    store.insert_order(**args)
+
+
+def _fill(store: PersistenceLayer, fill_id: str, qty: int, **over: Any) -> None:
+    args: dict[str, Any] = {
+        "fill_id": fill_id,
+        "order_id": "ord-1",
+        "session_id": "sess-1",
+        "fill_market_id": "mkt-1",
+        "fill_token_id": "tok-1",
+        "fill_side": "buy",
+        "fill_qty": qty,
+        "fill_price": 650_000,
+        "fill_fee": 50,
+        "fill_timestamp": NOW,
+        "pos_market_id": "mkt-1",
+        "pos_token_id": "tok-1",
+        "pos_session_id": "sess-1",
+        "pos_side": "buy",
+        "pos_qty": qty,
+        "pos_avg_price": 650_000,
+        "pos_realized_pnl": 0,
+        "pos_unrealized_pnl": 0,
+        "pos_updated_at": NOW,
+    }
+    args.update(over)
+    store.insert_fill_and_position(**args)
+
+
+# -- Task 3: schema ----------------------------------------------------------------------
+
+
+def test_initialize_creates_all_tables(store: PersistenceLayer) -> None:
+    assert {"sessions", "markets", "fills", "positions", "orders", "mint_events", "journal"} <= (
+        _tables(store)
+    )
+    assert store.pragma("user_version") == SCHEMA_VERSION
+    assert store.pragma("foreign_keys") == 1
+
+
+def test_initialize_is_idempotent(session: PersistenceLayer) -> None:
+    _buy(session)
+    session.initialize()
+    session.initialize()
+    assert [o.local_id for o in session.load_inflight_orders("sess-1")] == ["ord-1"]
+
+
+@pytest.mark.parametrize(("mode", "synchronous"), [("live", 2), ("paper", 1)])
+def test_file_store_is_wal_with_the_mode_sync(tmp_path: Path, mode: Any, synchronous: int) -> None:
+    with PersistenceLayer(tmp_path / "s.db", mode=mode) as store:
+        assert store.pragma("journal_mode") == "wal"
+        assert store.pragma("synchronous") == synchronous
+        assert store.pragma("foreign_keys") == 1
+
+
+def test_unknown_mode_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput) as info:
+        PersistenceLayer(tmp_path / "s.db", mode="fast")  # type: ignore[arg-type]
+    assert info.value.field == "mode"
+
+
+# Each row: a write through the store that one CHECK, UNIQUE or foreign key must refuse.
+CONSTRAINT_CASES: list[tuple[str, Callable[[PersistenceLayer], None]]] = [
+    ("orders.local_id UNIQUE", lambda s: (_buy(s), _buy(s))),
+    ("orders.side", lambda s: _buy(s, side="hold")),
+    ("orders.qty > 0", lambda s: _buy(s, qty=0)),
+    ("orders.limit_px > 0", lambda s: _buy(s, limit_px=0)),
+    ("orders.limit_px <= 100", lambda s: _buy(s, limit_px=101)),
+    ("orders: a buy needs a limit", lambda s: _buy(s, limit_px=None)),
+    ("orders.tif", lambda s: _buy(s, tif="IOC")),
+    ("orders.status", lambda s: (_buy(s), s.update_order_status("ord-1", "LOST", NOW))),
+    (
+        "orders.filled_qty >= 0",
+        lambda s: (_buy(s), s.update_order_fill("ord-1", -1, "FILLED", NOW)),
+    ),
+    ("orders.reserved_usd >= 0", lambda s: _buy(s, reserved_usd=-1)),
+    ("orders.reserved_qty >= 0", lambda s: _buy(s, reserved_qty=-1)),
+    ("orders.session_id FK", lambda s: _buy(s, session_id="nobody")),
+    (
+        "orders.exchange_order_id UNIQUE",
+        lambda s: (
+            _buy(s, "a"),
+            _buy(s, "b"),
+            s.update_order_exchange_id("a", "x"),
+            s.update_order_exchange_id("b", "x"),
+        ),
+    ),
+    (
+        "mint_events.operation",
+        lambda s: s.insert_mint_event(None, "sess-1", "cond-1", "BURN", 50_000, NOW),
+    ),
+    (
+        "mint_events.amount > 0",
+        lambda s: s.insert_mint_event(None, "sess-1", "cond-1", "MINT", 0, NOW),
+    ),
+    (
+        "mint_events.status",
+        lambda s: (
+            s.insert_mint_event("0xa", "sess-1", "cond-1", "MINT", 5, NOW),
+            s.update_mint_event_status("0xa", "DONE", 0, NOW),
+        ),
+    ),
+    (
+        "mint_events.gas_cost >= 0",
+        lambda s: (
+            s.insert_mint_event("0xa", "sess-1", "cond-1", "MINT", 5, NOW),
+            s.update_mint_event_status("0xa", "CONFIRMED", -1, NOW),
+        ),
+    ),
+    (
+        "mint_events.tx_hash UNIQUE",
+        lambda s: (
+            s.insert_mint_event("0xa", "sess-1", "cond-1", "MINT", 5, NOW),
+            s.insert_mint_event("0xa", "sess-1", "cond-1", "MERGE", 5, NOW),
+        ),
+    ),
+    (
+        "mint_events.session_id FK",
+        lambda s: s.insert_mint_event(None, "nobody", "cond-1", "MINT", 5, NOW),
+    ),
+    ("fills.qty > 0", lambda s: _fill(s, "f", 0)),
+    ("fills.price <= 1_000_000 micro", lambda s: _fill(s, "f", 1, fill_price=1_000_001)),
+    ("fills.fee >= 0", lambda s: _fill(s, "f", 1, fill_fee=-1)),
+    ("fills.side", lambda s: _fill(s, "f", 1, fill_side="hold")),
+    ("positions.qty >= 0", lambda s: _fill(s, "f", 1, pos_qty=-1)),
+    ("positions.cost_basis >= 0", lambda s: _fill(s, "f", 1, pos_cost_basis=-1)),
+    ("positions.outcome", lambda s: _fill(s, "f", 1, pos_outcome="MAYBE")),
+    ("a value beyond 64 bits", lambda s: _buy(s, qty=2**64)),
+]
+
+
+@pytest.mark.parametrize(
+    "write", [c[1] for c in CONSTRAINT_CASES], ids=[c[0] for c in CONSTRAINT_CASES]
+)
+def test_constraint_refuses_the_write(
+    session: PersistenceLayer, write: Callable[[PersistenceLayer], None]
+) -> None:
+    with pytest.raises(StoreError) as info:
+        write(session)
+    assert not isinstance(info.value, DuplicateFill)
+    # The refused statement wrote nothing: no fill or position row appears.
+    assert session.load_fills("sess-1") == []
+    assert session.load_positions("sess-1") == []
+
+
+def test_sell_may_have_no_limit(session: PersistenceLayer) -> None:
+    _buy(session, "s-1", side="sell", limit_px=None, reserved_usd=0, reserved_qty=50)
+    [row] = session.load_inflight_orders("sess-1")
+    assert (row.side, row.limit_px, row.reserved_qty) == ("sell", None, 50)
+
+
+def test_mint_event_with_and_without_tx_hash(session: PersistenceLayer) -> None:
+    first = session.insert_mint_event(None, "sess-1", "cond-1", "MINT", 50_000, NOW)
+    second = session.insert_mint_event("0xabc", "sess-1", "cond-1", "MERGE", 25_000, NOW)
+    assert first > 0
+    assert second > first
+    rows = session.load_pending_mints("sess-1")
+    assert [(r.tx_hash, r.operation, r.amount) for r in rows] == [
+        (None, "MINT", 50_000),
+        ("0xabc", "MERGE", 25_000),
+    ]
+
+
+# -- Task 4: orders ----------------------------------------------------------------------
+
+
+def test_insert_order(session: PersistenceLayer) -> None:
+    _buy(session)
+    row = session.load_order("ord-1")
+    assert row is not None
+    assert (row.status, row.qty, row.reserved_usd, row.limit_px, row.tif) == (
+        "SUBMITTED",
+        100,
+        65_000_000,
+        65,
+        "GTC",
+    )
+    assert row.exchange_order_id is None
+    assert row.submitted_at == NOW.isoformat()
+
+
+def test_update_order_exchange_id(session: PersistenceLayer) -> None:
+    _buy(session)
+    session.update_order_exchange_id("ord-1", "exch-abc")
+    row = session.load_order("ord-1")
+    assert row is not None
+    assert row.exchange_order_id == "exch-abc"
+
+
+def test_update_order_fill(session: PersistenceLayer) -> None:
+    _buy(session)
+    session.update_order_fill("ord-1", 50, "PARTIALLY_FILLED", NOW)
+    row = session.load_order("ord-1")
+    assert row is not None
+    assert (row.filled_qty, row.status) == (50, "PARTIALLY_FILLED")
+    session.update_order_fill("ord-1", 100, "FILLED", NOW)
+    row = session.load_order("ord-1")
+    assert row is not None
+    assert (row.filled_qty, row.status) == (100, "FILLED")
+
+
+def test_update_order_status(session: PersistenceLayer) -> None:
+    _buy(session)
+    session.update_order_status("ord-1", "CANCELLED", NOW)
+    row = session.load_order("ord-1")
+    assert row is not None
+    assert row.status == "CANCELLED"
+
+
+def test_load_inflight_orders(session: PersistenceLayer) -> None:
+    _buy(session, "o1")
+    _buy(
+        session, "o2", side="sell", qty=50, limit_px=70, tif="FOK", reserved_usd=0, reserved_qty=50
+    )
+    _buy(session, "o3", qty=200, limit_px=60, reserved_usd=120_000_000)
+    _buy(session, "o4")
+    session.update_order_status("o3", "FILLED", NOW)
+    session.update_order_fill("o4", 10, "PARTIALLY_FILLED", NOW)
+    assert sorted(o.local_id for o in session.load_inflight_orders("sess-1")) == ["o1", "o2", "o4"]
+
+
+# -- Task 5: mint events -----------------------------------------------------------------
+
+
+def test_insert_mint_event(session: PersistenceLayer) -> None:
+    session.insert_mint_event("0xabc", "sess-1", "cond-1", "MINT", 50_000, NOW)
+    [row] = session.load_mint_events("sess-1")
+    assert (row.status, row.amount, row.gas_cost, row.confirmed_at) == ("PENDING", 50_000, 0, None)
+
+
+def test_update_mint_event_status(session: PersistenceLayer) -> None:
+    session.insert_mint_event("0xabc", "sess-1", "cond-1", "MINT", 50_000, NOW)
+    session.update_mint_event_status("0xabc", "CONFIRMED", 1_500_000, NOW)
+    [row] = session.load_mint_events("sess-1")
+    assert (row.status, row.gas_cost, row.confirmed_at) == ("CONFIRMED", 1_500_000, NOW.isoformat())
+
+
+def test_load_pending_mints(session: PersistenceLayer) -> None:
+    session.insert_mint_event("0xabc", "sess-1", "cond-1", "MINT", 50_000, NOW)
+    session.insert_mint_event("0xdef", "sess-1", "cond-1", "MERGE", 25_000, NOW)
+    session.insert_mint_event("0x123", "sess-1", "cond-2", "MINT", 30_000, NOW)
+    session.update_mint_event_status("0x123", "CONFIRMED", 0, NOW)
+    assert [r.tx_hash for r in session.load_pending_mints("sess-1")] == ["0xabc", "0xdef"]
+
+
+# -- Task 6: fill and position in one transaction ----------------------------------------
+
+
+def test_insert_fill_and_position_atomic(session: PersistenceLayer) -> None:
+    _fill(session, "fill-1", 100, pos_outcome="YES")
+    [fill] = session.load_fills("sess-1")
+    assert (fill.fill_id, fill.qty, fill.price, fill.fee) == ("fill-1", 100, 650_000, 50)
+    [pos] = session.load_positions("sess-1")
+    assert (pos.qty, pos.avg_price, pos.cost_basis, pos.outcome) == (
+        100,
+        650_000,
+        65_000_000,
+        "YES",
+    )
+
+
+def test_duplicate_fill_fails_and_writes_nothing(session: PersistenceLayer) -> None:
+    _fill(session, "fill-1", 100)
+    with pytest.raises(DuplicateFill) as info:
+        _fill(session, "fill-1", 100, pos_qty=200, pos_avg_price=660_000)
+    assert info.value.fill_id == "fill-1"
+    assert len(session.load_fills("sess-1")) == 1
+    [pos] = session.load_positions("sess-1")
+    assert (pos.qty, pos.avg_price) == (100, 650_000)
+
+
+def test_failed_position_write_rolls_back_the_fill(session: PersistenceLayer) -> None:
+    with pytest.raises(StoreError):
+        _fill(session, "fill-1", 100, pos_session_id="nobody")
+    assert session.load_fills("sess-1") == []
+
+
+# -- Task 11: positions ------------------------------------------------------------------
+
+
+def test_load_positions(session: PersistenceLayer) -> None:
+    session.upsert_position("mkt-1", "tok-1", "sess-1", "buy", 100, 6500, 300, 0, NOW)
+    session.upsert_position("mkt-1", "tok-2", "sess-1", "buy", 50, 4000, 0, 100, NOW, outcome="NO")
+    positions = session.load_positions("sess-1")
+    assert [(p.token_id, p.qty, p.cost_basis, p.realized_pnl, p.outcome) for p in positions] == [
+        ("tok-1", 100, 650_000, 300, None),
+        ("tok-2", 50, 200_000, 0, "NO"),
+    ]
+    session.upsert_position("mkt-1", "tok-1", "sess-1", "buy", 0, 0, 900, 0, NOW, cost_basis=0)
+    assert session.load_positions("sess-1")[0].qty == 0
+
+
+# -- sessions and markets ----------------------------------------------------------------
+
+
+def test_session_round_trip(store: PersistenceLayer) -> None:
+    store.insert_session("s", "live", "strat", '{"a":1}', NOW, initial_capital=1_000_000_000)
+    row = store.load_session("s")
+    assert (row.mode, row.initial_capital, row.exit_triggered) == ("live", 1_000_000_000, False)
+    with pytest.raises(SessionExists):
+        store.insert_session("s", "live", "strat", "{}", NOW)
+    with pytest.raises(SessionNotFound):
+        store.load_session("other")
+    with pytest.raises(StoreError):
+        store.insert_session("t", "demo", "strat", "{}", NOW)
+
+
+def test_market_registration(store: PersistenceLayer) -> None:
+    store.insert_market("m1", "c1", "y1", "n1", "Will it rain?")
+    store.insert_market("m1", "c1", "y1", "n1", "Will it rain?")
+    [row] = store.load_markets()
+    assert (row.condition_id, row.yes_token_id, row.no_token_id) == ("c1", "y1", "n1")
+    with pytest.raises(StoreError, match="registered as condition"):
+        store.insert_market("m1", "c1", "n1", "y1")
+    with pytest.raises(InvalidInput) as info:
+        store.insert_market("m2", "c2", "t", "t")
+    assert info.value.field == "no_token_id"
+    with pytest.raises(InvalidInput):
+        store.insert_market("m2", "", "y", "n")
+
+
+# -- upgrade and versions ----------------------------------------------------------------
+
+SEED_HOST_DDL = """
+CREATE TABLE sessions (id TEXT PRIMARY KEY, mode TEXT NOT NULL, strategy_id TEXT NOT NULL,
+    config_json TEXT NOT NULL, started_at TEXT NOT NULL);
+CREATE TABLE markets (market_id TEXT PRIMARY KEY, condition_id TEXT NOT NULL,
+    question TEXT NOT NULL DEFAULT '');
+CREATE TABLE fills (id INTEGER PRIMARY KEY, fill_id TEXT NOT NULL UNIQUE, order_id TEXT NOT NULL,
+    session_id TEXT NOT NULL REFERENCES sessions(id), market_id TEXT NOT NULL,
+    token_id TEXT NOT NULL, side TEXT NOT NULL, qty INTEGER NOT NULL, price INTEGER NOT NULL,
+    fee INTEGER NOT NULL DEFAULT 0, timestamp TEXT NOT NULL);
+CREATE TABLE positions (market_id TEXT NOT NULL, token_id TEXT NOT NULL,
+    session_id TEXT NOT NULL REFERENCES sessions(id), side TEXT NOT NULL, qty INTEGER NOT NULL,
+    avg_price INTEGER NOT NULL, realized_pnl INTEGER NOT NULL, unrealized_pnl INTEGER NOT NULL,
+    updated_at TEXT NOT NULL, PRIMARY KEY (market_id, token_id, session_id));
+INSERT INTO sessions VALUES ('old', 'paper', 'strat', '{}', '2025-12-01T00:00:00+00:00');
+INSERT INTO markets VALUES ('m1', 'c1', 'Rain?');
+INSERT INTO positions VALUES ('m1', 't1', 'old', 'buy', 10, 500000, 0, 0, '2025-12-01');
+"""
+
+
+def test_initialize_upgrades_a_seed_host_database(tmp_path: Path) -> None:
+    path = tmp_path / "host.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(SEED_HOST_DDL)
+    conn.close()
+    with PersistenceLayer(path) as store:
+        assert {"orders", "mint_events", "journal"} <= _tables(store)
+        assert store.pragma("user_version") == SCHEMA_VERSION
+        old = store.load_session("old")
+        assert (old.initial_capital, old.exit_triggered) == (0, False)
+        [pos] = store.load_positions("old")
+        assert (pos.qty, pos.cost_basis, pos.outcome) == (10, 0, None)
+        store.insert_market("m1", "c1", "y1", "n1")
+        assert store.load_markets()[0].yes_token_id == "y1"
+        store.insert_session("new", "paper", "strat", "{}", NOW)
+        _buy(store, session_id="new")
+    with PersistenceLayer(path) as again:
+        assert again.load_order("ord-1") is not None
+
+
+def test_initialize_relaxes_a_seed_orders_table(tmp_path: Path) -> None:
+    path = tmp_path / "host.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(SEED_HOST_DDL)
+        conn.executescript(
+            """
+            CREATE TABLE orders (local_id TEXT PRIMARY KEY, exchange_order_id TEXT UNIQUE,
+              session_id TEXT NOT NULL REFERENCES sessions(id), market_id TEXT NOT NULL,
+              token_id TEXT NOT NULL, side TEXT NOT NULL CHECK(side IN ('buy', 'sell')),
+              qty INTEGER NOT NULL CHECK(qty > 0),
+              limit_px INTEGER NOT NULL CHECK(limit_px > 0 AND limit_px <= 100),
+              tif TEXT NOT NULL, group_id TEXT, status TEXT NOT NULL DEFAULT 'SUBMITTED',
+              filled_qty INTEGER NOT NULL DEFAULT 0, reserved_usd INTEGER NOT NULL DEFAULT 0,
+              reserved_qty INTEGER NOT NULL DEFAULT 0, submitted_at TEXT NOT NULL,
+              updated_at TEXT NOT NULL);
+            INSERT INTO orders (local_id, session_id, market_id, token_id, side, qty, limit_px,
+              tif, submitted_at, updated_at)
+              VALUES ('kept', 'old', 'm1', 't1', 'buy', 5, 40, 'GTC', 'x', 'x');
+            """
+        )
+    conn.close()
+    with PersistenceLayer(path) as store:
+        kept = store.load_order("kept")
+        assert kept is not None
+        assert (kept.qty, kept.limit_px) == (5, 40)
+        _buy(store, "s1", session_id="old", side="sell", limit_px=None, reserved_usd=0)
+        assert store.load_order("s1") is not None
+        assert store.integrity_check() == "ok"
+
+
+def test_a_newer_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    PersistenceLayer(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(SchemaVersionError, match="newer than this package"):
+        PersistenceLayer(path)
+    with pytest.raises(SchemaVersionError):
+        PersistenceLayer(path, readonly=True)
+
+
+def test_readonly_store_reads_and_refuses_writes(tmp_path: Path) -> None:
+    path = tmp_path / "r.db"
+    with PersistenceLayer(path) as writer:
+        writer.insert_session("s", "paper", "strat", "{}", NOW)
+    with PersistenceLayer(path, readonly=True) as reader:
+        assert reader.load_session("s").id == "s"
+        with pytest.raises(StoreError):
+            reader.insert_session("t", "paper", "strat", "{}", NOW)
+
+
+def test_readonly_store_refuses_an_old_database(tmp_path: Path) -> None:
+    path = tmp_path / "host.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(SEED_HOST_DDL)
+    conn.close()
+    with pytest.raises(StoreError, match="older than"):
+        PersistenceLayer(path, readonly=True)
