@@ -12,16 +12,30 @@ frozen; unknown keys are refused.
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from enum import Enum
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+)
 from pydantic.alias_generators import to_camel
 
+from weatherman_inventory.errors import InvalidInput
+
 __all__ = [
+    "CONTRACT_MODELS",
     "MAX_SAFE_INTEGER",
+    "UTC_TIMESTAMP_PATTERN",
+    "Cents",
     "DecimalNumber",
     "DecisionContext",
     "InventoryState",
@@ -33,7 +47,9 @@ __all__ = [
     "Quantity",
     "TokenPosition",
     "Trigger",
+    "UtcTimestamp",
     "WeatherState",
+    "parse_contract",
 ]
 
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -46,12 +62,14 @@ def _decimal_from_json_number(value: Any) -> Any:
     Strings and bools are refused so that `"0.65"` on the wire is an error, as it is in Rust and
     TypeScript.
     """
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, (bool, str)):
         raise ValueError("a number is required")
     if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, int):
-        return Decimal(value)
+        value = Decimal(repr(value))
+    elif isinstance(value, int):
+        value = Decimal(value)
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValueError("a finite number is required")
     return value
 
 
@@ -65,6 +83,46 @@ DecimalNumber = Annotated[
 Quantity = Annotated[int, Field(ge=0, le=MAX_SAFE_INTEGER)]
 """A whole number of contracts (or pairs, or a tick count), 0..2^53-1."""
 
+Cents = Annotated[int, Field(ge=0, le=100)]
+"""A price in whole cents of a dollar, 0..100."""
+
+# The one spelling of a timestamp on the wire: what chrono's `DateTime<Utc>` emits
+# (`SecondsFormat::AutoSi`, `Z`): whole seconds, or milliseconds, or microseconds. Allowing other
+# offsets or precisions would make a value re-emit differently in Rust and Python.
+_UTC_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3}|\.\d{6})?Z")
+UTC_TIMESTAMP_PATTERN = "^" + _UTC_TIMESTAMP.pattern + "$"
+"""The timestamp pattern, anchored, as the JSON Schema and the Rust types check it."""
+
+
+def _utc_timestamp(value: Any) -> datetime:
+    """Accept an aware UTC datetime, or an RFC 3339 string in the one form above."""
+    if isinstance(value, datetime):
+        if value.utcoffset() != timedelta(0):
+            raise ValueError("a UTC datetime is required")
+        return value.astimezone(UTC)
+    if not isinstance(value, str) or not _UTC_TIMESTAMP.fullmatch(value):
+        raise ValueError("an RFC 3339 UTC timestamp (YYYY-MM-DDTHH:MM:SS[.fff[fff]]Z) is required")
+    return datetime.fromisoformat(value)
+
+
+def _format_utc_timestamp(value: datetime) -> str:
+    """RFC 3339 with `Z` and the shortest of 0, 3 or 6 fractional digits, as chrono writes it."""
+    micros = value.microsecond
+    text = value.replace(microsecond=0, tzinfo=None).isoformat(timespec="seconds")
+    if micros == 0:
+        return text + "Z"
+    if micros % 1000 == 0:
+        return f"{text}.{micros // 1000:03d}Z"
+    return f"{text}.{micros:06d}Z"
+
+
+UtcTimestamp = Annotated[
+    datetime,
+    PlainValidator(_utc_timestamp),
+    PlainSerializer(_format_utc_timestamp, return_type=str, when_used="json"),
+]
+"""A UTC instant; on the wire an RFC 3339 string ending in `Z`."""
+
 
 class _Contract(BaseModel):
     model_config = ConfigDict(
@@ -75,18 +133,19 @@ class _Contract(BaseModel):
         extra="forbid",
         frozen=True,
         strict=True,
+        allow_inf_nan=False,
         use_attribute_docstrings=True,
     )
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """Which side of a binary market a token pays out on."""
 
     YES = "YES"
     NO = "NO"
 
 
-class Trigger(str, Enum):
+class Trigger(StrEnum):
     """What woke the strategies up this tick."""
 
     WEATHER_REFRESH = "WeatherRefresh"
@@ -159,7 +218,7 @@ class WeatherState(_Contract):
 
     station_id: str
     """Weather station identifier (ICAO), e.g. KNYC."""
-    observed_at: datetime
+    observed_at: UtcTimestamp
     """Time of the observation, RFC 3339 UTC."""
     temperature_f: float
     """Observed temperature, degrees Fahrenheit."""
@@ -180,13 +239,13 @@ class MarketState(_Contract):
     """Token id of the YES outcome."""
     no_token_id: str
     """Token id of the NO outcome."""
-    yes_bid_px: Quantity
+    yes_bid_px: Cents
     """Best YES bid, cents of a dollar (0..100; 0 when the side is empty)."""
-    yes_ask_px: Quantity
+    yes_ask_px: Cents
     """Best YES ask, cents of a dollar (0..100; 100 when the side is empty)."""
-    no_bid_px: Quantity
+    no_bid_px: Cents
     """Best NO bid, cents of a dollar."""
-    no_ask_px: Quantity
+    no_ask_px: Cents
     """Best NO ask, cents of a dollar."""
 
 
@@ -225,7 +284,7 @@ class DecisionContext(_Contract):
     """What woke the strategies up."""
     tick_number: Quantity
     """Tick counter, from 1."""
-    timestamp: datetime
+    timestamp: UtcTimestamp
     """Time of the tick, RFC 3339 UTC."""
     session_id: str
     """Session identifier."""
@@ -238,4 +297,33 @@ class DecisionContext(_Contract):
     portfolio: PortfolioState
     """Legacy portfolio summary."""
     inventory: InventoryState | None = Field(default=None, exclude_if=lambda v: v is None)
-    """Inventory state; present when the InventoryManager is active (absent, not null, otherwise)."""
+    """Inventory state; present when the InventoryManager is active, absent (not null) otherwise."""
+
+
+CONTRACT_MODELS: tuple[type[BaseModel], ...] = (
+    TokenPosition,
+    MintedPairBalance,
+    InventoryState,
+    WeatherState,
+    MarketState,
+    PositionState,
+    PortfolioState,
+    DecisionContext,
+)
+"""Every model of the contract, in the order the generated files declare them."""
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def parse_contract(model: type[_M], data: str | bytes) -> _M:
+    """Validate a JSON document as `model`, raising `InvalidInput` naming the first bad field.
+
+    The field is the camelCase path of the offending key (`tokens.tok-1.qty`), the value what the
+    document held there.
+    """
+    try:
+        return model.model_validate_json(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        path = ".".join(str(part) for part in first["loc"]) or model.__name__
+        raise InvalidInput(path, first.get("input"), first["msg"]) from exc

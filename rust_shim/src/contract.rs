@@ -1,0 +1,279 @@
+//! The inventory contract's serde types: `DecisionContext` and `InventoryState` with everything
+//! they hold, the same shapes as the pydantic models and the TypeScript declarations.
+//!
+//! Generated from `python/weatherman_inventory/models.py` by
+//! `make types (python -m weatherman_inventory.codegen write)`. Do not edit: `make check-types` fails when this file and the models disagree.
+//!
+//! Wire rules: JSON keys are camelCase and unknown keys are refused; `avgEntryPrice` and
+//! `realizedPnl` are exact `Decimal`s travelling as JSON numbers; quantities are refused above
+//! 2^53 - 1 (the largest integer a TypeScript `number` holds exactly); timestamps are RFC 3339 UTC
+//! strings ending in `Z`; an absent `inventory` is omitted, never `null`. Maps are `BTreeMap`s so
+//! that a snapshot serialises the same bytes every time.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// The largest integer a JavaScript `number` holds exactly; quantities above it are refused.
+pub const MAX_SAFE_INTEGER: u64 = 9_007_199_254_740_991;
+
+/// Deserialises a `u64` no larger than `MAX`.
+fn at_most<'de, D: Deserializer<'de>, const MAX: u64>(deserializer: D) -> Result<u64, D::Error> {
+    let value = u64::deserialize(deserializer)?;
+    if value > MAX {
+        return Err(D::Error::custom(format!(
+            "integer {value} is above the largest allowed, {MAX}"
+        )));
+    }
+    Ok(value)
+}
+
+/// Deserialises a field that may be absent but, when present, is never `null`.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
+/// RFC 3339 UTC timestamps in the one form the three languages share: `Z`, and 0, 3 or 6
+/// fractional digits (chrono's `SecondsFormat::AutoSi` for microsecond instants).
+mod utc_timestamp {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        value: &DateTime<Utc>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&value.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<DateTime<Utc>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if !is_canonical(&text) {
+            return Err(D::Error::custom(format!(
+                "timestamp {text:?} is not YYYY-MM-DDTHH:MM:SS[.fff[fff]]Z"
+            )));
+        }
+        DateTime::parse_from_rfc3339(&text)
+            .map(|instant| instant.with_timezone(&Utc))
+            .map_err(|err| D::Error::custom(format!("timestamp {text:?}: {err}")))
+    }
+
+    fn is_canonical(text: &str) -> bool {
+        let bytes = text.as_bytes();
+        if !matches!(bytes.len(), 20 | 24 | 27) || bytes.last() != Some(&b'Z') {
+            return false;
+        }
+        let shape = b"dddd-dd-ddTdd:dd:dd";
+        let fraction = &bytes[shape.len()..bytes.len() - 1];
+        shape.iter().zip(bytes).all(|(want, got)| match want {
+            b'd' => got.is_ascii_digit(),
+            _ => want == got,
+        }) && (fraction.is_empty()
+            || (fraction[0] == b'.' && fraction[1..].iter().all(u8::is_ascii_digit)))
+    }
+}
+
+/// Which side of a binary market a token pays out on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Outcome {
+    #[serde(rename = "YES")]
+    Yes,
+    #[serde(rename = "NO")]
+    No,
+}
+
+/// What woke the strategies up this tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Trigger {
+    #[serde(rename = "WeatherRefresh")]
+    WeatherRefresh,
+    #[serde(rename = "BookUpdate")]
+    BookUpdate,
+}
+
+/// Position state for a single token (YES or NO in a specific market).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TokenPosition {
+    /// Token id on the exchange.
+    pub token_id: String,
+    /// Market the token belongs to.
+    pub market_id: String,
+    /// YES or NO.
+    pub outcome: Outcome,
+    /// Contracts held.
+    #[serde(deserialize_with = "at_most::<_, MAX_SAFE_INTEGER>")]
+    pub qty: u64,
+    /// Contracts reserved by open sell orders.
+    #[serde(deserialize_with = "at_most::<_, MAX_SAFE_INTEGER>")]
+    pub in_flight_qty: u64,
+    /// Contracts free to sell: max(qty - inFlightQty, 0).
+    #[serde(deserialize_with = "at_most::<_, MAX_SAFE_INTEGER>")]
+    pub accessible_qty: u64,
+    /// Volume-weighted average entry price, dollars per contract (0 when flat).
+    #[serde(with = "rust_decimal::serde::float")]
+    pub avg_entry_price: Decimal,
+    /// Cost basis of the contracts held, dollars (0 when flat).
+    pub total_cost: f64,
+    /// Last mark, dollars per contract (the entry price until the first price update).
+    pub current_price: f64,
+    /// (currentPrice - avgEntryPrice) * qty, dollars.
+    pub unrealized_pnl: f64,
+    /// PnL realised by sales and merges, net of fees, dollars.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub realized_pnl: Decimal,
+}
+
+/// Minted YES+NO pair balance for a single condition (market).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MintedPairBalance {
+    /// Condition id of the market the pairs were minted in.
+    pub condition_id: String,
+    /// Pairs free to merge or sell.
+    #[serde(deserialize_with = "at_most::<_, MAX_SAFE_INTEGER>")]
+    pub available: u64,
+    /// Pairs reserved by pending merges.
+    #[serde(deserialize_with = "at_most::<_, MAX_SAFE_INTEGER>")]
+    pub reserved: u64,
+    /// Pairs minted over the session.
+    #[serde(deserialize_with = "at_most::<_, MAX_SAFE_INTEGER>")]
+    pub total_minted: u64,
+    /// Minted pairs given up because one of their tokens was sold.
+    #[serde(deserialize_with = "at_most::<_, MAX_SAFE_INTEGER>")]
+    pub total_sold: u64,
+    /// Minted pairs merged back into USDC.
+    #[serde(deserialize_with = "at_most::<_, MAX_SAFE_INTEGER>")]
+    pub total_merged: u64,
+}
+
+/// Complete capital and position state for a session, passed to every strategy every tick.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InventoryState {
+    /// Total USDC owned by this session, dollars.
+    pub total_usd: f64,
+    /// USDC committed to open buy orders and pending mints, dollars.
+    pub in_flight_usd: f64,
+    /// Spendable USDC: totalUsd - inFlightUsd, dollars.
+    pub accessible_usd: f64,
+    /// Per-token position state, keyed by tokenId.
+    pub tokens: BTreeMap<String, TokenPosition>,
+    /// Minted YES+NO pairs, keyed by conditionId; empty if the session never minted or merged.
+    pub minted_pairs: BTreeMap<String, MintedPairBalance>,
+    /// Whether exit has been triggered: buys and mints are refused from then on.
+    pub exit_triggered: bool,
+}
+
+/// The weather observation and forecast the session trades on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WeatherState {
+    /// Weather station identifier (ICAO), e.g. KNYC.
+    pub station_id: String,
+    /// Time of the observation, RFC 3339 UTC.
+    #[serde(with = "utc_timestamp")]
+    pub observed_at: DateTime<Utc>,
+    /// Observed temperature, degrees Fahrenheit.
+    pub temperature_f: f64,
+    /// Forecast daily high, degrees Fahrenheit.
+    pub forecast_high_f: f64,
+}
+
+/// Top of book for one binary market.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MarketState {
+    /// Market id on the exchange.
+    pub market_id: String,
+    /// Condition id used to mint and merge YES+NO pairs.
+    pub condition_id: String,
+    /// The market's question, for logs.
+    pub question: String,
+    /// Token id of the YES outcome.
+    pub yes_token_id: String,
+    /// Token id of the NO outcome.
+    pub no_token_id: String,
+    /// Best YES bid, cents of a dollar (0..100; 0 when the side is empty).
+    #[serde(deserialize_with = "at_most::<_, 100>")]
+    pub yes_bid_px: u64,
+    /// Best YES ask, cents of a dollar (0..100; 100 when the side is empty).
+    #[serde(deserialize_with = "at_most::<_, 100>")]
+    pub yes_ask_px: u64,
+    /// Best NO bid, cents of a dollar.
+    #[serde(deserialize_with = "at_most::<_, 100>")]
+    pub no_bid_px: u64,
+    /// Best NO ask, cents of a dollar.
+    #[serde(deserialize_with = "at_most::<_, 100>")]
+    pub no_ask_px: u64,
+}
+
+/// A position as the legacy position map tracks it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PositionState {
+    /// Market the token belongs to.
+    pub market_id: String,
+    /// Token id on the exchange.
+    pub token_id: String,
+    /// YES or NO.
+    pub outcome: Outcome,
+    /// Contracts held.
+    #[serde(deserialize_with = "at_most::<_, MAX_SAFE_INTEGER>")]
+    pub qty: u64,
+    /// Average entry price, dollars per contract.
+    pub avg_price: f64,
+}
+
+/// The legacy portfolio summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PortfolioState {
+    /// Capital the session started with, dollars.
+    pub initial_capital_usd: f64,
+    /// Capital not committed to positions or open orders, dollars.
+    pub available_capital_usd: f64,
+    /// Cost of open positions, dollars.
+    pub total_exposure_usd: f64,
+    /// Realised PnL over the session, dollars.
+    pub realized_pnl_usd: f64,
+}
+
+/// Everything a strategy sees on one tick.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DecisionContext {
+    /// What woke the strategies up.
+    pub trigger: Trigger,
+    /// Tick counter, from 1.
+    #[serde(deserialize_with = "at_most::<_, MAX_SAFE_INTEGER>")]
+    pub tick_number: u64,
+    /// Time of the tick, RFC 3339 UTC.
+    #[serde(with = "utc_timestamp")]
+    pub timestamp: DateTime<Utc>,
+    /// Session identifier.
+    pub session_id: String,
+    /// Latest weather state.
+    pub weather: WeatherState,
+    /// Every market the session trades.
+    pub markets: Vec<MarketState>,
+    /// Positions from the legacy position map.
+    pub positions: Vec<PositionState>,
+    /// Legacy portfolio summary.
+    pub portfolio: PortfolioState,
+    /// Inventory state; present when the InventoryManager is active, absent (not null) otherwise.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub inventory: Option<InventoryState>,
+}
