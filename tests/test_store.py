@@ -123,88 +123,87 @@ def test_unknown_mode_is_refused(tmp_path: Path) -> None:
     assert info.value.field == "mode"
 
 
-# Each row: a write through the store that one CHECK, UNIQUE or foreign key must refuse.
-CONSTRAINT_CASES: list[tuple[str, Callable[[PersistenceLayer], None]]] = [
-    ("orders.local_id UNIQUE", lambda s: (_buy(s), _buy(s))),
-    ("orders.side", lambda s: _buy(s, side="hold")),
-    ("orders.qty > 0", lambda s: _buy(s, qty=0)),
-    ("orders.limit_px > 0", lambda s: _buy(s, limit_px=0)),
-    ("orders.limit_px <= 100", lambda s: _buy(s, limit_px=101)),
-    ("orders: a buy needs a limit", lambda s: _buy(s, limit_px=None)),
-    ("orders.tif", lambda s: _buy(s, tif="IOC")),
-    ("orders.status", lambda s: (_buy(s), s.update_order_status("ord-1", "LOST", NOW))),
-    (
-        "orders.filled_qty >= 0",
-        lambda s: (_buy(s), s.update_order_fill("ord-1", -1, "FILLED", NOW)),
-    ),
-    ("orders.reserved_usd >= 0", lambda s: _buy(s, reserved_usd=-1)),
-    ("orders.reserved_qty >= 0", lambda s: _buy(s, reserved_qty=-1)),
-    ("orders.session_id FK", lambda s: _buy(s, session_id="nobody")),
+Step = Callable[[PersistenceLayer], object]
+
+
+def _mint(tx_hash: str | None, op: str = "MINT", amount: int = 5, sess: str = "sess-1") -> Step:
+    return lambda s: s.insert_mint_event(tx_hash, sess, "cond-1", op, amount, NOW)
+
+
+# Each row: steps that succeed, then the one write that a CHECK, UNIQUE or foreign key refuses.
+CONSTRAINT_CASES: list[tuple[str, list[Step], Step]] = [
+    ("orders.local_id UNIQUE", [_buy], _buy),
+    ("orders.side", [], lambda s: _buy(s, side="hold")),
+    ("orders.qty > 0", [], lambda s: _buy(s, qty=0)),
+    ("orders.limit_px > 0", [], lambda s: _buy(s, limit_px=0)),
+    ("orders.limit_px <= 100", [], lambda s: _buy(s, limit_px=101)),
+    ("orders: a buy needs a limit", [], lambda s: _buy(s, limit_px=None)),
+    ("orders.tif", [], lambda s: _buy(s, tif="IOC")),
+    ("orders.status", [_buy], lambda s: s.update_order_status("ord-1", "LOST", NOW)),
+    ("orders.filled_qty >= 0", [_buy], lambda s: s.update_order_fill("ord-1", -1, "FILLED", NOW)),
+    ("orders.reserved_usd >= 0", [], lambda s: _buy(s, reserved_usd=-1)),
+    ("orders.reserved_qty >= 0", [], lambda s: _buy(s, reserved_qty=-1)),
+    ("orders.session_id FK", [], lambda s: _buy(s, session_id="nobody")),
     (
         "orders.exchange_order_id UNIQUE",
-        lambda s: (
-            _buy(s, "a"),
-            _buy(s, "b"),
-            s.update_order_exchange_id("a", "x"),
-            s.update_order_exchange_id("b", "x"),
-        ),
+        [
+            lambda s: _buy(s, "a"),
+            lambda s: _buy(s, "b"),
+            lambda s: s.update_order_exchange_id("a", "x"),
+        ],
+        lambda s: s.update_order_exchange_id("b", "x"),
     ),
-    (
-        "mint_events.operation",
-        lambda s: s.insert_mint_event(None, "sess-1", "cond-1", "BURN", 50_000, NOW),
-    ),
-    (
-        "mint_events.amount > 0",
-        lambda s: s.insert_mint_event(None, "sess-1", "cond-1", "MINT", 0, NOW),
-    ),
+    ("mint_events.operation", [], _mint(None, "BURN")),
+    ("mint_events.amount > 0", [], _mint(None, amount=0)),
     (
         "mint_events.status",
-        lambda s: (
-            s.insert_mint_event("0xa", "sess-1", "cond-1", "MINT", 5, NOW),
-            s.update_mint_event_status("0xa", "DONE", 0, NOW),
-        ),
+        [_mint("0xa")],
+        lambda s: s.update_mint_event_status("0xa", "DONE", 0, NOW),
     ),
     (
         "mint_events.gas_cost >= 0",
-        lambda s: (
-            s.insert_mint_event("0xa", "sess-1", "cond-1", "MINT", 5, NOW),
-            s.update_mint_event_status("0xa", "CONFIRMED", -1, NOW),
-        ),
+        [_mint("0xa")],
+        lambda s: s.update_mint_event_status("0xa", "CONFIRMED", -1, NOW),
     ),
-    (
-        "mint_events.tx_hash UNIQUE",
-        lambda s: (
-            s.insert_mint_event("0xa", "sess-1", "cond-1", "MINT", 5, NOW),
-            s.insert_mint_event("0xa", "sess-1", "cond-1", "MERGE", 5, NOW),
-        ),
-    ),
-    (
-        "mint_events.session_id FK",
-        lambda s: s.insert_mint_event(None, "nobody", "cond-1", "MINT", 5, NOW),
-    ),
-    ("fills.qty > 0", lambda s: _fill(s, "f", 0)),
-    ("fills.price <= 1_000_000 micro", lambda s: _fill(s, "f", 1, fill_price=1_000_001)),
-    ("fills.fee >= 0", lambda s: _fill(s, "f", 1, fill_fee=-1)),
-    ("fills.side", lambda s: _fill(s, "f", 1, fill_side="hold")),
-    ("positions.qty >= 0", lambda s: _fill(s, "f", 1, pos_qty=-1)),
-    ("positions.cost_basis >= 0", lambda s: _fill(s, "f", 1, pos_cost_basis=-1)),
-    ("positions.outcome", lambda s: _fill(s, "f", 1, pos_outcome="MAYBE")),
-    ("a value beyond 64 bits", lambda s: _buy(s, qty=2**64)),
+    ("mint_events.tx_hash UNIQUE", [_mint("0xa")], _mint("0xa", "MERGE")),
+    ("mint_events.session_id FK", [], _mint(None, sess="nobody")),
+    ("fills.qty > 0", [], lambda s: _fill(s, "f", 0)),
+    ("fills.price <= 1_000_000 micro", [], lambda s: _fill(s, "f", 1, fill_price=1_000_001)),
+    ("fills.fee >= 0", [], lambda s: _fill(s, "f", 1, fill_fee=-1)),
+    ("fills.side", [], lambda s: _fill(s, "f", 1, fill_side="hold")),
+    ("positions.qty >= 0", [], lambda s: _fill(s, "f", 1, pos_qty=-1)),
+    ("positions.cost_basis >= 0", [], lambda s: _fill(s, "f", 1, pos_cost_basis=-1)),
+    ("positions.outcome", [], lambda s: _fill(s, "f", 1, pos_outcome="MAYBE")),
+    ("a value beyond 64 bits", [], lambda s: _buy(s, qty=2**64)),
 ]
 
 
 @pytest.mark.parametrize(
-    "write", [c[1] for c in CONSTRAINT_CASES], ids=[c[0] for c in CONSTRAINT_CASES]
+    ("setup", "write"),
+    [(c[1], c[2]) for c in CONSTRAINT_CASES],
+    ids=[c[0] for c in CONSTRAINT_CASES],
 )
 def test_constraint_refuses_the_write(
-    session: PersistenceLayer, write: Callable[[PersistenceLayer], None]
+    session: PersistenceLayer, setup: list[Step], write: Step
 ) -> None:
+    for step in setup:
+        step(session)
+    before = (
+        session.load_orders("sess-1"),
+        session.load_mint_events("sess-1"),
+        session.load_fills("sess-1"),
+        session.load_positions("sess-1"),
+    )
     with pytest.raises(StoreError) as info:
         write(session)
     assert not isinstance(info.value, DuplicateFill)
-    # The refused statement wrote nothing: no fill or position row appears.
-    assert session.load_fills("sess-1") == []
-    assert session.load_positions("sess-1") == []
+    after = (
+        session.load_orders("sess-1"),
+        session.load_mint_events("sess-1"),
+        session.load_fills("sess-1"),
+        session.load_positions("sess-1"),
+    )
+    assert after == before
 
 
 def test_sell_may_have_no_limit(session: PersistenceLayer) -> None:
