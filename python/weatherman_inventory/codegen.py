@@ -464,13 +464,14 @@ _RUST_PRELUDE = """\
 //! they hold, the same shapes as the pydantic models and the TypeScript declarations.
 //!
 //! Generated from `python/weatherman_inventory/models.py` by
-//! `{command}`. Do not edit: `make check-types` fails when this file and the models disagree.
+//! `{command}`.
+//! Do not edit: `make check-types` fails when this file and the models disagree.
 //!
 //! Wire rules: JSON keys are camelCase and unknown keys are refused; `avgEntryPrice` and
-//! `realizedPnl` are exact `Decimal`s travelling as JSON numbers; quantities are refused above
-//! 2^53 - 1 (the largest integer a TypeScript `number` holds exactly); timestamps are RFC 3339 UTC
-//! strings ending in `Z`; an absent `inventory` is omitted, never `null`. Maps are `BTreeMap`s so
-//! that a snapshot serialises the same bytes every time.
+//! `realizedPnl` are exact `Decimal`s travelling as JSON numbers (never strings); quantities are
+//! refused above 2^53 - 1 (the largest integer a TypeScript `number` holds exactly); timestamps
+//! are RFC 3339 UTC strings ending in `Z`; an absent `inventory` is omitted, never `null`. Maps
+//! are `BTreeMap`s so that a snapshot serialises the same bytes every time.
 
 use std::collections::BTreeMap;
 
@@ -498,6 +499,50 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
 ) -> Result<Option<T>, D::Error> {{
     T::deserialize(deserializer).map(Some)
+}}
+
+/// `Decimal`s that travel as JSON numbers and only as numbers: rust_decimal's own
+/// `serde::float` also reads strings, which the contract refuses. Serialising is rust_decimal's.
+mod decimal_number {{
+    use std::fmt;
+    use std::str::FromStr;
+
+    use rust_decimal::Decimal;
+    use serde::de::{{Error, Unexpected, Visitor}};
+    use serde::{{Deserializer, Serializer}};
+
+    pub fn serialize<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {{
+        rust_decimal::serde::float::serialize(value, serializer)
+    }}
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {{
+        deserializer.deserialize_f64(NumberVisitor)
+    }}
+
+    struct NumberVisitor;
+
+    impl Visitor<'_> for NumberVisitor {{
+        type Value = Decimal;
+
+        fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {{
+            formatter.write_str("a JSON number")
+        }}
+
+        fn visit_u64<E: Error>(self, value: u64) -> Result<Decimal, E> {{
+            Ok(Decimal::from(value))
+        }}
+
+        fn visit_i64<E: Error>(self, value: i64) -> Result<Decimal, E> {{
+            Ok(Decimal::from(value))
+        }}
+
+        fn visit_f64<E: Error>(self, value: f64) -> Result<Decimal, E> {{
+            // Display is the shortest text that reads back as the same f64, like Python's repr,
+            // so 0.65 becomes exactly 0.65 in both languages.
+            Decimal::from_str(&value.to_string())
+                .map_err(|_| E::invalid_value(Unexpected::Float(value), &self))
+        }}
+    }}
 }}
 
 /// RFC 3339 UTC timestamps in the one form the three languages share: `Z`, and 0, 3 or 6
@@ -597,7 +642,7 @@ def _rust_field_attr(field: FieldSpec) -> str | None:
         high = "MAX_SAFE_INTEGER" if ref.maximum == MAX_SAFE_INTEGER else str(ref.maximum)
         return f'#[serde(deserialize_with = "at_most::<_, {high}>")]'
     if isinstance(ref, Scalar) and ref.kind == "decimal":
-        return '#[serde(with = "rust_decimal::serde::float")]'
+        return '#[serde(with = "decimal_number")]'
     if isinstance(ref, Scalar) and ref.kind == "timestamp":
         return '#[serde(with = "utc_timestamp")]'
     if isinstance(ref, Scalar | MapOf | ListOf | EnumRef | ModelRef):

@@ -26,6 +26,7 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     ValidationError,
+    field_validator,
 )
 from pydantic.alias_generators import to_camel
 
@@ -299,6 +300,15 @@ class DecisionContext(_Contract):
     inventory: InventoryState | None = Field(default=None, exclude_if=lambda v: v is None)
     """Inventory state; present when the InventoryManager is active, absent (not null) otherwise."""
 
+    @field_validator("inventory", mode="before")
+    @classmethod
+    def _refuse_null_inventory(cls, value: Any) -> Any:
+        # Absent means "no InventoryManager"; an explicit null would re-emit as an absent key in
+        # every language, so it is refused rather than silently normalised.
+        if value is None:
+            raise ValueError("omit the key instead of sending null")
+        return value
+
 
 CONTRACT_MODELS: tuple[type[BaseModel], ...] = (
     TokenPosition,
@@ -326,4 +336,5 @@ def parse_contract(model: type[_M], data: str | bytes) -> _M:
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         path = ".".join(str(part) for part in first["loc"]) or model.__name__
-        raise InvalidInput(path, first.get("input"), first["msg"]) from exc
+        value = None if first["type"] == "missing" else first.get("input")
+        raise InvalidInput(path, value, first["msg"]) from exc
