@@ -303,16 +303,24 @@ class Transaction:
     repeated fill id surfaces as `DuplicateFill` naming it.
     """
 
-    __slots__ = ("_conn", "_lock", "_write", "fill_id")
+    __slots__ = ("_conn", "_lock", "_nested", "_write", "fill_id")
 
     def __init__(self, conn: sqlite3.Connection, lock: threading.RLock, *, write: bool) -> None:
         self._conn = conn
         self._lock = lock
         self._write = write
+        self._nested = False
         self.fill_id: str | None = None
 
     def __enter__(self) -> sqlite3.Connection:
         self._lock.acquire()
+        if self._conn.in_transaction:
+            # Inside `PersistenceLayer.snapshot()`: read within the outer transaction.
+            if self._write:
+                self._lock.release()
+                raise StoreError("a write cannot run inside a read snapshot")
+            self._nested = True
+            return self._conn
         try:
             self._conn.execute("BEGIN IMMEDIATE" if self._write else "BEGIN")
         except BaseException as exc:
@@ -327,6 +335,10 @@ class Transaction:
         tb: TracebackType | None,
     ) -> None:
         try:
+            if self._nested:
+                if isinstance(exc, sqlite3.Error | OverflowError):
+                    raise _translate(exc, self.fill_id) from exc
+                return
             if exc is None:
                 try:
                     self._conn.execute("COMMIT")
@@ -437,6 +449,16 @@ class PersistenceLayer:
     def transaction(self, *, write: bool = True) -> Transaction:
         """A transaction on this store's connection (write: take the write lock at BEGIN)."""
         return Transaction(self._conn, self._lock, write=write)
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Run the reads inside the block on one consistent state of the database.
+
+        In WAL mode a reader sees the database as of its transaction's first read, whatever a
+        writer commits meanwhile; writes inside the block are refused.
+        """
+        with self.transaction(write=False):
+            yield
 
     def close(self) -> None:
         """Release every session lock this store holds and close the connection."""
@@ -881,16 +903,19 @@ class PersistenceLayer:
         """Stream the session's journal in sequence order, `batch` rows in memory at a time.
 
         Each batch is its own read, keyed on the last sequence number seen, so a long replay
-        holds no read transaction open and never loads the whole journal.
+        holds no read transaction open. Inside `snapshot()` the whole journal is one read on
+        that snapshot, streamed by the cursor.
         """
+        if self._conn.in_transaction:
+            with self.transaction(write=False) as conn:
+                cursor = conn.execute(_SELECT_JOURNAL, (session_id, 0, -1))
+                for seq, kind, payload, duplicate in cursor:
+                    yield JournalRow(seq, kind, payload, bool(duplicate))
+            return
         after = 0
         while True:
             with self.transaction(write=False) as conn:
-                rows = conn.execute(
-                    "SELECT seq, kind, payload, duplicate FROM journal "
-                    "WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                    (session_id, after, batch),
-                ).fetchall()
+                rows = conn.execute(_SELECT_JOURNAL, (session_id, after, batch)).fetchall()
             for seq, kind, payload, duplicate in rows:
                 yield JournalRow(seq, kind, payload, bool(duplicate))
             if len(rows) < batch:
@@ -903,6 +928,11 @@ class PersistenceLayer:
             rows = conn.execute("PRAGMA integrity_check").fetchall()
         return "\n".join(str(r[0]) for r in rows)
 
+
+_SELECT_JOURNAL: Final = (
+    "SELECT seq, kind, payload, duplicate FROM journal WHERE session_id = ? AND seq > ? "
+    "ORDER BY seq LIMIT ?"
+)
 
 # Statements shared by the seed's operations and the journal, so both write the same rows.
 _INSERT_FILL: Final = (

@@ -1,0 +1,85 @@
+"""The journal's event codec: every event kind survives the round trip exactly."""
+
+from __future__ import annotations
+
+import pytest
+
+from weatherman_inventory.errors import InvalidInput, StoreError
+from weatherman_inventory.events import (
+    BuyCancelled,
+    BuyFilled,
+    BuySubmitted,
+    Event,
+    ExitTriggered,
+    LoadedPosition,
+    MergeConfirmed,
+    MergeFailed,
+    MergeSubmitted,
+    MintConfirmed,
+    MintFailed,
+    MintSubmitted,
+    PositionsLoaded,
+    PricesUpdated,
+    SellCancelled,
+    SellFilled,
+    SellSubmitted,
+)
+from weatherman_inventory.journal import decode_event, encode_event
+from weatherman_inventory.models import Outcome
+
+EVENTS: list[Event] = [
+    BuySubmitted("o1", "m1", "t1", Outcome.NO, 100, 65, "FOK"),
+    SellSubmitted("o2", "t1", 50),
+    SellSubmitted("o3", "t1", 50, 70, "GTD"),
+    BuyFilled("o1", "t1", "m1", Outcome.YES, 40, 645_000, 100, "f-1", 12),
+    BuyFilled("o1", "t1", "m1", Outcome.NO, 1, 0, 100),
+    SellFilled("o2", "t1", 10, 1_000_000, 50, None, 3),
+    BuyCancelled("o1", 59, 65),
+    SellCancelled("o2", "t1", 40),
+    MintSubmitted("c1", 2**53 - 1),
+    MintConfirmed("c1", 5, "ty", "tn", "m1"),
+    MintFailed("c1", 1),
+    MergeSubmitted("c1", 3),
+    MergeConfirmed("c1", 3, "ty", "tn"),
+    MergeFailed("c1", 3),
+    PricesUpdated((("t1", 0), ("t2", 100))),
+    PricesUpdated(()),
+    ExitTriggered(),
+    PositionsLoaded(
+        (
+            LoadedPosition("t1", "m1", Outcome.YES, 10, 6_500_000, -1),
+            LoadedPosition("t2", "m1", Outcome.NO, 0, 0, 42),
+        )
+    ),
+    PositionsLoaded(()),
+]
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=lambda e: e.kind)
+def test_round_trip(event: Event) -> None:
+    payload = encode_event(event)
+    decoded = decode_event(event.kind, payload)
+    assert decoded == event
+    assert type(decoded) is type(event)
+    outcome = getattr(decoded, "outcome", None)
+    assert outcome is None or type(outcome) is Outcome
+
+
+def test_every_event_kind_is_covered() -> None:
+    assert {e.kind for e in EVENTS} == {cls.kind for cls in Event.__args__}  # type: ignore[attr-defined]
+
+
+def test_a_fill_is_compact() -> None:
+    payload = encode_event(BuyFilled("ord-123", "tok-123", "mkt-1", Outcome.YES, 10, 650_000, 10))
+    assert payload == b'["ord-123","tok-123","mkt-1","YES",10,650000,10,null,0]'
+
+
+def test_unknown_kind_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match="unknown kind 'teleported'"):
+        decode_event("teleported", b"[]")
+
+
+def test_an_unencodable_value_is_refused_as_input() -> None:
+    with pytest.raises(InvalidInput) as info:
+        encode_event(MintSubmitted("c1", 2**70))
+    assert info.value.field == "mint_submitted"
