@@ -439,6 +439,8 @@ def render_ts_fixture(contract: Contract, vectors: dict[str, Any]) -> str:
     by_name = {spec.name: spec for spec in contract.models}
     for stem, value in vectors.items():
         verdict, target = vector_kind(stem)
+        if target not in by_name:
+            continue
         ts_type = _ts_name(target)
         name = _ts_identifier(stem)
         if verdict == "good":
@@ -451,7 +453,7 @@ def render_ts_fixture(contract: Contract, vectors: dict[str, Any]) -> str:
             out.append("// @ts-expect-error: a bad vector")
             out.append(f"const {name}: {ts_type} = {json.dumps(value, ensure_ascii=False)};")
         out.append("")
-    names = ", ".join(_ts_identifier(stem) for stem in vectors)
+    names = ", ".join(_ts_identifier(stem) for stem in vectors if vector_kind(stem)[1] in by_name)
     out.append(f"export const vectors = [{names}];")
     out.append("")
     return "\n".join(out)
