@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+from weatherman_inventory.errors import (
+    DuplicateFill,
+    InvalidInput,
+    InventoryError,
+    SchemaVersionError,
+    SessionExists,
+    SessionLocked,
+    SessionNotFound,
+    StoreError,
+)
+from weatherman_inventory.manager import Anomaly, AnomalyKind, InventoryManager, Journal
 from weatherman_inventory.models import (
     DecisionContext,
     InventoryState,
@@ -16,13 +27,25 @@ from weatherman_inventory.models import (
 )
 
 __all__ = [
+    "Anomaly",
+    "AnomalyKind",
     "DecisionContext",
+    "DuplicateFill",
+    "InvalidInput",
+    "InventoryError",
+    "InventoryManager",
     "InventoryState",
+    "Journal",
     "MarketState",
     "MintedPairBalance",
     "Outcome",
     "PortfolioState",
     "PositionState",
+    "SchemaVersionError",
+    "SessionExists",
+    "SessionLocked",
+    "SessionNotFound",
+    "StoreError",
     "TokenPosition",
     "Trigger",
     "WeatherState",

@@ -24,7 +24,7 @@ class InventoryError(Exception):
     """Base class of every error this package raises on purpose."""
 
 
-class InvalidInput(InventoryError, ValueError):
+class InvalidInput(InventoryError, ValueError):  # noqa: N818 (the names are the API)
     """A malformed argument: refused before anything changed.
 
     `field` is the argument's name as the caller spelled it, `value` what was passed, `reason`
@@ -46,19 +46,19 @@ class SchemaVersionError(StoreError):
     """The database was written by a newer version of this package."""
 
 
-class SessionLocked(StoreError):
+class SessionLocked(StoreError):  # noqa: N818 (the names are the API)
     """Another process holds the session open for writing."""
 
 
-class SessionNotFound(StoreError, LookupError):
+class SessionNotFound(StoreError, LookupError):  # noqa: N818 (the names are the API)
     """No such session in the database."""
 
 
-class SessionExists(StoreError):
+class SessionExists(StoreError):  # noqa: N818 (the names are the API)
     """The session is already in the database: recover it instead of opening it anew."""
 
 
-class DuplicateFill(StoreError):
+class DuplicateFill(StoreError):  # noqa: N818 (the names are the API)
     """The store already holds a fill with this id: applying it twice is never right."""
 
     def __init__(self, fill_id: str) -> None:

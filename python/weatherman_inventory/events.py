@@ -10,14 +10,31 @@ Records are the manager's state for one order or one token, as the store's table
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from enum import Enum
-from typing import ClassVar
+from decimal import (
+    MAX_EMAX,
+    MAX_PREC,
+    MIN_EMIN,
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+)
+from enum import StrEnum
+from typing import Any, ClassVar
 
-from weatherman_inventory.models import Outcome
+from weatherman_inventory.errors import InvalidInput
+from weatherman_inventory.models import MAX_SAFE_INTEGER, Outcome
 
 __all__ = [
+    "CENT_MICRO",
+    "MAX_MICRO",
     "MICRO",
+    "TIFS",
     "BuyCancelled",
     "BuyFilled",
     "BuySubmitted",
@@ -38,13 +55,36 @@ __all__ = [
     "SellCancelled",
     "SellFilled",
     "SellSubmitted",
+    "buy_cancelled",
+    "buy_filled",
+    "buy_submitted",
+    "check_cents",
+    "check_event",
+    "check_id",
+    "check_outcome",
+    "check_prices",
+    "check_qty",
+    "check_tif",
+    "loaded_position",
+    "merge_confirmed",
+    "merge_failed",
+    "merge_submitted",
+    "mint_confirmed",
+    "mint_failed",
+    "mint_submitted",
+    "money_micro",
+    "positions_loaded",
+    "price_micro",
+    "sell_cancelled",
+    "sell_filled",
+    "sell_submitted",
 ]
 
 MICRO = 1_000_000
 """Micro-USDC per dollar."""
 
 
-class OrderStatus(str, Enum):
+class OrderStatus(StrEnum):
     """Lifecycle of an order, as the orders table spells it."""
 
     SUBMITTED = "SUBMITTED"
@@ -237,3 +277,553 @@ class PositionRecord:
     qty: int
     cost_micro: int
     realized_micro: int
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation: raw arguments in, events out.
+#
+# Every builder checks all of its arguments before it builds anything, so a malformed call raises
+# `InvalidInput` (naming the argument and the value) and the manager never sees it. `check_event`
+# re-checks an event built elsewhere (the journal's replay) against the same bounds.
+# ---------------------------------------------------------------------------------------------
+
+MAX_MICRO = MAX_SAFE_INTEGER
+"""Largest money amount accepted, micro-USDC (about $9.0e9): every amount is then exact in a
+double and in the store's 64-bit INTEGER columns."""
+
+CENT_MICRO = 10_000
+"""Micro-USDC per cent: a limit of `limit_px` cents is `limit_px * CENT_MICRO` per contract."""
+
+TIFS = frozenset({"GTC", "GTD", "FOK"})
+"""Time-in-force values the orders table accepts."""
+
+# Multiplication and comparison in this context are exact (the precision is libmpdec's maximum),
+# so a dollar amount converts to micro-USDC without any rounding, and any leftover fraction is seen.
+_EXACT = Context(
+    prec=MAX_PREC,
+    Emax=MAX_EMAX,
+    Emin=MIN_EMIN,
+    rounding=ROUND_HALF_EVEN,
+    traps=[InvalidOperation, Overflow, DivisionByZero],
+)
+_MICRO_D = Decimal(MICRO)
+_MAX_DOLLARS_D = Decimal(MAX_MICRO) / _MICRO_D  # exact in the default context (16 digits)
+_OUTCOMES: dict[str, Outcome] = {"YES": Outcome.YES, "NO": Outcome.NO}
+
+
+def check_id(field: str, value: object) -> str:
+    """An identifier: a non-empty str."""
+    if type(value) is str and value:
+        return value
+    if isinstance(value, str) and value:
+        return str(value)
+    raise InvalidInput(field, value, "a non-empty string is required")
+
+
+def check_optional_id(field: str, value: object) -> str | None:
+    """An optional identifier (a fill id): None or a non-empty str."""
+    if value is None:
+        return None
+    return check_id(field, value)
+
+
+def check_qty(field: str, value: object, minimum: int = 1) -> int:
+    """A whole number of contracts or pairs, `minimum`..2^53-1; bool is not a number."""
+    if type(value) is int:
+        if minimum <= value <= MAX_SAFE_INTEGER:
+            return value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        if minimum <= value <= MAX_SAFE_INTEGER:
+            return int(value)
+    else:
+        raise InvalidInput(field, value, "an int is required")
+    raise InvalidInput(field, value, f"must be between {minimum} and {MAX_SAFE_INTEGER}")
+
+
+def check_cents(field: str, value: object, minimum: int = 1) -> int:
+    """A price in whole cents of a dollar, `minimum`..100 (1..100 for an order limit)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if minimum <= value <= 100:
+            return int(value)
+        raise InvalidInput(field, value, f"cents of a dollar, {minimum}..100, are required")
+    raise InvalidInput(field, value, f"an int (cents of a dollar, {minimum}..100) is required")
+
+
+def check_outcome(field: str, value: object) -> Outcome:
+    """An `Outcome` or its value, "YES" or "NO"."""
+    if isinstance(value, str):
+        outcome = _OUTCOMES.get(value)
+        if outcome is not None:
+            return outcome
+    raise InvalidInput(field, value, 'Outcome.YES, Outcome.NO, "YES" or "NO" is required')
+
+
+def check_tif(field: str, value: object) -> str:
+    """A time in force: "GTC", "GTD" or "FOK"."""
+    if isinstance(value, str) and value in TIFS:
+        return str(value)
+    raise InvalidInput(field, value, '"GTC", "GTD" or "FOK" is required')
+
+
+def _to_decimal(field: str, value: object) -> Decimal:
+    """A finite Decimal from a Decimal, int, str or float (by its shortest repr), never a bool."""
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, bool):
+        raise InvalidInput(field, value, "a number is required, not a bool")
+    elif isinstance(value, int):
+        return Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidInput(field, value, "a finite number is required")
+        return Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value)
+        except ArithmeticError:
+            raise InvalidInput(field, value, "a decimal number is required") from None
+    else:
+        raise InvalidInput(field, value, "a Decimal, int, str or float is required")
+    if not number.is_finite():
+        raise InvalidInput(field, value, "a finite number is required")
+    return number
+
+
+def _dollars_to_micro(field: str, value: object, number: Decimal) -> int:
+    """`number` dollars as whole micro-USDC; more than 6 decimals is refused, never rounded."""
+    scaled = _EXACT.multiply(number, _MICRO_D)
+    integral = scaled.to_integral_value(context=_EXACT)
+    if scaled != integral:
+        raise InvalidInput(
+            field, value, "must be a whole number of micro-USDC (at most 6 decimals of a dollar)"
+        )
+    return int(integral)
+
+
+def money_micro(field: str, value: object, *, signed: bool = False, positive: bool = False) -> int:
+    """A dollar amount as exact micro-USDC, |amount| <= MAX_MICRO.
+
+    Non-negative unless `signed` (a realised PnL); strictly positive when `positive`.
+    """
+    if type(value) is int:
+        micro = value * MICRO
+    else:
+        number = _to_decimal(field, value)
+        if not -_MAX_DOLLARS_D <= number <= _MAX_DOLLARS_D:
+            raise InvalidInput(field, value, f"must be within ±{_MAX_DOLLARS_D} dollars")
+        micro = _dollars_to_micro(field, value, number)
+    if not -MAX_MICRO <= micro <= MAX_MICRO:
+        raise InvalidInput(field, value, f"must be within ±{_MAX_DOLLARS_D} dollars")
+    if positive and micro <= 0:
+        raise InvalidInput(field, value, "must be more than 0 dollars")
+    if not signed and micro < 0:
+        raise InvalidInput(field, value, "must be 0 dollars or more")
+    return micro
+
+
+def price_micro(field: str, value: object) -> int:
+    """A fill price in dollars, 0..1, as exact micro-USDC per contract (0..1_000_000)."""
+    if type(value) is int:
+        if 0 <= value <= 1:
+            return value * MICRO
+        raise InvalidInput(field, value, "a price between 0 and 1 dollar is required")
+    number = _to_decimal(field, value)
+    if not 0 <= number <= 1:
+        raise InvalidInput(field, value, "a price between 0 and 1 dollar is required")
+    return _dollars_to_micro(field, value, number)
+
+
+def _check_micro(field: str, value: object, low: int, high: int) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+        return int(value)
+    raise InvalidInput(field, value, f"an int of micro-USDC, {low}..{high}, is required")
+
+
+def _check_outcome_strict(field: str, value: object) -> Outcome:
+    if isinstance(value, Outcome):
+        return value
+    raise InvalidInput(field, value, "an Outcome is required")
+
+
+# Builders: one per event, arguments in the manager's order. They use the events' own
+# constructors, so an event built here equals one built by hand from the same values.
+
+
+def buy_submitted(  # noqa: PLR0917 (the manager's argument order)
+    local_id: object,
+    market_id: object,
+    token_id: object,
+    outcome: object,
+    qty: object,
+    limit_px: object,
+    tif: object = "GTC",
+) -> BuySubmitted:
+    return BuySubmitted(
+        check_id("local_id", local_id),
+        check_id("market_id", market_id),
+        check_id("token_id", token_id),
+        check_outcome("outcome", outcome),
+        check_qty("qty", qty),
+        check_cents("limit_px", limit_px),
+        check_tif("tif", tif),
+    )
+
+
+def sell_submitted(
+    local_id: object,
+    token_id: object,
+    qty: object,
+    limit_px: object = None,
+    tif: object = "GTC",
+) -> SellSubmitted:
+    return SellSubmitted(
+        check_id("local_id", local_id),
+        check_id("token_id", token_id),
+        check_qty("qty", qty),
+        None if limit_px is None else check_cents("limit_px", limit_px),
+        check_tif("tif", tif),
+    )
+
+
+def buy_filled(  # noqa: PLR0917 (the manager's argument order)
+    local_id: object,
+    token_id: object,
+    market_id: object,
+    outcome: object,
+    fill_qty: object,
+    fill_price: object,
+    order_qty: object,
+    fill_id: object = None,
+    fee_usd: object = 0,
+) -> BuyFilled:
+    return BuyFilled(
+        check_id("local_id", local_id),
+        check_id("token_id", token_id),
+        check_id("market_id", market_id),
+        check_outcome("outcome", outcome),
+        check_qty("fill_qty", fill_qty),
+        price_micro("fill_price", fill_price),
+        check_qty("order_qty", order_qty),
+        check_optional_id("fill_id", fill_id),
+        0 if type(fee_usd) is int and fee_usd == 0 else money_micro("fee_usd", fee_usd),
+    )
+
+
+def sell_filled(  # noqa: PLR0917 (the manager's argument order)
+    local_id: object,
+    token_id: object,
+    fill_qty: object,
+    fill_price: object,
+    order_qty: object,
+    fill_id: object = None,
+    fee_usd: object = 0,
+) -> SellFilled:
+    return SellFilled(
+        check_id("local_id", local_id),
+        check_id("token_id", token_id),
+        check_qty("fill_qty", fill_qty),
+        price_micro("fill_price", fill_price),
+        check_qty("order_qty", order_qty),
+        check_optional_id("fill_id", fill_id),
+        0 if type(fee_usd) is int and fee_usd == 0 else money_micro("fee_usd", fee_usd),
+    )
+
+
+def buy_cancelled(local_id: object, remaining_qty: object, limit_px: object) -> BuyCancelled:
+    return BuyCancelled(
+        check_id("local_id", local_id),
+        check_qty("remaining_qty", remaining_qty, minimum=0),
+        check_cents("limit_px", limit_px),
+    )
+
+
+def sell_cancelled(local_id: object, token_id: object, remaining_qty: object) -> SellCancelled:
+    return SellCancelled(
+        check_id("local_id", local_id),
+        check_id("token_id", token_id),
+        check_qty("remaining_qty", remaining_qty, minimum=0),
+    )
+
+
+def mint_submitted(condition_id: object, amount_usd: object) -> MintSubmitted:
+    return MintSubmitted(
+        check_id("condition_id", condition_id),
+        money_micro("amount_usd", amount_usd, positive=True),
+    )
+
+
+def mint_confirmed(
+    condition_id: object,
+    pair_count: object,
+    yes_token_id: object,
+    no_token_id: object,
+    market_id: object,
+) -> MintConfirmed:
+    event = MintConfirmed(
+        check_id("condition_id", condition_id),
+        check_qty("pair_count", pair_count),
+        check_id("yes_token_id", yes_token_id),
+        check_id("no_token_id", no_token_id),
+        check_id("market_id", market_id),
+    )
+    _check_distinct_tokens(event.yes_token_id, event.no_token_id)
+    return event
+
+
+def mint_failed(condition_id: object, amount_usd: object) -> MintFailed:
+    return MintFailed(
+        check_id("condition_id", condition_id),
+        money_micro("amount_usd", amount_usd, positive=True),
+    )
+
+
+def merge_submitted(condition_id: object, pair_count: object) -> MergeSubmitted:
+    return MergeSubmitted(
+        check_id("condition_id", condition_id), check_qty("pair_count", pair_count)
+    )
+
+
+def merge_confirmed(
+    condition_id: object, pair_count: object, yes_token_id: object, no_token_id: object
+) -> MergeConfirmed:
+    event = MergeConfirmed(
+        check_id("condition_id", condition_id),
+        check_qty("pair_count", pair_count),
+        check_id("yes_token_id", yes_token_id),
+        check_id("no_token_id", no_token_id),
+    )
+    _check_distinct_tokens(event.yes_token_id, event.no_token_id)
+    return event
+
+
+def merge_failed(condition_id: object, pair_count: object) -> MergeFailed:
+    return MergeFailed(check_id("condition_id", condition_id), check_qty("pair_count", pair_count))
+
+
+def _check_distinct_tokens(yes_token_id: str, no_token_id: str) -> None:
+    if yes_token_id == no_token_id:
+        raise InvalidInput("no_token_id", no_token_id, "must differ from yes_token_id")
+
+
+def check_prices(prices: object) -> dict[str, int]:
+    """`update_prices`' argument: a mapping of token id to cents of a dollar, 0..100."""
+    if not isinstance(prices, Mapping):
+        raise InvalidInput("prices", prices, "a mapping of token id to cents (0..100) is required")
+    checked: dict[str, int] = {}
+    for token_id, cents in prices.items():
+        if not (isinstance(token_id, str) and token_id):
+            raise InvalidInput("prices", token_id, "token ids must be non-empty strings")
+        if isinstance(cents, int) and not isinstance(cents, bool) and 0 <= cents <= 100:
+            checked[token_id] = int(cents)
+        else:
+            raise InvalidInput(f"prices[{token_id!r}]", cents, "an int (cents, 0..100) is required")
+    return checked
+
+
+LoadedRow = tuple[object, object, object, object, object, object]
+"""A fast-start cache row: (token_id, market_id, outcome, qty, avg_entry_price, realized_pnl)."""
+
+
+def loaded_position(index: int, row: object) -> LoadedPosition:
+    """One `load_positions` row, checked: cost `avg_entry_price * qty` must be whole micro-USDC.
+
+    `market_id` may be empty: a placeholder position (a token sold before any fact named its
+    market) is saved and loaded as it is.
+    """
+    where = f"rows[{index}]"
+    if isinstance(row, LoadedPosition):
+        return check_loaded_position(where, row)
+    if not isinstance(row, tuple | list) or len(row) != 6:
+        raise InvalidInput(
+            where,
+            row,
+            "(token_id, market_id, outcome, qty, avg_entry_price, realized_pnl) is required",
+        )
+    token_id, market_id, outcome, qty, avg, realized = row
+    if not isinstance(market_id, str):
+        raise InvalidInput(f"{where}.market_id", market_id, "a string is required")
+    qty_i = check_qty(f"{where}.qty", qty, minimum=0)
+    avg_d = _to_decimal(f"{where}.avg_entry_price", avg)
+    if not 0 <= avg_d <= 1:
+        raise InvalidInput(
+            f"{where}.avg_entry_price", avg, "a price between 0 and 1 dollar is required"
+        )
+    cost = _EXACT.multiply(_EXACT.multiply(avg_d, Decimal(qty_i)), _MICRO_D)
+    if cost != cost.to_integral_value(context=_EXACT):
+        raise InvalidInput(
+            f"{where}.avg_entry_price",
+            avg,
+            f"avg_entry_price * qty ({qty_i}) must be a whole number of micro-USDC",
+        )
+    return LoadedPosition(
+        check_id(f"{where}.token_id", token_id),
+        str(market_id),
+        check_outcome(f"{where}.outcome", outcome),
+        qty_i,
+        int(cost),
+        money_micro(f"{where}.realized_pnl", realized, signed=True),
+    )
+
+
+def check_loaded_position(where: str, row: LoadedPosition) -> LoadedPosition:
+    """A `LoadedPosition` built elsewhere, checked against the same bounds."""
+    check_id(f"{where}.token_id", row.token_id)
+    if not isinstance(row.market_id, str):
+        raise InvalidInput(f"{where}.market_id", row.market_id, "a string is required")
+    _check_outcome_strict(f"{where}.outcome", row.outcome)
+    qty = check_qty(f"{where}.qty", row.qty, minimum=0)
+    _check_micro(f"{where}.cost_micro", row.cost_micro, 0, qty * MICRO)
+    _check_micro(f"{where}.realized_micro", row.realized_micro, -MAX_MICRO, MAX_MICRO)
+    return row
+
+
+def positions_loaded(rows: object) -> PositionsLoaded:
+    """`load_positions`' argument: an iterable of rows, each token at most once."""
+    if isinstance(rows, str | bytes) or not isinstance(rows, Iterable):
+        raise InvalidInput("rows", rows, "an iterable of position rows is required")
+    checked = tuple(loaded_position(i, row) for i, row in enumerate(rows))
+    _check_unique_tokens(checked)
+    return PositionsLoaded(checked)
+
+
+def _check_unique_tokens(rows: tuple[LoadedPosition, ...]) -> None:
+    seen: set[str] = set()
+    for i, row in enumerate(rows):
+        if row.token_id in seen:
+            raise InvalidInput(f"rows[{i}].token_id", row.token_id, "appears twice in rows")
+        seen.add(row.token_id)
+
+
+def check_event(event: object) -> Event:
+    """Re-check an event built outside the builders (a journal replay) against the same bounds.
+
+    Raises `InvalidInput` naming the event's field; returns the event itself.
+    """
+    checker = _EVENT_CHECKS.get(type(event))
+    if checker is None:
+        raise InvalidInput("event", event, "an event of weatherman_inventory.events is required")
+    checker(event)
+    return event  # type: ignore[return-value]
+
+
+def _check_buy_submitted(e: BuySubmitted) -> None:
+    check_id("local_id", e.local_id)
+    check_id("market_id", e.market_id)
+    check_id("token_id", e.token_id)
+    _check_outcome_strict("outcome", e.outcome)
+    check_qty("qty", e.qty)
+    check_cents("limit_px", e.limit_px)
+    check_tif("tif", e.tif)
+
+
+def _check_sell_submitted(e: SellSubmitted) -> None:
+    check_id("local_id", e.local_id)
+    check_id("token_id", e.token_id)
+    check_qty("qty", e.qty)
+    if e.limit_px is not None:
+        check_cents("limit_px", e.limit_px)
+    check_tif("tif", e.tif)
+
+
+def _check_buy_filled(e: BuyFilled) -> None:
+    check_id("local_id", e.local_id)
+    check_id("token_id", e.token_id)
+    check_id("market_id", e.market_id)
+    _check_outcome_strict("outcome", e.outcome)
+    check_qty("fill_qty", e.fill_qty)
+    _check_micro("price_micro", e.price_micro, 0, MICRO)
+    check_qty("order_qty", e.order_qty)
+    check_optional_id("fill_id", e.fill_id)
+    _check_micro("fee_micro", e.fee_micro, 0, MAX_MICRO)
+
+
+def _check_sell_filled(e: SellFilled) -> None:
+    check_id("local_id", e.local_id)
+    check_id("token_id", e.token_id)
+    check_qty("fill_qty", e.fill_qty)
+    _check_micro("price_micro", e.price_micro, 0, MICRO)
+    check_qty("order_qty", e.order_qty)
+    check_optional_id("fill_id", e.fill_id)
+    _check_micro("fee_micro", e.fee_micro, 0, MAX_MICRO)
+
+
+def _check_buy_cancelled(e: BuyCancelled) -> None:
+    check_id("local_id", e.local_id)
+    check_qty("remaining_qty", e.remaining_qty, minimum=0)
+    check_cents("limit_px", e.limit_px)
+
+
+def _check_sell_cancelled(e: SellCancelled) -> None:
+    check_id("local_id", e.local_id)
+    check_id("token_id", e.token_id)
+    check_qty("remaining_qty", e.remaining_qty, minimum=0)
+
+
+def _check_mint_amount(e: MintSubmitted | MintFailed) -> None:
+    check_id("condition_id", e.condition_id)
+    _check_micro("amount_micro", e.amount_micro, 1, MAX_MICRO)
+
+
+def _check_mint_confirmed(e: MintConfirmed) -> None:
+    check_id("condition_id", e.condition_id)
+    check_qty("pair_count", e.pair_count)
+    check_id("yes_token_id", e.yes_token_id)
+    check_id("no_token_id", e.no_token_id)
+    check_id("market_id", e.market_id)
+    _check_distinct_tokens(e.yes_token_id, e.no_token_id)
+
+
+def _check_merge_count(e: MergeSubmitted | MergeFailed) -> None:
+    check_id("condition_id", e.condition_id)
+    check_qty("pair_count", e.pair_count)
+
+
+def _check_merge_confirmed(e: MergeConfirmed) -> None:
+    check_id("condition_id", e.condition_id)
+    check_qty("pair_count", e.pair_count)
+    check_id("yes_token_id", e.yes_token_id)
+    check_id("no_token_id", e.no_token_id)
+    _check_distinct_tokens(e.yes_token_id, e.no_token_id)
+
+
+def _check_prices_updated(e: PricesUpdated) -> None:
+    if not isinstance(e.prices, tuple):
+        raise InvalidInput("prices", e.prices, "a tuple of (token_id, cents) is required")
+    for item in e.prices:
+        if not (isinstance(item, tuple) and len(item) == 2):
+            raise InvalidInput("prices", item, "(token_id, cents) is required")
+        check_id("prices", item[0])
+        check_cents(f"prices[{item[0]!r}]", item[1], minimum=0)
+
+
+def _check_exit_triggered(e: ExitTriggered) -> None:
+    return None
+
+
+def _check_positions_loaded(e: PositionsLoaded) -> None:
+    if not isinstance(e.rows, tuple):
+        raise InvalidInput("rows", e.rows, "a tuple of LoadedPosition is required")
+    for i, row in enumerate(e.rows):
+        if not isinstance(row, LoadedPosition):
+            raise InvalidInput(f"rows[{i}]", row, "a LoadedPosition is required")
+        check_loaded_position(f"rows[{i}]", row)
+    _check_unique_tokens(e.rows)
+
+
+_EVENT_CHECKS: dict[type, Callable[[Any], None]] = {
+    BuySubmitted: _check_buy_submitted,
+    SellSubmitted: _check_sell_submitted,
+    BuyFilled: _check_buy_filled,
+    SellFilled: _check_sell_filled,
+    BuyCancelled: _check_buy_cancelled,
+    SellCancelled: _check_sell_cancelled,
+    MintSubmitted: _check_mint_amount,
+    MintConfirmed: _check_mint_confirmed,
+    MintFailed: _check_mint_amount,
+    MergeSubmitted: _check_merge_count,
+    MergeConfirmed: _check_merge_confirmed,
+    MergeFailed: _check_merge_count,
+    PricesUpdated: _check_prices_updated,
+    ExitTriggered: _check_exit_triggered,
+    PositionsLoaded: _check_positions_loaded,
+}

@@ -1,0 +1,1537 @@
+"""The InventoryManager: the single authority for a session's capital and positions.
+
+Money is integer micro-USDC throughout (`events.MICRO` per dollar); floats appear only in the
+snapshot's float fields, converted at the very end. Every public mutating method checks its
+arguments (raising `InvalidInput` before anything changes), builds an `events.*` event and hands it
+to `_process`, which applies it and, when a journal is bound, commits it or undoes it. The rules
+are `ledger-rules.md`; the notes below say how this module keeps them exactly.
+
+Cost basis is kept as `cost_micro` per position. A sale of `q` of `qty` contracts removes
+`cost_micro * q / qty` rounded half-even to the micro-USDC (at most half a micro-USDC per sale),
+and the whole remaining cost when `q == qty`, so a flat position has cost exactly 0 and
+
+    cash + sum(cost) == baseline + sum(realized)
+
+holds exactly at every step (`baseline` is the initial capital, moved by `load_positions`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Context, Decimal
+from enum import Enum, StrEnum
+from typing import Any, Final, Protocol, cast
+
+import orjson
+
+from weatherman_inventory import events as ev
+from weatherman_inventory.errors import DuplicateFill, InvalidInput
+from weatherman_inventory.events import (
+    MICRO,
+    BuyCancelled,
+    BuyFilled,
+    BuySubmitted,
+    Event,
+    ExitTriggered,
+    LoadedPosition,
+    MergeConfirmed,
+    MergeFailed,
+    MergeSubmitted,
+    MintConfirmed,
+    MintFailed,
+    MintSubmitted,
+    OrderRecord,
+    OrderStatus,
+    PositionRecord,
+    PositionsLoaded,
+    PricesUpdated,
+    SellCancelled,
+    SellFilled,
+    SellSubmitted,
+)
+from weatherman_inventory.models import InventoryState, MintedPairBalance, Outcome, TokenPosition
+
+__all__ = ["Anomaly", "AnomalyKind", "InventoryManager", "Journal"]
+
+_log = logging.getLogger("weatherman_inventory")
+
+_CENT: Final = ev.CENT_MICRO
+_HALF: Final = MICRO // 2  # cost basis of each token of a minted pair, micro-USDC
+_YES: Final = Outcome.YES
+_NO: Final = Outcome.NO
+_SUBMITTED: Final = OrderStatus.SUBMITTED
+_PARTIAL: Final = OrderStatus.PARTIALLY_FILLED
+_FILLED: Final = OrderStatus.FILLED
+_CANCELLED: Final = OrderStatus.CANCELLED
+# A private context, so the snapshot's Decimals never depend on the caller's thread context.
+_DCTX: Final = Context(prec=28, rounding=ROUND_HALF_EVEN)
+_MICRO_D: Final = Decimal(MICRO)
+_ZERO_D: Final = Decimal(0)
+_MISSING: Final = object()
+
+
+class AnomalyKind(StrEnum):
+    """What a well-formed event contradicted (rule 2 of the ledger rules)."""
+
+    UNKNOWN_ORDER = "unknown_order"
+    """A fill for an order the ledger never saw submitted."""
+    ORDER_MISMATCH = "order_mismatch"
+    """A fill naming an order of the other side, or another token than the order's."""
+    ORDER_QTY_MISMATCH = "order_qty_mismatch"
+    """A fill whose `order_qty` differs from the submitted quantity."""
+    OVERFILL = "overfill"
+    """A fill beyond an order's remaining quantity (or of a cancelled or filled order)."""
+    DUPLICATE_ORDER = "duplicate_order"
+    """A second submission under a `local_id` already used: ignored."""
+    DUPLICATE_FILL = "duplicate_fill"
+    """A fill id seen before: ignored, since applying a fill twice is never right."""
+    OVERSELL = "oversell"
+    """A sell fill of more than is held: the excess leaves at a zero cost basis."""
+    SELL_EXCEEDS_HOLDINGS = "sell_exceeds_holdings"
+    """A sell order for more than is accessible: the whole quantity is reserved anyway."""
+    UNKNOWN_TOKEN = "unknown_token"
+    """A sell of a token the ledger has never seen: a placeholder position is created."""
+    TOKEN_MISMATCH = "token_mismatch"
+    """A fact naming a token with another market, outcome or condition than the ledger's."""
+    CANCEL_UNKNOWN_ORDER = "cancel_unknown_order"
+    """A cancel of an order the ledger never saw: nothing released."""
+    CANCEL_CLOSED_ORDER = "cancel_closed_order"
+    """A cancel of a filled or cancelled order: nothing left to release."""
+    CANCEL_MISMATCH = "cancel_mismatch"
+    """A cancel whose side, token, limit or remaining quantity disagrees with the order."""
+    NO_PENDING_MINT = "no_pending_mint"
+    """A mint confirmation or failure with no pending mint for the condition."""
+    MINT_AMOUNT_MISMATCH = "mint_amount_mismatch"
+    """A mint confirmed or failed for another amount than the oldest pending one reserved."""
+    NO_PENDING_MERGE = "no_pending_merge"
+    """A merge confirmation or failure with no pending merge for the condition."""
+    MERGE_EXCEEDS_AVAILABLE = "merge_exceeds_available"
+    """A merge of more pairs than are available: only the available ones are reserved."""
+    MERGE_COUNT_MISMATCH = "merge_count_mismatch"
+    """A merge confirmed or failed for another pair count than the oldest pending one."""
+    MERGE_TOKENS_NOT_HELD = "merge_tokens_not_held"
+    """A merge of tokens not held: they leave at a zero cost basis."""
+    BUY_AFTER_EXIT = "buy_after_exit"
+    """A buy submitted after `trigger_exit()`: applied, since it reached the exchange."""
+    MINT_AFTER_EXIT = "mint_after_exit"
+    """A mint submitted after `trigger_exit()`: applied, since it reached the chain."""
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    """A buy or mint reserving more than is accessible: reserved anyway."""
+    POSITION_CACHE_MISMATCH = "position_cache_mismatch"
+    """Recovery found the positions table (the fast-start cache) disagreeing with the replay."""
+
+
+@dataclass(frozen=True, slots=True)
+class Anomaly:
+    """A well-formed event that contradicted the ledger, applied as far as it made sense.
+
+    `event` is None for what no single event caused (a recovery check).
+    """
+
+    kind: AnomalyKind
+    event: Event | None
+    message: str
+
+
+class Journal(Protocol):
+    """What a bound store implements: make `event` durable, reading the manager's new state.
+
+    Called after the event is applied in memory; if it raises, the manager undoes the event.
+    """
+
+    def commit(self, event: Event, manager: InventoryManager) -> None: ...
+
+
+class _Order:
+    """An order's mutable state; it holds `reserved_micro` (a buy) or `reserved_qty` (a sell)."""
+
+    __slots__ = (
+        "filled_qty",
+        "limit_px",
+        "local_id",
+        "market_id",
+        "outcome",
+        "qty",
+        "reserved_micro",
+        "reserved_qty",
+        "side",
+        "status",
+        "tif",
+        "token_id",
+    )
+
+    def __init__(  # noqa: PLR0917
+        self,
+        local_id: str,
+        side: str,
+        market_id: str,
+        token_id: str,
+        qty: int,
+        limit_px: int | None,
+        tif: str,
+        reserved_micro: int,
+        reserved_qty: int,
+    ) -> None:
+        self.local_id = local_id
+        self.side = side
+        self.market_id = market_id
+        self.token_id = token_id
+        self.qty = qty
+        self.limit_px = limit_px
+        self.tif = tif
+        self.status = _SUBMITTED
+        self.filled_qty = 0
+        self.reserved_micro = reserved_micro
+        self.reserved_qty = reserved_qty
+
+    def copy(self) -> _Order:
+        new = _Order.__new__(_Order)
+        for name in _Order.__slots__:
+            setattr(new, name, getattr(self, name))
+        return new
+
+    def record(self) -> OrderRecord:
+        return OrderRecord(
+            self.local_id,
+            self.side,
+            self.market_id,
+            self.token_id,
+            self.qty,
+            self.limit_px,
+            self.tif,
+            self.status,
+            self.filled_qty,
+            self.reserved_micro,
+            self.reserved_qty,
+        )
+
+
+class _Position:
+    """A token's mutable state. `mark_micro` None means "marked at the average entry price"."""
+
+    __slots__ = (
+        "cost_micro",
+        "in_flight_qty",
+        "mark_micro",
+        "market_id",
+        "outcome",
+        "qty",
+        "realized_micro",
+        "token_id",
+    )
+
+    def __init__(self, token_id: str, market_id: str, outcome: Outcome) -> None:
+        self.token_id = token_id
+        self.market_id = market_id
+        self.outcome = outcome
+        self.qty = 0
+        self.in_flight_qty = 0
+        self.cost_micro = 0
+        self.realized_micro = 0
+        self.mark_micro: int | None = None
+
+    def copy(self) -> _Position:
+        new = _Position.__new__(_Position)
+        new.token_id = self.token_id
+        new.market_id = self.market_id
+        new.outcome = self.outcome
+        new.qty = self.qty
+        new.in_flight_qty = self.in_flight_qty
+        new.cost_micro = self.cost_micro
+        new.realized_micro = self.realized_micro
+        new.mark_micro = self.mark_micro
+        return new
+
+
+class _Pairs:
+    """Minted YES+NO pairs of one condition; `available + reserved + sold + merged == minted`."""
+
+    __slots__ = (
+        "available",
+        "condition_id",
+        "reserved",
+        "total_merged",
+        "total_minted",
+        "total_sold",
+    )
+
+    def __init__(self, condition_id: str) -> None:
+        self.condition_id = condition_id
+        self.available = 0
+        self.reserved = 0
+        self.total_minted = 0
+        self.total_sold = 0
+        self.total_merged = 0
+
+    def copy(self) -> _Pairs:
+        new = _Pairs(self.condition_id)
+        new.available = self.available
+        new.reserved = self.reserved
+        new.total_minted = self.total_minted
+        new.total_sold = self.total_sold
+        new.total_merged = self.total_merged
+        return new
+
+
+@dataclass(slots=True)
+class _Checkpoint:
+    """What one event can change, copied before it is applied under a journal."""
+
+    cash: int
+    in_flight: int
+    exit: bool
+    baseline: int
+    n_anomalies: int
+    added_fill_id: str | None
+    saved: list[tuple[dict[str, Any], str, object]]
+    dirty: list[tuple[set[str], str, bool]]
+
+
+def _half_even_div(numerator: int, denominator: int) -> int:
+    """numerator / denominator rounded half-even (both >= 0, denominator > 0)."""
+    quotient, remainder = divmod(numerator, denominator)
+    twice = 2 * remainder
+    if twice > denominator or (twice == denominator and quotient & 1):
+        quotient += 1
+    return quotient
+
+
+def _usd(micro: int) -> str:
+    """micro-USDC as a dollar string for messages, exact."""
+    return f"${Decimal(micro).scaleb(-6, _DCTX)}"
+
+
+class InventoryManager:
+    """Capital, reservations and positions of one session, exact in micro-USDC.
+
+    Arguments are checked before anything changes: a malformed one raises `InvalidInput` naming
+    it. Well-formed events that contradict the ledger (a fill for an unknown order, a sell of more
+    than is held, ...) are facts from the exchange or the chain: they are applied as far as they
+    make sense and recorded as an `Anomaly` (see `anomalies()`, also logged as warnings on the
+    `weatherman_inventory` logger), never refused.
+
+    A sell of a token the ledger has never seen credits the cash and realises the proceeds at a
+    zero cost basis, and creates the position with `market_id=""` and outcome YES as a placeholder
+    that the next fact naming the token's market (a buy fill, a mint) corrects.
+
+    With `track_fill_ids=False` the manager keeps no set of fill ids (a bound store's UNIQUE
+    fill_id deduplicates instead, and replay does not grow memory with the journal).
+    """
+
+    def __init__(self, initial_capital_usd: object, *, track_fill_ids: bool = True) -> None:
+        if not isinstance(track_fill_ids, bool):
+            raise InvalidInput("track_fill_ids", track_fill_ids, "a bool is required")
+        initial = ev.money_micro("initial_capital_usd", initial_capital_usd)
+        self._initial = initial
+        self._baseline = initial
+        self._cash = initial
+        self._in_flight = 0
+        self._exit = False
+        self._orders: dict[str, _Order] = {}
+        self._positions: dict[str, _Position] = {}
+        self._pairs: dict[str, _Pairs] = {}
+        self._pending_mints: dict[str, deque[int]] = {}
+        # (pairs requested, pairs reserved) per pending merge, oldest first.
+        self._pending_merges: dict[str, deque[tuple[int, int]]] = {}
+        self._cond_tokens: dict[str, tuple[str, str]] = {}
+        self._token_conds: dict[str, tuple[str, ...]] = {}
+        self._anomalies: list[Anomaly] = []
+        self._fill_ids: set[str] | None = set() if track_fill_ids else None
+        self._journal: Journal | None = None
+        # Snapshot caches: per-token models and JSON fragments, rebuilt only for dirty keys.
+        self._dirty_model: set[str] = set()
+        self._dirty_json: set[str] = set()
+        self._dirty_pairs_model: set[str] = set()
+        self._dirty_pairs_json: set[str] = set()
+        self._token_models: dict[str, TokenPosition] = {}
+        self._pair_models: dict[str, MintedPairBalance] = {}
+        self._avg_cache: dict[str, tuple[int, int, Decimal, float]] = {}
+        self._frag_parts: dict[str, tuple[tuple[object, ...], bytes, bytes, float]] = {}
+        self._token_frags: dict[str, bytes] = {}
+        self._pair_frags: dict[str, bytes] = {}
+        self._tokens_blob = b""
+        self._pairs_blob = b""
+        self._handlers: dict[type, Callable[[Any], None]] = {
+            BuySubmitted: self._on_buy_submitted,
+            SellSubmitted: self._on_sell_submitted,
+            BuyFilled: self._on_buy_filled,
+            SellFilled: self._on_sell_filled,
+            BuyCancelled: self._on_buy_cancelled,
+            SellCancelled: self._on_sell_cancelled,
+            MintSubmitted: self._on_mint_submitted,
+            MintConfirmed: self._on_mint_confirmed,
+            MintFailed: self._on_mint_failed,
+            MergeSubmitted: self._on_merge_submitted,
+            MergeConfirmed: self._on_merge_confirmed,
+            MergeFailed: self._on_merge_failed,
+            PricesUpdated: self._on_prices_updated,
+            ExitTriggered: self._on_exit_triggered,
+            PositionsLoaded: self._on_positions_loaded,
+        }
+
+    # -- Durable sessions (the store and journal live in `journal.py`) -------------------------
+
+    @classmethod
+    def open(
+        cls, store: Any, session_id: str, initial_capital_usd: object, **kwargs: Any
+    ) -> InventoryManager:
+        """A new session in `store`, every accepted event journaled before it counts."""
+        journal = importlib.import_module("weatherman_inventory.journal")
+        return cast(
+            InventoryManager,
+            journal.open_session(cls, store, session_id, initial_capital_usd, **kwargs),
+        )
+
+    @classmethod
+    def recover(cls, store: Any, session_id: str) -> InventoryManager:
+        """The session's state after its last committed event, rebuilt from `store`."""
+        journal = importlib.import_module("weatherman_inventory.journal")
+        return cast(InventoryManager, journal.recover_session(cls, store, session_id))
+
+    def _bind(self, journal: Journal | None) -> None:
+        """Journal every event from now on through `journal` (None: memory only)."""
+        self._journal = journal
+
+    # -- Read accessors -----------------------------------------------------------------------
+
+    @property
+    def initial_capital_micro(self) -> int:
+        """The capital the session started with, micro-USDC."""
+        return self._initial
+
+    @property
+    def capital_baseline_micro(self) -> int:
+        """The invariant's baseline, micro-USDC: the initial capital, moved by `load_positions`.
+
+        `cash + sum(cost) == capital_baseline + sum(realized)` holds exactly at every step.
+        """
+        return self._baseline
+
+    @property
+    def cash_micro(self) -> int:
+        """USDC owned (the snapshot's totalUsd), micro-USDC."""
+        return self._cash
+
+    @property
+    def in_flight_micro(self) -> int:
+        """USDC reserved by open buy orders and pending mints, micro-USDC."""
+        return self._in_flight
+
+    @property
+    def exit_triggered(self) -> bool:
+        """Whether `trigger_exit()` was called: buys and mints are refused by `can_*` since."""
+        return self._exit
+
+    @property
+    def track_fill_ids(self) -> bool:
+        """Whether this manager deduplicates fills by fill id in memory."""
+        return self._fill_ids is not None
+
+    def order_record(self, local_id: str) -> OrderRecord | None:
+        """The order as the orders table holds it, or None if never submitted."""
+        order = self._orders.get(local_id)
+        return None if order is None else order.record()
+
+    def position_record(self, token_id: str) -> PositionRecord | None:
+        """The token's position as the positions table holds it, or None if never seen."""
+        p = self._positions.get(token_id)
+        if p is None:
+            return None
+        return PositionRecord(
+            p.token_id, p.market_id, p.outcome, p.qty, p.cost_micro, p.realized_micro
+        )
+
+    def position_records(self) -> tuple[PositionRecord, ...]:
+        """Every token's position, in the order the ledger first saw the tokens."""
+        return tuple(
+            PositionRecord(
+                p.token_id, p.market_id, p.outcome, p.qty, p.cost_micro, p.realized_micro
+            )
+            for p in self._positions.values()
+        )
+
+    def order_ids(self) -> tuple[str, ...]:
+        """Every order's local id, in submission order."""
+        return tuple(self._orders)
+
+    def token_ids(self) -> tuple[str, ...]:
+        """Every token with a position, in the order the ledger first saw them."""
+        return tuple(self._positions)
+
+    def pending_mint_reservations(self, condition_id: str) -> tuple[int, ...]:
+        """Micro-USDC reserved by each pending mint of the condition, oldest first."""
+        return tuple(self._pending_mints.get(condition_id, ()))
+
+    def pending_merge_reservations(self, condition_id: str) -> tuple[tuple[int, int], ...]:
+        """(pairs requested, pairs reserved) of each pending merge, oldest first."""
+        return tuple(self._pending_merges.get(condition_id, ()))
+
+    def condition_tokens(self, condition_id: str) -> tuple[str, str] | None:
+        """(YES token, NO token) of a condition, as its first mint named them."""
+        return self._cond_tokens.get(condition_id)
+
+    def anomalies(self) -> tuple[Anomaly, ...]:
+        """Every anomaly recorded so far, oldest first."""
+        return tuple(self._anomalies)
+
+    def record_anomaly(self, kind: AnomalyKind | str, event: Event | None, message: str) -> None:
+        """Record (and log) an anomaly found outside the ledger's own events, e.g. by recovery.
+
+        Not journaled: whoever finds it again records it again.
+        """
+        try:
+            checked_kind = AnomalyKind(kind)
+        except ValueError:
+            raise InvalidInput("kind", kind, "an AnomalyKind is required") from None
+        if event is not None:
+            ev.check_event(event)
+        if not isinstance(message, str):
+            raise InvalidInput("message", message, "a string is required")
+        n = len(self._anomalies)
+        self._anomalies.append(Anomaly(checked_kind, event, message))
+        self._log_anomalies(n)
+
+    def ledger_state(self) -> dict[str, object]:
+        """Everything that defines the ledger (no caches), as plain comparable values.
+
+        Two managers with equal `ledger_state()` answer every call alike; tests and recovery
+        checks compare it.
+        """
+        return {
+            "initial": self._initial,
+            "baseline": self._baseline,
+            "cash": self._cash,
+            "in_flight": self._in_flight,
+            "exit": self._exit,
+            "orders": [o.record() for o in self._orders.values()],
+            "positions": [
+                (
+                    p.token_id,
+                    p.market_id,
+                    p.outcome,
+                    p.qty,
+                    p.in_flight_qty,
+                    p.cost_micro,
+                    p.realized_micro,
+                    p.mark_micro,
+                )
+                for p in self._positions.values()
+            ],
+            "pairs": [
+                (c, p.available, p.reserved, p.total_minted, p.total_sold, p.total_merged)
+                for c, p in self._pairs.items()
+            ],
+            "pending_mints": {c: tuple(q) for c, q in self._pending_mints.items() if q},
+            "pending_merges": {c: tuple(q) for c, q in self._pending_merges.items() if q},
+            "cond_tokens": dict(self._cond_tokens),
+            "token_conds": dict(self._token_conds),
+            "anomalies": list(self._anomalies),
+            "fill_ids": None if self._fill_ids is None else frozenset(self._fill_ids),
+        }
+
+    # -- Risk checks --------------------------------------------------------------------------
+
+    def can_buy(self, qty: object, limit_px: object) -> bool:
+        """Whether a buy of `qty` at `limit_px` cents (1..100) fits the accessible USDC."""
+        q = ev.check_qty("qty", qty)
+        px = ev.check_cents("limit_px", limit_px)
+        return not self._exit and q * px * _CENT <= self._cash - self._in_flight
+
+    def can_sell(self, token_id: object, qty: object) -> bool:
+        """Whether `qty` contracts of the token are held and not reserved by open sells."""
+        token = ev.check_id("token_id", token_id)
+        q = ev.check_qty("qty", qty)
+        p = self._positions.get(token)
+        return p is not None and p.qty - p.in_flight_qty >= q
+
+    def can_mint(self, amount_usd: object) -> bool:
+        """Whether minting `amount_usd` dollars of pairs fits the accessible USDC."""
+        amount = ev.money_micro("amount_usd", amount_usd)
+        return not self._exit and amount <= self._cash - self._in_flight
+
+    # -- Facts in -----------------------------------------------------------------------------
+
+    def update_prices(self, prices: Mapping[str, int]) -> None:
+        """Mark held tokens at `prices` (token id -> cents, 0..100); other tokens are ignored."""
+        checked = ev.check_prices(prices)
+        positions = self._positions
+        changed = []
+        for token_id, cents in checked.items():
+            p = positions.get(token_id)
+            if p is not None and p.mark_micro != cents * _CENT:
+                changed.append((token_id, cents))
+        if changed:
+            self._process(PricesUpdated(tuple(changed)))
+
+    def trigger_exit(self) -> None:
+        """Stop new risk: `can_buy` and `can_mint` answer False from now on."""
+        if not self._exit:
+            self._process(ExitTriggered())
+
+    def on_order_submitted_buy(  # noqa: PLR0917 (the session's call)
+        self,
+        local_id: str,
+        market_id: str,
+        token_id: str,
+        outcome: Outcome | str,
+        qty: int,
+        limit_px: int,
+        *,
+        tif: str = "GTC",
+    ) -> None:
+        """A buy order sent: reserves `qty * limit_px` cents of USDC under `local_id`."""
+        self._process(ev.buy_submitted(local_id, market_id, token_id, outcome, qty, limit_px, tif))
+
+    def on_order_submitted_sell(
+        self,
+        local_id: str,
+        token_id: str,
+        qty: int,
+        *,
+        limit_px: int | None = None,
+        tif: str = "GTC",
+    ) -> None:
+        """A sell order sent: reserves `qty` contracts of the token under `local_id`."""
+        self._process(ev.sell_submitted(local_id, token_id, qty, limit_px, tif))
+
+    def on_fill_buy(  # noqa: PLR0917 (the session's call)
+        self,
+        local_id: str,
+        token_id: str,
+        market_id: str,
+        outcome: Outcome | str,
+        fill_qty: int,
+        fill_price: object,
+        order_qty: int,
+        *,
+        fill_id: str | None = None,
+        fee_usd: object = 0,
+    ) -> None:
+        """A buy fill at `fill_price` dollars: releases `fill_qty * limit` of the order's
+        reservation and debits `fill_qty * fill_price + fee_usd`."""
+        self._process(
+            ev.buy_filled(
+                local_id, token_id, market_id, outcome, fill_qty, fill_price, order_qty,
+                fill_id, fee_usd,
+            )
+        )  # fmt: skip
+
+    def on_fill_sell(
+        self,
+        local_id: str,
+        token_id: str,
+        fill_qty: int,
+        fill_price: object,
+        order_qty: int,
+        *,
+        fill_id: str | None = None,
+        fee_usd: object = 0,
+    ) -> None:
+        """A sell fill at `fill_price` dollars: credits the proceeds less `fee_usd` and realises
+        them against the cost basis removed."""
+        self._process(
+            ev.sell_filled(local_id, token_id, fill_qty, fill_price, order_qty, fill_id, fee_usd)
+        )
+
+    def on_order_cancelled_buy(self, local_id: str, remaining_qty: int, limit_px: int) -> None:
+        """A buy order cancelled or rejected: releases whatever the order still reserves."""
+        self._process(ev.buy_cancelled(local_id, remaining_qty, limit_px))
+
+    def on_order_cancelled_sell(self, local_id: str, token_id: str, remaining_qty: int) -> None:
+        """A sell order cancelled or rejected: releases whatever the order still reserves."""
+        self._process(ev.sell_cancelled(local_id, token_id, remaining_qty))
+
+    def on_mint_submitted(self, condition_id: str, amount_usd: object) -> None:
+        """A mint sent to the chain: reserves `amount_usd` dollars under the condition."""
+        self._process(ev.mint_submitted(condition_id, amount_usd))
+
+    def on_mint_confirmed(
+        self,
+        condition_id: str,
+        pair_count: int,
+        yes_token_id: str,
+        no_token_id: str,
+        market_id: str,
+    ) -> None:
+        """A mint confirmed: $1 per pair paid, `pair_count` YES and NO tokens at $0.50 each."""
+        self._process(
+            ev.mint_confirmed(condition_id, pair_count, yes_token_id, no_token_id, market_id)
+        )
+
+    def on_mint_failed(self, condition_id: str, amount_usd: object) -> None:
+        """A mint failed: releases the oldest pending mint's reservation of the condition."""
+        self._process(ev.mint_failed(condition_id, amount_usd))
+
+    def on_merge_submitted(self, condition_id: str, pair_count: int) -> None:
+        """A merge sent: reserves `min(pair_count, available)` minted pairs."""
+        self._process(ev.merge_submitted(condition_id, pair_count))
+
+    def on_merge_confirmed(
+        self, condition_id: str, pair_count: int, yes_token_id: str, no_token_id: str
+    ) -> None:
+        """A merge confirmed: $1 per pair credited, booked as sales of YES and NO at $0.50."""
+        self._process(ev.merge_confirmed(condition_id, pair_count, yes_token_id, no_token_id))
+
+    def on_merge_failed(self, condition_id: str, pair_count: int) -> None:
+        """A merge failed: the oldest pending merge's reserved pairs become available again."""
+        self._process(ev.merge_failed(condition_id, pair_count))
+
+    def load_positions(self, rows: Iterable[ev.LoadedRow | LoadedPosition]) -> None:
+        """Replace the named tokens' positions (the fast-start cache); cash is unchanged.
+
+        Rows are `(token_id, market_id, outcome, qty, avg_entry_price, realized_pnl)` or
+        `LoadedPosition`s; `avg_entry_price * qty` must be whole micro-USDC. The invariant's
+        baseline moves by the loaded cost less the loaded realised PnL (net of the replaced).
+        """
+        self._process(ev.positions_loaded(rows))
+
+    def apply(self, event: Event) -> None:
+        """Apply an event built elsewhere (recovery replays the journal through here)."""
+        self._process(ev.check_event(event))
+
+    # -- The journal hook ---------------------------------------------------------------------
+
+    def _process(self, event: Event) -> None:
+        """Apply `event`; with a journal bound, commit it too or leave the manager untouched."""
+        journal = self._journal
+        anomalies = self._anomalies
+        if journal is None:
+            n = len(anomalies)
+            self._handlers[type(event)](event)
+            if len(anomalies) != n:
+                self._log_anomalies(n)
+            return
+        checkpoint = self._checkpoint(event)
+        try:
+            self._handlers[type(event)](event)
+            journal.commit(event, self)
+        except DuplicateFill as exc:
+            self._restore(checkpoint)
+            self._anomaly(
+                AnomalyKind.DUPLICATE_FILL,
+                event,
+                f"fill {exc.fill_id!r} is already in the journal: ignored",
+            )
+        except BaseException:
+            self._restore(checkpoint)
+            raise
+        if len(anomalies) != checkpoint.n_anomalies:
+            self._log_anomalies(checkpoint.n_anomalies)
+
+    def _touched(self, event: Event) -> tuple[list[str], list[str], list[str]]:
+        """The order ids, token ids and condition ids `event` can change."""
+        orders = self._orders
+        token_conds = self._token_conds
+        if isinstance(event, BuySubmitted):
+            return [event.local_id], [], []
+        if isinstance(event, SellSubmitted):
+            return [event.local_id], [event.token_id], []
+        if isinstance(event, BuyFilled):
+            return [event.local_id], [event.token_id], []
+        if isinstance(event, SellFilled):
+            tokens = [event.token_id]
+            order = orders.get(event.local_id)
+            if order is not None and order.token_id != event.token_id:
+                tokens.append(order.token_id)
+            return [event.local_id], tokens, list(token_conds.get(event.token_id, ()))
+        if isinstance(event, BuyCancelled | SellCancelled):
+            order = orders.get(event.local_id)
+            return [event.local_id], [] if order is None else [order.token_id], []
+        if isinstance(event, MintSubmitted | MintFailed | MergeSubmitted | MergeFailed):
+            return [], [], [event.condition_id]
+        if isinstance(event, MintConfirmed | MergeConfirmed):
+            tokens = [event.yes_token_id, event.no_token_id]
+            conds = [event.condition_id]
+            for token in tokens:
+                conds.extend(token_conds.get(token, ()))
+            return [], tokens, conds
+        if isinstance(event, PricesUpdated):
+            return [], [token for token, _ in event.prices], []
+        if isinstance(event, PositionsLoaded):
+            tokens = [row.token_id for row in event.rows]
+            return [], tokens, [c for t in tokens for c in token_conds.get(t, ())]
+        return [], [], []
+
+    def _checkpoint(self, event: Event) -> _Checkpoint:
+        """Copies of what `event` can change: the touched objects only, so a bound fill stays
+        cheap."""
+        order_ids, tokens, conds = self._touched(event)
+        saved: list[tuple[dict[str, Any], str, object]] = []
+        dirty: list[tuple[set[str], str, bool]] = []
+        for local_id in order_ids:
+            order = self._orders.get(local_id)
+            saved.append((self._orders, local_id, _MISSING if order is None else order.copy()))
+        for token in tokens:
+            p = self._positions.get(token)
+            saved.append((self._positions, token, _MISSING if p is None else p.copy()))
+            saved.append((self._token_conds, token, self._token_conds.get(token, _MISSING)))
+            for flags in (self._dirty_model, self._dirty_json):
+                dirty.append((flags, token, token in flags))
+        for cond in conds:
+            pairs = self._pairs.get(cond)
+            saved.append((self._pairs, cond, _MISSING if pairs is None else pairs.copy()))
+            for queues in (self._pending_mints, self._pending_merges):
+                queue = queues.get(cond)
+                saved.append((queues, cond, _MISSING if queue is None else deque(queue)))
+            saved.append((self._cond_tokens, cond, self._cond_tokens.get(cond, _MISSING)))
+            for flags in (self._dirty_pairs_model, self._dirty_pairs_json):
+                dirty.append((flags, cond, cond in flags))
+        added_fill_id = None
+        fill_id = getattr(event, "fill_id", None)
+        if fill_id is not None and self._fill_ids is not None and fill_id not in self._fill_ids:
+            added_fill_id = fill_id
+        return _Checkpoint(
+            self._cash,
+            self._in_flight,
+            self._exit,
+            self._baseline,
+            len(self._anomalies),
+            added_fill_id,
+            saved,
+            dirty,
+        )
+
+    def _restore(self, cp: _Checkpoint) -> None:
+        """Put back everything `_checkpoint` copied."""
+        self._cash = cp.cash
+        self._in_flight = cp.in_flight
+        self._exit = cp.exit
+        self._baseline = cp.baseline
+        del self._anomalies[cp.n_anomalies :]
+        if cp.added_fill_id is not None and self._fill_ids is not None:
+            self._fill_ids.discard(cp.added_fill_id)
+        for mapping, key, value in reversed(cp.saved):
+            if value is _MISSING:
+                mapping.pop(key, None)
+            else:
+                mapping[key] = value
+        for flags, key, was_set in cp.dirty:
+            if was_set:
+                flags.add(key)
+            else:
+                flags.discard(key)
+
+    # -- Anomalies ----------------------------------------------------------------------------
+
+    def _anomaly(self, kind: AnomalyKind, event: Event, message: str) -> None:
+        self._anomalies.append(Anomaly(kind, event, message))
+
+    def _log_anomalies(self, start: int) -> None:
+        """Log the anomalies recorded since `start`, with their event's fields as `extra=`."""
+        for anomaly in self._anomalies[start:]:
+            event = anomaly.event
+            fields: dict[str, object] = {"kind": anomaly.kind.value}
+            if event is not None:
+                fields["event_kind"] = event.kind
+                for name in type(event).__slots__:
+                    value = getattr(event, name)
+                    fields[name] = value.value if isinstance(value, Enum) else value
+            _log.warning(
+                "inventory anomaly %s: %s", anomaly.kind.value, anomaly.message, extra=fields
+            )
+
+    # -- Applying events (everything here is already checked) ---------------------------------
+
+    def _new_position(self, token_id: str, market_id: str, outcome: Outcome) -> _Position:
+        p = _Position(token_id, market_id, outcome)
+        self._positions[token_id] = p
+        return p
+
+    def _identify(self, p: _Position, market_id: str, outcome: Outcome, event: Event) -> None:
+        """Correct a placeholder from a fact naming the token's market; report a contradiction."""
+        if p.market_id == market_id and p.outcome is outcome:
+            return
+        if p.market_id == "":
+            p.market_id = market_id
+            p.outcome = outcome
+        else:
+            self._anomaly(
+                AnomalyKind.TOKEN_MISMATCH,
+                event,
+                f"token {p.token_id!r} is {p.outcome.value} of market {p.market_id!r} in the "
+                f"ledger, but this event says {outcome.value} of {market_id!r}: "
+                "the ledger's is kept",
+            )
+
+    def _touch(self, token_id: str) -> None:
+        self._dirty_model.add(token_id)
+        self._dirty_json.add(token_id)
+
+    def _touch_pairs(self, condition_id: str) -> None:
+        self._dirty_pairs_model.add(condition_id)
+        self._dirty_pairs_json.add(condition_id)
+
+    def _on_buy_submitted(self, e: BuySubmitted) -> None:
+        if e.local_id in self._orders:
+            self._anomaly(
+                AnomalyKind.DUPLICATE_ORDER,
+                e,
+                f"order {e.local_id!r} was already submitted: this submission is ignored",
+            )
+            return
+        reserve = e.qty * e.limit_px * _CENT
+        if self._exit:
+            self._anomaly(
+                AnomalyKind.BUY_AFTER_EXIT,
+                e,
+                f"buy {e.local_id!r} submitted after exit was triggered: {_usd(reserve)} reserved",
+            )
+        accessible = self._cash - self._in_flight
+        if reserve > accessible:
+            self._anomaly(
+                AnomalyKind.INSUFFICIENT_FUNDS,
+                e,
+                f"buy {e.local_id!r} reserves {_usd(reserve)} with {_usd(accessible)} accessible",
+            )
+        self._orders[e.local_id] = _Order(
+            e.local_id, "buy", e.market_id, e.token_id, e.qty, e.limit_px, e.tif, reserve, 0
+        )
+        self._in_flight += reserve
+
+    def _on_sell_submitted(self, e: SellSubmitted) -> None:
+        if e.local_id in self._orders:
+            self._anomaly(
+                AnomalyKind.DUPLICATE_ORDER,
+                e,
+                f"order {e.local_id!r} was already submitted: this submission is ignored",
+            )
+            return
+        p = self._positions.get(e.token_id)
+        if p is None:
+            self._anomaly(
+                AnomalyKind.UNKNOWN_TOKEN,
+                e,
+                f"sell {e.local_id!r} of token {e.token_id!r} the ledger has never seen: "
+                f"{e.qty} reserved on a placeholder position",
+            )
+            p = self._new_position(e.token_id, "", _YES)
+        elif e.qty > p.qty - p.in_flight_qty:
+            self._anomaly(
+                AnomalyKind.SELL_EXCEEDS_HOLDINGS,
+                e,
+                f"sell {e.local_id!r} of {e.qty} {e.token_id!r} with "
+                f"{max(p.qty - p.in_flight_qty, 0)} accessible: all {e.qty} reserved",
+            )
+        p.in_flight_qty += e.qty
+        self._touch(e.token_id)
+        self._orders[e.local_id] = _Order(
+            e.local_id, "sell", p.market_id, e.token_id, e.qty, e.limit_px, e.tif, 0, e.qty
+        )
+
+    def _seen_fill(self, e: BuyFilled | SellFilled) -> bool:
+        """Record the fill id; True if it was seen before (then the fill is ignored)."""
+        fill_ids = self._fill_ids
+        if e.fill_id is None or fill_ids is None:
+            return False
+        if e.fill_id in fill_ids:
+            self._anomaly(
+                AnomalyKind.DUPLICATE_FILL, e, f"fill {e.fill_id!r} was applied before: ignored"
+            )
+            return True
+        fill_ids.add(e.fill_id)
+        return False
+
+    def _fill_order(self, order: _Order, e: BuyFilled | SellFilled) -> None:
+        """Count the fill against its order and release its share of the reservation."""
+        status = order.status
+        fill_qty = e.fill_qty
+        open_qty = order.qty - order.filled_qty if status is _SUBMITTED or status is _PARTIAL else 0
+        if fill_qty > open_qty:
+            self._anomaly(
+                AnomalyKind.OVERFILL,
+                e,
+                f"fill of {fill_qty} for order {order.local_id!r} ({status.value}) with "
+                f"{max(open_qty, 0)} left: applied, nothing more released",
+            )
+        if order.qty != e.order_qty:
+            self._anomaly(
+                AnomalyKind.ORDER_QTY_MISMATCH,
+                e,
+                f"fill says order {order.local_id!r} is for {e.order_qty}, "
+                f"the ledger has {order.qty}",
+            )
+        order.filled_qty += fill_qty
+        if order.side == "buy":
+            assert order.limit_px is not None  # every buy order has a limit
+            release = min(fill_qty * order.limit_px * _CENT, order.reserved_micro)
+            order.reserved_micro -= release
+            self._in_flight -= release
+        else:
+            self._release_qty(order, min(fill_qty, order.reserved_qty))
+        if status is _SUBMITTED or status is _PARTIAL:
+            if order.filled_qty >= order.qty:
+                order.status = _FILLED
+                self._in_flight -= order.reserved_micro
+                order.reserved_micro = 0
+                self._release_qty(order, order.reserved_qty)
+            else:
+                order.status = _PARTIAL
+
+    def _release_qty(self, order: _Order, qty: int) -> None:
+        if qty:
+            order.reserved_qty -= qty
+            p = self._positions[order.token_id]
+            p.in_flight_qty -= qty
+            self._touch(order.token_id)
+
+    def _match_order(self, e: BuyFilled | SellFilled, side: str) -> None:
+        """Find the fill's order and count the fill against it, or record why not."""
+        order = self._orders.get(e.local_id)
+        if order is None:
+            self._anomaly(
+                AnomalyKind.UNKNOWN_ORDER,
+                e,
+                f"{side} fill of {e.fill_qty} {e.token_id!r} for order {e.local_id!r} the ledger "
+                "never saw submitted: position and cash updated, no reservation released",
+            )
+        elif order.side != side:
+            self._anomaly(
+                AnomalyKind.ORDER_MISMATCH,
+                e,
+                f"{side} fill for {order.side} order {e.local_id!r}: position and cash updated, "
+                "the order is left as it was",
+            )
+        else:
+            if order.token_id != e.token_id:
+                self._anomaly(
+                    AnomalyKind.ORDER_MISMATCH,
+                    e,
+                    f"fill of {e.token_id!r} for order {e.local_id!r} of {order.token_id!r}: "
+                    "the fill's token is updated, the order's reservation released",
+                )
+            self._fill_order(order, e)
+
+    def _on_buy_filled(self, e: BuyFilled) -> None:
+        if e.fill_id is not None and self._seen_fill(e):
+            return
+        order = self._orders.get(e.local_id)
+        if (
+            order is not None
+            and order.side == "buy"
+            and order.token_id == e.token_id
+            and order.qty == e.order_qty
+            and (order.status is _SUBMITTED or order.status is _PARTIAL)
+            and order.filled_qty + e.fill_qty <= order.qty
+        ):
+            # The common case, inlined: a fill within what a known open buy order has left. Its
+            # reservation is then (qty - filled) * limit, so this release leaves exactly the rest.
+            assert order.limit_px is not None
+            release = e.fill_qty * order.limit_px * _CENT
+            order.reserved_micro -= release
+            order.filled_qty += e.fill_qty
+            order.status = _FILLED if order.filled_qty == order.qty else _PARTIAL
+            self._in_flight -= release
+        else:
+            self._match_order(e, "buy")
+        token_id = e.token_id
+        p = self._positions.get(token_id)
+        if p is None:
+            p = _Position(token_id, e.market_id, e.outcome)
+            self._positions[token_id] = p
+        elif p.market_id != e.market_id or p.outcome is not e.outcome:
+            self._identify(p, e.market_id, e.outcome, e)
+        cost = e.fill_qty * e.price_micro
+        p.qty += e.fill_qty
+        p.cost_micro += cost
+        p.realized_micro -= e.fee_micro
+        self._cash -= cost + e.fee_micro
+        self._dirty_model.add(token_id)
+        self._dirty_json.add(token_id)
+
+    def _on_sell_filled(self, e: SellFilled) -> None:
+        if e.fill_id is not None and self._seen_fill(e):
+            return
+        self._match_order(e, "sell")
+        token_id = e.token_id
+        p = self._positions.get(token_id)
+        if p is None:
+            self._anomaly(
+                AnomalyKind.UNKNOWN_TOKEN,
+                e,
+                f"sell fill of {e.fill_qty} {token_id!r}, a token the ledger has never seen: "
+                "proceeds realised at a zero cost basis on a placeholder position",
+            )
+            p = self._new_position(token_id, "", _YES)
+        elif e.fill_qty > p.qty:
+            self._anomaly(
+                AnomalyKind.OVERSELL,
+                e,
+                f"sell fill of {e.fill_qty} {token_id!r} with {p.qty} held: the excess "
+                f"{e.fill_qty - p.qty} leaves at a zero cost basis",
+            )
+        removed = self._remove(p, e.fill_qty)
+        proceeds = e.fill_qty * e.price_micro
+        p.realized_micro += proceeds - removed - e.fee_micro
+        self._cash += proceeds - e.fee_micro
+        self._touch(token_id)
+        conds = self._token_conds.get(token_id)
+        if conds is not None:
+            for cond in conds:
+                self._enforce_pair_cap(cond)
+
+    @staticmethod
+    def _remove(p: _Position, qty: int) -> int:
+        """Take `qty` contracts out of `p` (at most what it holds); return the cost removed."""
+        held = p.qty
+        if qty >= held:
+            removed = p.cost_micro
+            p.qty = 0
+            p.cost_micro = 0
+        else:
+            removed = _half_even_div(p.cost_micro * qty, held)
+            p.qty = held - qty
+            p.cost_micro -= removed
+        return removed
+
+    def _on_buy_cancelled(self, e: BuyCancelled) -> None:
+        self._cancel(e, "buy", None, e.remaining_qty, e.limit_px)
+
+    def _on_sell_cancelled(self, e: SellCancelled) -> None:
+        self._cancel(e, "sell", e.token_id, e.remaining_qty, None)
+
+    def _cancel(
+        self,
+        e: BuyCancelled | SellCancelled,
+        side: str,
+        token_id: str | None,
+        remaining_qty: int,
+        limit_px: int | None,
+    ) -> None:
+        """Release whatever the order still reserves, whatever the cancel says it had left."""
+        order = self._orders.get(e.local_id)
+        if order is None:
+            self._anomaly(
+                AnomalyKind.CANCEL_UNKNOWN_ORDER,
+                e,
+                f"cancel of order {e.local_id!r} the ledger never saw submitted: nothing released",
+            )
+            return
+        if order.status is _FILLED or order.status is _CANCELLED:
+            self._anomaly(
+                AnomalyKind.CANCEL_CLOSED_ORDER,
+                e,
+                f"cancel of order {e.local_id!r}, already {order.status.value}: nothing released",
+            )
+            return
+        differences = []
+        if order.side != side:
+            differences.append(f"a {side} cancel for a {order.side} order")
+        if token_id is not None and token_id != order.token_id:
+            differences.append(f"token {token_id!r}, the order's is {order.token_id!r}")
+        if limit_px is not None and limit_px != order.limit_px:
+            differences.append(f"limit {limit_px}, the order's is {order.limit_px}")
+        left = max(order.qty - order.filled_qty, 0)
+        if remaining_qty != left:
+            differences.append(f"remaining {remaining_qty}, the ledger has {left}")
+        if differences:
+            self._anomaly(
+                AnomalyKind.CANCEL_MISMATCH,
+                e,
+                f"cancel of order {e.local_id!r}: " + "; ".join(differences)
+                + ": what the order reserved is released",
+            )  # fmt: skip
+        self._in_flight -= order.reserved_micro
+        order.reserved_micro = 0
+        self._release_qty(order, order.reserved_qty)
+        order.status = _CANCELLED
+
+    def _on_mint_submitted(self, e: MintSubmitted) -> None:
+        if self._exit:
+            self._anomaly(
+                AnomalyKind.MINT_AFTER_EXIT,
+                e,
+                f"mint of {_usd(e.amount_micro)} in {e.condition_id!r} submitted after exit was "
+                "triggered: reserved",
+            )
+        accessible = self._cash - self._in_flight
+        if e.amount_micro > accessible:
+            self._anomaly(
+                AnomalyKind.INSUFFICIENT_FUNDS,
+                e,
+                f"mint in {e.condition_id!r} reserves {_usd(e.amount_micro)} with "
+                f"{_usd(accessible)} accessible",
+            )
+        self._pending_mints.setdefault(e.condition_id, deque()).append(e.amount_micro)
+        self._in_flight += e.amount_micro
+
+    def _pop_pending_mint(self, e: MintConfirmed | MintFailed, amount_micro: int) -> None:
+        """Release the condition's oldest pending mint reservation (never another's)."""
+        queue = self._pending_mints.get(e.condition_id)
+        if not queue:
+            self._anomaly(
+                AnomalyKind.NO_PENDING_MINT,
+                e,
+                f"{e.kind} in {e.condition_id!r} with no pending mint: nothing released",
+            )
+            return
+        reserved = queue.popleft()
+        self._in_flight -= reserved
+        if reserved != amount_micro:
+            self._anomaly(
+                AnomalyKind.MINT_AMOUNT_MISMATCH,
+                e,
+                f"{e.kind} of {_usd(amount_micro)} in {e.condition_id!r}, the oldest pending "
+                f"mint reserved {_usd(reserved)}: its reservation is released",
+            )
+
+    def _on_mint_confirmed(self, e: MintConfirmed) -> None:
+        n = e.pair_count
+        cond = e.condition_id
+        self._pop_pending_mint(e, n * MICRO)
+        self._cash -= n * MICRO
+        recorded = self._cond_tokens.get(cond)
+        tokens = (e.yes_token_id, e.no_token_id)
+        if recorded is None:
+            self._cond_tokens[cond] = tokens
+            for token in tokens:
+                conds = self._token_conds.get(token, ())
+                if cond not in conds:
+                    self._token_conds[token] = (*conds, cond)
+        elif recorded != tokens:
+            self._anomaly(
+                AnomalyKind.TOKEN_MISMATCH,
+                e,
+                f"condition {cond!r} was minted as YES {recorded[0]!r} / NO {recorded[1]!r}, "
+                f"this mint says {tokens[0]!r} / {tokens[1]!r}: positions follow the event, the "
+                "pair cap the first mint",
+            )
+        for token, outcome in ((e.yes_token_id, _YES), (e.no_token_id, _NO)):
+            p = self._positions.get(token)
+            if p is None:
+                p = self._new_position(token, e.market_id, outcome)
+            else:
+                self._identify(p, e.market_id, outcome, e)
+            p.qty += n
+            p.cost_micro += n * _HALF
+            self._touch(token)
+        pairs = self._pairs.get(cond)
+        if pairs is None:
+            pairs = self._pairs[cond] = _Pairs(cond)
+        pairs.available += n
+        pairs.total_minted += n
+        self._touch_pairs(cond)
+        self._enforce_pair_cap(cond)
+
+    def _on_mint_failed(self, e: MintFailed) -> None:
+        self._pop_pending_mint(e, e.amount_micro)
+
+    def _on_merge_submitted(self, e: MergeSubmitted) -> None:
+        pairs = self._pairs.get(e.condition_id)
+        available = 0 if pairs is None else pairs.available
+        reserve = min(e.pair_count, available)
+        if reserve < e.pair_count:
+            self._anomaly(
+                AnomalyKind.MERGE_EXCEEDS_AVAILABLE,
+                e,
+                f"merge of {e.pair_count} pairs in {e.condition_id!r} with {available} "
+                f"available: {reserve} reserved",
+            )
+        if pairs is not None and reserve:
+            pairs.available -= reserve
+            pairs.reserved += reserve
+            self._touch_pairs(e.condition_id)
+        self._pending_merges.setdefault(e.condition_id, deque()).append((e.pair_count, reserve))
+
+    def _pop_pending_merge(self, e: MergeConfirmed | MergeFailed) -> int:
+        """The oldest pending merge's reserved pair count (0 with no pending merge)."""
+        queue = self._pending_merges.get(e.condition_id)
+        if not queue:
+            self._anomaly(
+                AnomalyKind.NO_PENDING_MERGE,
+                e,
+                f"{e.kind} of {e.pair_count} pairs in {e.condition_id!r} with no pending merge",
+            )
+            return 0
+        requested, reserved = queue.popleft()
+        if requested != e.pair_count:
+            self._anomaly(
+                AnomalyKind.MERGE_COUNT_MISMATCH,
+                e,
+                f"{e.kind} of {e.pair_count} pairs in {e.condition_id!r}, the oldest pending "
+                f"merge asked for {requested}",
+            )
+        return reserved
+
+    def _on_merge_confirmed(self, e: MergeConfirmed) -> None:
+        n = e.pair_count
+        cond = e.condition_id
+        reserved = self._pop_pending_merge(e)
+        pairs = self._pairs.get(cond)
+        if pairs is not None:
+            consumed = min(n, reserved)
+            pairs.reserved -= reserved
+            pairs.available += reserved - consumed
+            extra = min(n - consumed, pairs.available)
+            pairs.available -= extra
+            pairs.total_merged += consumed + extra
+            self._touch_pairs(cond)
+        recorded = self._cond_tokens.get(cond)
+        if recorded is not None and recorded != (e.yes_token_id, e.no_token_id):
+            self._anomaly(
+                AnomalyKind.TOKEN_MISMATCH,
+                e,
+                f"condition {cond!r} was minted as YES {recorded[0]!r} / NO {recorded[1]!r}, "
+                f"this merge says {e.yes_token_id!r} / {e.no_token_id!r}: the event's are booked",
+            )
+        self._cash += n * MICRO
+        short = []
+        for token, outcome in ((e.yes_token_id, _YES), (e.no_token_id, _NO)):
+            p = self._positions.get(token)
+            if p is None:
+                p = self._new_position(token, "", outcome)
+            elif p.market_id == "":
+                p.outcome = outcome
+            if n > p.qty:
+                short.append(f"{token!r} ({p.qty} held)")
+            removed = self._remove(p, n)
+            p.realized_micro += n * _HALF - removed
+            self._touch(token)
+        if short:
+            self._anomaly(
+                AnomalyKind.MERGE_TOKENS_NOT_HELD,
+                e,
+                f"merge of {n} pairs in {cond!r} beyond the tokens held: " + ", ".join(short)
+                + "; the missing tokens leave at a zero cost basis",
+            )  # fmt: skip
+        self._enforce_pair_cap(cond)
+        for token in (e.yes_token_id, e.no_token_id):
+            for other in self._token_conds.get(token, ()):
+                if other != cond:
+                    self._enforce_pair_cap(other)
+
+    def _on_merge_failed(self, e: MergeFailed) -> None:
+        reserved = self._pop_pending_merge(e)
+        pairs = self._pairs.get(e.condition_id)
+        if pairs is not None and reserved:
+            pairs.reserved -= reserved
+            pairs.available += reserved
+            self._touch_pairs(e.condition_id)
+        self._enforce_pair_cap(e.condition_id)
+
+    def _enforce_pair_cap(self, cond: str) -> None:
+        """Keep `available + reserved <= min(qty_yes, qty_no)`: the excess counts as sold.
+
+        `available` gives first, then `reserved`, shrinking the newest pending merges first.
+        """
+        pairs = self._pairs.get(cond)
+        tokens = self._cond_tokens.get(cond)
+        if pairs is None or tokens is None:
+            return
+        yes = self._positions.get(tokens[0])
+        no = self._positions.get(tokens[1])
+        cap = min(0 if yes is None else yes.qty, 0 if no is None else no.qty)
+        excess = pairs.available + pairs.reserved - cap
+        if excess <= 0:
+            return
+        take = min(excess, pairs.available)
+        pairs.available -= take
+        rest = excess - take
+        if rest:
+            pairs.reserved -= rest
+            queue = self._pending_merges.get(cond, deque())
+            for i in range(len(queue) - 1, -1, -1):
+                requested, reserved = queue[i]
+                cut = min(reserved, rest)
+                if cut:
+                    queue[i] = (requested, reserved - cut)
+                    rest -= cut
+                    if not rest:
+                        break
+        pairs.total_sold += excess
+        self._touch_pairs(cond)
+
+    def _on_prices_updated(self, e: PricesUpdated) -> None:
+        positions = self._positions
+        for token_id, cents in e.prices:
+            p = positions.get(token_id)
+            if p is not None:
+                p.mark_micro = cents * _CENT
+                self._dirty_model.add(token_id)
+                self._dirty_json.add(token_id)
+
+    def _on_exit_triggered(self, e: ExitTriggered) -> None:
+        self._exit = True
+
+    def _on_positions_loaded(self, e: PositionsLoaded) -> None:
+        for row in e.rows:
+            p = self._positions.get(row.token_id)
+            if p is None:
+                p = self._new_position(row.token_id, row.market_id, row.outcome)
+            else:
+                # Open sell orders keep their reservation on the token.
+                self._baseline -= p.cost_micro - p.realized_micro
+                p.market_id = row.market_id
+                p.outcome = row.outcome
+            p.qty = row.qty
+            p.cost_micro = row.cost_micro
+            p.realized_micro = row.realized_micro
+            p.mark_micro = None
+            self._baseline += row.cost_micro - row.realized_micro
+            self._touch(row.token_id)
+        for row in e.rows:
+            for cond in self._token_conds.get(row.token_id, ()):
+                self._enforce_pair_cap(cond)
+
+    # -- Snapshots out ------------------------------------------------------------------------
+
+    def _avg(self, token_id: str, cost: int, qty: int) -> tuple[int, int, Decimal, float]:
+        """(cost, qty, avg entry price as Decimal dollars, the same as float), cached."""
+        cached = self._avg_cache.get(token_id)
+        if cached is not None and cached[0] == cost and cached[1] == qty:
+            return cached
+        avg = _DCTX.divide(_DCTX.divide(Decimal(cost), Decimal(qty)), _MICRO_D) if qty else _ZERO_D
+        cached = (cost, qty, avg, float(avg))
+        self._avg_cache[token_id] = cached
+        return cached
+
+    def _token_model(self, token_id: str) -> TokenPosition:
+        p = self._positions[token_id]
+        qty = p.qty
+        cost = p.cost_micro
+        avg = self._avg(token_id, cost, qty)
+        mark = p.mark_micro
+        if mark is None:
+            current, unrealized = avg[3], 0.0
+        else:
+            current, unrealized = mark / MICRO, (mark * qty - cost) / MICRO
+        return TokenPosition.model_validate(
+            {
+                "token_id": token_id,
+                "market_id": p.market_id,
+                "outcome": p.outcome,
+                "qty": qty,
+                "in_flight_qty": p.in_flight_qty,
+                "accessible_qty": max(qty - p.in_flight_qty, 0),
+                "avg_entry_price": avg[2],
+                "total_cost": cost / MICRO,
+                "current_price": current,
+                "unrealized_pnl": unrealized,
+                "realized_pnl": Decimal(p.realized_micro).scaleb(-6, _DCTX),
+            }
+        )
+
+    def _pair_dict(self, cond: str) -> dict[str, object]:
+        pairs = self._pairs[cond]
+        return {
+            "conditionId": cond,
+            "available": pairs.available,
+            "reserved": pairs.reserved,
+            "totalMinted": pairs.total_minted,
+            "totalSold": pairs.total_sold,
+            "totalMerged": pairs.total_merged,
+        }
+
+    def snapshot(self) -> InventoryState:
+        """The state strategies see this tick, as the frozen contract model."""
+        models = self._token_models
+        positions = self._positions
+        if self._dirty_model:
+            for token_id in self._dirty_model:
+                if token_id in positions:
+                    models[token_id] = self._token_model(token_id)
+            self._dirty_model.clear()
+        pair_models = self._pair_models
+        if self._dirty_pairs_model:
+            for cond in self._dirty_pairs_model:
+                if cond in self._pairs:
+                    pair_models[cond] = MintedPairBalance.model_validate(self._pair_dict(cond))
+            self._dirty_pairs_model.clear()
+        cash = self._cash
+        in_flight = self._in_flight
+        return InventoryState.model_validate(
+            {
+                "total_usd": cash / MICRO,
+                "in_flight_usd": in_flight / MICRO,
+                "accessible_usd": (cash - in_flight) / MICRO,
+                "tokens": {token_id: models[token_id] for token_id in positions},
+                "minted_pairs": {cond: pair_models[cond] for cond in self._pairs},
+                "exit_triggered": self._exit,
+            }
+        )
+
+    def _token_fragment(self, token_id: str) -> bytes:
+        """`"<token id>":{...}` as `snapshot().model_dump_json()` writes it.
+
+        The parts that do not depend on the mark are cached, so a price tick re-renders two
+        numbers.
+        """
+        p = self._positions[token_id]
+        qty = p.qty
+        cost = p.cost_micro
+        key = (p.market_id, p.outcome, qty, p.in_flight_qty, cost, p.realized_micro)
+        parts = self._frag_parts.get(token_id)
+        if parts is None or parts[0] != key:
+            avg = self._avg(token_id, cost, qty)[3]
+            head = orjson.dumps(
+                {
+                    token_id: {
+                        "tokenId": token_id,
+                        "marketId": p.market_id,
+                        "outcome": p.outcome.value,
+                        "qty": qty,
+                        "inFlightQty": p.in_flight_qty,
+                        "accessibleQty": max(qty - p.in_flight_qty, 0),
+                        "avgEntryPrice": avg,
+                        "totalCost": cost / MICRO,
+                    }
+                }
+            )
+            tail = b',"realizedPnl":' + orjson.dumps(p.realized_micro / MICRO) + b"}"
+            parts = (key, head[1:-2] + b',"currentPrice":', tail, avg)
+            self._frag_parts[token_id] = parts
+        mark = p.mark_micro
+        if mark is None:
+            middle = orjson.dumps(parts[3]) + b',"unrealizedPnl":0.0'
+        else:
+            middle = (
+                orjson.dumps(mark / MICRO)
+                + b',"unrealizedPnl":'
+                + orjson.dumps((mark * qty - cost) / MICRO)
+            )
+        return parts[1] + middle + parts[2]
+
+    def snapshot_json(self) -> str:
+        """The snapshot as the exact JSON text strategies get.
+
+        Equal as JSON to `snapshot().model_dump_json()` (byte for byte for ordinary values), but
+        rendered from cached per-token fragments, re-rendering only tokens changed since the
+        last call.
+        """
+        positions = self._positions
+        if self._dirty_json:
+            frags = self._token_frags
+            for token_id in self._dirty_json:
+                if token_id in positions:
+                    frags[token_id] = self._token_fragment(token_id)
+            self._dirty_json.clear()
+            self._tokens_blob = b",".join([frags[token_id] for token_id in positions])
+        if self._dirty_pairs_json:
+            pair_frags = self._pair_frags
+            for cond in self._dirty_pairs_json:
+                if cond in self._pairs:
+                    pair_frags[cond] = orjson.dumps({cond: self._pair_dict(cond)})[1:-1]
+            self._dirty_pairs_json.clear()
+            self._pairs_blob = b",".join([pair_frags[cond] for cond in self._pairs])
+        cash = self._cash
+        in_flight = self._in_flight
+        head = orjson.dumps(
+            {
+                "totalUsd": cash / MICRO,
+                "inFlightUsd": in_flight / MICRO,
+                "accessibleUsd": (cash - in_flight) / MICRO,
+            }
+        )
+        return b"".join(
+            (
+                head[:-1],
+                b',"tokens":{',
+                self._tokens_blob,
+                b'},"mintedPairs":{',
+                self._pairs_blob,
+                b'},"exitTriggered":true}' if self._exit else b'},"exitTriggered":false}',
+            )
+        ).decode()
