@@ -44,8 +44,15 @@ from weatherman_inventory.events import (
     SellFilled,
     SellSubmitted,
 )
+from weatherman_inventory.manager import AnomalyKind, InventoryManager
 from weatherman_inventory.models import Outcome
-from weatherman_inventory.store import INT64_MAX, INT64_MIN, JournalRow, PersistenceLayer
+from weatherman_inventory.store import (
+    INT64_MAX,
+    INT64_MIN,
+    JournalRow,
+    PersistenceLayer,
+    PositionRow,
+)
 
 __all__ = [
     "Journal",
@@ -62,9 +69,6 @@ __all__ = [
 TIFS: Final = frozenset({"GTC", "GTD", "FOK"})
 """Times in force the orders table accepts."""
 
-POSITION_CACHE_ANOMALY: Final = "position_cache_mismatch"
-"""Anomaly kind recovery records where the positions table disagrees with the replay."""
-
 
 class JournaledManager(Protocol):
     """What the journal needs of a manager (the InventoryManager provides it)."""
@@ -72,15 +76,18 @@ class JournaledManager(Protocol):
     @property
     def exit_triggered(self) -> bool: ...
 
-    def apply(self, event: Any) -> Any: ...
+    @property
+    def initial_capital_micro(self) -> int: ...
+
+    def apply(self, event: Any) -> None: ...
 
     def order_record(self, local_id: str) -> OrderRecord | None: ...
 
     def position_record(self, token_id: str) -> PositionRecord | None: ...
 
-    def position_records(self) -> Iterable[PositionRecord]: ...
+    def token_ids(self) -> tuple[str, ...]: ...
 
-    def record_anomaly(self, kind: str, event: Any, message: str) -> None: ...
+    def record_anomaly(self, kind: AnomalyKind, event: Any, message: str) -> None: ...
 
     def _bind(self, journal: Any) -> None: ...
 
@@ -303,6 +310,9 @@ class Journal:
             if event.tif not in TIFS:
                 raise InvalidInput("tif", event.tif, f"the orders table holds {sorted(TIFS)}")
             self._plan_order(writes, manager, event.local_id, now)
+            if isinstance(event, SellSubmitted):
+                # A sell of a token never seen creates its (placeholder) position.
+                self._plan_position(writes, manager, event.token_id, now)
         elif isinstance(event, BuyCancelled | SellCancelled):
             self._plan_order(writes, manager, event.local_id, now)
         elif isinstance(event, MintSubmitted):
@@ -392,35 +402,26 @@ def _synthetic_fill_id(session_id: str, seq: int) -> str:
     return f"synthetic:{session_id}:{seq}"
 
 
-def _duplicate_of(row: JournalRow, event: Event) -> str | None:
-    """The fill id of a fill the store refused as a duplicate, else None."""
-    if not row.duplicate:
-        return None
+def _duplicate_of(row: JournalRow, event: Event) -> str:
+    """The fill id of a fill the store refused as a duplicate."""
     fill_id = getattr(event, "fill_id", None)
-    return fill_id if isinstance(fill_id, str) else _synthetic_fill_id("?", row.seq)
+    if not isinstance(fill_id, str):
+        raise StoreError(f"journal row {row.seq} is marked duplicate but is not a fill with an id")
+    return fill_id
 
 
 class _ReplayJournal:
-    """Bound during replay: writes nothing, and refuses the fills the journal marks duplicate
-    so the manager records the same anomaly it recorded when the fill arrived."""
+    """Bound while replaying a fill the store refused as a duplicate: refuses it again, so the
+    manager undoes it and records the anomaly it recorded when the fill first arrived."""
 
     def __init__(self) -> None:
-        self.duplicate: str | None = None
+        self.fill_id = ""
 
     def commit(self, event: Event, manager: JournaledManager) -> None:
-        if self.duplicate is not None:
-            raise DuplicateFill(self.duplicate)
+        raise DuplicateFill(self.fill_id)
 
 
 # -- sessions ----------------------------------------------------------------------------
-
-
-def _micro(dollars: Decimal | int | str | float) -> int:
-    value = Decimal(repr(dollars)) if isinstance(dollars, float) else Decimal(dollars)
-    micro = value * MICRO
-    if micro != micro.to_integral_value():
-        raise InvalidInput("initial_capital_usd", dollars, "must be a whole number of micro-USDC")
-    return _int64("initial_capital_usd", int(micro))
 
 
 def open_session(
@@ -442,7 +443,7 @@ def open_session(
     if not isinstance(session_id, str) or not session_id:
         raise InvalidInput("session_id", session_id, "a non-empty string is required")
     manager = cls(initial_capital_usd, track_fill_ids=False)
-    capital = _micro(initial_capital_usd)
+    capital = manager.initial_capital_micro
     store.lock_session(session_id)
     try:
         for market in markets:
@@ -463,19 +464,32 @@ def open_session(
 
 
 def replay(cls: Callable[..., M], store: PersistenceLayer, session_id: str) -> M:
-    """A manager holding exactly the session's journaled state, not bound to any store.
+    """A manager holding exactly the session's journaled state, bound to nothing.
 
-    Streams the journal: memory holds one batch of rows, not the journal.
+    Streams the journal, so memory holds one batch of rows, not the journal. Rows the store
+    refused as duplicate fills go through the manager's own duplicate path.
     """
     session = store.load_session(session_id)
     manager = cls(Decimal(session.initial_capital) / MICRO, track_fill_ids=False)
-    replaying = _ReplayJournal()
-    manager._bind(replaying)
+    duplicates = _ReplayJournal()
     for row in store.iter_journal(session_id):
-        event = decode_event(row.kind, row.payload)
-        replaying.duplicate = _duplicate_of(row, event)
-        manager.apply(event)
+        _replay_row(manager, duplicates, row, decode_event(row.kind, row.payload))
     return manager
+
+
+def _replay_row(
+    manager: JournaledManager, duplicates: _ReplayJournal, row: JournalRow, event: Event
+) -> None:
+    if row.duplicate:
+        # Bound only for this event: an unbound manager applies without an undo checkpoint.
+        duplicates.fill_id = _duplicate_of(row, event)
+        manager._bind(duplicates)
+        try:
+            manager.apply(event)
+        finally:
+            manager._bind(None)
+    else:
+        manager.apply(event)
 
 
 def recover_session(cls: Callable[..., M], store: PersistenceLayer, session_id: str) -> M:
@@ -489,8 +503,14 @@ def recover_session(cls: Callable[..., M], store: PersistenceLayer, session_id: 
     store.lock_session(session_id)
     try:
         manager = replay(cls, store, session_id)
-        for diff in _position_differences(_replayed_positions(manager), store, session_id):
-            manager.record_anomaly(POSITION_CACHE_ANOMALY, None, diff.describe())
+        table = {row.token_id: row for row in store.load_positions(session_id)}
+        for diff in _position_differences(_replayed_positions(manager), table):
+            row = table.get(diff.token_id)
+            # The anomaly's event is the fact the cache states: its row as a loaded position.
+            cached = () if row is None else (_loaded(row),)
+            manager.record_anomaly(
+                AnomalyKind.POSITION_CACHE_MISMATCH, PositionsLoaded(cached), diff.describe()
+            )
         manager._bind(Journal(store, session_id, store.last_seq(session_id)))
     except BaseException:
         store.unlock_session(session_id)
@@ -558,25 +578,43 @@ class _Position:
 
 
 def _replayed_positions(manager: JournaledManager) -> dict[str, _Position]:
-    return {
-        r.token_id: _Position(r.market_id, r.outcome.value, r.qty, r.cost_micro, r.realized_micro)
-        for r in manager.position_records()
-    }
+    positions = {}
+    for token_id in manager.token_ids():
+        r = manager.position_record(token_id)
+        assert r is not None
+        positions[token_id] = _Position(
+            r.market_id, r.outcome.value, r.qty, r.cost_micro, r.realized_micro
+        )
+    return positions
+
+
+def _loaded(row: PositionRow) -> LoadedPosition:
+    outcome = _OUTCOMES.get(row.outcome or "", Outcome.YES)
+    return LoadedPosition(
+        row.token_id, row.market_id, outcome, row.qty, row.cost_basis, row.realized_pnl
+    )
 
 
 def _position_differences(
-    expected: dict[str, _Position], store: PersistenceLayer, session_id: str
+    expected: dict[str, _Position], table: dict[str, PositionRow], *, flat_is_absent: bool = False
 ) -> Iterator[PositionDifference]:
-    table = {row.token_id: row for row in store.load_positions(session_id)}
+    """Every field where the table differs from `expected`.
+
+    With `flat_is_absent`, a flat row (no contracts, cost or realised PnL) matches a missing
+    one: a sell order of a token never seen creates such a placeholder, and a fill replay does
+    not see orders.
+    """
     for token_id in sorted(expected.keys() | table.keys()):
         want = expected.get(token_id)
         row = table.get(token_id)
         if want is None:
             assert row is not None
-            yield PositionDifference(token_id, "row", None, "present")
+            if not (flat_is_absent and row.qty == row.cost_basis == row.realized_pnl == 0):
+                yield PositionDifference(token_id, "row", None, "present")
             continue
         if row is None:
-            yield PositionDifference(token_id, "row", "present", None)
+            if not (flat_is_absent and want.qty == want.cost == want.realized == 0):
+                yield PositionDifference(token_id, "row", "present", None)
             continue
         for field, journal_value, table_value in (
             ("market_id", want.market_id, row.market_id),
@@ -603,14 +641,7 @@ def verify_session(
     no other fill of the session. Needs no lock: verify reads a consistent snapshot.
     """
     with store.snapshot():
-        return _verify(store, session_id, cls or _default_manager())
-
-
-def _default_manager() -> Callable[..., JournaledManager]:
-    # Imported here: the manager module imports this one for its open and recover methods.
-    from weatherman_inventory.manager import InventoryManager  # noqa: PLC0415
-
-    return InventoryManager
+        return _verify(store, session_id, cls or InventoryManager)
 
 
 def _verify(
@@ -618,8 +649,7 @@ def _verify(
 ) -> VerifyReport:
     session = store.load_session(session_id)
     manager = cls(Decimal(session.initial_capital) / MICRO, track_fill_ids=False)
-    replaying = _ReplayJournal()
-    manager._bind(replaying)
+    duplicates = _ReplayJournal()
     events = 0
     journal_fills: list[str] = []
     for row in store.iter_journal(session_id):
@@ -627,20 +657,16 @@ def _verify(
         if row.kind not in _POSITION_KINDS:
             continue
         event = decode_event(row.kind, row.payload)
-        replaying.duplicate = _duplicate_of(row, event)
-        if replaying.duplicate is None and isinstance(event, BuyFilled | SellFilled):
+        if not row.duplicate and isinstance(event, BuyFilled | SellFilled):
             journal_fills.append(event.fill_id or _synthetic_fill_id(session_id, row.seq))
-        manager.apply(event)
-    differences = tuple(_position_differences(_replayed_positions(manager), store, session_id))
+        _replay_row(manager, duplicates, row, event)
+    table = {row.token_id: row for row in store.load_positions(session_id)}
+    replayed = _replayed_positions(manager)
+    differences = tuple(_position_differences(replayed, table, flat_is_absent=True))
     problems = list(_fill_problems(journal_fills, store, session_id))
     problems += _market_problems(manager, store)
     return VerifyReport(
-        session_id,
-        events,
-        len(journal_fills),
-        len(store.load_positions(session_id)),
-        differences,
-        tuple(problems),
+        session_id, events, len(journal_fills), len(table), differences, tuple(problems)
     )
 
 
@@ -680,7 +706,9 @@ def _market_problems(manager: JournaledManager, store: PersistenceLayer) -> Iter
             outcome_of[market.yes_token_id] = "YES"
         if market.no_token_id is not None:
             outcome_of[market.no_token_id] = "NO"
-    for record in manager.position_records():
+    for token_id in manager.token_ids():
+        record = manager.position_record(token_id)
+        assert record is not None
         registered = outcome_of.get(record.token_id)
         if registered is not None and registered != record.outcome.value:
             yield (

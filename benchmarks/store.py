@@ -1,0 +1,259 @@
+"""The store's benchmarks: durable fills per second against raw SQLite, and recovery time.
+
+Durable fills: a bound manager's `on_fill_buy` (validate, apply, journal row + fill + order +
+position in one transaction) against the same four statements with pre-built parameters, one
+transaction per fill, on the same disk, in alternating rounds so both see the same machine.
+
+Recovery: `recover_session` of a journal of 10k, 100k and 1M events, each in a fresh process
+that reports the time and how much its peak RSS grew during the replay.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from weatherman_inventory import journal
+from weatherman_inventory.events import (
+    BuyFilled,
+    BuySubmitted,
+    Event,
+    PricesUpdated,
+    SellFilled,
+    SellSubmitted,
+)
+from weatherman_inventory.journal import (
+    _INSERT_FILL,
+    _UPSERT_ORDER,
+    _UPSERT_POSITION,
+    encode_event,
+    open_session,
+    recover_session,
+)
+from weatherman_inventory.manager import InventoryManager
+from weatherman_inventory.models import Outcome
+from weatherman_inventory.store import Mode, PersistenceLayer
+
+SESSION = "bench"
+ROUNDS = 5
+FILLS_PER_ROUND: dict[Mode, int] = {"live": 600, "paper": 2_000}
+RECOVERY_SIZES = (10_000, 100_000, 1_000_000)
+TOKENS = 20
+HUGE = 10**12  # an order quantity no benchmark fills up
+
+
+def _bench_dir() -> str:
+    """A directory on the disk the project lives on (the same disk for both sides)."""
+    return tempfile.mkdtemp(prefix="bench-store-", dir=Path(__file__).resolve().parent.parent)
+
+
+# -- durable fills -----------------------------------------------------------------------
+
+
+def _journaled_round(manager: InventoryManager, start: int, count: int) -> float:
+    price = Decimal("0.5")
+    t0 = time.perf_counter()
+    for i in range(start, start + count):
+        manager.on_fill_buy("b1", "tok", "mkt", Outcome.YES, 1, price, HUGE, fill_id=f"f{i}")
+    return time.perf_counter() - t0
+
+
+def _raw_params(start: int, count: int) -> list[tuple[tuple[object, ...], ...]]:
+    """The parameters the journal binds for `count` fills, built before the clock starts."""
+    now = datetime.now(UTC).isoformat()
+    params: list[tuple[tuple[object, ...], ...]] = []
+    for i in range(start, start + count):
+        event = BuyFilled("b1", "tok", "mkt", Outcome.YES, 1, 500_000, HUGE, f"f{i}", 0)
+        qty = i + 1
+        params.append(
+            (
+                (SESSION, i + 2, event.kind, encode_event(event), 0, time.time_ns() // 1000),
+                (f"f{i}", "b1", SESSION, "mkt", "tok", "buy", 1, 500_000, 0, now),
+                ("b1", SESSION, "mkt", "tok", "buy", HUGE, 99, "GTC", "PARTIALLY_FILLED",
+                 qty, (HUGE - qty) * 990_000, 0, now, now),
+                ("mkt", "tok", SESSION, qty, 500_000, 0, now, qty * 500_000, "YES"),
+            )
+        )  # fmt: skip
+    return params
+
+
+def _raw_round(conn: sqlite3.Connection, params: list[tuple[tuple[object, ...], ...]]) -> float:
+    # The journal's own statements, in the order its commit runs them for a buy fill.
+    statements = (journal._INSERT_JOURNAL, _INSERT_FILL, _UPSERT_ORDER, _UPSERT_POSITION)
+    t0 = time.perf_counter()
+    for fill in params:
+        conn.execute("BEGIN IMMEDIATE")
+        for sql, p in zip(statements, fill, strict=True):
+            conn.execute(sql, p)
+        conn.execute("COMMIT")
+    return time.perf_counter() - t0
+
+
+def bench_fills(mode: Mode, directory: str) -> tuple[float, float]:
+    """(journaled, raw) fills per second, medians over alternating rounds."""
+    n = FILLS_PER_ROUND[mode]
+    store = PersistenceLayer(os.path.join(directory, f"journaled-{mode}.db"), mode=mode)
+    manager = open_session(InventoryManager, store, SESSION, 10**9)
+    manager.on_order_submitted_buy("b1", "mkt", "tok", Outcome.YES, HUGE, 99)
+    raw_path = os.path.join(directory, f"raw-{mode}.db")
+    PersistenceLayer(raw_path, mode=mode).close()
+    raw = sqlite3.connect(raw_path, isolation_level=None)
+    raw.execute("PRAGMA journal_mode = WAL")
+    raw.execute(f"PRAGMA synchronous = {'FULL' if mode == 'live' else 'NORMAL'}")
+    raw.execute("PRAGMA foreign_keys = ON")
+    raw.execute(
+        "INSERT INTO sessions (id, mode, strategy_id, config_json, started_at) "
+        "VALUES (?, ?, '', '{}', '')",
+        (SESSION, mode),
+    )
+    journaled_rates, raw_rates = [], []
+    for r in range(ROUNDS):
+        params = _raw_params(r * n, n)
+        raw_rates.append(n / _raw_round(raw, params))
+        journaled_rates.append(n / _journaled_round(manager, r * n, n))
+        print(
+            f"  {mode:5} round {r + 1}/{ROUNDS}: journaled {journaled_rates[-1]:8.0f}/s, "
+            f"raw {raw_rates[-1]:8.0f}/s",
+            flush=True,
+        )
+    raw.close()
+    store.close()
+    return statistics.median(journaled_rates), statistics.median(raw_rates)
+
+
+# -- recovery ----------------------------------------------------------------------------
+
+
+def _recovery_stream(length: int) -> list[Event]:
+    """A steady session: long-lived orders on TOKENS tokens filled one contract at a time, and
+    price updates; the ledger's state stays the same size however long the journal grows."""
+    events: list[Event] = []
+    for t in range(TOKENS):
+        events.append(BuySubmitted(f"b{t}", "mkt", f"tok{t}", Outcome.YES, HUGE, 99))
+    i = 0
+    while len(events) < length:
+        t = i % TOKENS
+        events.append(BuyFilled(f"b{t}", f"tok{t}", "mkt", Outcome.YES, 2, 400_000, HUGE, f"f{i}"))
+        if i % TOKENS == 0:
+            events.append(SellSubmitted(f"s{i}", f"tok{t}", 1, None))
+            events.append(SellFilled(f"s{i}", f"tok{t}", 1, 450_000, 1, f"g{i}"))
+            events.append(PricesUpdated(((f"tok{t}", 40 + i % 20),)))
+        i += 1
+    return events[:length]
+
+
+def build_journal(path: str, length: int) -> None:
+    """A session whose journal holds `length` events, its positions table consistent with them.
+
+    Written in bulk (an unbound manager applies the events, `executemany` stores them): a
+    million single-event transactions would take minutes and measure nothing recovery does.
+    """
+    store = PersistenceLayer(path, mode="paper")
+    store.insert_session(
+        SESSION, "paper", "", "{}", datetime.now(UTC), initial_capital=10**9 * 10**6
+    )
+    manager = InventoryManager(10**9, track_fill_ids=False)
+    batch: list[tuple[object, ...]] = []
+    for seq, event in enumerate(_recovery_stream(length), start=1):
+        manager.apply(event)
+        batch.append((SESSION, seq, event.kind, encode_event(event), 0, 0))
+        if len(batch) == 100_000 or seq == length:
+            with store.transaction() as conn:
+                conn.executemany(
+                    "INSERT INTO journal (session_id, seq, kind, payload, duplicate, "
+                    "recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    batch,
+                )
+            batch.clear()
+            print(f"    journaled {seq:>9,} / {length:,}", flush=True)
+    now = datetime.now(UTC)
+    for token_id in manager.token_ids():
+        record = manager.position_record(token_id)
+        assert record is not None
+        store.upsert_position(
+            record.market_id, token_id, SESSION, "buy", record.qty,
+            record.cost_micro // record.qty if record.qty else 0,
+            record.realized_micro, 0, now, cost_basis=record.cost_micro,
+            outcome=record.outcome.value,
+        )  # fmt: skip
+    store.close()
+
+
+def _rss_kib() -> int:
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def recover_child(path: str) -> None:
+    """Run in a fresh process: recover the session and print time and RSS growth as JSON."""
+    logging.disable(logging.WARNING)
+    store = PersistenceLayer(path, mode="paper")
+    before = _rss_kib()
+    t0 = time.perf_counter()
+    manager = recover_session(InventoryManager, store, SESSION)
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert not manager.anomalies(), manager.anomalies()[:3]
+    print(json.dumps({"seconds": seconds, "rss_growth_kib": peak - before}))
+
+
+def bench_recovery(directory: str) -> list[tuple[int, float, int]]:
+    results = []
+    for size in RECOVERY_SIZES:
+        path = os.path.join(directory, f"recovery-{size}.db")
+        print(f"  building a journal of {size:,} events", flush=True)
+        build_journal(path, size)
+        print(f"  recovering {size:,} events in a fresh process", flush=True)
+        out = subprocess.run(
+            [sys.executable, "-c", f"from benchmarks.store import recover_child; "
+             f"recover_child({path!r})"],
+            check=True, capture_output=True, text=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )  # fmt: skip
+        figures = json.loads(out.stdout.strip().splitlines()[-1])
+        results.append((size, figures["seconds"], figures["rss_growth_kib"]))
+        seconds, growth = figures["seconds"], figures["rss_growth_kib"]
+        print(
+            f"  {size:>9,} events: {seconds:6.2f} s, {size / seconds:9.0f} events/s, "
+            f"peak RSS +{growth:,} KiB",
+            flush=True,
+        )
+        os.remove(path)
+    return results
+
+
+def main() -> None:
+    directory = _bench_dir()
+    try:
+        print("durable fills (bound manager vs raw SQLite, same statements, same disk)")
+        fills = {mode: bench_fills(mode, directory) for mode in ("live", "paper")}
+        print("recovery (replay of the journal in a fresh process)")
+        recovery = bench_recovery(directory)
+    finally:
+        for name in os.listdir(directory):
+            os.remove(os.path.join(directory, name))
+        os.rmdir(directory)
+    print("\n| mode | journaled fills/s | raw SQLite fills/s | ratio |")
+    print("|---|---:|---:|---:|")
+    for mode, (journaled, raw) in fills.items():
+        print(f"| {mode} | {journaled:,.0f} | {raw:,.0f} | {journaled / raw:.0%} |")
+    print("\n| journaled events | recovery | events/s | peak RSS growth |")
+    print("|---:|---:|---:|---:|")
+    for size, seconds, rss in recovery:
+        print(f"| {size:,} | {seconds:.2f} s | {size / seconds:,.0f} | {rss / 1024:.1f} MiB |")
+
+
+if __name__ == "__main__":
+    main()
