@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import (
     MAX_EMAX,
     MAX_PREC,
@@ -308,7 +308,13 @@ _EXACT = Context(
 )
 _MICRO_D = Decimal(MICRO)
 _MAX_DOLLARS_D = Decimal(MAX_MICRO) / _MICRO_D  # exact in the default context (16 digits)
+_ZERO_D = Decimal(0)
+_ONE_D = Decimal(1)
 _OUTCOMES: dict[str, Outcome] = {"YES": Outcome.YES, "NO": Outcome.NO}
+_YES = Outcome.YES
+_NO = Outcome.NO
+_PRICE_RANGE = "a price between 0 and 1 dollar is required"
+_NOT_WHOLE_MICRO = "must be a whole number of micro-USDC (at most 6 decimals of a dollar)"
 
 
 def check_id(field: str, value: object) -> str:
@@ -351,6 +357,8 @@ def check_cents(field: str, value: object, minimum: int = 1) -> int:
 
 def check_outcome(field: str, value: object) -> Outcome:
     """An `Outcome` or its value, "YES" or "NO"."""
+    if value is _YES or value is _NO:
+        return value
     if isinstance(value, str):
         outcome = _OUTCOMES.get(value)
         if outcome is not None:
@@ -390,14 +398,18 @@ def _to_decimal(field: str, value: object) -> Decimal:
 
 
 def _dollars_to_micro(field: str, value: object, number: Decimal) -> int:
-    """`number` dollars as whole micro-USDC; more than 6 decimals is refused, never rounded."""
-    scaled = _EXACT.multiply(number, _MICRO_D)
-    integral = scaled.to_integral_value(context=_EXACT)
-    if scaled != integral:
-        raise InvalidInput(
-            field, value, "must be a whole number of micro-USDC (at most 6 decimals of a dollar)"
-        )
-    return int(integral)
+    """`number` dollars (finite, already within bounds) as whole micro-USDC.
+
+    More than 6 decimals is refused, never rounded. The exact ratio of two ints decides; a
+    nonzero amount under a micro-USDC is refused first, since its ratio could be enormous.
+    """
+    if number and number.adjusted() < -6:
+        raise InvalidInput(field, value, _NOT_WHOLE_MICRO)
+    numerator, denominator = number.as_integer_ratio()
+    micro, rest = divmod(numerator * MICRO, denominator)
+    if rest:
+        raise InvalidInput(field, value, _NOT_WHOLE_MICRO)
+    return micro
 
 
 def money_micro(field: str, value: object, *, signed: bool = False, positive: bool = False) -> int:
@@ -423,13 +435,18 @@ def money_micro(field: str, value: object, *, signed: bool = False, positive: bo
 
 def price_micro(field: str, value: object) -> int:
     """A fill price in dollars, 0..1, as exact micro-USDC per contract (0..1_000_000)."""
-    if type(value) is int:
+    if type(value) is Decimal:
+        number = value
+        if not number.is_finite():
+            raise InvalidInput(field, value, "a finite number is required")
+    elif type(value) is int:
         if 0 <= value <= 1:
             return value * MICRO
-        raise InvalidInput(field, value, "a price between 0 and 1 dollar is required")
-    number = _to_decimal(field, value)
-    if not 0 <= number <= 1:
-        raise InvalidInput(field, value, "a price between 0 and 1 dollar is required")
+        raise InvalidInput(field, value, _PRICE_RANGE)
+    else:
+        number = _to_decimal(field, value)
+    if not _ZERO_D <= number <= _ONE_D:
+        raise InvalidInput(field, value, _PRICE_RANGE)
     return _dollars_to_micro(field, value, number)
 
 
@@ -445,8 +462,42 @@ def _check_outcome_strict(field: str, value: object) -> Outcome:
     raise InvalidInput(field, value, "an Outcome is required")
 
 
-# Builders: one per event, arguments in the manager's order. They use the events' own
-# constructors, so an event built here equals one built by hand from the same values.
+# Builders: one per event, arguments in the manager's order.
+#
+# The two fill builders (the hot path: one per fill) fill the slots through their descriptors
+# instead of calling the frozen dataclass's __init__, which goes through object.__setattr__ for
+# each field and costs about twice as much. The result is an ordinary, equal, frozen instance.
+
+
+def _slot_setters(cls: type) -> tuple[Callable[[object, object], None], ...]:
+    names = tuple(f.name for f in fields(cls))
+    slots = getattr(cls, "__slots__", None)
+    if slots != names:  # the setters below rely on this order
+        raise TypeError(f"{cls.__name__}: slots {slots} differ from fields {names}")
+    return tuple(getattr(cls, name).__set__ for name in names)
+
+
+_new = object.__new__
+(
+    _set_bf_local_id,
+    _set_bf_token_id,
+    _set_bf_market_id,
+    _set_bf_outcome,
+    _set_bf_fill_qty,
+    _set_bf_price_micro,
+    _set_bf_order_qty,
+    _set_bf_fill_id,
+    _set_bf_fee_micro,
+) = _slot_setters(BuyFilled)
+(
+    _set_sf_local_id,
+    _set_sf_token_id,
+    _set_sf_fill_qty,
+    _set_sf_price_micro,
+    _set_sf_order_qty,
+    _set_sf_fill_id,
+    _set_sf_fee_micro,
+) = _slot_setters(SellFilled)
 
 
 def buy_submitted(  # noqa: PLR0917 (the manager's argument order)
@@ -496,17 +547,38 @@ def buy_filled(  # noqa: PLR0917 (the manager's argument order)
     fill_id: object = None,
     fee_usd: object = 0,
 ) -> BuyFilled:
-    return BuyFilled(
-        check_id("local_id", local_id),
-        check_id("token_id", token_id),
-        check_id("market_id", market_id),
-        check_outcome("outcome", outcome),
-        check_qty("fill_qty", fill_qty),
-        price_micro("fill_price", fill_price),
-        check_qty("order_qty", order_qty),
-        check_optional_id("fill_id", fill_id),
-        0 if type(fee_usd) is int and fee_usd == 0 else money_micro("fee_usd", fee_usd),
+    # Each check inlines its common case (an exact str or int in range) and calls the full
+    # check otherwise, which accepts the same values and names the argument when it refuses.
+    event: BuyFilled = _new(BuyFilled)
+    _set_bf_local_id(
+        event, local_id if type(local_id) is str and local_id else check_id("local_id", local_id)
     )
+    _set_bf_token_id(
+        event, token_id if type(token_id) is str and token_id else check_id("token_id", token_id)
+    )
+    _set_bf_market_id(
+        event,
+        market_id if type(market_id) is str and market_id else check_id("market_id", market_id),
+    )
+    _set_bf_outcome(event, check_outcome("outcome", outcome))
+    _set_bf_fill_qty(
+        event,
+        fill_qty
+        if type(fill_qty) is int and 0 < fill_qty <= MAX_SAFE_INTEGER
+        else check_qty("fill_qty", fill_qty),
+    )
+    _set_bf_price_micro(event, price_micro("fill_price", fill_price))
+    _set_bf_order_qty(
+        event,
+        order_qty
+        if type(order_qty) is int and 0 < order_qty <= MAX_SAFE_INTEGER
+        else check_qty("order_qty", order_qty),
+    )
+    _set_bf_fill_id(event, None if fill_id is None else check_id("fill_id", fill_id))
+    _set_bf_fee_micro(
+        event, 0 if type(fee_usd) is int and fee_usd == 0 else money_micro("fee_usd", fee_usd)
+    )
+    return event
 
 
 def sell_filled(  # noqa: PLR0917 (the manager's argument order)
@@ -518,15 +590,31 @@ def sell_filled(  # noqa: PLR0917 (the manager's argument order)
     fill_id: object = None,
     fee_usd: object = 0,
 ) -> SellFilled:
-    return SellFilled(
-        check_id("local_id", local_id),
-        check_id("token_id", token_id),
-        check_qty("fill_qty", fill_qty),
-        price_micro("fill_price", fill_price),
-        check_qty("order_qty", order_qty),
-        check_optional_id("fill_id", fill_id),
-        0 if type(fee_usd) is int and fee_usd == 0 else money_micro("fee_usd", fee_usd),
+    event: SellFilled = _new(SellFilled)
+    _set_sf_local_id(
+        event, local_id if type(local_id) is str and local_id else check_id("local_id", local_id)
     )
+    _set_sf_token_id(
+        event, token_id if type(token_id) is str and token_id else check_id("token_id", token_id)
+    )
+    _set_sf_fill_qty(
+        event,
+        fill_qty
+        if type(fill_qty) is int and 0 < fill_qty <= MAX_SAFE_INTEGER
+        else check_qty("fill_qty", fill_qty),
+    )
+    _set_sf_price_micro(event, price_micro("fill_price", fill_price))
+    _set_sf_order_qty(
+        event,
+        order_qty
+        if type(order_qty) is int and 0 < order_qty <= MAX_SAFE_INTEGER
+        else check_qty("order_qty", order_qty),
+    )
+    _set_sf_fill_id(event, None if fill_id is None else check_id("fill_id", fill_id))
+    _set_sf_fee_micro(
+        event, 0 if type(fee_usd) is int and fee_usd == 0 else money_micro("fee_usd", fee_usd)
+    )
+    return event
 
 
 def buy_cancelled(local_id: object, remaining_qty: object, limit_px: object) -> BuyCancelled:

@@ -72,6 +72,11 @@ _DCTX: Final = Context(prec=28, rounding=ROUND_HALF_EVEN)
 _MICRO_D: Final = Decimal(MICRO)
 _ZERO_D: Final = Decimal(0)
 _MISSING: Final = object()
+# `"currentPrice":<mark>,"unrealizedPnl":` for every mark a price update can set (0..100 cents).
+_MARK_JSON: Final = {
+    cents * _CENT: orjson.dumps(cents * _CENT / MICRO) + b',"unrealizedPnl":'
+    for cents in range(101)
+}
 
 
 class AnomalyKind(StrEnum):
@@ -301,8 +306,10 @@ def _half_even_div(numerator: int, denominator: int) -> int:
 
 
 def _usd(micro: int) -> str:
-    """micro-USDC as a dollar string for messages, exact."""
-    return f"${Decimal(micro).scaleb(-6, _DCTX)}"
+    """micro-USDC as dollars for messages, exact: `$60.00`, `-$0.620001`."""
+    whole, frac = divmod(abs(micro), MICRO)
+    cents = f"{frac:06d}".rstrip("0").ljust(2, "0")
+    return f"{'-' if micro < 0 else ''}${whole}.{cents}"
 
 
 class InventoryManager:
@@ -350,7 +357,8 @@ class InventoryManager:
         self._token_models: dict[str, TokenPosition] = {}
         self._pair_models: dict[str, MintedPairBalance] = {}
         self._avg_cache: dict[str, tuple[int, int, Decimal, float]] = {}
-        self._frag_parts: dict[str, tuple[tuple[object, ...], bytes, bytes, float]] = {}
+        # token -> (what the static parts depend on, head, tail, the whole unmarked fragment)
+        self._frag_parts: dict[str, tuple[tuple[object, ...], bytes, bytes, bytes]] = {}
         self._token_frags: dict[str, bytes] = {}
         self._pair_frags: dict[str, bytes] = {}
         self._tokens_blob = b""
@@ -556,14 +564,23 @@ class InventoryManager:
     # -- Facts in -----------------------------------------------------------------------------
 
     def update_prices(self, prices: Mapping[str, int]) -> None:
-        """Mark held tokens at `prices` (token id -> cents, 0..100); other tokens are ignored."""
-        checked = ev.check_prices(prices)
+        """Mark held tokens at `prices` (token id -> cents, 0..100); other tokens are ignored.
+
+        Only tokens whose mark changes go into the event (most ticks move one market).
+        """
+        if not isinstance(prices, Mapping):
+            ev.check_prices(prices)  # raises, naming the argument
         positions = self._positions
         changed = []
-        for token_id, cents in checked.items():
+        for token_id, cents in prices.items():
+            if type(token_id) is str and token_id and type(cents) is int and 0 <= cents <= 100:
+                checked = cents
+            else:
+                # Not the common case: the full check accepts int subclasses, or raises.
+                checked = ev.check_prices({token_id: cents})[token_id]
             p = positions.get(token_id)
-            if p is not None and p.mark_micro != cents * _CENT:
-                changed.append((token_id, cents))
+            if p is not None and p.mark_micro != checked * _CENT:
+                changed.append((token_id, checked))
         if changed:
             self._process(PricesUpdated(tuple(changed)))
 
@@ -1346,12 +1363,14 @@ class InventoryManager:
 
     def _on_prices_updated(self, e: PricesUpdated) -> None:
         positions = self._positions
+        touched = []
         for token_id, cents in e.prices:
             p = positions.get(token_id)
             if p is not None:
                 p.mark_micro = cents * _CENT
-                self._dirty_model.add(token_id)
-                self._dirty_json.add(token_id)
+                touched.append(token_id)
+        self._dirty_model.update(touched)
+        self._dirty_json.update(touched)
 
     def _on_exit_triggered(self, e: ExitTriggered) -> None:
         self._exit = True
@@ -1453,13 +1472,12 @@ class InventoryManager:
             }
         )
 
-    def _token_fragment(self, token_id: str) -> bytes:
+    def _token_fragment(self, token_id: str, p: _Position) -> bytes:
         """`"<token id>":{...}` as `snapshot().model_dump_json()` writes it.
 
-        The parts that do not depend on the mark are cached, so a price tick re-renders two
-        numbers.
+        The parts that do not depend on the mark are cached, so a price tick re-renders one
+        number (the current price comes from a table of the 101 possible marks).
         """
-        p = self._positions[token_id]
         qty = p.qty
         cost = p.cost_micro
         key = (p.market_id, p.outcome, qty, p.in_flight_qty, cost, p.realized_micro)
@@ -1481,18 +1499,17 @@ class InventoryManager:
                 }
             )
             tail = b',"realizedPnl":' + orjson.dumps(p.realized_micro / MICRO) + b"}"
-            parts = (key, head[1:-2] + b',"currentPrice":', tail, avg)
+            unmarked = b"".join(
+                (head[1:-2], b',"currentPrice":', orjson.dumps(avg), b',"unrealizedPnl":0.0', tail)
+            )
+            parts = (key, head[1:-2] + b',"currentPrice":', tail, unmarked)
             self._frag_parts[token_id] = parts
         mark = p.mark_micro
         if mark is None:
-            middle = orjson.dumps(parts[3]) + b',"unrealizedPnl":0.0'
-        else:
-            middle = (
-                orjson.dumps(mark / MICRO)
-                + b',"unrealizedPnl":'
-                + orjson.dumps((mark * qty - cost) / MICRO)
-            )
-        return parts[1] + middle + parts[2]
+            return parts[3]
+        return b"".join(
+            (parts[1], _MARK_JSON[mark], orjson.dumps((mark * qty - cost) / MICRO), parts[2])
+        )
 
     def snapshot_json(self) -> str:
         """The snapshot as the exact JSON text strategies get.
@@ -1504,9 +1521,11 @@ class InventoryManager:
         positions = self._positions
         if self._dirty_json:
             frags = self._token_frags
+            fragment = self._token_fragment
             for token_id in self._dirty_json:
-                if token_id in positions:
-                    frags[token_id] = self._token_fragment(token_id)
+                p = positions.get(token_id)
+                if p is not None:
+                    frags[token_id] = fragment(token_id, p)
             self._dirty_json.clear()
             self._tokens_blob = b",".join([frags[token_id] for token_id in positions])
         if self._dirty_pairs_json:
