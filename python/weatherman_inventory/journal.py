@@ -230,6 +230,8 @@ class Journal:
         self.store = store
         self.session_id = session_id
         self.seq = last_seq
+        self._now_ms = -1
+        self._now = ""
 
     def close(self) -> None:
         """Give up the session's writer lock (the store stays open)."""
@@ -238,10 +240,15 @@ class Journal:
     def commit(self, event: Event, manager: JournaledManager) -> None:
         """Journal one event the manager has just applied, with its consequences."""
         payload = encode_event(event)
-        now = datetime.now(UTC).isoformat()
+        recorded_at = time.time_ns() // 1000
+        if recorded_at // 1000 != self._now_ms:
+            # Formatting a datetime costs more than the rest of a commit's Python: the row
+            # timestamps are formatted at most once a millisecond.
+            self._now_ms = recorded_at // 1000
+            self._now = datetime.fromtimestamp(self._now_ms / 1000, UTC).isoformat()
+        now = self._now
         writes, fill_id = self._plan(event, manager, now)
         seq = self.seq + 1
-        recorded_at = time.time_ns() // 1000
         tx = self.store.transaction()
         tx.fill_id = fill_id
         try:

@@ -163,7 +163,6 @@ CREATE TABLE IF NOT EXISTS mint_events (
 CREATE INDEX IF NOT EXISTS idx_mint_session ON mint_events(session_id, status);
 CREATE INDEX IF NOT EXISTS idx_mint_tx ON mint_events(tx_hash) WHERE tx_hash IS NOT NULL;
 
-CREATE UNIQUE INDEX IF NOT EXISTS idx_fills_fill_id ON fills(fill_id);
 CREATE INDEX IF NOT EXISTS idx_markets_yes ON markets(yes_token_id);
 CREATE INDEX IF NOT EXISTS idx_markets_no ON markets(no_token_id);
 
@@ -512,6 +511,9 @@ class PersistenceLayer:
                 if column not in _columns(conn, table):
                     conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
             _create_or_upgrade_orders(conn)
+            if not _has_unique_index(conn, "fills", "fill_id"):
+                # A host fills table without UNIQUE(fill_id): every fill must be recorded once.
+                conn.execute("CREATE UNIQUE INDEX idx_fills_fill_id ON fills(fill_id)")
             for statement in _statements(_V1_DDL):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -1006,6 +1008,15 @@ def _statements(script: str) -> list[str]:
 def _columns(conn: sqlite3.Connection, table: str) -> dict[str, bool]:
     """Column name -> NOT NULL, for one table."""
     return {row[1]: bool(row[3]) for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
+def _has_unique_index(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    for index in conn.execute(f"PRAGMA index_list({table})").fetchall():
+        if index[2]:  # unique
+            columns = [r[2] for r in conn.execute(f"PRAGMA index_info({index[1]!r})")]
+            if columns == [column]:
+                return True
+    return False
 
 
 def _create_or_upgrade_orders(conn: sqlite3.Connection) -> None:

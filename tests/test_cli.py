@@ -1,0 +1,68 @@
+"""`python -m weatherman_inventory`: verify's report and exit status, in a real process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from weatherman_inventory.journal import open_session
+from weatherman_inventory.manager import InventoryManager
+from weatherman_inventory.store import PersistenceLayer
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "weatherman_inventory", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _db(tmp_path: Path) -> Path:
+    db = tmp_path / "cli.db"
+    with PersistenceLayer(db, mode="live") as store:
+        manager = open_session(InventoryManager, store, "s1", "250.5")
+        manager.on_order_submitted_buy("b1", "m1", "t1", "YES", 10, 40)
+        manager.on_fill_buy("b1", "t1", "m1", "YES", 10, "0.4", 10, fill_id="f1")
+    return db
+
+
+def test_verify_ok_exits_0(tmp_path: Path) -> None:
+    result = _run("verify", "--db", str(_db(tmp_path)), "--session", "s1")
+    assert result.returncode == 0, result.stderr
+    assert "session s1: 2 journaled events, 1 fills, 1 positions" in result.stdout
+    assert "OK: the positions table matches the fill replay" in result.stdout
+
+
+def test_verify_difference_exits_1(tmp_path: Path) -> None:
+    db = _db(tmp_path)
+    with PersistenceLayer(db) as store, store.transaction() as conn:
+        conn.execute("UPDATE positions SET qty = 9")
+    result = _run("verify", "--db", str(db), "--session", "s1")
+    assert result.returncode == 1
+    assert "DIFF token t1: qty is 10 by the journal, 9 in the positions table" in result.stdout
+    assert "FAILED: 1 difference(s)" in result.stdout
+
+
+def test_verify_of_an_unknown_session_exits_2(tmp_path: Path) -> None:
+    result = _run("verify", "--db", str(_db(tmp_path)), "--session", "nope")
+    assert result.returncode == 2
+    assert "no session 'nope'" in result.stderr
+
+
+def test_verify_of_a_missing_file_exits_2(tmp_path: Path) -> None:
+    result = _run("verify", "--db", str(tmp_path / "absent.db"), "--session", "s1")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error:")
+    assert not (tmp_path / "absent.db").exists()
+
+
+def test_sessions_lists_each_session(tmp_path: Path) -> None:
+    result = _run("sessions", "--db", str(_db(tmp_path)))
+    assert result.returncode == 0, result.stderr
+    [header, row] = result.stdout.splitlines()
+    assert header.split()[:2] == ["session", "mode"]
+    assert row.split()[:5] == ["s1", "live", "250.500000", "2", "no"]
