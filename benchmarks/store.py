@@ -50,7 +50,7 @@ ROUNDS = 5
 FILLS_PER_ROUND: dict[Mode, int] = {"live": 600, "paper": 2_000}
 RECOVERY_SIZES = (10_000, 100_000, 1_000_000)
 TOKENS = 20
-HUGE = 10**12  # an order quantity no benchmark fills up
+HUGE = 10_000_000  # an order quantity no benchmark fills up (20 such buys fit the capital)
 
 
 def _bench_dir() -> str:
@@ -80,8 +80,8 @@ def _raw_params(start: int, count: int) -> list[tuple[tuple[object, ...], ...]]:
             (
                 (SESSION, i + 2, event.kind, encode_event(event), 0, time.time_ns() // 1000),
                 (f"f{i}", "b1", SESSION, "mkt", "tok", "buy", 1, 500_000, 0, now),
-                ("b1", SESSION, "mkt", "tok", "buy", HUGE, 99, "GTC", "PARTIALLY_FILLED",
-                 qty, (HUGE - qty) * 990_000, 0, now, now),
+                ("b1", SESSION, "mkt", "tok", "buy", HUGE, 50, "GTC", "PARTIALLY_FILLED",
+                 qty, (HUGE - qty) * 500_000, 0, now, now),
                 ("mkt", "tok", SESSION, qty, 500_000, 0, now, qty * 500_000, "YES"),
             )
         )  # fmt: skip
@@ -105,7 +105,7 @@ def bench_fills(mode: Mode, directory: str) -> tuple[float, float]:
     n = FILLS_PER_ROUND[mode]
     store = PersistenceLayer(os.path.join(directory, f"journaled-{mode}.db"), mode=mode)
     manager = open_session(InventoryManager, store, SESSION, 10**9)
-    manager.on_order_submitted_buy("b1", "mkt", "tok", Outcome.YES, HUGE, 99)
+    manager.on_order_submitted_buy("b1", "mkt", "tok", Outcome.YES, HUGE, 50)
     raw_path = os.path.join(directory, f"raw-{mode}.db")
     PersistenceLayer(raw_path, mode=mode).close()
     raw = sqlite3.connect(raw_path, isolation_level=None)
@@ -140,7 +140,7 @@ def _recovery_stream(length: int) -> list[Event]:
     price updates; the ledger's state stays the same size however long the journal grows."""
     events: list[Event] = []
     for t in range(TOKENS):
-        events.append(BuySubmitted(f"b{t}", "mkt", f"tok{t}", Outcome.YES, HUGE, 99))
+        events.append(BuySubmitted(f"b{t}", "mkt", f"tok{t}", Outcome.YES, HUGE, 50))
     i = 0
     while len(events) < length:
         t = i % TOKENS

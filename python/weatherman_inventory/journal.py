@@ -479,8 +479,22 @@ def replay(cls: Callable[..., M], store: PersistenceLayer, session_id: str) -> M
     session = store.load_session(session_id)
     manager = cls(Decimal(session.initial_capital) / MICRO, track_fill_ids=False)
     duplicates = _ReplayJournal()
-    for row in store.iter_journal(session_id):
-        _replay_row(manager, duplicates, row, decode_event(row.kind, row.payload))
+    apply = manager.apply
+    decoders = _DECODERS
+    loads = orjson.loads
+    # The hot loop of recovery: plain rows, the decoder table and bound methods, no per-row
+    # objects beyond the event itself.
+    for rows in store.journal_batches(session_id):
+        for seq, kind, payload, duplicate in rows:
+            decode = decoders.get(kind)
+            if decode is None:
+                raise StoreError(f"journal row {seq} of unknown kind {kind!r}")
+            event = decode(loads(payload))
+            if duplicate:
+                row = JournalRow(seq, kind, payload, True)
+                _replay_row(manager, duplicates, row, event)
+            else:
+                apply(event)
     return manager
 
 
