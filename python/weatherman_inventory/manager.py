@@ -159,7 +159,6 @@ class _Order:
         "limit_px",
         "local_id",
         "market_id",
-        "outcome",
         "qty",
         "reserved_micro",
         "reserved_qty",
@@ -1062,9 +1061,27 @@ class InventoryManager:
     def _on_sell_filled(self, e: SellFilled) -> None:
         if e.fill_id is not None and self._seen_fill(e):
             return
-        self._match_order(e, "sell")
         token_id = e.token_id
+        order = self._orders.get(e.local_id)
         p = self._positions.get(token_id)
+        if (
+            order is not None
+            and p is not None
+            and order.side == "sell"
+            and order.token_id == token_id
+            and order.qty == e.order_qty
+            and (order.status is _SUBMITTED or order.status is _PARTIAL)
+            and order.filled_qty + e.fill_qty <= order.qty
+        ):
+            # The common case, inlined: a fill within what a known open sell order has left,
+            # which it still reserves on this token (its reservation is qty - filled).
+            order.reserved_qty -= e.fill_qty
+            p.in_flight_qty -= e.fill_qty
+            order.filled_qty += e.fill_qty
+            order.status = _FILLED if order.filled_qty == order.qty else _PARTIAL
+        else:
+            self._match_order(e, "sell")
+            p = self._positions.get(token_id)
         if p is None:
             self._anomaly(
                 AnomalyKind.UNKNOWN_TOKEN,
@@ -1084,7 +1101,8 @@ class InventoryManager:
         proceeds = e.fill_qty * e.price_micro
         p.realized_micro += proceeds - removed - e.fee_micro
         self._cash += proceeds - e.fee_micro
-        self._touch(token_id)
+        self._dirty_model.add(token_id)
+        self._dirty_json.add(token_id)
         conds = self._token_conds.get(token_id)
         if conds is not None:
             for cond in conds:
