@@ -149,3 +149,14 @@ fn start_once(venv: &Path, version: String) -> Result<PythonEnv, ShimError> {
         version,
     })
 }
+
+/// Ok once [`start`] has succeeded in this process; the handles call it before touching Python.
+pub(crate) fn require_started() -> Result<(), ShimError> {
+    match STARTED.get() {
+        Some(Ok(_)) => Ok(()),
+        Some(Err(err)) => Err(err.clone()),
+        None => Err(ShimError::environment(
+            "the interpreter is not started: call shim::start(venv) first",
+        )),
+    }
+}

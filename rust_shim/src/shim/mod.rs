@@ -7,6 +7,12 @@
 mod error;
 mod interpreter;
 mod logging;
+mod manager;
+mod snapshot;
 
 pub use error::{ShimError, FIX_COMMAND};
 pub use interpreter::{resolve_venv, start, PythonEnv, VENV_ENV};
+pub use manager::{
+    Anomaly, FillMeta, InventoryManager, LoadedPosition, MarketIds, SessionSpec, StoreMode,
+};
+pub use snapshot::Snapshot;

@@ -1,0 +1,241 @@
+//! The facts the host feeds the ledger, in a form it can journal in its own plan table.
+//!
+//! Prices are integer micro-dollars per contract and amounts whole dollars, so a plan read back
+//! from the database gives exactly the `Decimal`s the first run passed.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use weatherman_inventory::contract::Outcome;
+use weatherman_inventory::shim::{FillMeta, InventoryManager, ShimError};
+
+/// Which way an order trades.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Buy,
+    Sell,
+}
+
+/// One call into the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LedgerEvent {
+    /// A limit order sent to the exchange.
+    Submit {
+        local_id: String,
+        side: Side,
+        market_id: String,
+        token_id: String,
+        outcome: Outcome,
+        qty: u64,
+        /// Cents, 1..99.
+        limit_px: u64,
+    },
+    /// A (partial) fill of an order.
+    Fill {
+        local_id: String,
+        side: Side,
+        fill_id: String,
+        market_id: String,
+        token_id: String,
+        outcome: Outcome,
+        qty: u64,
+        /// Micro-dollars per contract.
+        price_micro: u64,
+        order_qty: u64,
+    },
+    /// The rest of an order cancelled.
+    Cancel {
+        local_id: String,
+        side: Side,
+        token_id: String,
+        remaining_qty: u64,
+        limit_px: u64,
+    },
+    /// A mint of `amount_usd` dollars of pairs sent to the chain.
+    MintSubmit {
+        market_id: String,
+        condition_id: String,
+        amount_usd: u64,
+    },
+    /// A mint settled: confirmed (pairs created) or failed.
+    MintSettle {
+        market_id: String,
+        condition_id: String,
+        yes_token_id: String,
+        no_token_id: String,
+        amount_usd: u64,
+        confirmed: bool,
+    },
+    /// A merge of `pair_count` pairs sent to the chain.
+    MergeSubmit {
+        market_id: String,
+        condition_id: String,
+        pair_count: u64,
+    },
+    /// A merge settled: confirmed ($1 a pair back) or failed.
+    MergeSettle {
+        market_id: String,
+        condition_id: String,
+        yes_token_id: String,
+        no_token_id: String,
+        pair_count: u64,
+        confirmed: bool,
+    },
+    /// Exit: no new buys or mints from now on.
+    Exit,
+    /// New marks, cents.
+    Marks { prices: BTreeMap<String, u64> },
+}
+
+/// Micro-dollars as an exact `Decimal` of dollars.
+pub fn dollars_from_micro(micro: u64) -> Decimal {
+    Decimal::from_i128_with_scale(i128::from(micro), 6).normalize()
+}
+
+impl LedgerEvent {
+    /// Feeds the event to the ledger through the shim.
+    pub fn apply(&self, ledger: &mut InventoryManager) -> Result<(), ShimError> {
+        match self {
+            LedgerEvent::Submit {
+                local_id,
+                side: Side::Buy,
+                market_id,
+                token_id,
+                outcome,
+                qty,
+                limit_px,
+            } => ledger
+                .on_order_submitted_buy(local_id, market_id, token_id, *outcome, *qty, *limit_px),
+            LedgerEvent::Submit {
+                local_id,
+                side: Side::Sell,
+                token_id,
+                qty,
+                ..
+            } => ledger.on_order_submitted_sell(local_id, token_id, *qty),
+            LedgerEvent::Fill {
+                local_id,
+                side,
+                fill_id,
+                market_id,
+                token_id,
+                outcome,
+                qty,
+                price_micro,
+                order_qty,
+            } => {
+                let meta = FillMeta {
+                    fill_id: Some(fill_id.clone()),
+                    fee_usd: Decimal::ZERO,
+                };
+                let price = dollars_from_micro(*price_micro);
+                match side {
+                    Side::Buy => ledger.on_fill_buy_with(
+                        local_id, token_id, market_id, *outcome, *qty, price, *order_qty, &meta,
+                    ),
+                    Side::Sell => {
+                        ledger.on_fill_sell_with(local_id, token_id, *qty, price, *order_qty, &meta)
+                    }
+                }
+            }
+            LedgerEvent::Cancel {
+                local_id,
+                side: Side::Buy,
+                remaining_qty,
+                limit_px,
+                ..
+            } => ledger.on_order_cancelled_buy(local_id, *remaining_qty, *limit_px),
+            LedgerEvent::Cancel {
+                local_id,
+                side: Side::Sell,
+                token_id,
+                remaining_qty,
+                ..
+            } => ledger.on_order_cancelled_sell(local_id, token_id, *remaining_qty),
+            LedgerEvent::MintSubmit {
+                condition_id,
+                amount_usd,
+                ..
+            } => ledger.on_mint_submitted(condition_id, Decimal::from(*amount_usd)),
+            LedgerEvent::MintSettle {
+                market_id,
+                condition_id,
+                yes_token_id,
+                no_token_id,
+                amount_usd,
+                confirmed,
+            } => {
+                if *confirmed {
+                    ledger.on_mint_confirmed(
+                        condition_id,
+                        *amount_usd,
+                        yes_token_id,
+                        no_token_id,
+                        market_id,
+                    )
+                } else {
+                    ledger.on_mint_failed(condition_id, Decimal::from(*amount_usd))
+                }
+            }
+            LedgerEvent::MergeSubmit {
+                condition_id,
+                pair_count,
+                ..
+            } => ledger.on_merge_submitted(condition_id, *pair_count),
+            LedgerEvent::MergeSettle {
+                condition_id,
+                yes_token_id,
+                no_token_id,
+                pair_count,
+                confirmed,
+                ..
+            } => {
+                if *confirmed {
+                    ledger.on_merge_confirmed(condition_id, *pair_count, yes_token_id, no_token_id)
+                } else {
+                    ledger.on_merge_failed(condition_id, *pair_count)
+                }
+            }
+            LedgerEvent::Exit => ledger.trigger_exit(),
+            LedgerEvent::Marks { prices } => {
+                let prices = prices.iter().map(|(k, v)| (k.clone(), *v)).collect();
+                ledger.update_prices(&prices)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn micro_dollars_become_exact_decimals() {
+        assert_eq!(dollars_from_micro(655_000).to_string(), "0.655");
+        assert_eq!(dollars_from_micro(1_000_000).to_string(), "1");
+        assert_eq!(dollars_from_micro(1).to_string(), "0.000001");
+    }
+
+    #[test]
+    fn events_survive_the_plan_table() {
+        let event = LedgerEvent::Fill {
+            local_id: "rs-000007-0".into(),
+            side: Side::Sell,
+            fill_id: "f-000009-0".into(),
+            market_id: "mkt-1".into(),
+            token_id: "tok-1-no".into(),
+            outcome: Outcome::No,
+            qty: 12,
+            price_micro: 431_000,
+            order_qty: 20,
+        };
+        let text = serde_json::to_string(&event).expect("serialise");
+        assert_eq!(
+            serde_json::from_str::<LedgerEvent>(&text).expect("parse"),
+            event
+        );
+    }
+}

@@ -1,0 +1,310 @@
+//! The host's own tables, in the session's database: what the host needs to resume exactly.
+//!
+//! Each tick runs in two phases (the market's facts, then the strategies' orders). Before a
+//! phase applies anything its plan, the list of steps, is committed; before each step reaches
+//! the ledger, the ledger's journal position is committed beside it. After a crash the ledger
+//! recovers itself from its journal; the host replays its plans into the paper engine and the
+//! legacy tracker, and finishes the interrupted phase from the first step the journal does not
+//! hold. Steps whose risk check refused them leave no row; re-checking them against the same
+//! state refuses them again.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use weatherman_inventory::shim::{InventoryManager, ShimError};
+
+use super::events::LedgerEvent;
+
+const DDL: &str = "
+CREATE TABLE IF NOT EXISTS host_sessions (
+    session_id   TEXT PRIMARY KEY,
+    seed         INTEGER NOT NULL,
+    markets      INTEGER NOT NULL CHECK(markets > 0),
+    ticks        INTEGER NOT NULL CHECK(ticks >= 0),
+    exit_tick    INTEGER NOT NULL,
+    strategies   TEXT NOT NULL,
+    capital_usd  INTEGER NOT NULL CHECK(capital_usd >= 0)
+);
+CREATE TABLE IF NOT EXISTS host_plans (
+    session_id  TEXT NOT NULL REFERENCES host_sessions(session_id),
+    tick        INTEGER NOT NULL,
+    phase       INTEGER NOT NULL CHECK(phase IN (0, 1)),
+    steps       TEXT NOT NULL,
+    PRIMARY KEY (session_id, tick, phase)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS host_steps (
+    session_id  TEXT NOT NULL,
+    tick        INTEGER NOT NULL,
+    phase       INTEGER NOT NULL,
+    idx         INTEGER NOT NULL,
+    seq_before  INTEGER NOT NULL,
+    PRIMARY KEY (session_id, tick, phase, idx)
+) WITHOUT ROWID;
+";
+
+/// The two phases of a tick, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    /// Fills, cancels, settlements, marks.
+    Market = 0,
+    /// The strategies' submissions.
+    Decide = 1,
+}
+
+impl Phase {
+    fn from_i64(value: i64) -> Self {
+        if value == 0 {
+            Phase::Market
+        } else {
+            Phase::Decide
+        }
+    }
+}
+
+/// The risk check a strategy's step passes before it is sent: `can_buy`, `can_sell`, `can_mint`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "check", rename_all = "snake_case")]
+pub enum Check {
+    Buy { qty: u64, limit_px: u64 },
+    Sell { token_id: String, qty: u64 },
+    Mint { amount_usd: u64 },
+}
+
+impl Check {
+    /// Asks the ledger.
+    pub fn passes(&self, ledger: &InventoryManager) -> Result<bool, ShimError> {
+        match self {
+            Check::Buy { qty, limit_px } => ledger.can_buy(*qty, *limit_px),
+            Check::Sell { token_id, qty } => ledger.can_sell(token_id, *qty),
+            Check::Mint { amount_usd } => ledger.can_mint(rust_decimal::Decimal::from(*amount_usd)),
+        }
+    }
+}
+
+/// One step of a plan: an optional risk check, then one ledger call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// Which strategy asked for it (`market` for the exchange's and chain's facts).
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<Check>,
+    pub event: LedgerEvent,
+}
+
+/// What a session was started with; resume uses it rather than the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostSession {
+    pub session_id: String,
+    pub seed: u64,
+    pub markets: usize,
+    pub ticks: u64,
+    pub exit_tick: u64,
+    pub strategies: String,
+    pub capital_usd: u64,
+}
+
+/// A committed plan and the steps that reached the ledger (index, journal position before).
+#[derive(Debug, Clone)]
+pub struct PlanRecord {
+    pub tick: u64,
+    pub phase: Phase,
+    pub steps: Vec<Step>,
+    pub sent: Vec<(usize, u64)>,
+}
+
+/// The host tables of one database.
+pub struct PlanStore {
+    conn: Connection,
+}
+
+fn json_err(err: serde_json::Error) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(Box::new(err))
+}
+
+impl PlanStore {
+    /// Opens (creating if needed) the host tables in the database at `path`.
+    pub fn open(path: &Path) -> rusqlite::Result<Self> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // WAL like the ledger's store (the setting is the database's); NORMAL: a process crash
+        // loses no commit, and the plan rows are re-derivable from the seed anyway.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.execute_batch(DDL)?;
+        Ok(PlanStore { conn })
+    }
+
+    /// `<prefix>-<n>` for the first n not yet taken.
+    pub fn next_session_id(&self, prefix: &str) -> rusqlite::Result<String> {
+        let taken: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM host_sessions WHERE session_id LIKE ?1 || '-%'",
+            params![prefix],
+            |row| row.get(0),
+        )?;
+        let mut n = taken + 1;
+        loop {
+            let id = format!("{prefix}-{n}");
+            if self.load_session(&id)?.is_none() {
+                return Ok(id);
+            }
+            n += 1;
+        }
+    }
+
+    /// Records a new session.
+    pub fn insert_session(&self, s: &HostSession) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "INSERT INTO host_sessions (session_id, seed, markets, ticks, exit_tick, strategies, \
+             capital_usd) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                s.session_id,
+                s.seed as i64,
+                s.markets as i64,
+                s.ticks as i64,
+                s.exit_tick as i64,
+                s.strategies,
+                s.capital_usd as i64
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Changes the last tick of a resumed session.
+    pub fn set_ticks(&self, session_id: &str, ticks: u64) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "UPDATE host_sessions SET ticks = ?2 WHERE session_id = ?1",
+            params![session_id, ticks as i64],
+        )?;
+        Ok(())
+    }
+
+    /// A session, if the host started it.
+    pub fn load_session(&self, session_id: &str) -> rusqlite::Result<Option<HostSession>> {
+        self.conn
+            .query_row(
+                "SELECT session_id, seed, markets, ticks, exit_tick, strategies, capital_usd \
+                 FROM host_sessions WHERE session_id = ?1",
+                params![session_id],
+                |row| {
+                    Ok(HostSession {
+                        session_id: row.get(0)?,
+                        seed: row.get::<_, i64>(1)? as u64,
+                        markets: row.get::<_, i64>(2)? as usize,
+                        ticks: row.get::<_, i64>(3)? as u64,
+                        exit_tick: row.get::<_, i64>(4)? as u64,
+                        strategies: row.get(5)?,
+                        capital_usd: row.get::<_, i64>(6)? as u64,
+                    })
+                },
+            )
+            .optional()
+    }
+
+    /// The session the host started last.
+    pub fn latest_session(&self) -> rusqlite::Result<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT session_id FROM host_sessions ORDER BY rowid DESC LIMIT 1",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+    }
+
+    /// Commits a phase's plan before any of it is applied.
+    pub fn save_plan(
+        &self,
+        session_id: &str,
+        tick: u64,
+        phase: Phase,
+        steps: &[Step],
+    ) -> rusqlite::Result<()> {
+        let text = serde_json::to_string(steps).map_err(json_err)?;
+        self.conn.execute(
+            "INSERT INTO host_plans (session_id, tick, phase, steps) VALUES (?1, ?2, ?3, ?4)",
+            params![session_id, tick as i64, phase as i64, text],
+        )?;
+        Ok(())
+    }
+
+    /// Commits that step `idx` is about to reach the ledger, whose journal holds `seq_before`
+    /// events.
+    pub fn log_step(
+        &self,
+        session_id: &str,
+        tick: u64,
+        phase: Phase,
+        idx: usize,
+        seq_before: u64,
+    ) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO host_steps (session_id, tick, phase, idx, seq_before) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                session_id,
+                tick as i64,
+                phase as i64,
+                idx as i64,
+                seq_before as i64
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Every plan of the session in order, with the steps that were sent.
+    pub fn history(&self, session_id: &str) -> rusqlite::Result<Vec<PlanRecord>> {
+        let mut plans = Vec::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT tick, phase, steps FROM host_plans WHERE session_id = ?1 ORDER BY tick, phase",
+        )?;
+        let rows = stmt.query_map(params![session_id], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (tick, phase, text) = row?;
+            let steps: Vec<Step> = serde_json::from_str(&text).map_err(|err| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    2,
+                    rusqlite::types::Type::Text,
+                    Box::new(err),
+                )
+            })?;
+            plans.push(PlanRecord {
+                tick: tick as u64,
+                phase: Phase::from_i64(phase),
+                steps,
+                sent: Vec::new(),
+            });
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT tick, phase, idx, seq_before FROM host_steps WHERE session_id = ?1 \
+             ORDER BY tick, phase, idx",
+        )?;
+        let rows = stmt.query_map(params![session_id], |row| {
+            Ok((
+                row.get::<_, i64>(0)? as u64,
+                Phase::from_i64(row.get(1)?),
+                row.get::<_, i64>(2)? as usize,
+                row.get::<_, i64>(3)? as u64,
+            ))
+        })?;
+        let mut index = 0;
+        for row in rows {
+            let (tick, phase, idx, seq) = row?;
+            while index < plans.len() && (plans[index].tick, plans[index].phase) < (tick, phase) {
+                index += 1;
+            }
+            if let Some(plan) = plans.get_mut(index) {
+                if (plan.tick, plan.phase) == (tick, phase) {
+                    plan.sent.push((idx, seq));
+                }
+            }
+        }
+        Ok(plans)
+    }
+}

@@ -1,0 +1,188 @@
+//! What the host shows at the end: the inventory table, the counters, and `verify`.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+
+use serde::Serialize;
+use weatherman_inventory::shim::{Anomaly, Snapshot};
+
+use super::plan_store::HostSession;
+use super::session::Stats;
+use super::strategies::SeenKeys;
+
+/// The result of `python -m weatherman_inventory verify`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verify {
+    pub ok: bool,
+    pub output: String,
+}
+
+/// Runs the package's verify command on the session, as an operator would.
+pub fn verify(venv: &Path, db: &Path, session_id: &str) -> Verify {
+    let python = venv.join("bin").join("python");
+    match Command::new(&python)
+        .args(["-m", "weatherman_inventory", "verify", "--db"])
+        .arg(db)
+        .args(["--session", session_id])
+        .output()
+    {
+        Ok(out) => {
+            let ok = out.status.success();
+            let mut output = String::from_utf8_lossy(&out.stdout).into_owned();
+            // The report is on stdout; stderr carries the replay's log, shown only on failure.
+            if !ok {
+                output.push_str(&String::from_utf8_lossy(&out.stderr));
+            }
+            Verify {
+                ok,
+                output: output.trim_end().to_owned(),
+            }
+        }
+        Err(err) => Verify {
+            ok: false,
+            output: format!("cannot run {}: {err}", python.display()),
+        },
+    }
+}
+
+/// The machine-readable summary `--report` writes (the end-to-end tests read it).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report<'a> {
+    pub session_id: &'a str,
+    pub db: String,
+    pub first_tick: u64,
+    pub last_tick: u64,
+    pub ticks: u64,
+    pub steps_sent: u64,
+    pub fills: u64,
+    pub refused: u64,
+    pub invalid_intents: u64,
+    pub discrepancies: u64,
+    pub anomalies: Vec<String>,
+    pub seen: &'a SeenKeys,
+    pub final_inventory: &'a serde_json::value::RawValue,
+    pub verify: &'a Verify,
+}
+
+fn money(value: f64) -> String {
+    format!("{value:>14.6}")
+}
+
+/// The end-of-session table.
+pub fn render(
+    cfg: &HostSession,
+    db: &Path,
+    stats: &Stats,
+    snapshot: &Snapshot,
+    anomalies: &[Anomaly],
+    token_order: &std::collections::BTreeMap<String, usize>,
+    verify: &Verify,
+) -> String {
+    let s = &snapshot.state;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nsession {}  (seed {}, {} markets, strategies {})  db {}",
+        cfg.session_id,
+        cfg.seed,
+        cfg.markets,
+        cfg.strategies,
+        db.display()
+    );
+    let _ = writeln!(
+        out,
+        "ticks {}..{} this run of {}; {} ledger calls, {} fills, {} intents refused by risk \
+         checks, {} malformed",
+        stats.first_tick.min(stats.last_tick.max(1)),
+        stats.last_tick,
+        cfg.ticks,
+        stats.steps_sent,
+        stats.fills,
+        stats.refused,
+        stats.invalid_intents
+    );
+    let _ = writeln!(out, "\n  cash (total)  ${}", money(s.total_usd));
+    let _ = writeln!(out, "  in flight     ${}", money(s.in_flight_usd));
+    let _ = writeln!(out, "  accessible    ${}", money(s.accessible_usd));
+    let _ = writeln!(
+        out,
+        "  exit          {}",
+        if s.exit_triggered { "triggered" } else { "no" }
+    );
+    let _ = writeln!(
+        out,
+        "\n  {:<11} {:>7} {:>7} {:>10} {:>8} {:>13} {:>13}",
+        "token", "qty", "in fl.", "avg $", "price $", "realised $", "unrealised $"
+    );
+    let mut tokens: Vec<_> = s.tokens.values().collect();
+    tokens.sort_by_key(|t| token_order.get(&t.token_id).copied().unwrap_or(usize::MAX));
+    for t in tokens {
+        let _ = writeln!(
+            out,
+            "  {:<11} {:>7} {:>7} {:>10.6} {:>8.3} {:>13} {:>13.6}",
+            t.token_id,
+            t.qty,
+            t.in_flight_qty,
+            t.avg_entry_price,
+            t.current_price,
+            t.realized_pnl.round_dp(6),
+            t.unrealized_pnl
+        );
+    }
+    if !s.minted_pairs.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n  {:<11} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            "condition", "available", "reserved", "minted", "sold", "merged"
+        );
+        for p in s.minted_pairs.values() {
+            let _ = writeln!(
+                out,
+                "  {:<11} {:>9} {:>9} {:>9} {:>9} {:>9}",
+                p.condition_id,
+                p.available,
+                p.reserved,
+                p.total_minted,
+                p.total_sold,
+                p.total_merged
+            );
+        }
+    }
+    let mut kinds = std::collections::BTreeMap::<&str, usize>::new();
+    for a in anomalies {
+        *kinds.entry(a.kind.as_str()).or_default() += 1;
+    }
+    let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} x{n}")).collect();
+    let _ = writeln!(
+        out,
+        "\n  anomalies      {}{}",
+        anomalies.len(),
+        if kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", kinds.join(", "))
+        }
+    );
+    let _ = writeln!(
+        out,
+        "  discrepancies  {} between the legacy position map and the inventory",
+        stats.discrepancies
+    );
+    for line in &stats.discrepancy_examples {
+        let _ = writeln!(out, "                 {line}");
+    }
+    let _ = writeln!(
+        out,
+        "\nverify: {}\n{}",
+        if verify.ok { "OK" } else { "FAILED" },
+        verify
+            .output
+            .lines()
+            .map(|l| format!("  {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    out
+}

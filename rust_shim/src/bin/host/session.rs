@@ -1,0 +1,515 @@
+//! The tick loop: market facts, then marks, then the strategies; with resume.
+//!
+//! A tick is two phases. The market phase applies what the exchange and the chain report (fills,
+//! cancels, mint and merge settlements), triggers exit when its tick comes, and sends the new
+//! marks. The decide phase takes one snapshot, compares it with the legacy tracker, builds the
+//! `DecisionContext` and asks each strategy; their intents, after a risk check each, become
+//! submissions. Every phase's plan and every step's journal position are committed to the host
+//! tables first (see `plan_store`), so `--resume` finishes exactly what the crash interrupted.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use weatherman_inventory::contract::{DecisionContext, Trigger};
+use weatherman_inventory::shim::{InventoryManager, SessionSpec, Snapshot, StoreMode};
+
+use super::engine::Engine;
+use super::error::HostError;
+use super::events::{LedgerEvent, Side};
+use super::legacy::LegacyTracker;
+use super::market::PaperMarket;
+use super::plan_store::{Check, HostSession, Phase, PlanStore, Step};
+use super::strategies::{
+    self, Intent, NodeStrategy, PythonStrategy, RustStrategy, SeenKeys, Strategy,
+};
+
+/// Counters of one run of the host (a resumed run counts from its resume).
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub first_tick: u64,
+    pub last_tick: u64,
+    pub steps_sent: u64,
+    pub fills: u64,
+    pub refused: u64,
+    pub invalid_intents: u64,
+    pub discrepancies: u64,
+    pub discrepancy_examples: Vec<String>,
+    pub seen: SeenKeys,
+}
+
+/// Where the host finds things.
+pub struct Paths {
+    pub project: PathBuf,
+    pub db: PathBuf,
+}
+
+/// A running paper session.
+pub struct Session {
+    pub cfg: HostSession,
+    pub market: PaperMarket,
+    engine: Engine,
+    legacy: LegacyTracker,
+    pub ledger: InventoryManager,
+    plans: PlanStore,
+    strategies: Vec<Box<dyn Strategy>>,
+    pub stats: Stats,
+}
+
+/// How a session starts.
+pub enum Start {
+    /// A new session with these settings (its id picked from the seed if not given).
+    New {
+        session_id: Option<String>,
+        seed: u64,
+        markets: usize,
+        ticks: u64,
+        strategies: String,
+        capital_usd: u64,
+    },
+    /// An existing session, from its database (the latest one if no id is given).
+    Resume {
+        session_id: Option<String>,
+        ticks: Option<u64>,
+    },
+}
+
+fn load_strategies(names: &str, project: &Path) -> Result<Vec<Box<dyn Strategy>>, HostError> {
+    let mut out: Vec<Box<dyn Strategy>> = Vec::new();
+    for name in strategies::parse_selection(names)? {
+        out.push(match name {
+            "rust" => Box::new(RustStrategy),
+            "python" => Box::new(PythonStrategy::load(
+                &project.join("rust_shim").join("strategies"),
+            )?),
+            _ => Box::new(NodeStrategy::spawn(&strategies::build_ts(project)?)?),
+        });
+    }
+    Ok(out)
+}
+
+impl Session {
+    /// Opens a new session or resumes one; on resume the engine and legacy tracker are rebuilt
+    /// from the host tables and the interrupted phase is finished.
+    pub fn start(paths: &Paths, start: Start) -> Result<Self, HostError> {
+        if let Some(dir) = paths.db.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|err| HostError::Setup(format!("creating {}: {err}", dir.display())))?;
+        }
+        let plans = PlanStore::open(&paths.db)?;
+        match start {
+            Start::New {
+                session_id,
+                seed,
+                markets,
+                ticks,
+                strategies,
+                capital_usd,
+            } => {
+                strategies::parse_selection(&strategies)?;
+                let session_id = match session_id {
+                    Some(id) => id,
+                    None => plans.next_session_id(&format!("demo-s{seed}"))?,
+                };
+                let cfg = HostSession {
+                    session_id,
+                    seed,
+                    markets,
+                    ticks,
+                    exit_tick: ticks - ticks / 10,
+                    strategies,
+                    capital_usd,
+                };
+                let market = PaperMarket::new(seed, markets);
+                let spec = SessionSpec {
+                    strategy_id: format!("weatherman-host:{}", cfg.strategies),
+                    config_json: format!(
+                        r#"{{"seed":{seed},"markets":{markets},"ticks":{ticks}}}"#
+                    ),
+                    markets: market.specs().iter().map(|s| s.ids.clone()).collect(),
+                };
+                let ledger = InventoryManager::open(
+                    &paths.db,
+                    StoreMode::Paper,
+                    &cfg.session_id,
+                    Decimal::from(capital_usd),
+                    &spec,
+                )?;
+                plans.insert_session(&cfg)?;
+                let strategies = load_strategies(&cfg.strategies, &paths.project)?;
+                Ok(Session {
+                    legacy: LegacyTracker::new(capital_usd as f64),
+                    cfg,
+                    market,
+                    engine: Engine::default(),
+                    ledger,
+                    plans,
+                    strategies,
+                    stats: Stats {
+                        first_tick: 1,
+                        ..Stats::default()
+                    },
+                })
+            }
+            Start::Resume { session_id, ticks } => {
+                let session_id = match session_id {
+                    Some(id) => id,
+                    None => plans.latest_session()?.ok_or_else(|| {
+                        HostError::Usage(format!(
+                            "--resume: no host session in {}",
+                            paths.db.display()
+                        ))
+                    })?,
+                };
+                let mut cfg = plans.load_session(&session_id)?.ok_or_else(|| {
+                    HostError::Usage(format!(
+                        "--resume: {session_id:?} is not a session this host started in {}",
+                        paths.db.display()
+                    ))
+                })?;
+                if let Some(ticks) = ticks {
+                    if ticks != cfg.ticks {
+                        plans.set_ticks(&session_id, ticks)?;
+                        cfg.ticks = ticks;
+                    }
+                }
+                let ledger = InventoryManager::recover(&paths.db, StoreMode::Paper, &session_id)?;
+                let strategies = load_strategies(&cfg.strategies, &paths.project)?;
+                let mut session = Session {
+                    legacy: LegacyTracker::new(cfg.capital_usd as f64),
+                    market: PaperMarket::new(cfg.seed, cfg.markets),
+                    cfg,
+                    engine: Engine::default(),
+                    ledger,
+                    plans,
+                    strategies,
+                    stats: Stats::default(),
+                };
+                session.resume()?;
+                Ok(session)
+            }
+        }
+    }
+
+    /// Replays the host tables into the engine and the legacy tracker, then finishes the phase
+    /// the previous run was in. Leaves `stats.first_tick` at the first tick still to run.
+    fn resume(&mut self) -> Result<(), HostError> {
+        let history = self.plans.history(&self.cfg.session_id)?;
+        let journal = self.ledger.journal_seq()?;
+        let Some(last) = history.last() else {
+            self.stats.first_tick = 1;
+            return Ok(());
+        };
+        let (last_tick, last_phase) = (last.tick, last.phase);
+        // The step sent last: it reached the journal iff the journal moved past its position.
+        // A step of a plan that has a successor finished (the next plan is only written after
+        // the phase), whether or not it wrote a row (an unchanged mark writes none).
+        let mut resume_at = 0;
+        for (n, plan) in history.iter().enumerate() {
+            self.market.advance_to(plan.tick);
+            let is_last_plan = n + 1 == history.len();
+            for (k, &(idx, seq_before)) in plan.sent.iter().enumerate() {
+                let is_last_step = is_last_plan && k + 1 == plan.sent.len();
+                let applied = !is_last_step || journal > seq_before;
+                if applied {
+                    let event = &plan.steps[idx].event;
+                    self.engine.apply(event, &self.market, plan.tick);
+                    self.legacy.apply(event);
+                }
+                if is_last_plan {
+                    resume_at = if applied { idx + 1 } else { idx };
+                }
+            }
+        }
+        log::info!(
+            "resuming {} at tick {last_tick} {last_phase:?} step {resume_at} (journal at {journal})",
+            self.cfg.session_id
+        );
+        let steps = history.last().map(|p| p.steps.clone()).unwrap_or_default();
+        self.stats.first_tick = last_tick;
+        self.execute(last_tick, last_phase, &steps, resume_at)?;
+        if last_phase == Phase::Market {
+            self.decide(last_tick)?;
+        }
+        self.stats.last_tick = last_tick;
+        self.stats.first_tick = last_tick + 1;
+        Ok(())
+    }
+
+    /// Runs ticks until the session's last tick, calling `progress` after each.
+    pub fn run(&mut self, mut progress: impl FnMut(&mut Session, u64)) -> Result<(), HostError> {
+        for tick in self.stats.first_tick..=self.cfg.ticks {
+            self.tick(tick)?;
+            self.stats.last_tick = tick;
+            progress(self, tick);
+        }
+        Ok(())
+    }
+
+    fn tick(&mut self, tick: u64) -> Result<(), HostError> {
+        self.market.advance_to(tick);
+        let mut steps: Vec<Step> = self
+            .engine
+            .match_tick(&self.market, self.cfg.seed, tick, &self.id_prefix())
+            .into_iter()
+            .map(|event| Step {
+                source: "market".into(),
+                check: None,
+                event,
+            })
+            .collect();
+        if tick == self.cfg.exit_tick {
+            steps.push(Step {
+                source: "market".into(),
+                check: None,
+                event: LedgerEvent::Exit,
+            });
+        }
+        steps.push(Step {
+            source: "market".into(),
+            check: None,
+            event: LedgerEvent::Marks {
+                prices: self.market.marks().into_iter().collect(),
+            },
+        });
+        self.plans
+            .save_plan(&self.cfg.session_id, tick, Phase::Market, &steps)?;
+        self.execute(tick, Phase::Market, &steps, 0)?;
+        self.decide(tick)
+    }
+
+    /// The decide phase of `tick`: snapshot, compare, strategies, submissions.
+    fn decide(&mut self, tick: u64) -> Result<(), HostError> {
+        let snapshot = self.ledger.snapshot()?;
+        self.compare(&snapshot);
+        let ctx = self.context(tick, &snapshot);
+        let ctx_json = context_json(&ctx, &snapshot)?;
+        let mut steps = Vec::new();
+        let prefix = self.id_prefix();
+        for strategy in &mut self.strategies {
+            let name = strategy.name();
+            let reply = strategy.decide(&ctx, &ctx_json)?;
+            if let Some(seen) = reply.seen {
+                self.stats.seen.merge(seen);
+            }
+            for (n, intent) in reply.intents.into_iter().enumerate() {
+                let local_id = format!("{prefix}{}-{tick:06}-{n}", short(name));
+                match step_for(&self.market, name, &local_id, intent) {
+                    Ok(step) => steps.push(step),
+                    Err(why) => {
+                        self.stats.invalid_intents += 1;
+                        log::warn!("strategy {name}: intent refused: {why}");
+                    }
+                }
+            }
+        }
+        self.plans
+            .save_plan(&self.cfg.session_id, tick, Phase::Decide, &steps)?;
+        self.execute(tick, Phase::Decide, &steps, 0)
+    }
+
+    /// Sends `steps[from..]` to the ledger, each after its risk check and its journal-position
+    /// row, and mirrors each into the engine and the legacy tracker.
+    fn execute(
+        &mut self,
+        tick: u64,
+        phase: Phase,
+        steps: &[Step],
+        from: usize,
+    ) -> Result<(), HostError> {
+        for (idx, step) in steps.iter().enumerate().skip(from) {
+            if let Some(check) = &step.check {
+                if !check.passes(&self.ledger)? {
+                    self.stats.refused += 1;
+                    log::debug!("{}: {check:?} refused {:?}", step.source, step.event);
+                    continue;
+                }
+            }
+            let seq = self.ledger.journal_seq()?;
+            self.plans
+                .log_step(&self.cfg.session_id, tick, phase, idx, seq)?;
+            step.event.apply(&mut self.ledger)?;
+            self.engine.apply(&step.event, &self.market, tick);
+            self.legacy.apply(&step.event);
+            self.stats.steps_sent += 1;
+            if matches!(step.event, LedgerEvent::Fill { .. }) {
+                self.stats.fills += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Orders and fills are keyed across all sessions of a database: their ids start with the
+    /// session's.
+    fn id_prefix(&self) -> String {
+        format!("{}/", self.cfg.session_id)
+    }
+
+    /// Compares the legacy tracker with the inventory and counts what disagrees.
+    pub fn compare(&mut self, snapshot: &Snapshot) {
+        let found = self.legacy.compare(&snapshot.state);
+        self.stats.discrepancies += found.len() as u64;
+        for line in found {
+            if self.stats.discrepancy_examples.len() < 5 {
+                self.stats.discrepancy_examples.push(line);
+            }
+        }
+    }
+
+    fn context(&self, tick: u64, snapshot: &Snapshot) -> DecisionContext {
+        DecisionContext {
+            trigger: if tick % 10 == 1 {
+                Trigger::WeatherRefresh
+            } else {
+                Trigger::BookUpdate
+            },
+            tick_number: tick,
+            timestamp: self.market.timestamp(),
+            session_id: self.cfg.session_id.clone(),
+            weather: self.market.weather(),
+            markets: self.market.market_states(),
+            positions: self.legacy.positions(),
+            portfolio: self.legacy.portfolio(),
+            inventory: Some(snapshot.state.clone()),
+        }
+    }
+
+    /// Open orders on the paper exchange and mints or merges pending on the paper chain.
+    pub fn in_flight(&self) -> (usize, usize) {
+        (self.engine.open_orders().len(), self.engine.pending_count())
+    }
+
+    /// Ends the session: closes the store so `verify` and a later `--resume` can open it.
+    pub fn finish(self) -> Result<(Stats, HostSession), HostError> {
+        let Session {
+            ledger,
+            stats,
+            cfg,
+            strategies,
+            ..
+        } = self;
+        drop(strategies);
+        ledger.close()?;
+        Ok((stats, cfg))
+    }
+}
+
+fn short(name: &str) -> &'static str {
+    match name {
+        "rust" => "rs",
+        "python" => "py",
+        _ => "ts",
+    }
+}
+
+/// The context as JSON with the inventory spliced in as the exact text Python wrote: the rest
+/// is serialised by serde, the inventory is never serialised again.
+fn context_json(ctx: &DecisionContext, snapshot: &Arc<Snapshot>) -> Result<String, HostError> {
+    let without = DecisionContext {
+        inventory: None,
+        ..ctx.clone()
+    };
+    let mut text = serde_json::to_string(&without)
+        .map_err(|err| HostError::Setup(format!("serialising the context: {err}")))?;
+    debug_assert!(text.ends_with('}'));
+    text.pop();
+    text.reserve(snapshot.json.len() + 16);
+    text.push_str(",\"inventory\":");
+    text.push_str(&snapshot.json);
+    text.push('}');
+    Ok(text)
+}
+
+/// Turns an intent into a checked step, or says why it is malformed.
+fn step_for(
+    market: &PaperMarket,
+    source: &str,
+    local_id: &str,
+    intent: Intent,
+) -> Result<Step, String> {
+    let spec_of = |market_id: &str| {
+        market
+            .index_of(market_id)
+            .map(|i| market.specs()[i].clone())
+            .ok_or_else(|| format!("unknown market {market_id:?}"))
+    };
+    let (check, event) = match intent {
+        Intent::Order {
+            side,
+            market_id,
+            outcome,
+            qty,
+            limit_px,
+        } => {
+            let spec = spec_of(&market_id)?;
+            if qty == 0 || !(1..=99).contains(&limit_px) {
+                return Err(format!("order qty {qty} at {limit_px} cents"));
+            }
+            let token_id = spec.token(outcome).to_owned();
+            let check = match side {
+                Side::Buy => Check::Buy { qty, limit_px },
+                Side::Sell => Check::Sell {
+                    token_id: token_id.clone(),
+                    qty,
+                },
+            };
+            let event = LedgerEvent::Submit {
+                local_id: local_id.to_owned(),
+                side,
+                market_id,
+                token_id,
+                outcome,
+                qty,
+                limit_px,
+            };
+            (Some(check), event)
+        }
+        Intent::Mint {
+            market_id,
+            amount_usd,
+        } => {
+            let spec = spec_of(&market_id)?;
+            if amount_usd == 0 {
+                return Err("mint of $0".into());
+            }
+            (
+                Some(Check::Mint { amount_usd }),
+                LedgerEvent::MintSubmit {
+                    market_id,
+                    condition_id: spec.ids.condition_id,
+                    amount_usd,
+                },
+            )
+        }
+        Intent::Merge { market_id, pairs } => {
+            let spec = spec_of(&market_id)?;
+            if pairs == 0 {
+                return Err("merge of 0 pairs".into());
+            }
+            (
+                None,
+                LedgerEvent::MergeSubmit {
+                    market_id,
+                    condition_id: spec.ids.condition_id,
+                    pair_count: pairs,
+                },
+            )
+        }
+    };
+    Ok(Step {
+        source: source.to_owned(),
+        check,
+        event,
+    })
+}
+
+/// Token id -> (market, outcome) for the summary table, in market order.
+pub fn token_order(market: &PaperMarket) -> BTreeMap<String, usize> {
+    let mut order = BTreeMap::new();
+    for (i, spec) in market.specs().iter().enumerate() {
+        order.insert(spec.ids.yes_token_id.clone(), 2 * i);
+        order.insert(spec.ids.no_token_id.clone(), 2 * i + 1);
+    }
+    order
+}

@@ -1,0 +1,680 @@
+//! The Rust handle of the Python `InventoryManager`: the seed plan's method set, one to one.
+//!
+//! Each method converts its Rust arguments (`&str`, `u64`, `Decimal` as a `decimal.Decimal`
+//! built from its exact string, `Outcome` as its wire string), calls the ledger, and converts
+//! the answer. Errors go through `From<PyErr> for ShimError`. The ledger's rules live in Python.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyString};
+use pyo3::{intern, Py};
+use rust_decimal::Decimal;
+
+use super::error::ShimError;
+use super::interpreter;
+use super::snapshot::{Snapshot, SnapshotCache};
+use crate::contract::Outcome;
+
+/// How the store syncs commits: `Live` waits for the disk on every commit, `Paper` does not
+/// (a process crash still loses nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreMode {
+    /// `synchronous=NORMAL`.
+    Paper,
+    /// `synchronous=FULL`.
+    Live,
+}
+
+impl StoreMode {
+    fn as_str(self) -> &'static str {
+        match self {
+            StoreMode::Paper => "paper",
+            StoreMode::Live => "live",
+        }
+    }
+}
+
+/// The optional parts of a fill: the exchange's fill id (a repeat is recorded as an anomaly and
+/// ignored) and the fee, dollars.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FillMeta {
+    /// Unique id of the fill on the exchange.
+    pub fill_id: Option<String>,
+    /// Fee charged on the fill, dollars.
+    pub fee_usd: Decimal,
+}
+
+/// One row of the fast-start cache (`load_positions`), as the seed's loader passes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedPosition {
+    /// Token id on the exchange.
+    pub token_id: String,
+    /// Market the token belongs to.
+    pub market_id: String,
+    /// YES or NO.
+    pub outcome: Outcome,
+    /// Contracts held.
+    pub qty: u64,
+    /// Average entry price, dollars per contract.
+    pub avg_price: Decimal,
+    /// Realised PnL, dollars.
+    pub realized_pnl: Decimal,
+}
+
+/// What a new session records besides its capital: who trades it and which markets, so that
+/// readers of the database know each token's market and outcome.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionSpec {
+    /// The strategy (or set of strategies) trading the session.
+    pub strategy_id: String,
+    /// The host's configuration, JSON.
+    pub config_json: String,
+    /// The markets traded.
+    pub markets: Vec<MarketIds>,
+}
+
+/// A binary market's ids: the market, its condition, its YES and NO tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarketIds {
+    /// Market id on the exchange.
+    pub market_id: String,
+    /// Condition id used to mint and merge pairs.
+    pub condition_id: String,
+    /// Token id of the YES outcome.
+    pub yes_token_id: String,
+    /// Token id of the NO outcome.
+    pub no_token_id: String,
+}
+
+/// A contradicting fact the ledger applied and recorded (ledger rule 2), oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anomaly {
+    /// What contradicted the ledger, e.g. `fill_unknown_order`.
+    pub kind: String,
+    /// The event as Python shows it.
+    pub event: String,
+    /// A message a trader can act on.
+    pub message: String,
+}
+
+fn outcome_str(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Yes => "YES",
+        Outcome::No => "NO",
+    }
+}
+
+/// `decimal.Decimal`, looked up once per process.
+fn decimal<'py>(py: Python<'py>, value: Decimal) -> PyResult<Bound<'py, PyAny>> {
+    static DECIMAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let class = DECIMAL.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+        Ok(py.import("decimal")?.getattr("Decimal")?.unbind())
+    })?;
+    class.bind(py).call1((value.to_string(),))
+}
+
+fn manager_class(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    py.import(intern!(py, "weatherman_inventory.manager"))?
+        .getattr(intern!(py, "InventoryManager"))
+}
+
+fn open_store<'py>(py: Python<'py>, path: &Path, mode: StoreMode) -> PyResult<Bound<'py, PyAny>> {
+    let class = py
+        .import(intern!(py, "weatherman_inventory.store"))?
+        .getattr(intern!(py, "PersistenceLayer"))?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("mode", mode.as_str())?;
+    class.call((path.to_string_lossy().as_ref(),), Some(&kwargs))
+}
+
+/// A Python `InventoryManager`, optionally bound to a SQLite store.
+pub struct InventoryManager {
+    manager: Py<PyAny>,
+    store: Option<Py<PyAny>>,
+    session_id: Option<String>,
+    cache: SnapshotCache,
+    /// Interned token ids for `update_prices`: the same few ids cross every tick.
+    token_keys: HashMap<String, Py<PyString>>,
+}
+
+impl std::fmt::Debug for InventoryManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InventoryManager")
+            .field("session_id", &self.session_id)
+            .field("bound_to_store", &self.store.is_some())
+            .finish()
+    }
+}
+
+impl InventoryManager {
+    fn wrap(manager: Py<PyAny>, store: Option<Py<PyAny>>, session_id: Option<String>) -> Self {
+        InventoryManager {
+            manager,
+            store,
+            session_id,
+            cache: SnapshotCache::default(),
+            token_keys: HashMap::new(),
+        }
+    }
+
+    /// A fresh in-memory ledger with `initial_capital_usd` dollars (no store).
+    pub fn new(initial_capital_usd: Decimal) -> Result<Self, ShimError> {
+        interpreter::require_started()?;
+        Python::attach(|py| {
+            let manager = manager_class(py)?.call1((decimal(py, initial_capital_usd)?,))?;
+            Ok(Self::wrap(manager.unbind(), None, None))
+        })
+    }
+
+    /// A new session journaled to the SQLite file at `db_path` (created if missing); fails with
+    /// `ShimError::Store { kind: "SessionExists", .. }` if the session is already there.
+    pub fn open(
+        db_path: &Path,
+        mode: StoreMode,
+        session_id: &str,
+        initial_capital_usd: Decimal,
+        spec: &SessionSpec,
+    ) -> Result<Self, ShimError> {
+        interpreter::require_started()?;
+        Python::attach(|py| {
+            let store = open_store(py, db_path, mode)?;
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("strategy_id", &spec.strategy_id)?;
+            kwargs.set_item("config_json", &spec.config_json)?;
+            let markets: Vec<(&str, &str, &str, &str)> = spec
+                .markets
+                .iter()
+                .map(|m| {
+                    (
+                        m.market_id.as_str(),
+                        m.condition_id.as_str(),
+                        m.yes_token_id.as_str(),
+                        m.no_token_id.as_str(),
+                    )
+                })
+                .collect();
+            kwargs.set_item("markets", markets)?;
+            let manager = manager_class(py)?
+                .call_method(
+                    intern!(py, "open"),
+                    (&store, session_id, decimal(py, initial_capital_usd)?),
+                    Some(&kwargs),
+                )
+                .inspect_err(|_| {
+                    let _ = store.call_method0(intern!(py, "close"));
+                })?;
+            Ok(Self::wrap(
+                manager.unbind(),
+                Some(store.unbind()),
+                Some(session_id.to_owned()),
+            ))
+        })
+    }
+
+    /// The session rebuilt from its journal, exactly as after its last committed event.
+    pub fn recover(db_path: &Path, mode: StoreMode, session_id: &str) -> Result<Self, ShimError> {
+        interpreter::require_started()?;
+        Python::attach(|py| {
+            let store = open_store(py, db_path, mode)?;
+            let manager = manager_class(py)?
+                .call_method1(intern!(py, "recover"), (&store, session_id))
+                .inspect_err(|_| {
+                    let _ = store.call_method0(intern!(py, "close"));
+                })?;
+            Ok(Self::wrap(
+                manager.unbind(),
+                Some(store.unbind()),
+                Some(session_id.to_owned()),
+            ))
+        })
+    }
+
+    /// The session id, when bound to a store.
+    pub fn session_id(&self) -> Option<&str> {
+        self.session_id.as_deref()
+    }
+
+    /// The current state: the contract struct and the exact JSON text Python wrote.
+    ///
+    /// Shared, because most ticks change little: when Python's text is the same as last time
+    /// the previous snapshot is handed out again, and only the tokens whose text changed are
+    /// parsed anew.
+    pub fn snapshot(&mut self) -> Result<Arc<Snapshot>, ShimError> {
+        Python::attach(|py| {
+            let text = self
+                .manager
+                .bind(py)
+                .call_method0(intern!(py, "snapshot_json"))?;
+            let text = text.cast_into::<PyString>().map_err(PyErr::from)?;
+            self.cache.update(text.to_str()?)
+        })
+    }
+
+    /// Marks every held token present in `prices` (token id -> cents, 0..100).
+    pub fn update_prices(&mut self, prices: &HashMap<String, u64>) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            let dict = PyDict::new(py);
+            for (token_id, cents) in prices {
+                let key = self
+                    .token_keys
+                    .entry(token_id.clone())
+                    .or_insert_with(|| PyString::intern(py, token_id).unbind());
+                dict.set_item(key.bind(py), *cents)?;
+            }
+            self.manager
+                .bind(py)
+                .call_method1(intern!(py, "update_prices"), (dict,))?;
+            Ok(())
+        })
+    }
+
+    /// Refuses new buys and mints from now on; sells, cancels and merges go on.
+    pub fn trigger_exit(&mut self) -> Result<(), ShimError> {
+        self.call0("trigger_exit")
+    }
+
+    /// Whether a buy of `qty` contracts at `limit_px` cents can be funded now.
+    pub fn can_buy(&self, qty: u64, limit_px: u64) -> Result<bool, ShimError> {
+        Python::attach(|py| {
+            Ok(self
+                .manager
+                .bind(py)
+                .call_method1(intern!(py, "can_buy"), (qty, limit_px))?
+                .is_truthy()?)
+        })
+    }
+
+    /// Whether `qty` contracts of `token_id` are free to sell now.
+    pub fn can_sell(&self, token_id: &str, qty: u64) -> Result<bool, ShimError> {
+        Python::attach(|py| {
+            Ok(self
+                .manager
+                .bind(py)
+                .call_method1(intern!(py, "can_sell"), (token_id, qty))?
+                .is_truthy()?)
+        })
+    }
+
+    /// Whether a mint of `amount_usd` dollars can be funded now.
+    pub fn can_mint(&self, amount_usd: Decimal) -> Result<bool, ShimError> {
+        Python::attach(|py| {
+            Ok(self
+                .manager
+                .bind(py)
+                .call_method1(intern!(py, "can_mint"), (decimal(py, amount_usd)?,))?
+                .is_truthy()?)
+        })
+    }
+
+    /// A buy order was submitted: reserves `qty * limit_px / 100` dollars under `local_id`.
+    pub fn on_order_submitted_buy(
+        &mut self,
+        local_id: &str,
+        market_id: &str,
+        token_id: &str,
+        outcome: Outcome,
+        qty: u64,
+        limit_px: u64,
+    ) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            self.manager.bind(py).call_method1(
+                intern!(py, "on_order_submitted_buy"),
+                (
+                    local_id,
+                    market_id,
+                    token_id,
+                    outcome_str(outcome),
+                    qty,
+                    limit_px,
+                ),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A sell order was submitted: reserves `qty` contracts of `token_id`.
+    pub fn on_order_submitted_sell(
+        &mut self,
+        local_id: &str,
+        token_id: &str,
+        qty: u64,
+    ) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            self.manager.bind(py).call_method1(
+                intern!(py, "on_order_submitted_sell"),
+                (local_id, token_id, qty),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A buy fill of `fill_qty` contracts at `fill_price` dollars (the seed's signature).
+    #[allow(clippy::too_many_arguments)]
+    pub fn on_fill_buy(
+        &mut self,
+        local_id: &str,
+        token_id: &str,
+        market_id: &str,
+        outcome: Outcome,
+        fill_qty: u64,
+        fill_price: Decimal,
+        order_qty: u64,
+    ) -> Result<(), ShimError> {
+        self.on_fill_buy_with(
+            local_id,
+            token_id,
+            market_id,
+            outcome,
+            fill_qty,
+            fill_price,
+            order_qty,
+            &FillMeta::default(),
+        )
+    }
+
+    /// `on_fill_buy` with the fill id and fee.
+    #[allow(clippy::too_many_arguments)]
+    pub fn on_fill_buy_with(
+        &mut self,
+        local_id: &str,
+        token_id: &str,
+        market_id: &str,
+        outcome: Outcome,
+        fill_qty: u64,
+        fill_price: Decimal,
+        order_qty: u64,
+        meta: &FillMeta,
+    ) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            let kwargs = fill_kwargs(py, meta)?;
+            self.manager.bind(py).call_method(
+                intern!(py, "on_fill_buy"),
+                (
+                    local_id,
+                    token_id,
+                    market_id,
+                    outcome_str(outcome),
+                    fill_qty,
+                    decimal(py, fill_price)?,
+                    order_qty,
+                ),
+                kwargs.as_ref(),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A sell fill of `fill_qty` contracts at `fill_price` dollars (the seed's signature).
+    pub fn on_fill_sell(
+        &mut self,
+        local_id: &str,
+        token_id: &str,
+        fill_qty: u64,
+        fill_price: Decimal,
+        order_qty: u64,
+    ) -> Result<(), ShimError> {
+        self.on_fill_sell_with(
+            local_id,
+            token_id,
+            fill_qty,
+            fill_price,
+            order_qty,
+            &FillMeta::default(),
+        )
+    }
+
+    /// `on_fill_sell` with the fill id and fee.
+    pub fn on_fill_sell_with(
+        &mut self,
+        local_id: &str,
+        token_id: &str,
+        fill_qty: u64,
+        fill_price: Decimal,
+        order_qty: u64,
+        meta: &FillMeta,
+    ) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            let kwargs = fill_kwargs(py, meta)?;
+            self.manager.bind(py).call_method(
+                intern!(py, "on_fill_sell"),
+                (
+                    local_id,
+                    token_id,
+                    fill_qty,
+                    decimal(py, fill_price)?,
+                    order_qty,
+                ),
+                kwargs.as_ref(),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A buy order was cancelled or rejected: releases what it has left reserved.
+    pub fn on_order_cancelled_buy(
+        &mut self,
+        local_id: &str,
+        remaining_qty: u64,
+        limit_px: u64,
+    ) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            self.manager.bind(py).call_method1(
+                intern!(py, "on_order_cancelled_buy"),
+                (local_id, remaining_qty, limit_px),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A sell order was cancelled or rejected: releases its reserved contracts.
+    pub fn on_order_cancelled_sell(
+        &mut self,
+        local_id: &str,
+        token_id: &str,
+        remaining_qty: u64,
+    ) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            self.manager.bind(py).call_method1(
+                intern!(py, "on_order_cancelled_sell"),
+                (local_id, token_id, remaining_qty),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A mint of `amount_usd` dollars of pairs was submitted: reserves the amount.
+    pub fn on_mint_submitted(
+        &mut self,
+        condition_id: &str,
+        amount_usd: Decimal,
+    ) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            self.manager.bind(py).call_method1(
+                intern!(py, "on_mint_submitted"),
+                (condition_id, decimal(py, amount_usd)?),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A mint of `pair_count` pairs confirmed on chain.
+    pub fn on_mint_confirmed(
+        &mut self,
+        condition_id: &str,
+        pair_count: u64,
+        yes_token_id: &str,
+        no_token_id: &str,
+        market_id: &str,
+    ) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            self.manager.bind(py).call_method1(
+                intern!(py, "on_mint_confirmed"),
+                (
+                    condition_id,
+                    pair_count,
+                    yes_token_id,
+                    no_token_id,
+                    market_id,
+                ),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A mint failed: releases its reservation.
+    pub fn on_mint_failed(
+        &mut self,
+        condition_id: &str,
+        amount_usd: Decimal,
+    ) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            self.manager.bind(py).call_method1(
+                intern!(py, "on_mint_failed"),
+                (condition_id, decimal(py, amount_usd)?),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A merge of `pair_count` pairs was submitted: reserves the pairs.
+    pub fn on_merge_submitted(
+        &mut self,
+        condition_id: &str,
+        pair_count: u64,
+    ) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            self.manager.bind(py).call_method1(
+                intern!(py, "on_merge_submitted"),
+                (condition_id, pair_count),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A merge of `pair_count` pairs confirmed on chain: $1 a pair back in cash.
+    pub fn on_merge_confirmed(
+        &mut self,
+        condition_id: &str,
+        pair_count: u64,
+        yes_token_id: &str,
+        no_token_id: &str,
+    ) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            self.manager.bind(py).call_method1(
+                intern!(py, "on_merge_confirmed"),
+                (condition_id, pair_count, yes_token_id, no_token_id),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A merge failed: returns the reserved pairs.
+    pub fn on_merge_failed(
+        &mut self,
+        condition_id: &str,
+        pair_count: u64,
+    ) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            self.manager
+                .bind(py)
+                .call_method1(intern!(py, "on_merge_failed"), (condition_id, pair_count))?;
+            Ok(())
+        })
+    }
+
+    /// Seeds positions from the fast-start cache (the seed's `load_positions`).
+    pub fn load_positions(&mut self, rows: &[LoadedPosition]) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            let mut items = Vec::with_capacity(rows.len());
+            for row in rows {
+                items.push((
+                    row.token_id.as_str(),
+                    row.market_id.as_str(),
+                    outcome_str(row.outcome),
+                    row.qty,
+                    decimal(py, row.avg_price)?,
+                    decimal(py, row.realized_pnl)?,
+                ));
+            }
+            self.manager
+                .bind(py)
+                .call_method1(intern!(py, "load_positions"), (items,))?;
+            Ok(())
+        })
+    }
+
+    /// The anomalies recorded so far, oldest first.
+    pub fn anomalies(&self) -> Result<Vec<Anomaly>, ShimError> {
+        Python::attach(|py| {
+            let list = self
+                .manager
+                .bind(py)
+                .call_method0(intern!(py, "anomalies"))?;
+            let mut out = Vec::new();
+            for item in list.try_iter()? {
+                let item = item?;
+                let kind = item.getattr("kind")?;
+                // `AnomalyKind` is a str enum: its value is the wire name.
+                let kind = match kind.getattr("value") {
+                    Ok(value) => value.str()?.to_string(),
+                    Err(_) => kind.str()?.to_string(),
+                };
+                out.push(Anomaly {
+                    kind,
+                    event: item.getattr("event")?.repr()?.to_string(),
+                    message: item.getattr("message")?.str()?.to_string(),
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// The number of events the store has journaled for this session (0 without a store).
+    pub fn journal_seq(&self) -> Result<u64, ShimError> {
+        let (Some(store), Some(session_id)) = (&self.store, &self.session_id) else {
+            return Ok(0);
+        };
+        Python::attach(|py| {
+            Ok(store
+                .bind(py)
+                .call_method1(intern!(py, "last_seq"), (session_id.as_str(),))?
+                .extract()?)
+        })
+    }
+
+    /// Closes the store (releasing the session's writer lock); the handle is spent.
+    pub fn close(self) -> Result<(), ShimError> {
+        if let Some(store) = &self.store {
+            Python::attach(|py| -> Result<(), ShimError> {
+                store.bind(py).call_method0(intern!(py, "close"))?;
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
+    fn call0(&mut self, name: &str) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            self.manager.bind(py).call_method0(name)?;
+            Ok(())
+        })
+    }
+}
+
+fn fill_kwargs<'py>(py: Python<'py>, meta: &FillMeta) -> PyResult<Option<Bound<'py, PyDict>>> {
+    if meta.fill_id.is_none() && meta.fee_usd.is_zero() {
+        return Ok(None);
+    }
+    let kwargs = PyDict::new(py);
+    if let Some(fill_id) = &meta.fill_id {
+        kwargs.set_item(intern!(py, "fill_id"), fill_id)?;
+    }
+    if !meta.fee_usd.is_zero() {
+        kwargs.set_item(intern!(py, "fee_usd"), decimal(py, meta.fee_usd)?)?;
+    }
+    Ok(Some(kwargs))
+}
