@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-import resource
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -135,22 +135,29 @@ def bench_fills(mode: Mode, directory: str) -> tuple[float, float]:
 # -- recovery ----------------------------------------------------------------------------
 
 
-def _recovery_stream(length: int) -> list[Event]:
-    """A steady session: long-lived orders on TOKENS tokens filled one contract at a time, and
-    price updates; the ledger's state stays the same size however long the journal grows."""
-    events: list[Event] = []
+def _recovery_stream(length: int) -> Iterator[Event]:
+    """A steady session: long-lived orders on TOKENS tokens filled two contracts at a time,
+    a sell every TOKENS fills, and price updates; the ledger's state grows only by the sell
+    orders it keeps, whatever the journal's length."""
     for t in range(TOKENS):
-        events.append(BuySubmitted(f"b{t}", "mkt", f"tok{t}", Outcome.YES, HUGE, 50))
+        yield BuySubmitted(f"b{t}", "mkt", f"tok{t}", Outcome.YES, HUGE, 50)
+    emitted = TOKENS
     i = 0
-    while len(events) < length:
+    while True:
         t = i % TOKENS
-        events.append(BuyFilled(f"b{t}", f"tok{t}", "mkt", Outcome.YES, 2, 400_000, HUGE, f"f{i}"))
-        if i % TOKENS == 0:
-            events.append(SellSubmitted(f"s{i}", f"tok{t}", 1, None))
-            events.append(SellFilled(f"s{i}", f"tok{t}", 1, 450_000, 1, f"g{i}"))
-            events.append(PricesUpdated(((f"tok{t}", 40 + i % 20),)))
+        batch: list[Event] = [
+            BuyFilled(f"b{t}", f"tok{t}", "mkt", Outcome.YES, 2, 400_000, HUGE, f"f{i}")
+        ]
+        if t == 0:
+            batch.append(SellSubmitted(f"s{i}", f"tok{t}", 1, None))
+            batch.append(SellFilled(f"s{i}", f"tok{t}", 1, 450_000, 1, f"g{i}"))
+            batch.append(PricesUpdated(((f"tok{t}", 40 + i % 20),)))
+        for event in batch:
+            if emitted == length:
+                return
+            yield event
+            emitted += 1
         i += 1
-    return events[:length]
 
 
 def build_journal(path: str, length: int) -> None:
@@ -190,21 +197,28 @@ def build_journal(path: str, length: int) -> None:
     store.close()
 
 
-def _rss_kib() -> int:
-    with open("/proc/self/statm") as statm:
-        pages = int(statm.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") // 1024
+def _status_kib(field: str) -> int:
+    """A memory figure of this process from /proc/self/status (VmRSS, VmHWM), KiB.
+
+    VmHWM, unlike `getrusage`'s ru_maxrss, starts afresh at exec, so a child does not report
+    its parent's peak.
+    """
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise LookupError(field)
 
 
 def recover_child(path: str) -> None:
     """Run in a fresh process: recover the session and print time and RSS growth as JSON."""
     logging.disable(logging.WARNING)
     store = PersistenceLayer(path, mode="paper")
-    before = _rss_kib()
+    before = _status_kib("VmRSS")
     t0 = time.perf_counter()
     manager = recover_session(InventoryManager, store, SESSION)
     seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _status_kib("VmHWM")
     assert not manager.anomalies(), manager.anomalies()[:3]
     print(json.dumps({"seconds": seconds, "rss_growth_kib": peak - before}))
 
