@@ -96,3 +96,5 @@ process.stdin.on("data", (chunk: string) => {
   }
 });
 process.stdin.on("end", () => process.exit(0));
+// The host went away (it was killed, or it stopped): nothing left to answer.
+process.stdout.on("error", () => process.exit(0));

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use weatherman_inventory::contract::{DecisionContext, Trigger};
-use weatherman_inventory::shim::{InventoryManager, SessionSpec, Snapshot, StoreMode};
+use weatherman_inventory::shim::{InventoryManager, SessionSpec, ShimError, Snapshot, StoreMode};
 
 use super::engine::Engine;
 use super::error::HostError;
@@ -89,6 +89,29 @@ fn load_strategies(names: &str, project: &Path) -> Result<Vec<Box<dyn Strategy>>
     Ok(out)
 }
 
+/// Opens the ledger's session for `cfg`, registering its markets.
+fn open_ledger(
+    paths: &Paths,
+    cfg: &HostSession,
+    market: &PaperMarket,
+) -> Result<InventoryManager, HostError> {
+    let spec = SessionSpec {
+        strategy_id: format!("weatherman-host:{}", cfg.strategies),
+        config_json: format!(
+            r#"{{"seed":{},"markets":{},"ticks":{}}}"#,
+            cfg.seed, cfg.markets, cfg.ticks
+        ),
+        markets: market.specs().iter().map(|s| s.ids.clone()).collect(),
+    };
+    Ok(InventoryManager::open(
+        &paths.db,
+        StoreMode::Paper,
+        &cfg.session_id,
+        Decimal::from(cfg.capital_usd),
+        &spec,
+    )?)
+}
+
 impl Session {
     /// Opens a new session or resumes one; on resume the engine and legacy tracker are rebuilt
     /// from the host tables and the interrupted phase is finished.
@@ -122,22 +145,18 @@ impl Session {
                     capital_usd,
                 };
                 let market = PaperMarket::new(seed, markets);
-                let spec = SessionSpec {
-                    strategy_id: format!("weatherman-host:{}", cfg.strategies),
-                    config_json: format!(
-                        r#"{{"seed":{seed},"markets":{markets},"ticks":{ticks}}}"#
-                    ),
-                    markets: market.specs().iter().map(|s| s.ids.clone()).collect(),
-                };
-                let ledger = InventoryManager::open(
-                    &paths.db,
-                    StoreMode::Paper,
-                    &cfg.session_id,
-                    Decimal::from(capital_usd),
-                    &spec,
-                )?;
-                plans.insert_session(&cfg)?;
                 let strategies = load_strategies(&cfg.strategies, &paths.project)?;
+                // The host's row first: a crash before the ledger's session exists leaves a
+                // session that `--resume` opens afresh, never a ledger session it cannot resume.
+                if plans.load_session(&cfg.session_id)?.is_some() {
+                    return Err(HostError::Usage(format!(
+                        "session {:?} already exists in {}: continue it with --resume",
+                        cfg.session_id,
+                        paths.db.display()
+                    )));
+                }
+                plans.insert_session(&cfg)?;
+                let ledger = open_ledger(paths, &cfg, &market)?;
                 Ok(Session {
                     legacy: LegacyTracker::new(capital_usd as f64),
                     cfg,
@@ -174,11 +193,19 @@ impl Session {
                         cfg.ticks = ticks;
                     }
                 }
-                let ledger = InventoryManager::recover(&paths.db, StoreMode::Paper, &session_id)?;
                 let strategies = load_strategies(&cfg.strategies, &paths.project)?;
+                let market = PaperMarket::new(cfg.seed, cfg.markets);
+                let ledger =
+                    match InventoryManager::recover(&paths.db, StoreMode::Paper, &session_id) {
+                        // Killed between the host's row and the ledger's: nothing happened yet.
+                        Err(ShimError::Store { kind, .. }) if kind == "SessionNotFound" => {
+                            open_ledger(paths, &cfg, &market)?
+                        }
+                        other => other?,
+                    };
                 let mut session = Session {
                     legacy: LegacyTracker::new(cfg.capital_usd as f64),
-                    market: PaperMarket::new(cfg.seed, cfg.markets),
+                    market,
                     cfg,
                     engine: Engine::default(),
                     ledger,

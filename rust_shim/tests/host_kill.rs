@@ -1,0 +1,115 @@
+//! SIGKILL the host mid-session, resume, and end exactly where an uninterrupted run ends.
+
+mod host_support;
+
+use std::time::{Duration, Instant};
+
+use host_support::{assert_same_journal, host, journal, journal_normalised, run, scratch};
+
+/// The last tick the host has planned in `db`, once the host tables exist.
+fn planned_tick(db: &std::path::Path, session: &str) -> u64 {
+    let Ok(conn) = rusqlite::Connection::open(db) else {
+        return 0;
+    };
+    conn.query_row(
+        "SELECT COALESCE(MAX(tick), 0) FROM host_plans WHERE session_id = ?1",
+        [session],
+        |row| row.get::<_, i64>(0),
+    )
+    .map(|t| t as u64)
+    .unwrap_or(0)
+}
+
+/// Starts the host (new or resumed) and kills it with SIGKILL `delay` after it has planned
+/// `at_tick`; returns the last tick planned and what the host logged.
+fn kill_at(
+    db: &std::path::Path,
+    args: &[&str],
+    session: &str,
+    at_tick: u64,
+    delay: Duration,
+) -> (u64, String) {
+    let log = db.with_extension(format!("{at_tick}.log"));
+    let mut child = host(db, args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let tick = planned_tick(db, session);
+        if tick >= at_tick {
+            break;
+        }
+        if let Some(status) = child.try_wait().expect("wait") {
+            panic!("the host ended ({status}) before tick {at_tick}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the host did not reach tick {at_tick}"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    std::thread::sleep(delay);
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reap");
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    (planned_tick(db, session), logged)
+}
+
+#[test]
+fn a_session_killed_five_times_resumes_to_exactly_the_uninterrupted_result() {
+    let dir = scratch("kill");
+    let common = ["--ticks", "200", "--seed", "5", "--session", "killed"];
+
+    let straight_db = dir.join("straight.sqlite");
+    let (straight, _) = run(&straight_db, &dir.join("straight.json"), &common);
+    assert_eq!(straight["verify"]["ok"], true);
+
+    let db = dir.join("killed.sqlite");
+    let (first, _) = kill_at(&db, &common, "killed", 30, Duration::ZERO);
+    let mut killed_at = vec![first];
+    let resume = ["--resume", "--session", "killed"];
+    // Kill at varied instants inside ticks: mid-phase, between a step's row and its event.
+    for (n, at) in [60, 95, 130, 170].into_iter().enumerate() {
+        let before = journal(&db, "killed").len();
+        let delay = Duration::from_micros(1_900 * n as u64 + 300);
+        let (tick, logged) = kill_at(&db, &resume, "killed", at, delay);
+        assert!(logged.contains("resuming killed at tick"), "{logged}");
+        eprintln!(
+            "{}",
+            logged
+                .lines()
+                .find(|l| l.contains("resuming"))
+                .unwrap_or("")
+        );
+        assert!(
+            journal(&db, "killed").len() > before,
+            "the resumed run made progress"
+        );
+        killed_at.push(tick);
+    }
+    assert!(
+        killed_at.iter().all(|&t| t < 200),
+        "killed mid-session: {killed_at:?}"
+    );
+
+    let (resumed, out) = run(&db, &dir.join("resumed.json"), &resume);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("resuming killed at tick"), "{stderr}");
+    assert_eq!(resumed["lastTick"], 200);
+    assert_eq!(
+        resumed["verify"]["ok"], true,
+        "{}",
+        resumed["verify"]["output"]
+    );
+    assert_eq!(resumed["discrepancies"], 0);
+
+    // No event lost, none applied twice: the journal is the uninterrupted run's, event for
+    // event, and so is the final inventory.
+    assert_same_journal(
+        &journal_normalised(&db, "killed"),
+        &journal_normalised(&straight_db, "killed"),
+    );
+    assert_eq!(resumed["finalInventory"], straight["finalInventory"]);
+}
