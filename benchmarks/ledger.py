@@ -22,7 +22,7 @@ from weatherman_inventory import InventoryManager, InventoryState, Outcome
 from weatherman_inventory.events import MICRO
 
 TOKENS = 50
-BATCHES = 41
+BATCHES = 101
 
 
 def median_ns(run_batch: Callable[[], tuple[int, int]], batches: int = BATCHES) -> float:

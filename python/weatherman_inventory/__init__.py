@@ -12,7 +12,7 @@ from weatherman_inventory.errors import (
     SessionNotFound,
     StoreError,
 )
-from weatherman_inventory.manager import Anomaly, AnomalyKind, InventoryManager, Journal
+from weatherman_inventory.manager import Anomaly, AnomalyKind, InventoryManager
 from weatherman_inventory.models import (
     DecisionContext,
     InventoryState,
@@ -35,7 +35,6 @@ __all__ = [
     "InventoryError",
     "InventoryManager",
     "InventoryState",
-    "Journal",
     "MarketState",
     "MintedPairBalance",
     "Outcome",

@@ -560,7 +560,9 @@ def buy_filled(  # noqa: PLR0917 (the manager's argument order)
         event,
         market_id if type(market_id) is str and market_id else check_id("market_id", market_id),
     )
-    _set_bf_outcome(event, check_outcome("outcome", outcome))
+    _set_bf_outcome(
+        event, outcome if outcome is _YES or outcome is _NO else check_outcome("outcome", outcome)
+    )
     _set_bf_fill_qty(
         event,
         fill_qty
