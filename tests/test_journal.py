@@ -205,6 +205,16 @@ def test_malformed_input_reaches_neither_memory_nor_disk(
     assert (manager.snapshot_json(), manager.ledger_state(), _db_state(store)) == before
 
 
+def test_a_zero_dollar_mint_is_refused_by_the_bound_manager_naming_the_argument(
+    store: PersistenceLayer, manager: InventoryManager
+) -> None:
+    before = (manager.snapshot_json(), manager.ledger_state(), _db_state(store))
+    with pytest.raises(InvalidInput) as info:
+        manager.on_mint_submitted("cond-1", 0)
+    assert (info.value.field, info.value.value) == ("amount_usd", 0)
+    assert (manager.snapshot_json(), manager.ledger_state(), _db_state(store)) == before
+
+
 def test_an_order_id_of_another_session_is_refused(
     store: PersistenceLayer, manager: InventoryManager
 ) -> None:

@@ -241,6 +241,17 @@ def test_sell_reservation_is_released_by_fills_and_cancels() -> None:
     assert mgr.anomalies() == ()
 
 
+def test_a_zero_dollar_mint_is_well_formed_and_reserves_nothing() -> None:
+    """amount_usd is dollars >= 0 (ledger rules): $0 is accepted, reserves 0 and fails cleanly."""
+    mgr = InventoryManager(100)
+    assert mgr.can_mint(0)
+    mgr.on_mint_submitted("cond", 0)
+    assert mgr.in_flight_micro == 0
+    mgr.on_mint_failed("cond", 0)
+    assert mgr.anomalies() == ()
+    assert mgr.snapshot().accessible_usd == 100.0
+
+
 def test_mint_confirmation_releases_the_oldest_pending_mint_only() -> None:
     mgr = InventoryManager(1000)
     mgr.on_mint_submitted("cond", 100)
@@ -495,7 +506,6 @@ MALFORMED: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("on_order_cancelled_buy", ("b", -1, 50), {}, "remaining_qty"),
     ("on_order_cancelled_buy", ("b", 1, 0), {}, "limit_px"),
     ("on_order_cancelled_sell", ("s", "", 1), {}, "token_id"),
-    ("on_mint_submitted", ("cond", 0), {}, "amount_usd"),
     ("on_mint_submitted", ("cond", "1e400"), {}, "amount_usd"),
     ("on_mint_submitted", ("", 5), {}, "condition_id"),
     ("on_mint_confirmed", ("cond", 0, "yes", "no", "mkt"), {}, "pair_count"),

@@ -412,10 +412,10 @@ def _dollars_to_micro(field: str, value: object, number: Decimal) -> int:
     return micro
 
 
-def money_micro(field: str, value: object, *, signed: bool = False, positive: bool = False) -> int:
+def money_micro(field: str, value: object, *, signed: bool = False) -> int:
     """A dollar amount as exact micro-USDC, |amount| <= MAX_MICRO.
 
-    Non-negative unless `signed` (a realised PnL); strictly positive when `positive`.
+    Non-negative unless `signed` (a realised PnL).
     """
     if type(value) is int:
         micro = value * MICRO
@@ -426,8 +426,6 @@ def money_micro(field: str, value: object, *, signed: bool = False, positive: bo
         micro = _dollars_to_micro(field, value, number)
     if not -MAX_MICRO <= micro <= MAX_MICRO:
         raise InvalidInput(field, value, f"must be within ±{_MAX_DOLLARS_D} dollars")
-    if positive and micro <= 0:
-        raise InvalidInput(field, value, "must be more than 0 dollars")
     if not signed and micro < 0:
         raise InvalidInput(field, value, "must be 0 dollars or more")
     return micro
@@ -638,7 +636,7 @@ def sell_cancelled(local_id: object, token_id: object, remaining_qty: object) ->
 def mint_submitted(condition_id: object, amount_usd: object) -> MintSubmitted:
     return MintSubmitted(
         check_id("condition_id", condition_id),
-        money_micro("amount_usd", amount_usd, positive=True),
+        money_micro("amount_usd", amount_usd),
     )
 
 
@@ -663,7 +661,7 @@ def mint_confirmed(
 def mint_failed(condition_id: object, amount_usd: object) -> MintFailed:
     return MintFailed(
         check_id("condition_id", condition_id),
-        money_micro("amount_usd", amount_usd, positive=True),
+        money_micro("amount_usd", amount_usd),
     )
 
 
@@ -851,7 +849,7 @@ def _check_sell_cancelled(e: SellCancelled) -> None:
 
 def _check_mint_amount(e: MintSubmitted | MintFailed) -> None:
     check_id("condition_id", e.condition_id)
-    _check_micro("amount_micro", e.amount_micro, 1, MAX_MICRO)
+    _check_micro("amount_micro", e.amount_micro, 0, MAX_MICRO)
 
 
 def _check_mint_confirmed(e: MintConfirmed) -> None:

@@ -324,8 +324,12 @@ class Journal:
             self._plan_order(writes, manager, event.local_id, now)
         elif isinstance(event, MintSubmitted):
             if event.amount_micro <= 0:
+                # The ledger takes a $0 mint (it reserves nothing); mint_events.amount > 0 cannot
+                # hold one, and a value is refused, never rounded up to fit.
                 raise InvalidInput(
-                    "amount_micro", event.amount_micro, "the store records mints of more than $0"
+                    "amount_usd",
+                    0,
+                    "mint_events.amount must be more than 0: a $0 mint cannot be journaled",
                 )
             amount = _int64("amount_micro", event.amount_micro)
             writes.append((_INSERT_MINT, (sid, event.condition_id, "MINT", amount, now), None))
