@@ -195,3 +195,37 @@ fn timestamps_reemit_in_the_shared_spelling() {
     assert_eq!(emitted["timestamp"], "2026-03-08T14:05:00.250Z");
     assert_eq!(emitted["weather"]["observedAt"], "2026-03-08T14:00:00Z");
 }
+
+/// Every float a snapshot carries must read back as the very f64 Python wrote: the default
+/// serde_json parser can be one unit in the last place off, `float_roundtrip` is exact.
+#[test]
+fn floats_read_back_bit_for_bit_from_their_shortest_text() {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut mismatches = Vec::new();
+    for i in 0..200_000u32 {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        // Half money-like values (micro-USDC up to $10^7), half arbitrary finite doubles such as
+        // an average price or an unrealised PnL can be.
+        let value = if i % 2 == 0 {
+            ((state >> 11) % 10_000_000_000_000) as f64 / 1_000_000.0
+        } else {
+            let v = f64::from_bits(state);
+            if !v.is_finite() {
+                continue;
+            }
+            v
+        };
+        let text = serde_json::to_string(&value).unwrap();
+        let back: f64 = serde_json::from_str(&text).unwrap();
+        if back.to_bits() != value.to_bits() {
+            mismatches.push(text);
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "misread: {:?}",
+        &mismatches[..mismatches.len().min(5)]
+    );
+}
