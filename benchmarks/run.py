@@ -1,4 +1,4 @@
-"""`make bench`: every benchmark of the project in one run, so the ratios share one machine state."""
+"""`make bench`: every benchmark of the project in one run, so ratios share one machine state."""
 
 from __future__ import annotations
 

@@ -134,3 +134,36 @@ def test_verify_passes_then_reports_each_difference(tmp_path: Path) -> None:
     )
     assert any("in the markets table" in p for p in report.problems)
     assert "FAILED" in report.render()
+
+
+def test_replays_log_only_what_is_new(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Recovery logs a cache difference and a summary, not the replayed anomalies again; verify's
+    position-only replay logs none of the anomalies it meets (they are not the session's)."""
+    twin = _session(tmp_path / "r.db")
+    assert twin.anomalies(), "the stream must contain contradicting facts for this test"
+    logger = logging.getLogger("weatherman_inventory")
+    logger.setLevel(logging.INFO)
+    with PersistenceLayer(tmp_path / "r.db") as store:
+        [first, *_] = store.load_positions(SID)
+        with store.transaction() as conn:
+            conn.execute(
+                "UPDATE positions SET qty = qty + 7 WHERE token_id = ? AND session_id = ?",
+                (first.token_id, SID),
+            )
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="weatherman_inventory"):
+            recovered = recover_session(InventoryManager, store, SID)
+        warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+        assert [r.kind for r in warnings] == ["position_cache_mismatch"]  # type: ignore[attr-defined]
+        [summary] = [r for r in caplog.records if r.levelno == logging.INFO]
+        assert summary.getMessage().endswith(
+            f"{len(twin.anomalies())} anomalies replayed, 1 cache differences"
+        )
+        assert recovered.log_anomalies
+        recovered._bind(None)
+        store.unlock_session(SID)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="weatherman_inventory"):
+            report = verify_session(store, SID)
+        assert not report.ok
+        assert caplog.records == []

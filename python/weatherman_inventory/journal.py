@@ -12,6 +12,7 @@ cache for the host and for operators, and recovery reports where they disagree w
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -70,8 +71,15 @@ TIFS: Final = frozenset({"GTC", "GTD", "FOK"})
 """Times in force the orders table accepts."""
 
 
+_log = logging.getLogger("weatherman_inventory")
+
+
 class JournaledManager(Protocol):
     """What the journal needs of a manager (the InventoryManager provides it)."""
+
+    log_anomalies: bool
+
+    def anomalies(self) -> tuple[Any, ...]: ...
 
     @property
     def exit_triggered(self) -> bool: ...
@@ -481,7 +489,10 @@ def replay(cls: Callable[..., M], store: PersistenceLayer, session_id: str) -> M
     refused as duplicate fills go through the manager's own duplicate path.
     """
     session = store.load_session(session_id)
-    manager = cls(Decimal(session.initial_capital) / MICRO, track_fill_ids=False)
+    # What the replay finds again was logged when it happened: record it, do not log it twice.
+    manager = cls(
+        Decimal(session.initial_capital) / MICRO, track_fill_ids=False, log_anomalies=False
+    )
     duplicates = _ReplayJournal()
     apply = manager.apply
     decoders = _DECODERS
@@ -528,6 +539,8 @@ def recover_session(cls: Callable[..., M], store: PersistenceLayer, session_id: 
     store.lock_session(session_id)
     try:
         manager = replay(cls, store, session_id)
+        replayed_anomalies = len(manager.anomalies())
+        manager.log_anomalies = True
         table = {row.token_id: row for row in store.load_positions(session_id)}
         for diff in _position_differences(_replayed_positions(manager), table):
             row = table.get(diff.token_id)
@@ -536,10 +549,19 @@ def recover_session(cls: Callable[..., M], store: PersistenceLayer, session_id: 
             manager.record_anomaly(
                 AnomalyKind.POSITION_CACHE_MISMATCH, PositionsLoaded(cached), diff.describe()
             )
-        manager._bind(Journal(store, session_id, store.last_seq(session_id)))
+        last_seq = store.last_seq(session_id)
+        manager._bind(Journal(store, session_id, last_seq))
     except BaseException:
         store.unlock_session(session_id)
         raise
+    _log.info(
+        "recovered session %s to journal row %d: %d anomalies replayed, %d cache differences",
+        session_id,
+        last_seq,
+        replayed_anomalies,
+        len(manager.anomalies()) - replayed_anomalies,
+        extra={"session_id": session_id, "last_seq": last_seq},
+    )
     return manager
 
 
@@ -673,7 +695,10 @@ def _verify(
     store: PersistenceLayer, session_id: str, cls: Callable[..., JournaledManager]
 ) -> VerifyReport:
     session = store.load_session(session_id)
-    manager = cls(Decimal(session.initial_capital) / MICRO, track_fill_ids=False)
+    # A position-only replay finds orders it never saw: its anomalies are not the session's.
+    manager = cls(
+        Decimal(session.initial_capital) / MICRO, track_fill_ids=False, log_anomalies=False
+    )
     duplicates = _ReplayJournal()
     events = 0
     journal_fills: list[str] = []

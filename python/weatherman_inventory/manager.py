@@ -325,12 +325,24 @@ class InventoryManager:
     that the next fact naming the token's market (a buy fill, a mint) corrects.
 
     With `track_fill_ids=False` the manager keeps no set of fill ids (a bound store's UNIQUE
-    fill_id deduplicates instead, and replay does not grow memory with the journal).
+    fill_id deduplicates instead, and replay does not grow memory with the journal). With
+    `log_anomalies=False` anomalies are recorded but not logged.
     """
 
-    def __init__(self, initial_capital_usd: object, *, track_fill_ids: bool = True) -> None:
+    def __init__(
+        self,
+        initial_capital_usd: object,
+        *,
+        track_fill_ids: bool = True,
+        log_anomalies: bool = True,
+    ) -> None:
         if not isinstance(track_fill_ids, bool):
             raise InvalidInput("track_fill_ids", track_fill_ids, "a bool is required")
+        if not isinstance(log_anomalies, bool):
+            raise InvalidInput("log_anomalies", log_anomalies, "a bool is required")
+        self.log_anomalies = log_anomalies
+        """Whether anomalies are logged as they are recorded (replays of a journal set it off,
+        since what they find again was logged when it happened)."""
         initial = ev.money_micro("initial_capital_usd", initial_capital_usd)
         self._initial = initial
         self._baseline = initial
@@ -838,6 +850,8 @@ class InventoryManager:
 
     def _log_anomalies(self, start: int) -> None:
         """Log the anomalies recorded since `start`, with their event's fields as `extra=`."""
+        if not self.log_anomalies:
+            return
         for anomaly in self._anomalies[start:]:
             event = anomaly.event
             fields: dict[str, object] = {"kind": anomaly.kind.value}
