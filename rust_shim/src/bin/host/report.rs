@@ -121,13 +121,13 @@ pub fn render(
     for t in tokens {
         let _ = writeln!(
             out,
-            "  {:<11} {:>7} {:>7} {:>10.6} {:>8.3} {:>13} {:>13.6}",
+            "  {:<11} {:>7} {:>7} {:>10.6} {:>8.3} {:>13.6} {:>13.6}",
             t.token_id,
             t.qty,
             t.in_flight_qty,
             t.avg_entry_price,
             t.current_price,
-            t.realized_pnl.round_dp(6),
+            t.realized_pnl,
             t.unrealized_pnl
         );
     }
