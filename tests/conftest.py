@@ -1,4 +1,8 @@
-"""Shared test set-up: hypothesis profiles (`fast` for `make test`, `long` for `make test-long`)."""
+"""Shared test set-up: hypothesis profiles.
+
+`fast` (the default, `make test` and CI) is derandomized, so a CI run is repeatable; `long`
+(`make test-long`) draws new examples every run and explores far more interleavings.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from hypothesis import HealthCheck, settings
 
 settings.register_profile(
     "fast",
+    derandomize=True,
     max_examples=60,
     stateful_step_count=40,
     deadline=None,
