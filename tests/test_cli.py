@@ -56,7 +56,7 @@ def test_verify_of_an_unknown_session_exits_2(tmp_path: Path) -> None:
 def test_verify_of_a_missing_file_exits_2(tmp_path: Path) -> None:
     result = _run("verify", "--db", str(tmp_path / "absent.db"), "--session", "s1")
     assert result.returncode == 2
-    assert result.stderr.startswith("error:")
+    assert result.stderr == f"error: no database at {tmp_path / 'absent.db'}\n"
     assert not (tmp_path / "absent.db").exists()
 
 

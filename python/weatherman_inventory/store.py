@@ -422,6 +422,8 @@ class PersistenceLayer:
             if readonly:
                 if self.path == ":memory:":
                     raise InvalidInput("path", self.path, "a read-only store needs a file")
+                if not os.path.isfile(self.path):
+                    raise StoreError(f"no database at {self.path}")
                 uri = f"file:{self.path}?mode=ro"
                 self._conn = sqlite3.connect(
                     uri, uri=True, isolation_level=None, check_same_thread=False
