@@ -259,11 +259,16 @@ impl InventoryManager {
         Python::attach(|py| {
             let dict = PyDict::new(py);
             for (token_id, cents) in prices {
-                let key = self
-                    .token_keys
-                    .entry(token_id.clone())
-                    .or_insert_with(|| PyString::intern(py, token_id).unbind());
-                dict.set_item(key.bind(py), *cents)?;
+                // Looked up by `&str` first: the entry API would copy the id on every call.
+                let key = match self.token_keys.get(token_id.as_str()) {
+                    Some(key) => key.bind(py),
+                    None => self
+                        .token_keys
+                        .entry(token_id.clone())
+                        .or_insert_with(|| PyString::intern(py, token_id).unbind())
+                        .bind(py),
+                };
+                dict.set_item(key, *cents)?;
             }
             self.manager
                 .bind(py)
