@@ -159,12 +159,10 @@ impl Marks {
     }
 
     /// When `new` (the text from where the value starts) repeats `old` except inside the two
-    /// numbers: the two numbers, their new layout and the new value's length.
+    /// numbers: the two numbers, their new layout and the new value's length. The caller has
+    /// checked that `new` starts with `old[..price_at]`.
     fn reread(self, old: &str, new: &str) -> Option<(f64, f64, Marks, usize)> {
         let (ob, nb) = (old.as_bytes(), new.as_bytes());
-        if nb.get(..self.price_at)? != &ob[..self.price_at] {
-            return None;
-        }
         let price_len = number_len(&nb[self.price_at..]);
         let between = &ob[self.price_at + self.price_len..self.pnl_at];
         let between_at = self.price_at + price_len;
@@ -194,8 +192,9 @@ impl Marks {
 enum Edit {
     /// Only its mark numbers changed.
     Marks { price: f64, pnl: f64 },
-    /// Anything else: the value parsed anew.
-    Whole(TokenPosition),
+    /// Anything else: the value parsed anew (boxed, so that a tick's list of changes stays
+    /// small).
+    Whole(Box<TokenPosition>),
 }
 
 /// One changed token: its span's index, the edit, its value's new length and layout.
@@ -235,6 +234,25 @@ struct Paths {
 /// Byte offset of `part` inside `whole` (`part` must borrow from `whole`).
 fn offset(whole: &str, part: &str) -> usize {
     part.as_ptr() as usize - whole.as_ptr() as usize
+}
+
+/// Length of the common prefix of `a` and `b`, compared 16 bytes at a time.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let wide = a
+        .as_chunks::<16>()
+        .0
+        .iter()
+        .zip(b.as_chunks::<16>().0)
+        .take_while(|(x, y)| x == y)
+        .count()
+        * 16;
+    wide + a[wide..]
+        .iter()
+        .zip(&b[wide..])
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// `at` moved by `delta` bytes.
@@ -317,17 +335,24 @@ impl SnapshotCache {
                 .map_or(old.len(), |next| next.start);
             let at = shift(span.start, delta);
             let entry = &old[span.start..until];
-            if new.get(at..at + entry.len()) == Some(entry) {
+            let same = common_prefix(entry, new.get(at..)?);
+            if same == entry.len() {
                 continue;
             }
-            let key = &old[span.start..span.value_start];
-            if new.get(at..at + key.len())? != key {
+            // Offsets from the entry's start: where the value and its price number begin.
+            let value_rel = span.value_start - span.start;
+            if same < value_rel {
+                // The key changed: a token came or went.
                 return None;
             }
-            let value_at = at + key.len();
+            let value_at = at + value_rel;
             let old_value = &old_text[span.value_start..span.end];
             let new_from = text.get(value_at..)?;
-            let change = match span.marks.and_then(|m| m.reread(old_value, new_from)) {
+            let marks = span
+                .marks
+                .filter(|m| same >= value_rel + m.price_at)
+                .and_then(|m| m.reread(old_value, new_from));
+            let change = match marks {
                 Some((price, pnl, marks, len)) => Change {
                     index,
                     edit: Edit::Marks { price, pnl },
@@ -343,7 +368,7 @@ impl SnapshotCache {
                     }
                     Change {
                         index,
-                        edit: Edit::Whole(serde_json::from_str(value).ok()?),
+                        edit: Edit::Whole(Box::new(serde_json::from_str(value).ok()?)),
                         len: value.len(),
                         marks: Marks::of(value),
                     }
@@ -387,7 +412,7 @@ impl SnapshotCache {
                     }
                 }
                 (Some(position), Edit::Whole(whole)) => {
-                    *position = whole;
+                    *position = *whole;
                     #[cfg(test)]
                     {
                         self.paths.whole += 1;
