@@ -11,6 +11,7 @@ Records are the manager's state for one order or one token, as the store's table
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from decimal import (
@@ -32,6 +33,7 @@ from weatherman_inventory.models import MAX_SAFE_INTEGER, Outcome
 
 __all__ = [
     "CENT_MICRO",
+    "FROM_FIELDS",
     "MAX_MICRO",
     "MICRO",
     "TIFS",
@@ -311,6 +313,7 @@ _MAX_DOLLARS_D = Decimal(MAX_MICRO) / _MICRO_D  # exact in the default context (
 _ZERO_D = Decimal(0)
 _ONE_D = Decimal(1)
 _OUTCOMES: dict[str, Outcome] = {"YES": Outcome.YES, "NO": Outcome.NO}
+_TIF_OF: dict[str, str] = {tif: tif for tif in TIFS}
 _YES = Outcome.YES
 _NO = Outcome.NO
 _PRICE_RANGE = "a price between 0 and 1 dollar is required"
@@ -367,9 +370,11 @@ def check_outcome(field: str, value: object) -> Outcome:
 
 
 def check_tif(field: str, value: object) -> str:
-    """A time in force: "GTC", "GTD" or "FOK"."""
-    if isinstance(value, str) and value in TIFS:
-        return str(value)
+    """A time in force: "GTC", "GTD" or "FOK" (this module's own string, which orders share)."""
+    if isinstance(value, str):
+        tif = _TIF_OF.get(value)
+        if tif is not None:
+            return tif
     raise InvalidInput(field, value, '"GTC", "GTD" or "FOK" is required')
 
 
@@ -476,6 +481,7 @@ def _slot_setters(cls: type) -> tuple[Callable[[object, object], None], ...]:
 
 
 _new = object.__new__
+_intern = sys.intern
 (
     _set_bf_local_id,
     _set_bf_token_id,
@@ -507,10 +513,12 @@ def buy_submitted(  # noqa: PLR0917 (the manager's argument order)
     limit_px: object,
     tif: object = "GTC",
 ) -> BuySubmitted:
+    # The order keeps its market and token ids for its lifetime: interned, the orders of one
+    # token share one string instead of holding a copy each (Polymarket's ids are ~70 chars).
     return BuySubmitted(
         check_id("local_id", local_id),
-        check_id("market_id", market_id),
-        check_id("token_id", token_id),
+        _intern(check_id("market_id", market_id)),
+        _intern(check_id("token_id", token_id)),
         check_outcome("outcome", outcome),
         check_qty("qty", qty),
         check_cents("limit_px", limit_px),
@@ -527,7 +535,7 @@ def sell_submitted(
 ) -> SellSubmitted:
     return SellSubmitted(
         check_id("local_id", local_id),
-        check_id("token_id", token_id),
+        _intern(check_id("token_id", token_id)),
         check_qty("qty", qty),
         None if limit_px is None else check_cents("limit_px", limit_px),
         check_tif("tif", tif),
@@ -915,3 +923,305 @@ _EVENT_CHECKS: dict[type, Callable[[Any], None]] = {
     ExitTriggered: _check_exit_triggered,
     PositionsLoaded: _check_positions_loaded,
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# Decoding: an event from the plain values of its fields, checked.
+#
+# The journal stores an event as the JSON array of its fields in declaration order (an outcome
+# as its value, prices as [token_id, cents] pairs, loaded positions as arrays of their fields).
+# `FROM_FIELDS[kind]` turns such an array back into the event, checked against the same bounds as
+# the builders, or raises `InvalidInput` naming the field: a corrupted journal row is refused,
+# never applied. Recovery applies what comes out of here without checking it again.
+#
+# `_checked_from_fields` is the authority: it builds the event and runs `check_event` on it. The
+# kinds a long journal is made of also have a fast path that tests every field's exact JSON type
+# and range inline and fills the slots directly; it accepts a subset of what the authority
+# accepts, builds an equal event, and hands anything else to the authority, so an error always
+# names its field the same way.
+# ---------------------------------------------------------------------------------------------
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {
+    cls: tuple(f.name for f in fields(cls))
+    for cls in (
+        BuySubmitted,
+        SellSubmitted,
+        BuyFilled,
+        SellFilled,
+        BuyCancelled,
+        SellCancelled,
+        MintSubmitted,
+        MintConfirmed,
+        MintFailed,
+        MergeSubmitted,
+        MergeConfirmed,
+        MergeFailed,
+        PricesUpdated,
+        ExitTriggered,
+        PositionsLoaded,
+    )
+}
+
+
+def _outcome_of(field: str, value: object) -> Outcome:
+    outcome = _OUTCOMES.get(value) if type(value) is str else None
+    if outcome is None:
+        raise InvalidInput(field, value, '"YES" or "NO" is required')
+    return outcome
+
+
+def _pairs_of(field: str, value: object, width: int, shape: str) -> list[list[Any]]:
+    if type(value) is not list:
+        raise InvalidInput(field, value, f"an array of {shape} is required")
+    for item in value:
+        if type(item) is not list or len(item) != width:
+            raise InvalidInput(field, item, f"{shape} is required")
+    return value
+
+
+def _checked_from_fields(cls: type[Any], values: object) -> Event:
+    """`cls` from the JSON values of its fields, checked by `check_event`."""
+    names = _FIELD_NAMES[cls]
+    if type(values) is not list or len(values) != len(names):
+        raise InvalidInput(
+            cls.kind, values, f"a JSON array of its {len(names)} fields {list(names)} is required"
+        )
+    args = list(values)
+    if cls is PricesUpdated:
+        pairs = _pairs_of("prices", args[0], 2, "[token_id, cents]")
+        args[0] = tuple((token_id, cents) for token_id, cents in pairs)
+    elif cls is PositionsLoaded:
+        rows = _pairs_of("rows", args[0], 6, "an array of the 6 fields of a loaded position")
+        args[0] = tuple(
+            LoadedPosition(t, m, _outcome_of(f"rows[{i}].outcome", o), q, c, r)
+            for i, (t, m, o, q, c, r) in enumerate(rows)
+        )
+    elif "outcome" in names:
+        at = names.index("outcome")
+        args[at] = _outcome_of("outcome", args[at])
+    return check_event(cls(*args))
+
+
+(
+    _set_bs_local_id,
+    _set_bs_market_id,
+    _set_bs_token_id,
+    _set_bs_outcome,
+    _set_bs_qty,
+    _set_bs_limit_px,
+    _set_bs_tif,
+) = _slot_setters(BuySubmitted)
+(
+    _set_ss_local_id,
+    _set_ss_token_id,
+    _set_ss_qty,
+    _set_ss_limit_px,
+    _set_ss_tif,
+) = _slot_setters(SellSubmitted)
+_set_bc_local_id, _set_bc_remaining_qty, _set_bc_limit_px = _slot_setters(BuyCancelled)
+_set_sc_local_id, _set_sc_token_id, _set_sc_remaining_qty = _slot_setters(SellCancelled)
+(_set_pu_prices,) = _slot_setters(PricesUpdated)
+
+
+def _buy_submitted_from_fields(v: object) -> Event:
+    if type(v) is list and len(v) == 7:
+        local_id, market_id, token_id, outcome, qty, limit_px, tif = v
+        outcome = _OUTCOMES.get(outcome) if type(outcome) is str else None
+        tif = _TIF_OF.get(tif) if type(tif) is str else None
+        if (
+            type(local_id) is str
+            and local_id
+            and type(market_id) is str
+            and market_id
+            and type(token_id) is str
+            and token_id
+            and outcome is not None
+            and type(qty) is int
+            and 0 < qty <= MAX_SAFE_INTEGER
+            and type(limit_px) is int
+            and 0 < limit_px <= 100
+            and tif is not None
+        ):
+            e: BuySubmitted = _new(BuySubmitted)
+            _set_bs_local_id(e, local_id)
+            _set_bs_market_id(e, _intern(market_id))
+            _set_bs_token_id(e, _intern(token_id))
+            _set_bs_outcome(e, outcome)
+            _set_bs_qty(e, qty)
+            _set_bs_limit_px(e, limit_px)
+            _set_bs_tif(e, tif)
+            return e
+    return _checked_from_fields(BuySubmitted, v)
+
+
+def _sell_submitted_from_fields(v: object) -> Event:
+    if type(v) is list and len(v) == 5:
+        local_id, token_id, qty, limit_px, tif = v
+        tif = _TIF_OF.get(tif) if type(tif) is str else None
+        if (
+            type(local_id) is str
+            and local_id
+            and type(token_id) is str
+            and token_id
+            and type(qty) is int
+            and 0 < qty <= MAX_SAFE_INTEGER
+            and (limit_px is None or (type(limit_px) is int and 0 < limit_px <= 100))
+            and tif is not None
+        ):
+            e: SellSubmitted = _new(SellSubmitted)
+            _set_ss_local_id(e, local_id)
+            _set_ss_token_id(e, _intern(token_id))
+            _set_ss_qty(e, qty)
+            _set_ss_limit_px(e, limit_px)
+            _set_ss_tif(e, tif)
+            return e
+    return _checked_from_fields(SellSubmitted, v)
+
+
+def _buy_filled_from_fields(v: object) -> Event:
+    if type(v) is list and len(v) == 9:
+        local_id, token_id, market_id, outcome, fill_qty, price, order_qty, fill_id, fee = v
+        outcome = _OUTCOMES.get(outcome) if type(outcome) is str else None
+        if (
+            type(local_id) is str
+            and local_id
+            and type(token_id) is str
+            and token_id
+            and type(market_id) is str
+            and market_id
+            and outcome is not None
+            and type(fill_qty) is int
+            and 0 < fill_qty <= MAX_SAFE_INTEGER
+            and type(price) is int
+            and 0 <= price <= MICRO
+            and type(order_qty) is int
+            and 0 < order_qty <= MAX_SAFE_INTEGER
+            and (fill_id is None or (type(fill_id) is str and fill_id))
+            and type(fee) is int
+            and 0 <= fee <= MAX_MICRO
+        ):
+            e: BuyFilled = _new(BuyFilled)
+            _set_bf_local_id(e, local_id)
+            _set_bf_token_id(e, token_id)
+            _set_bf_market_id(e, market_id)
+            _set_bf_outcome(e, outcome)
+            _set_bf_fill_qty(e, fill_qty)
+            _set_bf_price_micro(e, price)
+            _set_bf_order_qty(e, order_qty)
+            _set_bf_fill_id(e, fill_id)
+            _set_bf_fee_micro(e, fee)
+            return e
+    return _checked_from_fields(BuyFilled, v)
+
+
+def _sell_filled_from_fields(v: object) -> Event:
+    if type(v) is list and len(v) == 7:
+        local_id, token_id, fill_qty, price, order_qty, fill_id, fee = v
+        if (
+            type(local_id) is str
+            and local_id
+            and type(token_id) is str
+            and token_id
+            and type(fill_qty) is int
+            and 0 < fill_qty <= MAX_SAFE_INTEGER
+            and type(price) is int
+            and 0 <= price <= MICRO
+            and type(order_qty) is int
+            and 0 < order_qty <= MAX_SAFE_INTEGER
+            and (fill_id is None or (type(fill_id) is str and fill_id))
+            and type(fee) is int
+            and 0 <= fee <= MAX_MICRO
+        ):
+            e: SellFilled = _new(SellFilled)
+            _set_sf_local_id(e, local_id)
+            _set_sf_token_id(e, token_id)
+            _set_sf_fill_qty(e, fill_qty)
+            _set_sf_price_micro(e, price)
+            _set_sf_order_qty(e, order_qty)
+            _set_sf_fill_id(e, fill_id)
+            _set_sf_fee_micro(e, fee)
+            return e
+    return _checked_from_fields(SellFilled, v)
+
+
+def _buy_cancelled_from_fields(v: object) -> Event:
+    if type(v) is list and len(v) == 3:
+        local_id, remaining_qty, limit_px = v
+        if (
+            type(local_id) is str
+            and local_id
+            and type(remaining_qty) is int
+            and 0 <= remaining_qty <= MAX_SAFE_INTEGER
+            and type(limit_px) is int
+            and 0 < limit_px <= 100
+        ):
+            e: BuyCancelled = _new(BuyCancelled)
+            _set_bc_local_id(e, local_id)
+            _set_bc_remaining_qty(e, remaining_qty)
+            _set_bc_limit_px(e, limit_px)
+            return e
+    return _checked_from_fields(BuyCancelled, v)
+
+
+def _sell_cancelled_from_fields(v: object) -> Event:
+    if type(v) is list and len(v) == 3:
+        local_id, token_id, remaining_qty = v
+        if (
+            type(local_id) is str
+            and local_id
+            and type(token_id) is str
+            and token_id
+            and type(remaining_qty) is int
+            and 0 <= remaining_qty <= MAX_SAFE_INTEGER
+        ):
+            e: SellCancelled = _new(SellCancelled)
+            _set_sc_local_id(e, local_id)
+            _set_sc_token_id(e, token_id)
+            _set_sc_remaining_qty(e, remaining_qty)
+            return e
+    return _checked_from_fields(SellCancelled, v)
+
+
+def _prices_updated_from_fields(v: object) -> Event:
+    if type(v) is list and len(v) == 1 and type(v[0]) is list:
+        prices = []
+        for item in v[0]:
+            if type(item) is not list or len(item) != 2:
+                break
+            token_id, cents = item
+            if type(token_id) is not str or not token_id or type(cents) is not int:
+                break
+            if not 0 <= cents <= 100:
+                break
+            prices.append((token_id, cents))
+        else:
+            e: PricesUpdated = _new(PricesUpdated)
+            _set_pu_prices(e, tuple(prices))
+            return e
+    return _checked_from_fields(PricesUpdated, v)
+
+
+def _checked(cls: type[Any]) -> Callable[[object], Event]:
+    return lambda values: _checked_from_fields(cls, values)
+
+
+FROM_FIELDS: dict[str, Callable[[object], Event]] = {
+    BuySubmitted.kind: _buy_submitted_from_fields,
+    SellSubmitted.kind: _sell_submitted_from_fields,
+    BuyFilled.kind: _buy_filled_from_fields,
+    SellFilled.kind: _sell_filled_from_fields,
+    BuyCancelled.kind: _buy_cancelled_from_fields,
+    SellCancelled.kind: _sell_cancelled_from_fields,
+    MintSubmitted.kind: _checked(MintSubmitted),
+    MintConfirmed.kind: _checked(MintConfirmed),
+    MintFailed.kind: _checked(MintFailed),
+    MergeSubmitted.kind: _checked(MergeSubmitted),
+    MergeConfirmed.kind: _checked(MergeConfirmed),
+    MergeFailed.kind: _checked(MergeFailed),
+    PricesUpdated.kind: _prices_updated_from_fields,
+    ExitTriggered.kind: _checked(ExitTriggered),
+    PositionsLoaded.kind: _checked(PositionsLoaded),
+}
+"""Event kind -> the checked constructor from the JSON values of the event's fields (see above).
+
+Raises `InvalidInput` naming the field for any value the builders would refuse."""

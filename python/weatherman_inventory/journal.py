@@ -24,6 +24,7 @@ import orjson
 
 from weatherman_inventory.errors import DuplicateFill, InvalidInput, StoreError
 from weatherman_inventory.events import (
+    FROM_FIELDS,
     MICRO,
     BuyCancelled,
     BuyFilled,
@@ -89,6 +90,8 @@ class JournaledManager(Protocol):
 
     def apply(self, event: Any) -> None: ...
 
+    def _replay(self, events: Iterable[Any]) -> None: ...
+
     def order_record(self, local_id: str) -> OrderRecord | None: ...
 
     def position_record(self, token_id: str) -> PositionRecord | None: ...
@@ -125,7 +128,6 @@ _EVENT_TYPES: Final[tuple[type[Any], ...]] = (
     PositionsLoaded,
 )
 _FIELDS: Final = {cls.kind: tuple(f.name for f in dataclasses.fields(cls)) for cls in _EVENT_TYPES}
-_CLASSES: Final = {cls.kind: cls for cls in _EVENT_TYPES}
 _OUTCOMES: Final = {o.value: o for o in Outcome}
 _LOADED_FIELDS: Final = tuple(f.name for f in dataclasses.fields(LoadedPosition))
 
@@ -142,36 +144,35 @@ def encode_event(event: Event) -> bytes:
         raise InvalidInput(event.kind, event, f"cannot be journaled: {exc}") from exc
 
 
-def _decoder(cls: type[Any]) -> Callable[[list[Any]], Any]:
-    names = _FIELDS[cls.kind]
-    if cls is PositionsLoaded:
-        return lambda v: PositionsLoaded(
-            tuple(LoadedPosition(r[0], r[1], _OUTCOMES[r[2]], r[3], r[4], r[5]) for r in v[0])
-        )
-    if cls is PricesUpdated:
-        return lambda v: PricesUpdated(tuple((t, p) for t, p in v[0]))
-    if "outcome" in names:
-        at = names.index("outcome")
-
-        def with_outcome(v: list[Any]) -> Any:
-            v[at] = _OUTCOMES[v[at]]
-            return cls(*v)
-
-        return with_outcome
-    return lambda v: cls(*v)
+def _unknown_kind(seq: int | None, kind: object) -> StoreError:
+    row = "a journal row" if seq is None else f"journal row {seq}"
+    return StoreError(f"{row} of unknown kind {kind!r}")
 
 
-_DECODERS: Final = {cls.kind: _decoder(cls) for cls in _EVENT_TYPES}
+def _invalid_row(seq: int | None, kind: object, exc: Exception) -> StoreError:
+    row = "a journal row" if seq is None else f"journal row {seq}"
+    return StoreError(
+        f"{row} ({kind}) does not hold a valid event: {exc}; the journal is corrupted "
+        "and the session cannot be recovered from it"
+    )
+
+
+def _decode_row(seq: int | None, kind: object, payload: object) -> Event:
+    """The checked event of one journal row, or a `StoreError` naming the row."""
+    decode = FROM_FIELDS.get(kind) if isinstance(kind, str) else None
+    if decode is None:
+        raise _unknown_kind(seq, kind)
+    try:
+        return decode(orjson.loads(payload))  # type: ignore[arg-type]
+    except (ValueError, TypeError) as exc:
+        # ValueError: InvalidInput naming a field, or malformed JSON; TypeError: a payload that
+        # is neither bytes nor text.
+        raise _invalid_row(seq, kind, exc) from exc
 
 
 def decode_event(kind: str, payload: bytes) -> Event:
-    """The event a journal row holds."""
-    try:
-        decode = _DECODERS[kind]
-    except KeyError:
-        raise StoreError(f"journal row of unknown kind {kind!r}") from None
-    event: Event = decode(orjson.loads(payload))
-    return event
+    """The event a journal payload holds, checked: `StoreError` if it holds no valid event."""
+    return _decode_row(None, kind, payload)
 
 
 # -- writing -----------------------------------------------------------------------------
@@ -494,22 +495,28 @@ def replay(cls: Callable[..., M], store: PersistenceLayer, session_id: str) -> M
         Decimal(session.initial_capital) / MICRO, track_fill_ids=False, log_anomalies=False
     )
     duplicates = _ReplayJournal()
-    apply = manager.apply
-    decoders = _DECODERS
+    decoders = FROM_FIELDS
     loads = orjson.loads
-    # The hot loop of recovery: plain rows, the decoder table and bound methods, no per-row
-    # objects beyond the event itself.
+    # The hot loop of recovery: plain rows, the checked decoders, and one call into the manager
+    # per batch; no per-row object beyond the event itself.
     for rows in store.journal_batches(session_id):
+        events: list[Event] = []
+        append = events.append
         for seq, kind, payload, duplicate in rows:
             decode = decoders.get(kind)
             if decode is None:
-                raise StoreError(f"journal row {seq} of unknown kind {kind!r}")
-            event = decode(loads(payload))
+                raise _unknown_kind(seq, kind)
+            try:
+                event = decode(loads(payload))
+            except (ValueError, TypeError) as exc:  # as in _decode_row
+                raise _invalid_row(seq, kind, exc) from exc
             if duplicate:
-                row = JournalRow(seq, kind, payload, True)
-                _replay_row(manager, duplicates, row, event)
+                manager._replay(events)
+                events.clear()
+                _replay_row(manager, duplicates, JournalRow(seq, kind, payload, True), event)
             else:
-                apply(event)
+                append(event)
+        manager._replay(events)
     return manager
 
 
@@ -685,7 +692,8 @@ def verify_session(
     Positions come from the journal's fills, mints, merges and loaded positions alone, through
     the ledger's own arithmetic (exact micro-USDC); they must equal the positions table. Every
     fill the journal accepted must be in the fills table exactly once, and the table must hold
-    no other fill of the session. Needs no lock: verify reads a consistent snapshot.
+    no other fill of the session. Needs no lock: verify reads a consistent snapshot. A journal
+    row that holds no valid event raises `StoreError` naming it, as recovery does.
     """
     with store.snapshot():
         return _verify(store, session_id, cls or InventoryManager)
@@ -704,9 +712,10 @@ def _verify(
     journal_fills: list[str] = []
     for row in store.iter_journal(session_id):
         events += 1
+        # Every row is decoded, so verify refuses a corrupted journal as recovery does.
+        event = _decode_row(row.seq, row.kind, row.payload)
         if row.kind not in _POSITION_KINDS:
             continue
-        event = decode_event(row.kind, row.payload)
         if not row.duplicate and isinstance(event, BuyFilled | SellFilled):
             journal_fills.append(event.fill_id or _synthetic_fill_id(session_id, row.seq))
         _replay_row(manager, duplicates, row, event)
