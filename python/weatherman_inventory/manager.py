@@ -369,7 +369,9 @@ class InventoryManager:
         self._pair_models: dict[str, MintedPairBalance] = {}
         self._avg_cache: dict[str, tuple[int, int, Decimal, float]] = {}
         # token -> (what the static parts depend on, head, tail, the whole unmarked fragment)
-        self._frag_parts: dict[str, tuple[tuple[object, ...], bytes, bytes, bytes]] = {}
+        self._frag_parts: dict[
+            str, tuple[tuple[object, ...], bytes, bytes, bytes, dict[int, bytes]]
+        ] = {}
         self._token_frags: dict[str, bytes] = {}
         self._pair_frags: dict[str, bytes] = {}
         self._tokens_blob = b""
@@ -1520,61 +1522,79 @@ class InventoryManager:
             }
         )
 
-    def _token_fragment(self, token_id: str, p: _Position) -> bytes:
-        """`"<token id>":{...}` as `snapshot().model_dump_json()` writes it.
+    def _token_fragment(
+        self, token_id: str, p: _Position, key: tuple[object, ...]
+    ) -> tuple[tuple[object, ...], bytes, bytes, bytes, dict[int, bytes]]:
+        """The cached parts of `"<token id>":{...}` (as `snapshot().model_dump_json()` writes it),
+        rendered again for `key`: the position's fields other than the mark.
 
-        The parts that do not depend on the mark are cached, so a price tick re-renders one
-        number (the current price comes from a table of the 101 possible marks).
+        Returns (key, the text up to the current price, the text after the unrealised PnL,
+        the whole fragment while the position is marked at its average entry price, and an
+        empty table that `snapshot_json` fills with `<price>,"unrealizedPnl":<pnl>` per mark
+        in micro-USDC as marks are seen: at most 101 entries, dropped with these parts).
         """
         qty = p.qty
         cost = p.cost_micro
-        key = (p.market_id, p.outcome, qty, p.in_flight_qty, cost, p.realized_micro)
-        parts = self._frag_parts.get(token_id)
-        if parts is None or parts[0] != key:
-            avg = self._avg(token_id, cost, qty)[3]
-            head = orjson.dumps(
-                {
-                    token_id: {
-                        "tokenId": token_id,
-                        "marketId": p.market_id,
-                        "outcome": p.outcome.value,
-                        "qty": qty,
-                        "inFlightQty": p.in_flight_qty,
-                        "accessibleQty": max(qty - p.in_flight_qty, 0),
-                        "avgEntryPrice": avg,
-                        "totalCost": cost / MICRO,
-                    }
+        avg = self._avg(token_id, cost, qty)[3]
+        head = orjson.dumps(
+            {
+                token_id: {
+                    "tokenId": token_id,
+                    "marketId": p.market_id,
+                    "outcome": p.outcome.value,
+                    "qty": qty,
+                    "inFlightQty": p.in_flight_qty,
+                    "accessibleQty": max(qty - p.in_flight_qty, 0),
+                    "avgEntryPrice": avg,
+                    "totalCost": cost / MICRO,
                 }
-            )
-            tail = b',"realizedPnl":' + orjson.dumps(p.realized_micro / MICRO) + b"}"
-            unmarked = b"".join(
-                (head[1:-2], b',"currentPrice":', orjson.dumps(avg), b',"unrealizedPnl":0.0', tail)
-            )
-            parts = (key, head[1:-2] + b',"currentPrice":', tail, unmarked)
-            self._frag_parts[token_id] = parts
-        mark = p.mark_micro
-        if mark is None:
-            return parts[3]
-        return b"".join(
-            (parts[1], _MARK_JSON[mark], orjson.dumps((mark * qty - cost) / MICRO), parts[2])
+            }
         )
+        tail = b',"realizedPnl":' + orjson.dumps(p.realized_micro / MICRO) + b"}"
+        unmarked = b"".join(
+            (head[1:-2], b',"currentPrice":', orjson.dumps(avg), b',"unrealizedPnl":0.0', tail)
+        )
+        by_mark: dict[int, bytes] = {}
+        parts = (key, head[1:-2] + b',"currentPrice":', tail, unmarked, by_mark)
+        self._frag_parts[token_id] = parts
+        return parts
 
     def snapshot_json(self) -> str:
         """The snapshot as the exact JSON text strategies get.
 
         Equal as JSON to `snapshot().model_dump_json()` (byte for byte for ordinary values), but
         rendered from cached per-token fragments, re-rendering only tokens changed since the
-        last call.
+        last call. A price tick changes two numbers of a token's fragment, which depend only
+        on the mark while the other fields stay the same: they are rendered once per mark
+        and looked up afterwards (marks are whole cents, so a token has at most 101).
         """
         positions = self._positions
-        if self._dirty_json:
+        dirty = self._dirty_json
+        if dirty:
             frags = self._token_frags
-            fragment = self._token_fragment
-            for token_id in self._dirty_json:
+            frag_parts = self._frag_parts
+            join = b"".join
+            for token_id in dirty:
                 p = positions.get(token_id)
-                if p is not None:
-                    frags[token_id] = fragment(token_id, p)
-            self._dirty_json.clear()
+                if p is None:
+                    continue
+                qty = p.qty
+                cost = p.cost_micro
+                key = (p.market_id, p.outcome, qty, p.in_flight_qty, cost, p.realized_micro)
+                parts = frag_parts.get(token_id)
+                if parts is None or parts[0] != key:
+                    parts = self._token_fragment(token_id, p, key)
+                mark = p.mark_micro
+                if mark is None:
+                    frags[token_id] = parts[3]
+                    continue
+                marks = parts[4]
+                middle = marks.get(mark)
+                if middle is None:
+                    middle = _MARK_JSON[mark] + orjson.dumps((mark * qty - cost) / MICRO)
+                    marks[mark] = middle
+                frags[token_id] = join((parts[1], middle, parts[2]))
+            dirty.clear()
             self._tokens_blob = b",".join([frags[token_id] for token_id in positions])
         if self._dirty_pairs_json:
             pair_frags = self._pair_frags
