@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from enum import Enum, StrEnum
-from typing import Any, Final, Protocol, cast
+from typing import Any, Final, NamedTuple, Protocol, cast
 
 import orjson
 
@@ -152,12 +152,15 @@ class Journal(Protocol):
 
 
 class _Order:
-    """An order's mutable state; it holds `reserved_micro` (a buy) or `reserved_qty` (a sell)."""
+    """An open order's mutable state; it holds `reserved_micro` (a buy) or `reserved_qty` (a sell).
+
+    Its local id is the key it is kept under. Once the order is filled or cancelled, the ledger
+    keeps a `_ClosedOrder` instead.
+    """
 
     __slots__ = (
         "filled_qty",
         "limit_px",
-        "local_id",
         "market_id",
         "qty",
         "reserved_micro",
@@ -170,7 +173,6 @@ class _Order:
 
     def __init__(  # noqa: PLR0917
         self,
-        local_id: str,
         side: str,
         market_id: str,
         token_id: str,
@@ -180,7 +182,6 @@ class _Order:
         reserved_micro: int,
         reserved_qty: int,
     ) -> None:
-        self.local_id = local_id
         self.side = side
         self.market_id = market_id
         self.token_id = token_id
@@ -198,9 +199,9 @@ class _Order:
             setattr(new, name, getattr(self, name))
         return new
 
-    def record(self) -> OrderRecord:
+    def record(self, local_id: str) -> OrderRecord:
         return OrderRecord(
-            self.local_id,
+            local_id,
             self.side,
             self.market_id,
             self.token_id,
@@ -212,6 +213,39 @@ class _Order:
             self.reserved_micro,
             self.reserved_qty,
         )
+
+
+class _ClosedOrder(NamedTuple):
+    """A filled or cancelled order: what its record and the rules about closed orders still need.
+
+    A closed order reserves nothing and changes only when a fill arrives after it closed (an
+    overfill, counted in `filled_qty`), so it is an immutable value; the ledger keeps one
+    instance per distinct value (`InventoryManager._closed_orders`), and a long session's closed
+    orders cost little more than their ids.
+    """
+
+    side: str
+    market_id: str
+    token_id: str
+    qty: int
+    limit_px: int | None
+    tif: str
+    status: OrderStatus
+    filled_qty: int
+
+    @property
+    def reserved_micro(self) -> int:
+        return 0
+
+    @property
+    def reserved_qty(self) -> int:
+        return 0
+
+    def copy(self) -> _ClosedOrder:
+        return self
+
+    def record(self, local_id: str) -> OrderRecord:
+        return OrderRecord(local_id, *self, 0, 0)
 
 
 class _Position:
@@ -349,7 +383,8 @@ class InventoryManager:
         self._cash = initial
         self._in_flight = 0
         self._exit = False
-        self._orders: dict[str, _Order] = {}
+        self._orders: dict[str, _Order | _ClosedOrder] = {}
+        self._closed_orders: dict[_ClosedOrder, _ClosedOrder] = {}
         self._positions: dict[str, _Position] = {}
         self._pairs: dict[str, _Pairs] = {}
         self._pending_mints: dict[str, deque[int]] = {}
@@ -455,7 +490,7 @@ class InventoryManager:
     def order_record(self, local_id: str) -> OrderRecord | None:
         """The order as the orders table holds it, or None if never submitted."""
         order = self._orders.get(local_id)
-        return None if order is None else order.record()
+        return None if order is None else order.record(local_id)
 
     def position_record(self, token_id: str) -> PositionRecord | None:
         """The token's position as the positions table holds it, or None if never seen."""
@@ -528,7 +563,7 @@ class InventoryManager:
             "cash": self._cash,
             "in_flight": self._in_flight,
             "exit": self._exit,
-            "orders": [o.record() for o in self._orders.values()],
+            "orders": [o.record(local_id) for local_id, o in self._orders.items()],
             "positions": [
                 (
                     p.token_id,
@@ -936,7 +971,7 @@ class InventoryManager:
                 f"buy {e.local_id!r} reserves {_usd(reserve)} with {_usd(accessible)} accessible",
             )
         self._orders[e.local_id] = _Order(
-            e.local_id, "buy", e.market_id, e.token_id, e.qty, e.limit_px, e.tif, reserve, 0
+            "buy", e.market_id, e.token_id, e.qty, e.limit_px, e.tif, reserve, 0
         )
         self._in_flight += reserve
 
@@ -967,7 +1002,7 @@ class InventoryManager:
         p.in_flight_qty += e.qty
         self._touch(e.token_id)
         self._orders[e.local_id] = _Order(
-            e.local_id, "sell", p.market_id, e.token_id, e.qty, e.limit_px, e.tif, 0, e.qty
+            "sell", p.market_id, e.token_id, e.qty, e.limit_px, e.tif, 0, e.qty
         )
 
     def _seen_fill(self, e: BuyFilled | SellFilled) -> bool:
@@ -983,7 +1018,7 @@ class InventoryManager:
         fill_ids.add(e.fill_id)
         return False
 
-    def _fill_order(self, order: _Order, e: BuyFilled | SellFilled) -> None:
+    def _fill_order(self, order: _Order | _ClosedOrder, e: BuyFilled | SellFilled) -> None:
         """Count the fill against its order and release its share of the reservation."""
         status = order.status
         fill_qty = e.fill_qty
@@ -992,16 +1027,19 @@ class InventoryManager:
             self._anomaly(
                 AnomalyKind.OVERFILL,
                 e,
-                f"fill of {fill_qty} for order {order.local_id!r} ({status.value}) with "
+                f"fill of {fill_qty} for order {e.local_id!r} ({status.value}) with "
                 f"{max(open_qty, 0)} left: applied, nothing more released",
             )
         if order.qty != e.order_qty:
             self._anomaly(
                 AnomalyKind.ORDER_QTY_MISMATCH,
                 e,
-                f"fill says order {order.local_id!r} is for {e.order_qty}, "
-                f"the ledger has {order.qty}",
+                f"fill says order {e.local_id!r} is for {e.order_qty}, the ledger has {order.qty}",
             )
+        if isinstance(order, _ClosedOrder):
+            # Closed: it reserves nothing, so the fill is only counted.
+            self._keep_closed(e.local_id, order._replace(filled_qty=order.filled_qty + fill_qty))
+            return
         order.filled_qty += fill_qty
         if order.side == "buy":
             assert order.limit_px is not None  # every buy order has a limit
@@ -1016,8 +1054,31 @@ class InventoryManager:
                 self._in_flight -= order.reserved_micro
                 order.reserved_micro = 0
                 self._release_qty(order, order.reserved_qty)
+                self._close(e.local_id, order)
             else:
                 order.status = _PARTIAL
+
+    def _close(self, local_id: str, order: _Order) -> None:
+        """Keep an order that has just been filled or cancelled as a `_ClosedOrder`."""
+        if order.reserved_micro or order.reserved_qty:
+            return  # a closed order has released everything; if not, it stays as it is, exact
+        self._keep_closed(
+            local_id,
+            _ClosedOrder(
+                order.side,
+                order.market_id,
+                order.token_id,
+                order.qty,
+                order.limit_px,
+                order.tif,
+                order.status,
+                order.filled_qty,
+            ),
+        )
+
+    def _keep_closed(self, local_id: str, closed: _ClosedOrder) -> None:
+        # One instance per distinct closed order: orders of a repeated size on one token share it.
+        self._orders[local_id] = self._closed_orders.setdefault(closed, closed)
 
     def _release_qty(self, order: _Order, qty: int) -> None:
         if qty:
@@ -1058,7 +1119,7 @@ class InventoryManager:
             return
         order = self._orders.get(e.local_id)
         if (
-            order is not None
+            type(order) is _Order  # open (a closed order is a _ClosedOrder), and known
             and order.side == "buy"
             and order.token_id == e.token_id
             and order.qty == e.order_qty
@@ -1071,8 +1132,12 @@ class InventoryManager:
             release = e.fill_qty * order.limit_px * _CENT
             order.reserved_micro -= release
             order.filled_qty += e.fill_qty
-            order.status = _FILLED if order.filled_qty == order.qty else _PARTIAL
             self._in_flight -= release
+            if order.filled_qty == order.qty:
+                order.status = _FILLED
+                self._close(e.local_id, order)
+            else:
+                order.status = _PARTIAL
         else:
             self._match_order(e, "buy")
         token_id = e.token_id
@@ -1097,7 +1162,7 @@ class InventoryManager:
         order = self._orders.get(e.local_id)
         p = self._positions.get(token_id)
         if (
-            order is not None
+            type(order) is _Order  # open (a closed order is a _ClosedOrder), and known
             and p is not None
             and order.side == "sell"
             and order.token_id == token_id
@@ -1110,7 +1175,11 @@ class InventoryManager:
             order.reserved_qty -= e.fill_qty
             p.in_flight_qty -= e.fill_qty
             order.filled_qty += e.fill_qty
-            order.status = _FILLED if order.filled_qty == order.qty else _PARTIAL
+            if order.filled_qty == order.qty:
+                order.status = _FILLED
+                self._close(e.local_id, order)
+            else:
+                order.status = _PARTIAL
         else:
             self._match_order(e, "sell")
             p = self._positions.get(token_id)
@@ -1177,7 +1246,7 @@ class InventoryManager:
                 f"cancel of order {e.local_id!r} the ledger never saw submitted: nothing released",
             )
             return
-        if order.status is _FILLED or order.status is _CANCELLED:
+        if isinstance(order, _ClosedOrder) or order.status is _FILLED or order.status is _CANCELLED:
             self._anomaly(
                 AnomalyKind.CANCEL_CLOSED_ORDER,
                 e,
@@ -1205,6 +1274,7 @@ class InventoryManager:
         order.reserved_micro = 0
         self._release_qty(order, order.reserved_qty)
         order.status = _CANCELLED
+        self._close(e.local_id, order)
 
     def _on_mint_submitted(self, e: MintSubmitted) -> None:
         if self._exit:
