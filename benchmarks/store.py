@@ -6,6 +6,8 @@ transaction per fill, on the same disk, in alternating rounds so both see the sa
 
 Recovery: `recover_session` of a journal of 10k, 100k and 1M events, each in a fresh process
 that reports the time and how much its peak RSS grew during the replay.
+
+`python -m benchmarks.store` runs both; `python -m benchmarks.store recovery` (or `fills`) one.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -220,7 +222,8 @@ def recover_child(path: str) -> None:
     seconds = time.perf_counter() - t0
     peak = _status_kib("VmHWM")
     assert not manager.anomalies(), manager.anomalies()[:3]
-    print(json.dumps({"seconds": seconds, "rss_growth_kib": peak - before}))
+    orders = len(manager.order_ids())
+    print(json.dumps({"seconds": seconds, "rss_growth_kib": peak - before, "orders": orders}))
 
 
 def bench_recovery(directory: str) -> list[tuple[int, float, int]]:
@@ -241,33 +244,42 @@ def bench_recovery(directory: str) -> list[tuple[int, float, int]]:
         seconds, growth = figures["seconds"], figures["rss_growth_kib"]
         print(
             f"  {size:>9,} events: {seconds:6.2f} s, {size / seconds:9.0f} events/s, "
-            f"peak RSS +{growth:,} KiB",
+            f"peak RSS +{growth:,} KiB, {figures['orders']:,} orders kept",
             flush=True,
         )
         os.remove(path)
     return results
 
 
-def main() -> None:
+def main(parts: Sequence[str] = ("fills", "recovery")) -> None:
+    unknown = set(parts) - {"fills", "recovery"}
+    if unknown:
+        raise SystemExit(f"unknown part(s) {sorted(unknown)}: fills, recovery")
     directory = _bench_dir()
+    fills: dict[Mode, tuple[float, float]] = {}
+    recovery: list[tuple[int, float, int]] = []
     try:
-        print("durable fills (bound manager vs raw SQLite, same statements, same disk)")
-        fills = {mode: bench_fills(mode, directory) for mode in ("live", "paper")}
-        print("recovery (replay of the journal in a fresh process)")
-        recovery = bench_recovery(directory)
+        if "fills" in parts:
+            print("durable fills (bound manager vs raw SQLite, same statements, same disk)")
+            fills = {mode: bench_fills(mode, directory) for mode in ("live", "paper")}
+        if "recovery" in parts:
+            print("recovery (replay of the journal in a fresh process)")
+            recovery = bench_recovery(directory)
     finally:
         for name in os.listdir(directory):
             os.remove(os.path.join(directory, name))
         os.rmdir(directory)
-    print("\n| mode | journaled fills/s | raw SQLite fills/s | ratio |")
-    print("|---|---:|---:|---:|")
-    for mode, (journaled, raw) in fills.items():
-        print(f"| {mode} | {journaled:,.0f} | {raw:,.0f} | {journaled / raw:.0%} |")
-    print("\n| journaled events | recovery | events/s | peak RSS growth |")
-    print("|---:|---:|---:|---:|")
-    for size, seconds, rss in recovery:
-        print(f"| {size:,} | {seconds:.2f} s | {size / seconds:,.0f} | {rss / 1024:.1f} MiB |")
+    if fills:
+        print("\n| mode | journaled fills/s | raw SQLite fills/s | ratio |")
+        print("|---|---:|---:|---:|")
+        for mode, (journaled, raw) in fills.items():
+            print(f"| {mode} | {journaled:,.0f} | {raw:,.0f} | {journaled / raw:.0%} |")
+    if recovery:
+        print("\n| journaled events | recovery | events/s | peak RSS growth |")
+        print("|---:|---:|---:|---:|")
+        for size, seconds, rss in recovery:
+            print(f"| {size:,} | {seconds:.2f} s | {size / seconds:,.0f} | {rss / 1024:.1f} MiB |")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:] or ("fills", "recovery"))
