@@ -26,13 +26,14 @@ from decimal import (
     Overflow,
 )
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, get_args
 
 from weatherman_inventory.errors import InvalidInput
 from weatherman_inventory.models import MAX_SAFE_INTEGER, Outcome
 
 __all__ = [
     "CENT_MICRO",
+    "EVENT_TYPES",
     "FROM_FIELDS",
     "MAX_MICRO",
     "MICRO",
@@ -250,6 +251,9 @@ Event = (
     | ExitTriggered
     | PositionsLoaded
 )
+
+EVENT_TYPES: tuple[type[Event], ...] = get_args(Event)
+"""Every event class, in the order of the `Event` union."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -942,24 +946,7 @@ _EVENT_CHECKS: dict[type, Callable[[Any], None]] = {
 # ---------------------------------------------------------------------------------------------
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {
-    cls: tuple(f.name for f in fields(cls))
-    for cls in (
-        BuySubmitted,
-        SellSubmitted,
-        BuyFilled,
-        SellFilled,
-        BuyCancelled,
-        SellCancelled,
-        MintSubmitted,
-        MintConfirmed,
-        MintFailed,
-        MergeSubmitted,
-        MergeConfirmed,
-        MergeFailed,
-        PricesUpdated,
-        ExitTriggered,
-        PositionsLoaded,
-    )
+    cls: tuple(f.name for f in fields(cls)) for cls in EVENT_TYPES
 }
 
 

@@ -24,6 +24,7 @@ import orjson
 
 from weatherman_inventory.errors import DuplicateFill, InvalidInput, StoreError
 from weatherman_inventory.events import (
+    EVENT_TYPES,
     FROM_FIELDS,
     MICRO,
     BuyCancelled,
@@ -41,7 +42,6 @@ from weatherman_inventory.events import (
     OrderRecord,
     PositionRecord,
     PositionsLoaded,
-    PricesUpdated,
     SellCancelled,
     SellFilled,
     SellSubmitted,
@@ -110,24 +110,7 @@ M = TypeVar("M", bound=JournaledManager)
 # A journal row's payload is the event's fields in declaration order, as a JSON array: no
 # field names, so a fill is about 60 bytes, and decoding is one orjson call and a constructor.
 
-_EVENT_TYPES: Final[tuple[type[Any], ...]] = (
-    BuySubmitted,
-    SellSubmitted,
-    BuyFilled,
-    SellFilled,
-    BuyCancelled,
-    SellCancelled,
-    MintSubmitted,
-    MintConfirmed,
-    MintFailed,
-    MergeSubmitted,
-    MergeConfirmed,
-    MergeFailed,
-    PricesUpdated,
-    ExitTriggered,
-    PositionsLoaded,
-)
-_FIELDS: Final = {cls.kind: tuple(f.name for f in dataclasses.fields(cls)) for cls in _EVENT_TYPES}
+_FIELDS: Final = {cls.kind: tuple(f.name for f in dataclasses.fields(cls)) for cls in EVENT_TYPES}
 _OUTCOMES: Final = {o.value: o for o in Outcome}
 _LOADED_FIELDS: Final = tuple(f.name for f in dataclasses.fields(LoadedPosition))
 
