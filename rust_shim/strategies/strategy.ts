@@ -4,8 +4,9 @@
 // this code does not follow fails the build.
 //
 // It buys the cheaper side of a market with a resting bid a cent under the ask, and sells a
-// token once its unrealised PnL passes 40 cents (keeping the tokens that back minted pairs). It is a pure function of the context: a resumed
-// session decides as the uninterrupted one would have.
+// token once its unrealised PnL passes 40 cents (keeping the tokens that back minted pairs).
+// It is a pure function of the context: a resumed session decides as the uninterrupted one would
+// have.
 
 function cheapSideBuys(ctx: DecisionContext, inventory: InventoryState): Intent[] {
   const intents: Intent[] = [];
