@@ -427,3 +427,52 @@ fn other_python_exceptions_keep_their_class_message_and_traceback() {
         other => panic!("expected Python, got {other:?}"),
     }
 }
+
+/// The price event's journal row lists tokens in order, whatever order the caller's `HashMap`
+/// iterates in, so identical sessions write identical journals.
+#[test]
+fn price_updates_are_journaled_in_token_order() {
+    start();
+    let path = db("price-order");
+    let mut mgr =
+        InventoryManager::open(&path, StoreMode::Paper, "s", dec("1000"), &spec()).expect("open");
+    for (i, token) in ["tok-yes", "tok-no"].into_iter().enumerate() {
+        let outcome = if i == 0 { Outcome::Yes } else { Outcome::No };
+        let id = format!("b{i}");
+        mgr.on_order_submitted_buy(&id, "mkt-1", token, outcome, 10, 50)
+            .expect("submit");
+        mgr.on_fill_buy(&id, token, "mkt-1", outcome, 10, dec("0.5"), 10)
+            .expect("fill");
+    }
+    // Many maps with the same two entries: their iteration orders differ from map to map.
+    for round in 0..16u64 {
+        let prices: HashMap<String, u64> = [("tok-yes", 40 + round), ("tok-no", 60 - round)]
+            .into_iter()
+            .map(|(t, p)| (t.to_string(), p))
+            .collect();
+        mgr.update_prices(&prices).expect("prices");
+    }
+    drop(mgr);
+    let conn = rusqlite::Connection::open(&path).expect("db");
+    let payloads: Vec<String> = conn
+        .prepare("SELECT payload FROM journal WHERE kind = 'prices_updated' ORDER BY seq")
+        .expect("prepare")
+        .query_map([], |row| {
+            let bytes: Vec<u8> = row.get(0)?;
+            Ok(String::from_utf8(bytes).expect("JSON text"))
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(payloads.len(), 16);
+    for (round, payload) in payloads.iter().enumerate() {
+        assert_eq!(
+            payload,
+            &format!(
+                "[[[\"tok-no\",{}],[\"tok-yes\",{}]]]",
+                60 - round,
+                40 + round
+            )
+        );
+    }
+}

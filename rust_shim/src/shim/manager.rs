@@ -256,9 +256,13 @@ impl InventoryManager {
 
     /// Marks every held token present in `prices` (token id -> cents, 0..100).
     pub fn update_prices(&mut self, prices: &HashMap<String, u64>) -> Result<(), ShimError> {
+        // In token order, not the HashMap's: the journal row of the price event then depends
+        // only on the prices, so two identical sessions write identical journals.
+        let mut sorted: Vec<(&String, &u64)> = prices.iter().collect();
+        sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
         Python::attach(|py| {
             let dict = PyDict::new(py);
-            for (token_id, cents) in prices {
+            for (token_id, cents) in sorted {
                 // Looked up by `&str` first: the entry API would copy the id on every call.
                 let key = match self.token_keys.get(token_id.as_str()) {
                     Some(key) => key.bind(py),
