@@ -24,7 +24,9 @@ from weatherman_inventory.models import (
     TokenPosition,
     Trigger,
     WeatherState,
+    parse_contract,
 )
+from weatherman_inventory.store import PersistenceLayer
 
 __all__ = [
     "Anomaly",
@@ -38,6 +40,7 @@ __all__ = [
     "MarketState",
     "MintedPairBalance",
     "Outcome",
+    "PersistenceLayer",
     "PortfolioState",
     "PositionState",
     "SchemaVersionError",
@@ -48,4 +51,5 @@ __all__ = [
     "TokenPosition",
     "Trigger",
     "WeatherState",
+    "parse_contract",
 ]
