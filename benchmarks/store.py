@@ -36,7 +36,6 @@ from weatherman_inventory.events import (
     SellSubmitted,
 )
 from weatherman_inventory.journal import (
-    _INSERT_FILL,
     _UPSERT_ORDER,
     _UPSERT_POSITION,
     encode_event,
@@ -45,7 +44,7 @@ from weatherman_inventory.journal import (
 )
 from weatherman_inventory.manager import InventoryManager
 from weatherman_inventory.models import Outcome
-from weatherman_inventory.store import Mode, PersistenceLayer
+from weatherman_inventory.store import _INSERT_FILL, Mode, PersistenceLayer
 
 SESSION = "bench"
 ROUNDS = 5

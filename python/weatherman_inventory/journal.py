@@ -49,6 +49,7 @@ from weatherman_inventory.events import (
 from weatherman_inventory.manager import AnomalyKind, InventoryManager
 from weatherman_inventory.models import Outcome
 from weatherman_inventory.store import (
+    _INSERT_FILL,
     INT64_MAX,
     INT64_MIN,
     JournalRow,
@@ -164,10 +165,8 @@ _INSERT_JOURNAL: Final = (
     "INSERT INTO journal (session_id, seq, kind, payload, duplicate, recorded_at) "
     "VALUES (?, ?, ?, ?, ?, ?)"
 )
-_INSERT_FILL: Final = (
-    "INSERT INTO fills (fill_id, order_id, session_id, market_id, token_id, side, qty, price, "
-    "fee, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+# The journal's position upsert leaves `side` and `unrealized_pnl` as the host wrote them; a
+# fill row is the store's own statement, so both paths write the same rows.
 _UPSERT_POSITION: Final = (
     "INSERT INTO positions (market_id, token_id, session_id, side, qty, avg_price, "
     "realized_pnl, unrealized_pnl, updated_at, cost_basis, outcome) "

@@ -953,7 +953,7 @@ _SELECT_JOURNAL: Final = (
     "ORDER BY seq LIMIT ?"
 )
 
-# Statements shared by the seed's operations and the journal, so both write the same rows.
+# The fill insert is shared by the seed's operation and the journal, so both write the same row.
 _INSERT_FILL: Final = (
     "INSERT INTO fills (fill_id, order_id, session_id, market_id, token_id, side, qty, price, "
     "fee, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
