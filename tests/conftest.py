@@ -6,8 +6,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -26,3 +29,14 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
+
+
+@pytest.fixture
+def quiet_anomalies() -> Iterator[None]:
+    """Silence the ledger's anomaly warnings: streams built to contradict the ledger hold
+    thousands of them on purpose, and they are not news there."""
+    logger = logging.getLogger("weatherman_inventory")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    yield
+    logger.setLevel(level)

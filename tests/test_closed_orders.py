@@ -8,8 +8,6 @@ refused write) on orders that share that value.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,13 +21,7 @@ from weatherman_inventory.store import PersistenceLayer
 SID = "sess-closed"
 
 
-@pytest.fixture(autouse=True)
-def _quiet_anomalies() -> Iterator[None]:
-    logger = logging.getLogger("weatherman_inventory")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    yield
-    logger.setLevel(level)
+pytestmark = pytest.mark.usefixtures("quiet_anomalies")
 
 
 def _filled_pair(mgr: InventoryManager) -> None:

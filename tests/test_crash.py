@@ -10,13 +10,11 @@ once; verify passes. The next child recovers the session and carries on from eve
 
 from __future__ import annotations
 
-import logging
 import os
 import random
 import signal
 import time
 import traceback
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,14 +38,7 @@ KILLS_PER_MODE = 50
 STREAM_LENGTH = 40_000
 
 
-@pytest.fixture(autouse=True)
-def _quiet_anomalies() -> Iterator[None]:
-    # The streams hold thousands of anomalies on purpose; their warnings are not news here.
-    logger = logging.getLogger("weatherman_inventory")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    yield
-    logger.setLevel(level)
+pytestmark = pytest.mark.usefixtures("quiet_anomalies")
 
 
 def _child(db: str, mode: Mode, stream: list[Event], write_fd: int) -> None:

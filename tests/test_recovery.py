@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,13 +16,7 @@ from weatherman_inventory.store import PersistenceLayer
 SID = "sess-r"
 
 
-@pytest.fixture(autouse=True)
-def _quiet_anomalies() -> Iterator[None]:
-    logger = logging.getLogger("weatherman_inventory")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    yield
-    logger.setLevel(level)
+pytestmark = pytest.mark.usefixtures("quiet_anomalies")
 
 
 def _session(db: Path, length: int = 1500, seed: int = 11) -> InventoryManager:

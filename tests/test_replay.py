@@ -8,7 +8,6 @@ named in the refusal.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -51,13 +50,7 @@ SID = "sess-replay"
 CLASSES: dict[str, type[Any]] = {cls.kind: cls for cls in Event.__args__}
 
 
-@pytest.fixture(autouse=True)
-def _quiet_anomalies() -> Iterator[None]:
-    logger = logging.getLogger("weatherman_inventory")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    yield
-    logger.setLevel(level)
+pytestmark = pytest.mark.usefixtures("quiet_anomalies")
 
 
 def _outcome(kind: str, values: object) -> tuple[str, object]:
