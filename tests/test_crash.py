@@ -31,14 +31,11 @@ from weatherman_inventory.journal import (
 from weatherman_inventory.manager import InventoryManager
 from weatherman_inventory.store import Mode, PersistenceLayer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("quiet_anomalies")]
 
 SESSION = "crash-session"
 KILLS_PER_MODE = 50
 STREAM_LENGTH = 40_000
-
-
-pytestmark = pytest.mark.usefixtures("quiet_anomalies")
 
 
 def _child(db: str, mode: Mode, stream: list[Event], write_fd: int) -> None:
