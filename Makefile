@@ -22,21 +22,22 @@ PY_STAMP := $(VENV)/.installed
 NATIVE_STAMP := $(VENV)/.native
 NODE_STAMP := $(TS_DIR)/node_modules/.installed
 
-.PHONY: help setup types check-types lint typecheck pytest cargo-test clippy fmt-check ts-check \
+.PHONY: help setup lock check-lock types check-types lint typecheck pytest cargo-test clippy fmt-check ts-check \
 	test test-long bench demo clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(PY_STAMP): pyproject.toml
+# The virtualenv holds exactly the lock's packages, checked against their hashes.
+$(PY_STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q 'maturin>=1.9.4,<2'
+	$(PY) -m pip install -q --disable-pip-version-check --require-hashes --no-deps \
+		-r requirements.lock
 	touch $@
 
 $(NATIVE_STAMP): $(PY_STAMP) $(RUST_SOURCES)
 	CARGO_TARGET_DIR=$(MATURIN_TARGET) VIRTUAL_ENV=$(abspath $(VENV)) \
-		$(VENV)/bin/maturin develop --release --extras dev -q
+		$(VENV)/bin/maturin develop --release -q
 	touch $@
 
 $(NODE_STAMP): $(TS_DIR)/package.json $(TS_DIR)/package-lock.json
@@ -45,6 +46,12 @@ $(NODE_STAMP): $(TS_DIR)/package.json $(TS_DIR)/package-lock.json
 
 setup: $(NATIVE_STAMP) $(NODE_STAMP) ## Create .venv, build the native module, install npm packages
 
+lock: $(PY_STAMP) ## Resolve the Python dependencies anew and rewrite requirements.lock
+	PATH=$(abspath $(VENV))/bin:$$PATH $(PY) tools/pylock.py write
+
+check-lock: $(PY_STAMP) ## Fail if requirements.lock is stale against pyproject.toml
+	$(PY) tools/pylock.py check
+
 types: $(NATIVE_STAMP) ## Regenerate the JSON Schema, .d.ts and Rust contract types from the models
 	$(PY) -m weatherman_inventory.codegen write
 
@@ -52,8 +59,8 @@ check-types: $(NATIVE_STAMP) ## Fail if any generated file differs from what the
 	$(PY) -m weatherman_inventory.codegen check
 
 lint: $(NATIVE_STAMP) ## ruff
-	$(VENV)/bin/ruff check python tests benchmarks
-	$(VENV)/bin/ruff format --check python tests benchmarks
+	$(VENV)/bin/ruff check python tests benchmarks tools
+	$(VENV)/bin/ruff format --check python tests benchmarks tools
 
 typecheck: $(NATIVE_STAMP) ## mypy --strict over the package and the tests
 	$(VENV)/bin/mypy
@@ -75,7 +82,7 @@ ts-check: $(NATIVE_STAMP) $(NODE_STAMP) ## tsc --strict and the runtime schema c
 	cd $(TS_DIR) && node --test
 
 # pytest runs last so that its summary closes the output.
-test: check-types lint typecheck fmt-check clippy ts-check cargo-test pytest ## Everything CI runs
+test: check-lock check-types lint typecheck fmt-check clippy ts-check cargo-test pytest ## Everything CI runs
 
 test-long: $(NATIVE_STAMP) $(NODE_STAMP) ## The Python tests with the long hypothesis profile
 	HYPOTHESIS_PROFILE=long $(VENV)/bin/pytest -q
