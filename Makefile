@@ -87,8 +87,9 @@ test: check-lock check-types lint typecheck fmt-check clippy ts-check cargo-test
 test-long: $(NATIVE_STAMP) $(NODE_STAMP) ## The Python tests with the long hypothesis profile
 	HYPOTHESIS_PROFILE=long $(VENV)/bin/pytest -q
 
-bench: $(NATIVE_STAMP) $(NODE_STAMP) ## Benchmarks: ledger, store, FFI (figures for the README)
+bench: $(NATIVE_STAMP) $(NODE_STAMP) ## Benchmarks: ledger, store, FFI, then the same beside a baseline build
 	$(PY) -m benchmarks.run
+	$(PY) -m benchmarks.compare
 
 demo: $(NATIVE_STAMP) $(NODE_STAMP) ## Run the reference host: a paper session with three strategies
 	cargo run --release --quiet --bin weatherman-host -- $(ARGS)

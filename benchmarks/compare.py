@@ -1,0 +1,193 @@
+"""This tree's benchmarks beside a baseline build, in one run, as ratios.
+
+The baseline (a git revision, 83759e3 unless `WEATHERMAN_BASELINE` names another) is exported
+under `target/baseline/<rev>` and measured with its own Python package, its own benchmarks and
+its own `weatherman-bench` binary (a release build in `target/baseline/<rev>/target`, made
+once). The two trees run alternately, several rounds each, on the same machine state, and each
+figure's median is compared: a time may grow, or a rate shrink, by at most the figure's
+tolerance. `make bench` runs it last.
+
+    python -m benchmarks.compare            # ledger, store, FFI
+    python -m benchmarks.compare ledger     # one part: ledger, store or ffi
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = os.environ.get("WEATHERMAN_BASELINE", "83759e3")
+ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    higher_is_better: bool
+    tolerance: float  # the largest change for the worse, as a fraction
+
+
+FIGURES: dict[str, Figure] = {
+    f.name: f
+    for f in (
+        Figure("on_fill_buy (us)", False, 0.15),
+        Figure("on_fill_sell (us)", False, 0.15),
+        Figure("update_prices 50 of 50 (us)", False, 0.15),
+        Figure("snapshot_json 50 of 50 changed (us)", False, 0.15),
+        Figure("snapshot_json 2 of 50 changed (us)", False, 0.15),
+        Figure("durable fills live / raw SQLite", True, 0.10),
+        Figure("durable fills paper / raw SQLite", True, 0.10),
+        Figure("recovery 100k events (s)", False, 0.10),
+        Figure("FFI tick 50 tokens all changed (us)", False, 0.15),
+        Figure("FFI tick 50 tokens two changed (us)", False, 0.15),
+        Figure("FFI on_fill_buy (us)", False, 0.15),
+    )
+}
+
+_LEDGER_ROWS = {
+    "on_fill_buy (Decimal price, open order)": "on_fill_buy (us)",
+    "on_fill_sell (Decimal price, open order)": "on_fill_sell (us)",
+    "update_prices, 50 of 50 tokens moved": "update_prices 50 of 50 (us)",
+    "snapshot_json(), 50 of 50 prices changed": "snapshot_json 50 of 50 changed (us)",
+    "snapshot_json(), 2 of 50 prices changed": "snapshot_json 2 of 50 changed (us)",
+}
+
+
+def baseline_tree() -> Path:
+    """The baseline's sources (python, benchmarks, Rust), exported once."""
+    tree = ROOT / "target" / "baseline" / BASELINE
+    if not (tree / ".complete").exists():
+        shutil.rmtree(tree, ignore_errors=True)
+        tree.mkdir(parents=True)
+        archive = subprocess.run(
+            ["git", "archive", BASELINE], cwd=ROOT, check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+        (tree / ".complete").touch()
+    return tree
+
+
+def _run(tree: Path, args: Sequence[str]) -> str:
+    env = dict(os.environ, PYTHONPATH=f"{tree / 'python'}{os.pathsep}{tree}")
+    out = subprocess.run(args, cwd=tree, env=env, check=True, capture_output=True, text=True).stdout
+    return out
+
+
+def ledger(tree: Path) -> dict[str, float]:
+    out = _run(tree, [sys.executable, "-m", "benchmarks.ledger"])
+    figures = {}
+    for line in out.splitlines():
+        for label, name in _LEDGER_ROWS.items():
+            if line.startswith(label):
+                figures[name] = float(line[len(label) :].split()[0])
+    return figures
+
+
+def store(tree: Path) -> dict[str, float]:
+    out = _run(tree, [sys.executable, "-m", "benchmarks.store", "fills"])
+    figures = {}
+    for mode in ("live", "paper"):
+        match = re.search(rf"^\| {mode} \| ([\d,]+) \| ([\d,]+) \|", out, re.M)
+        if match:
+            journaled, raw = (float(g.replace(",", "")) for g in match.groups())
+            figures[f"durable fills {mode} / raw SQLite"] = journaled / raw
+    return figures
+
+
+def recovery(tree: Path) -> dict[str, float]:
+    path = tree / "target" / "compare-recovery.db"
+    path.parent.mkdir(exist_ok=True)
+    path.unlink(missing_ok=True)
+    code = (
+        "import sys; from benchmarks.store import build_journal; "
+        f"build_journal({str(path)!r}, 100_000)"
+    )
+    _run(tree, [sys.executable, "-c", code])
+    code = f"from benchmarks.store import recover_child; recover_child({str(path)!r})"
+    out = _run(tree, [sys.executable, "-c", code])
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    seconds = float(re.search(r'"seconds": ([\d.e-]+)', out).group(1))  # type: ignore[union-attr]
+    return {"recovery 100k events (s)": seconds}
+
+
+def _bench_binary(tree: Path) -> Path:
+    target = ROOT / "target" if tree == ROOT else tree / "target"
+    env = dict(os.environ, CARGO_TARGET_DIR=str(target))
+    subprocess.run(
+        ["cargo", "build", "--release", "--quiet", "--bin", "weatherman-bench"],
+        cwd=tree,
+        env=env,
+        check=True,
+    )
+    return target / "release" / "weatherman-bench"
+
+
+def ffi(tree: Path) -> dict[str, float]:
+    out = _run(tree, [str(_bench_binary(tree))])
+    figures = {}
+    for case, name in (
+        ("all changed", "FFI tick 50 tokens all changed (us)"),
+        ("two changed", "FFI tick 50 tokens two changed (us)"),
+    ):
+        match = re.search(rf"^\|\s+50 \| {case}\s+\|\s+([\d.]+) \|", out, re.M)
+        if match:
+            figures[name] = float(match.group(1))
+    match = re.search(r"on_fill_buy through the shim \(in memory\): ([\d.]+)", out)
+    if match:
+        figures["FFI on_fill_buy (us)"] = float(match.group(1))
+    return figures
+
+
+PARTS: dict[str, Callable[[Path], dict[str, float]]] = {
+    "ledger": ledger,
+    "store": store,
+    "recovery": recovery,
+    "ffi": ffi,
+}
+
+
+def main(parts: Sequence[str]) -> int:
+    unknown = set(parts) - PARTS.keys()
+    if unknown:
+        raise SystemExit(f"unknown part(s) {sorted(unknown)}: {', '.join(PARTS)}")
+    base = baseline_tree()
+    samples: dict[str, dict[str, list[float]]] = {"baseline": {}, "current": {}}
+    for part in parts:
+        rounds = 1 if part in ("store", "recovery") else ROUNDS
+        for r in range(rounds):
+            for label, tree in (("baseline", base), ("current", ROOT)):
+                print(f"  {part}: {label} round {r + 1}/{rounds}", flush=True)
+                for name, value in PARTS[part](tree).items():
+                    samples[label].setdefault(name, []).append(value)
+    print(f"\nbaseline {BASELINE} against this tree (medians; same run, same machine)\n")
+    print("| figure | baseline | this tree | change | allowed | verdict |")
+    print("|---|---:|---:|---:|---:|---|")
+    worse = 0
+    for name, figure in FIGURES.items():
+        if name not in samples["baseline"] or name not in samples["current"]:
+            continue
+        old = statistics.median(samples["baseline"][name])
+        new = statistics.median(samples["current"][name])
+        change = new / old - 1
+        bad = -change if figure.higher_is_better else change
+        ok = bad <= figure.tolerance
+        worse += not ok
+        print(
+            f"| {name} | {old:.3g} | {new:.3g} | {change:+.1%} | "
+            f"{'-' if figure.higher_is_better else '+'}{figure.tolerance:.0%} | "
+            f"{'ok' if ok else 'WORSE'} |"
+        )
+    return 1 if worse else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:] or ("ledger", "store", "recovery", "ffi")))
