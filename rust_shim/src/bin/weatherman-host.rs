@@ -147,8 +147,9 @@ fn shell_word(word: &str) -> String {
     }
 }
 
-/// The command that continues `session_id`: this binary, as it was invoked, with `--resume`.
-fn resume_command(args: &Args, db: &Path, session_id: &str) -> String {
+/// The command that continues `session_id`: this binary with `--resume`, the database, the
+/// session and the virtualenv, all spelled out.
+fn resume_command(venv: &Path, db: &Path, session_id: &str) -> String {
     let program = std::env::args_os()
         .next()
         .map(PathBuf::from)
@@ -156,18 +157,16 @@ fn resume_command(args: &Args, db: &Path, session_id: &str) -> String {
         .or_else(|| std::env::current_exe().ok())
         .unwrap_or_else(|| PathBuf::from("weatherman-host"));
     let db = db.canonicalize().unwrap_or_else(|_| db.to_path_buf());
-    let mut words = vec![
+    let words = [
         program.display().to_string(),
         "--resume".into(),
         "--db".into(),
         db.display().to_string(),
         "--session".into(),
         session_id.to_owned(),
+        "--venv".into(),
+        venv.display().to_string(),
     ];
-    if let Some(venv) = &args.venv {
-        words.push("--venv".into());
-        words.push(venv.display().to_string());
-    }
     words
         .iter()
         .map(|w| shell_word(w))
@@ -285,7 +284,7 @@ fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
             "weatherman-host: {signal}: session {} stopped {at}; its journal holds {journal} \
              events, every one committed. Continue it with:\n  {}",
             cfg.session_id,
-            resume_command(&args, &db, &cfg.session_id)
+            resume_command(&env.venv, &db, &cfg.session_id)
         );
         return Ok(ExitCode::from(EXIT_INTERRUPTED));
     }
