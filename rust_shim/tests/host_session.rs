@@ -140,10 +140,10 @@ fn one_strategy_alone_runs_and_the_environment_is_checked_at_start() {
 fn concurrent_new_sessions_on_one_database_get_distinct_ids() {
     let dir = scratch("concurrent");
     let db = dir.join("shared.sqlite");
-    let children: Vec<_> = (0..4)
+    let children: Vec<_> = (0..6)
         .map(|n| {
             let report = dir.join(format!("report-{n}.json"));
-            let child = host_support::host(&db, &["--ticks", "20", "--strategy", "rust"])
+            let child = host_support::host(&db, &["--ticks", "20", "--strategy", "python"])
                 .arg("--report")
                 .arg(&report)
                 .stdout(std::process::Stdio::null())
@@ -164,7 +164,7 @@ fn concurrent_new_sessions_on_one_database_get_distinct_ids() {
         assert_eq!(report["verify"]["ok"], true);
         ids.insert(report["sessionId"].as_str().expect("id").to_owned());
     }
-    assert_eq!(ids.len(), 4, "{ids:?}");
+    assert_eq!(ids.len(), 6, "{ids:?}");
     let rows: BTreeSet<String> = host_support::host_sessions(&db)
         .into_iter()
         .map(|(id, _)| id)
