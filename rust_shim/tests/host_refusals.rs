@@ -35,6 +35,11 @@ fn a_refused_new_session_writes_no_host_row_and_resume_leaves_a_foreign_session_
 
     // An id the ledger already has: refused, with the reason.
     let (code, _, stderr) = outcome(host(&db, &["--session", "other", "--strategy", "rust"]));
+    assert_eq!(
+        host_sessions(&db),
+        Vec::new(),
+        "a refused session left its host row"
+    );
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("started by another program"), "{stderr}");
     // An empty id: refused before the ledger is asked.
@@ -119,6 +124,11 @@ fn resume_after_the_host_history_was_deleted_is_refused_instead_of_replaying_the
         .expect("delete");
     }
     let (code, _, stderr) = outcome(host(&db, &["--resume", "--session", "gone"]));
+    assert_eq!(
+        journal(&db, "gone").len(),
+        events,
+        "the session was replayed"
+    );
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("host_steps records"), "{stderr}");
     assert!(
@@ -263,12 +273,12 @@ fn a_report_into_a_missing_directory_is_refused_before_the_session_runs() {
             .arg("--report")
             .arg(&report),
     );
-    assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("no directory"), "{stderr}");
     assert!(
         !db.exists(),
         "the session ran before the report was checked"
     );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("no directory"), "{stderr}");
 }
 
 #[test]
