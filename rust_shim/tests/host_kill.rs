@@ -4,21 +4,9 @@ mod host_support;
 
 use std::time::{Duration, Instant};
 
-use host_support::{assert_same_journal, host, journal, journal_normalised, run, scratch};
-
-/// The last tick the host has planned in `db`, once the host tables exist.
-fn planned_tick(db: &std::path::Path, session: &str) -> u64 {
-    let Ok(conn) = rusqlite::Connection::open(db) else {
-        return 0;
-    };
-    conn.query_row(
-        "SELECT COALESCE(MAX(tick), 0) FROM host_plans WHERE session_id = ?1",
-        [session],
-        |row| row.get::<_, i64>(0),
-    )
-    .map(|t| t as u64)
-    .unwrap_or(0)
-}
+use host_support::{
+    assert_same_journal, host, journal, journal_normalised, planned_tick, run, scratch,
+};
 
 /// Starts the host (new or resumed) and kills it with SIGKILL `delay` after it has planned
 /// `at_tick`; returns the last tick planned and what the host logged.

@@ -125,7 +125,7 @@ fn one_strategy_alone_runs_and_the_environment_is_checked_at_start() {
     // Without the TypeScript strategy nobody reports keys.
     assert!(strings(&report["seen"]["inventory"]).is_empty());
 
-    let out = std::process::Command::new(host_support::HOST)
+    let out = std::process::Command::new(host_support::host_bin())
         .args(["--venv", "/nonexistent/venv", "--db"])
         .arg(dir.join("never.sqlite"))
         .output()
@@ -134,4 +134,40 @@ fn one_strategy_alone_runs_and_the_environment_is_checked_at_start() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("/nonexistent/venv"), "{stderr}");
     assert!(stderr.contains("make setup"), "{stderr}");
+}
+
+#[test]
+fn concurrent_new_sessions_on_one_database_get_distinct_ids() {
+    let dir = scratch("concurrent");
+    let db = dir.join("shared.sqlite");
+    let children: Vec<_> = (0..6)
+        .map(|n| {
+            let report = dir.join(format!("report-{n}.json"));
+            let child = host_support::host(&db, &["--ticks", "20", "--strategy", "python"])
+                .arg("--report")
+                .arg(&report)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn");
+            (child, report)
+        })
+        .collect();
+    let mut ids = BTreeSet::new();
+    for (child, report) in children {
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{}: {stderr}", out.status);
+        let report: Value =
+            serde_json::from_str(&std::fs::read_to_string(&report).expect("report")).expect("json");
+        assert_eq!(report["lastTick"], 20);
+        assert_eq!(report["verify"]["ok"], true);
+        ids.insert(report["sessionId"].as_str().expect("id").to_owned());
+    }
+    assert_eq!(ids.len(), 6, "{ids:?}");
+    let rows: BTreeSet<String> = host_support::host_sessions(&db)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(rows, ids);
 }

@@ -7,7 +7,7 @@
 mod host;
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -15,66 +15,118 @@ use weatherman_inventory::shim;
 
 use host::error::HostError;
 use host::report::{self, Report};
-use host::session::{self, Paths, Session, Start};
+use host::session::{self, Given, Paths, Session, Start};
+use host::stop::{Stop, EXIT_INTERRUPTED};
 
 /// The project directory (the crate's parent): the default database, the strategies and the
 /// TypeScript compiler are found from here.
 const PROJECT_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
-/// Ticks of a new session unless `--ticks` says otherwise.
+/// Defaults of a new session.
 const DEFAULT_TICKS: u64 = 300;
+const DEFAULT_SEED: u64 = 42;
+const DEFAULT_MARKETS: u64 = 3;
+const DEFAULT_CAPITAL: u64 = 1000;
+const DEFAULT_STRATEGY: &str = "all";
+
+/// The ranges of the numeric flags. Capital stays below the contract's bound of 10^9 dollars.
+const TICKS: (u64, u64) = (1, 10_000_000);
+const MARKETS: (u64, u64) = (1, 1000);
+const CAPITAL: (u64, u64) = (1, 999_999_999);
+const SEED: (u64, u64) = (0, u64::MAX);
+
+/// Parses a whole number in `lo..=hi`; anything else (negative, too large, not a number) is
+/// refused with the range.
+fn in_range(text: &str, (lo, hi): (u64, u64)) -> Result<u64, String> {
+    match text.trim().parse::<i128>() {
+        Ok(n) if (i128::from(lo)..=i128::from(hi)).contains(&n) => Ok(n as u64),
+        _ => Err(format!("expected a whole number from {lo} to {hi}")),
+    }
+}
+
+fn ticks_arg(text: &str) -> Result<u64, String> {
+    in_range(text, TICKS)
+}
+
+fn markets_arg(text: &str) -> Result<u64, String> {
+    in_range(text, MARKETS)
+}
+
+fn capital_arg(text: &str) -> Result<u64, String> {
+    in_range(text, CAPITAL)
+}
+
+fn seed_arg(text: &str) -> Result<u64, String> {
+    in_range(text, SEED)
+}
 
 #[derive(Debug, Parser)]
 #[command(
     name = "weatherman-host",
     about = "A paper trading session driving the Python InventoryManager through the Rust shim",
-    after_help = "Resume a session after a crash (or Ctrl-C) with --resume: the ledger recovers \
-                  from its journal and the host from its plan tables, in the same database."
+    after_help = "Ctrl-C or SIGTERM stops after the tick in progress (exit status 130) and prints \
+                  the command that continues the session; a second signal exits at once. Resume \
+                  a stopped or crashed session with --resume: the ledger recovers from its \
+                  journal and the host from its plan tables, in the same database."
 )]
 struct Args {
-    /// The session's last tick [default: 300; on --resume, the session's own].
-    #[arg(long)]
+    /// The session's last tick, 1..10000000 [default: 300; on --resume, the session's own].
+    #[arg(long, value_parser = ticks_arg, allow_negative_numbers = true)]
     ticks: Option<u64>,
-    /// Seed of the paper market and engine: the same seed gives the same session.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
+    /// Seed of the paper market and engine: the same seed gives the same session [default: 42].
+    #[arg(long, value_parser = seed_arg, allow_negative_numbers = true)]
+    seed: Option<u64>,
     /// SQLite database of the session [default: <project>/var/weatherman-demo.sqlite].
     #[arg(long)]
     db: Option<PathBuf>,
-    /// Strategies to run: rust, python, ts, all, or a comma-separated list.
-    #[arg(long, default_value = "all")]
-    strategy: String,
+    /// Strategies to run: rust, python, ts, all, or a comma-separated list [default: all].
+    #[arg(long)]
+    strategy: Option<String>,
     /// The Python virtualenv to embed [default: $WEATHERMAN_VENV].
     #[arg(long)]
     venv: Option<PathBuf>,
-    /// Continue a session from its database instead of starting a new one.
+    /// Continue a session this host started, from its database, instead of starting one.
     #[arg(long)]
     resume: bool,
-    /// Session id [default: demo-s<seed>-<n> for a new session, the latest one for --resume].
+    /// Session id [default: demo-s<seed>-<time>-<pid> for a new session, the latest one the
+    /// host started for --resume].
     #[arg(long)]
     session: Option<String>,
-    /// Number of binary markets.
-    #[arg(long, default_value_t = 3)]
-    markets: usize,
-    /// Starting capital, whole dollars.
-    #[arg(long, default_value_t = 1000)]
-    capital: u64,
+    /// Number of binary markets, 1..1000 [default: 3].
+    #[arg(long, value_parser = markets_arg, allow_negative_numbers = true)]
+    markets: Option<u64>,
+    /// Starting capital, whole dollars, 1..999999999 [default: 1000].
+    #[arg(long, value_parser = capital_arg, allow_negative_numbers = true)]
+    capital: Option<u64>,
     /// Write a JSON summary (counters, keys the TypeScript strategy saw, final inventory,
-    /// verify) to this file.
+    /// verify) to this file (its directory must exist).
     #[arg(long)]
     report: Option<PathBuf>,
-    /// No progress line.
+    /// Print only errors and the final summary: no progress line, no log below ERROR (unless
+    /// RUST_LOG says otherwise).
     #[arg(long)]
     quiet: bool,
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+    let args = Args::parse();
+    let level = if args.quiet { "error" } else { "info" };
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level))
         .format_timestamp(None)
         .init();
-    let args = Args::parse();
-    match run(args) {
+    let stop = match Stop::install() {
+        Ok(stop) => stop,
+        Err(err) => {
+            eprintln!("weatherman-host: installing the signal handlers: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(args, &stop) {
         Ok(code) => code,
+        Err(HostError::Interrupted(signal)) => {
+            eprintln!("\nweatherman-host: {}", HostError::Interrupted(signal));
+            ExitCode::from(EXIT_INTERRUPTED)
+        }
         Err(err) => {
             eprintln!("\nweatherman-host: {err}");
             ExitCode::from(2)
@@ -82,15 +134,75 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: Args) -> Result<ExitCode, HostError> {
+/// A word of a shell command, quoted when it needs to be.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:=@+,%".contains(c));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// The command that continues `session_id`: this binary with `--resume`, the database, the
+/// session and the virtualenv, all spelled out.
+fn resume_command(venv: &Path, db: &Path, session_id: &str) -> String {
+    let program = std::env::args_os()
+        .next()
+        .map(PathBuf::from)
+        .and_then(|p| p.canonicalize().ok())
+        .or_else(|| std::env::current_exe().ok())
+        .unwrap_or_else(|| PathBuf::from("weatherman-host"));
+    let db = db.canonicalize().unwrap_or_else(|_| db.to_path_buf());
+    let words = [
+        program.display().to_string(),
+        "--resume".into(),
+        "--db".into(),
+        db.display().to_string(),
+        "--session".into(),
+        session_id.to_owned(),
+        "--venv".into(),
+        venv.display().to_string(),
+    ];
+    words
+        .iter()
+        .map(|w| shell_word(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
     let project = PathBuf::from(PROJECT_DIR);
     let project = project.canonicalize().unwrap_or(project);
     let db = args
         .db
         .clone()
         .unwrap_or_else(|| project.join("var").join("weatherman-demo.sqlite"));
-    if args.markets == 0 {
-        return Err(HostError::Usage("--markets must be at least 1".into()));
+    // Checked before anything runs: a report that cannot be written fails now, not at the end.
+    if let Some(path) = &args.report {
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if !dir.is_dir() {
+            return Err(HostError::Usage(format!(
+                "--report {}: no directory {}",
+                path.display(),
+                dir.display()
+            )));
+        }
+        if path.is_dir() {
+            return Err(HostError::Usage(format!(
+                "--report {}: is a directory",
+                path.display()
+            )));
+        }
+    }
+    if let Some(names) = &args.strategy {
+        host::strategies::parse_selection(names)?;
     }
     let env = shim::start(args.venv.as_deref())?;
     log::info!(
@@ -107,22 +219,31 @@ fn run(args: Args) -> Result<ExitCode, HostError> {
         Start::Resume {
             session_id: args.session.clone(),
             ticks: args.ticks,
+            given: Given {
+                seed: args.seed,
+                markets: args.markets.map(|m| m as usize),
+                capital_usd: args.capital,
+                strategies: args.strategy.clone(),
+            },
         }
     } else {
         Start::New {
             session_id: args.session.clone(),
-            seed: args.seed,
-            markets: args.markets,
+            seed: args.seed.unwrap_or(DEFAULT_SEED),
+            markets: args.markets.unwrap_or(DEFAULT_MARKETS) as usize,
             ticks: args.ticks.unwrap_or(DEFAULT_TICKS),
-            strategies: args.strategy.clone(),
-            capital_usd: args.capital,
+            strategies: args
+                .strategy
+                .clone()
+                .unwrap_or_else(|| DEFAULT_STRATEGY.into()),
+            capital_usd: args.capital.unwrap_or(DEFAULT_CAPITAL),
         }
     };
-    let mut session = Session::start(&paths, start)?;
+    let mut session = Session::start(&paths, start, stop)?;
     let total = session.cfg.ticks;
     let tty = std::io::stderr().is_terminal();
     let every = if tty { 1 } else { (total / 10).max(1) };
-    session.run(|s, tick| {
+    let interrupted = session.run(|s, tick| {
         if args.quiet || (tick % every != 0 && tick != total) {
             return;
         }
@@ -149,6 +270,23 @@ fn run(args: Args) -> Result<ExitCode, HostError> {
     })?;
     if tty && !args.quiet {
         eprintln!();
+    }
+    if let Some(signal) = interrupted {
+        let journal = session.ledger.journal_seq()?;
+        let last = session.stats.last_tick;
+        let (_, cfg) = session.finish()?;
+        let at = if last == 0 {
+            "before its first tick".to_owned()
+        } else {
+            format!("after tick {last} of {}", cfg.ticks)
+        };
+        eprintln!(
+            "weatherman-host: {signal}: session {} stopped {at}; its journal holds {journal} \
+             events, every one committed. Continue it with:\n  {}",
+            cfg.session_id,
+            resume_command(&env.venv, &db, &cfg.session_id)
+        );
+        return Ok(ExitCode::from(EXIT_INTERRUPTED));
     }
     let snapshot = session.ledger.snapshot()?;
     session.compare(&snapshot);

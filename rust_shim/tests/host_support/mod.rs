@@ -9,6 +9,15 @@ use serde_json::Value;
 
 pub const HOST: &str = env!("CARGO_BIN_EXE_weatherman-host");
 
+/// The host binary under test: `HOST`, or another build named by `WEATHERMAN_HOST_BIN` (to run
+/// these tests against an older build of the host).
+pub fn host_bin() -> PathBuf {
+    std::env::var_os("WEATHERMAN_HOST_BIN")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(HOST))
+}
+
 /// The project's virtualenv (`WEATHERMAN_VENV`, else `<project>/.venv`).
 pub fn venv() -> PathBuf {
     std::env::var_os("WEATHERMAN_VENV")
@@ -29,7 +38,7 @@ pub fn scratch(name: &str) -> PathBuf {
 
 /// The host command with `--venv`, `--db` and `--quiet`, plus `args`.
 pub fn host(db: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(HOST);
+    let mut cmd = Command::new(host_bin());
     cmd.arg("--venv")
         .arg(venv())
         .arg("--db")
@@ -103,4 +112,58 @@ pub fn assert_same_journal(got: &[String], want: &[String]) {
         );
     }
     assert_eq!(got.len(), want.len(), "journal lengths differ");
+}
+
+/// The last tick the host has planned for `session` in `db` (0 before the host tables exist).
+pub fn planned_tick(db: &Path, session: &str) -> u64 {
+    let Ok(conn) = rusqlite::Connection::open(db) else {
+        return 0;
+    };
+    conn.query_row(
+        "SELECT COALESCE(MAX(tick), 0) FROM host_plans WHERE session_id = ?1",
+        [session],
+        |row| row.get::<_, i64>(0),
+    )
+    .map(|t| t as u64)
+    .unwrap_or(0)
+}
+
+/// The `host_sessions` rows of `db` (none when the table is missing), ids in insertion order
+/// with their last tick.
+pub fn host_sessions(db: &Path) -> Vec<(String, u64)> {
+    let conn = rusqlite::Connection::open(db).expect("open db");
+    let Ok(mut stmt) = conn.prepare("SELECT session_id, ticks FROM host_sessions ORDER BY rowid")
+    else {
+        return Vec::new();
+    };
+    let rows = stmt
+        .query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u64)))
+        .expect("query")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("rows");
+    rows
+}
+
+/// The names of the tables in `db`.
+pub fn tables(db: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(db).expect("open db");
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .expect("prepare");
+    let rows = stmt
+        .query_map([], |row| row.get(0))
+        .expect("query")
+        .collect::<Result<Vec<String>, _>>()
+        .expect("rows");
+    rows
+}
+
+/// Runs `cmd` to its end: (exit code, stdout, stderr).
+pub fn outcome(mut cmd: impl std::borrow::BorrowMut<Command>) -> (Option<i32>, String, String) {
+    let out = cmd.borrow_mut().output().expect("run the host");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }

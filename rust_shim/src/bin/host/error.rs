@@ -17,9 +17,12 @@ pub enum HostError {
     /// Building or starting a strategy's runtime failed.
     #[error("{0}")]
     Setup(String),
-    /// The command line or the database asks for something inconsistent.
+    /// The command line or the database asks for something inconsistent; nothing was written.
     #[error("{0}")]
     Usage(String),
+    /// A signal stopped the host before the session started; nothing was written.
+    #[error("stopped by {0} before the session started: nothing was written")]
+    Interrupted(&'static str),
 }
 
 impl HostError {

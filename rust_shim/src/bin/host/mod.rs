@@ -10,4 +10,5 @@ pub mod plan_store;
 pub mod report;
 pub mod rng;
 pub mod session;
+pub mod stop;
 pub mod strategies;

@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use weatherman_inventory::shim::{InventoryManager, ShimError};
 
@@ -104,6 +104,13 @@ pub struct HostSession {
     pub capital_usd: u64,
 }
 
+/// The ledger's own record of a session: who started it, in which mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerSession {
+    pub mode: String,
+    pub strategy_id: String,
+}
+
 /// A committed plan and the steps that reached the ledger (index, journal position before).
 #[derive(Debug, Clone)]
 pub struct PlanRecord {
@@ -123,33 +130,56 @@ fn json_err(err: serde_json::Error) -> rusqlite::Error {
 }
 
 impl PlanStore {
-    /// Opens (creating if needed) the host tables in the database at `path`.
+    /// Connects to the database at `path`, which must exist; writes nothing (see
+    /// `create_tables`), so a run refused after this leaves the file as it was.
     pub fn open(path: &Path) -> rusqlite::Result<Self> {
-        let conn = Connection::open(path)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        // WAL like the ledger's store (the setting is the database's); NORMAL: a process crash
-        // loses no commit, and the plan rows are re-derivable from the seed anyway.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.execute_batch(DDL)?;
         Ok(PlanStore { conn })
     }
 
-    /// `<prefix>-<n>` for the first n not yet taken.
-    pub fn next_session_id(&self, prefix: &str) -> rusqlite::Result<String> {
-        let taken: i64 = self.conn.query_row(
-            "SELECT COUNT(*) FROM host_sessions WHERE session_id LIKE ?1 || '-%'",
-            params![prefix],
-            |row| row.get(0),
-        )?;
-        let mut n = taken + 1;
-        loop {
-            let id = format!("{prefix}-{n}");
-            if self.load_session(&id)?.is_none() {
-                return Ok(id);
-            }
-            n += 1;
+    /// Creates the host tables if missing; idempotent. Called only once the ledger's session
+    /// exists, so the host writes nothing into a database the ledger refused.
+    pub fn create_tables(&self) -> rusqlite::Result<()> {
+        // WAL like the ledger's store (the setting is the database's); NORMAL: a process crash
+        // loses no commit, and the plan rows are re-derivable from the seed anyway.
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.execute_batch(DDL)
+    }
+
+    /// Whether the database has table `name`.
+    fn has_table(&self, name: &str) -> rusqlite::Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                params![name],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|row| row.is_some())
+    }
+
+    /// The ledger's row of a session (`sessions` is the ledger's table), if it has one.
+    pub fn ledger_session(&self, session_id: &str) -> rusqlite::Result<Option<LedgerSession>> {
+        if !self.has_table("sessions")? {
+            return Ok(None);
         }
+        self.conn
+            .query_row(
+                "SELECT mode, strategy_id FROM sessions WHERE id = ?1",
+                params![session_id],
+                |row| {
+                    Ok(LedgerSession {
+                        mode: row.get(0)?,
+                        strategy_id: row.get(1)?,
+                    })
+                },
+            )
+            .optional()
     }
 
     /// Records a new session.
@@ -181,6 +211,9 @@ impl PlanStore {
 
     /// A session, if the host started it.
     pub fn load_session(&self, session_id: &str) -> rusqlite::Result<Option<HostSession>> {
+        if !self.has_table("host_sessions")? {
+            return Ok(None);
+        }
         self.conn
             .query_row(
                 "SELECT session_id, seed, markets, ticks, exit_tick, strategies, capital_usd \
@@ -203,6 +236,9 @@ impl PlanStore {
 
     /// The session the host started last.
     pub fn latest_session(&self) -> rusqlite::Result<Option<String>> {
+        if !self.has_table("host_sessions")? {
+            return Ok(None);
+        }
         self.conn
             .query_row(
                 "SELECT session_id FROM host_sessions ORDER BY rowid DESC LIMIT 1",
@@ -253,8 +289,12 @@ impl PlanStore {
     }
 
     /// Every plan of the session in order, with the steps that were sent.
+    /// Empty when the host tables are missing.
     pub fn history(&self, session_id: &str) -> rusqlite::Result<Vec<PlanRecord>> {
         let mut plans = Vec::new();
+        if !self.has_table("host_plans")? || !self.has_table("host_steps")? {
+            return Ok(plans);
+        }
         let mut stmt = self.conn.prepare(
             "SELECT tick, phase, steps FROM host_plans WHERE session_id = ?1 ORDER BY tick, phase",
         )?;

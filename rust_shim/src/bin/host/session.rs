@@ -20,7 +20,8 @@ use super::error::HostError;
 use super::events::{LedgerEvent, Side};
 use super::legacy::LegacyTracker;
 use super::market::PaperMarket;
-use super::plan_store::{Check, HostSession, Phase, PlanStore, Step};
+use super::plan_store::{Check, HostSession, Phase, PlanRecord, PlanStore, Step};
+use super::stop::Stop;
 use super::strategies::{
     self, Intent, NodeStrategy, PythonStrategy, RustStrategy, SeenKeys, Strategy,
 };
@@ -55,11 +56,12 @@ pub struct Session {
     plans: PlanStore,
     strategies: Vec<Box<dyn Strategy>>,
     pub stats: Stats,
+    stop: Stop,
 }
 
 /// How a session starts.
 pub enum Start {
-    /// A new session with these settings (its id picked from the seed if not given).
+    /// A new session with these settings (its id generated if not given).
     New {
         session_id: Option<String>,
         seed: u64,
@@ -68,12 +70,45 @@ pub enum Start {
         strategies: String,
         capital_usd: u64,
     },
-    /// An existing session, from its database (the latest one if no id is given).
+    /// An existing session the host started, from its database (the latest one if no id is
+    /// given). The settings given on the command line must agree with the stored ones.
     Resume {
         session_id: Option<String>,
         ticks: Option<u64>,
+        given: Given,
     },
 }
+
+/// The settings given explicitly with `--resume`: each must equal the session's own.
+#[derive(Debug, Clone, Default)]
+pub struct Given {
+    pub seed: Option<u64>,
+    pub markets: Option<usize>,
+    pub capital_usd: Option<u64>,
+    pub strategies: Option<String>,
+}
+
+/// How many times a generated session id is tried again when another process took it.
+const ID_ATTEMPTS: u32 = 20;
+
+/// `demo-s<seed>-<UTC time>-<pid>`: two hosts starting on one database at the same second
+/// are two processes, so their ids differ.
+fn generated_id(seed: u64) -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let stamp = i64::try_from(secs)
+        .ok()
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .map_or_else(
+            || secs.to_string(),
+            |t| t.format("%Y%m%dT%H%M%SZ").to_string(),
+        );
+    format!("demo-s{seed}-{stamp}-{}", std::process::id())
+}
+
+/// The ledger's strategy id of a session the host started (`weatherman-host:<strategies>`).
+const HOST_STRATEGY_PREFIX: &str = "weatherman-host:";
 
 fn load_strategies(names: &str, project: &Path) -> Result<Vec<Box<dyn Strategy>>, HostError> {
     let mut out: Vec<Box<dyn Strategy>> = Vec::new();
@@ -96,7 +131,7 @@ fn open_ledger(
     market: &PaperMarket,
 ) -> Result<InventoryManager, HostError> {
     let spec = SessionSpec {
-        strategy_id: format!("weatherman-host:{}", cfg.strategies),
+        strategy_id: format!("{HOST_STRATEGY_PREFIX}{}", cfg.strategies),
         config_json: format!(
             r#"{{"seed":{},"markets":{},"ticks":{}}}"#,
             cfg.seed, cfg.markets, cfg.ticks
@@ -114,13 +149,9 @@ fn open_ledger(
 
 impl Session {
     /// Opens a new session or resumes one; on resume the engine and legacy tracker are rebuilt
-    /// from the host tables and the interrupted phase is finished.
-    pub fn start(paths: &Paths, start: Start) -> Result<Self, HostError> {
-        if let Some(dir) = paths.db.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|err| HostError::Setup(format!("creating {}: {err}", dir.display())))?;
-        }
-        let plans = PlanStore::open(&paths.db)?;
+    /// from the host tables and the interrupted phase is finished. A refused start writes
+    /// nothing: the host's rows follow the ledger's session, never precede it.
+    pub fn start(paths: &Paths, start: Start, stop: &Stop) -> Result<Self, HostError> {
         match start {
             Start::New {
                 session_id,
@@ -129,101 +160,264 @@ impl Session {
                 ticks,
                 strategies,
                 capital_usd,
-            } => {
-                strategies::parse_selection(&strategies)?;
-                let session_id = match session_id {
-                    Some(id) => id,
-                    None => plans.next_session_id(&format!("demo-s{seed}"))?,
-                };
-                let cfg = HostSession {
-                    session_id,
+            } => Self::start_new(
+                paths,
+                session_id,
+                HostSession {
+                    session_id: String::new(),
                     seed,
                     markets,
                     ticks,
                     exit_tick: ticks - ticks / 10,
                     strategies,
                     capital_usd,
-                };
-                let market = PaperMarket::new(seed, markets);
-                let strategies = load_strategies(&cfg.strategies, &paths.project)?;
-                // The host's row first: a crash before the ledger's session exists leaves a
-                // session that `--resume` opens afresh, never a ledger session it cannot resume.
-                if plans.load_session(&cfg.session_id)?.is_some() {
+                },
+                stop,
+            ),
+            Start::Resume {
+                session_id,
+                ticks,
+                given,
+            } => Self::start_resume(paths, session_id, ticks, &given, stop),
+        }
+    }
+
+    fn start_new(
+        paths: &Paths,
+        session_id: Option<String>,
+        mut cfg: HostSession,
+        stop: &Stop,
+    ) -> Result<Self, HostError> {
+        strategies::parse_selection(&cfg.strategies)?;
+        if session_id.as_deref().is_some_and(|id| id.trim().is_empty()) {
+            return Err(HostError::Usage(
+                "--session: a session id cannot be empty".into(),
+            ));
+        }
+        let market = PaperMarket::new(cfg.seed, cfg.markets);
+        let strategies = load_strategies(&cfg.strategies, &paths.project)?;
+        if let Some(signal) = stop.requested() {
+            return Err(HostError::Interrupted(signal));
+        }
+        if let Some(dir) = paths.db.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|err| HostError::Setup(format!("creating {}: {err}", dir.display())))?;
+        }
+        // Read before anything is written: the host rows already there, if any.
+        let existing = if paths.db.exists() {
+            Some(PlanStore::open(&paths.db)?)
+        } else {
+            None
+        };
+        let host_has = |id: &str| -> Result<bool, HostError> {
+            Ok(match &existing {
+                Some(plans) => plans.load_session(id)?.is_some(),
+                None => false,
+            })
+        };
+        let db = paths.db.display();
+        let ledger = match session_id {
+            Some(id) => {
+                if host_has(&id)? {
                     return Err(HostError::Usage(format!(
-                        "session {:?} already exists in {}: continue it with --resume",
-                        cfg.session_id,
-                        paths.db.display()
+                        "session {id:?} already exists in {db}: continue it with --resume \
+                         --session {id}"
                     )));
                 }
-                plans.insert_session(&cfg)?;
-                let ledger = open_ledger(paths, &cfg, &market)?;
-                Ok(Session {
-                    legacy: LegacyTracker::new(capital_usd as f64),
-                    cfg,
-                    market,
-                    engine: Engine::default(),
-                    ledger,
-                    plans,
-                    strategies,
-                    stats: Stats {
-                        first_tick: 1,
-                        ..Stats::default()
-                    },
-                })
+                cfg.session_id = id;
+                match open_ledger(paths, &cfg, &market) {
+                    Ok(ledger) => ledger,
+                    Err(HostError::Shim(ShimError::Store { kind, message }))
+                        if kind == "SessionExists" =>
+                    {
+                        return Err(HostError::Usage(format!(
+                            "session {:?} already exists in {db}, started by another program \
+                             (the host has no record of it): choose another --session \
+                             ({message})",
+                            cfg.session_id
+                        )));
+                    }
+                    Err(HostError::Shim(ShimError::Store { kind, message }))
+                        if kind == "SessionLocked" =>
+                    {
+                        return Err(HostError::Usage(format!(
+                            "session {:?} is being written by another process: choose \
+                             another --session ({message})",
+                            cfg.session_id
+                        )));
+                    }
+                    Err(err) => return Err(err),
+                }
             }
-            Start::Resume { session_id, ticks } => {
-                let session_id = match session_id {
-                    Some(id) => id,
-                    None => plans.latest_session()?.ok_or_else(|| {
-                        HostError::Usage(format!(
-                            "--resume: no host session in {}",
-                            paths.db.display()
-                        ))
-                    })?,
-                };
-                let mut cfg = plans.load_session(&session_id)?.ok_or_else(|| {
-                    HostError::Usage(format!(
-                        "--resume: {session_id:?} is not a session this host started in {}",
-                        paths.db.display()
-                    ))
-                })?;
-                if let Some(ticks) = ticks {
-                    if ticks != cfg.ticks {
-                        plans.set_ticks(&session_id, ticks)?;
-                        cfg.ticks = ticks;
+            None => {
+                let base = generated_id(cfg.seed);
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    cfg.session_id = if attempt == 1 {
+                        base.clone()
+                    } else {
+                        format!("{base}-{attempt}")
+                    };
+                    if host_has(&cfg.session_id)? {
+                        continue;
+                    }
+                    match open_ledger(paths, &cfg, &market) {
+                        Err(HostError::Shim(ShimError::Store { kind, .. }))
+                            if (kind == "SessionExists" || kind == "SessionLocked")
+                                && attempt < ID_ATTEMPTS =>
+                        {
+                            continue
+                        }
+                        other => break other?,
                     }
                 }
-                let strategies = load_strategies(&cfg.strategies, &paths.project)?;
-                let market = PaperMarket::new(cfg.seed, cfg.markets);
-                let ledger =
-                    match InventoryManager::recover(&paths.db, StoreMode::Paper, &session_id) {
-                        // Killed between the host's row and the ledger's: nothing happened yet.
-                        Err(ShimError::Store { kind, .. }) if kind == "SessionNotFound" => {
-                            open_ledger(paths, &cfg, &market)?
-                        }
-                        other => other?,
-                    };
-                let mut session = Session {
-                    legacy: LegacyTracker::new(cfg.capital_usd as f64),
-                    market,
-                    cfg,
-                    engine: Engine::default(),
-                    ledger,
-                    plans,
-                    strategies,
-                    stats: Stats::default(),
+            }
+        };
+        drop(existing);
+        // The ledger's session exists and is locked by this process: now the host's rows.
+        let plans = PlanStore::open(&paths.db)?;
+        plans.create_tables()?;
+        plans.insert_session(&cfg)?;
+        Ok(Session {
+            legacy: LegacyTracker::new(cfg.capital_usd as f64),
+            cfg,
+            market,
+            engine: Engine::default(),
+            ledger,
+            plans,
+            strategies,
+            stats: Stats {
+                first_tick: 1,
+                ..Stats::default()
+            },
+            stop: stop.clone(),
+        })
+    }
+
+    fn start_resume(
+        paths: &Paths,
+        session_id: Option<String>,
+        ticks: Option<u64>,
+        given: &Given,
+        stop: &Stop,
+    ) -> Result<Self, HostError> {
+        let db = paths.db.display();
+        let refuse = |why: String| HostError::Usage(format!("--resume: {why}"));
+        if !paths.db.is_file() {
+            return Err(refuse(format!("no database at {db}")));
+        }
+        let plans = PlanStore::open(&paths.db)?;
+        let session_id = match session_id {
+            Some(id) => id,
+            None => plans
+                .latest_session()?
+                .ok_or_else(|| refuse(format!("no session started by this host in {db}")))?,
+        };
+        let mut cfg = plans.load_session(&session_id)?.ok_or_else(|| {
+            refuse(format!(
+                "{session_id:?} is not a session this host started (no row in host_sessions \
+                 of {db}); the host resumes only its own sessions"
+            ))
+        })?;
+        check_given(&cfg, given).map_err(refuse)?;
+        match plans.ledger_session(&session_id)? {
+            None => {
+                return Err(refuse(format!(
+                    "{session_id:?} has a host row but no ledger session in {db}: it never \
+                     started (nothing to resume)"
+                )))
+            }
+            Some(row) if !row.strategy_id.starts_with(HOST_STRATEGY_PREFIX) => {
+                return Err(refuse(format!(
+                    "{session_id:?} in {db} was started by another program (strategy_id \
+                     {:?}, mode {}): the host resumes only its own sessions",
+                    row.strategy_id, row.mode
+                )))
+            }
+            Some(_) => {}
+        }
+        let history = plans.history(&session_id)?;
+        let current = history.last().map_or(0, |p| p.tick);
+        if let Some(ticks) = ticks {
+            // Not before the tick reached, nor before the exit that closes the session's orders.
+            let least = current.max(cfg.exit_tick);
+            if ticks < least {
+                let why = if current >= cfg.exit_tick {
+                    format!("it has reached tick {current}")
+                } else {
+                    format!(
+                        "it is at tick {current} and triggers exit at tick {}, which closes \
+                         its orders",
+                        cfg.exit_tick
+                    )
                 };
-                session.resume()?;
-                Ok(session)
+                return Err(refuse(format!(
+                    "--ticks {ticks} would end session {session_id:?} early: {why}; give \
+                     --ticks {least} or more, or leave it out to run to tick {}",
+                    cfg.ticks
+                )));
             }
         }
+        let ledger = match InventoryManager::recover(&paths.db, StoreMode::Paper, &session_id) {
+            Err(ShimError::Store { kind, message }) if kind == "SessionLocked" => {
+                return Err(refuse(format!(
+                    "session {session_id:?} is being written by another process (SessionLocked: \
+                     {message}); stop that process first"
+                )))
+            }
+            other => other?,
+        };
+        // Each step sent writes at most one journal event, so the host's history reaches at
+        // most one event past the last step it recorded. A journal beyond that holds steps the
+        // host has no record of: replaying the history would apply them twice.
+        let journal = ledger.journal_seq()?;
+        let sent: usize = history.iter().map(|p| p.sent.len()).sum();
+        let reach = history
+            .iter()
+            .rev()
+            .find_map(|p| p.sent.last())
+            .map_or(0, |&(_, seq_before)| seq_before + 1);
+        if journal > reach {
+            return Err(refuse(format!(
+                "the host's history of {session_id:?} is missing or shorter than its journal: \
+                 host_steps records {sent} steps sent ({} plans in host_plans), reaching journal \
+                 event {reach}, but the ledger's journal holds {journal} events; resuming would \
+                 apply them again (the ledger itself is intact: read it with `python -m \
+                 weatherman_inventory verify`)",
+                history.len()
+            )));
+        }
+        let strategies = load_strategies(&cfg.strategies, &paths.project)?;
+        if let Some(signal) = stop.requested() {
+            return Err(HostError::Interrupted(signal));
+        }
+        plans.create_tables()?;
+        if let Some(ticks) = ticks {
+            if ticks != cfg.ticks {
+                plans.set_ticks(&session_id, ticks)?;
+                cfg.ticks = ticks;
+            }
+        }
+        let market = PaperMarket::new(cfg.seed, cfg.markets);
+        let mut session = Session {
+            legacy: LegacyTracker::new(cfg.capital_usd as f64),
+            market,
+            cfg,
+            engine: Engine::default(),
+            ledger,
+            plans,
+            strategies,
+            stats: Stats::default(),
+            stop: stop.clone(),
+        };
+        session.resume(history, journal)?;
+        Ok(session)
     }
 
     /// Replays the host tables into the engine and the legacy tracker, then finishes the phase
     /// the previous run was in. Leaves `stats.first_tick` at the first tick still to run.
-    fn resume(&mut self) -> Result<(), HostError> {
-        let history = self.plans.history(&self.cfg.session_id)?;
-        let journal = self.ledger.journal_seq()?;
+    fn resume(&mut self, history: Vec<PlanRecord>, journal: u64) -> Result<(), HostError> {
         let Some(last) = history.last() else {
             self.stats.first_tick = 1;
             return Ok(());
@@ -264,14 +458,21 @@ impl Session {
         Ok(())
     }
 
-    /// Runs ticks until the session's last tick, calling `progress` after each.
-    pub fn run(&mut self, mut progress: impl FnMut(&mut Session, u64)) -> Result<(), HostError> {
+    /// Runs ticks until the session's last tick, calling `progress` after each. On SIGINT or
+    /// SIGTERM stops after the tick in progress and returns the signal's name.
+    pub fn run(
+        &mut self,
+        mut progress: impl FnMut(&mut Session, u64),
+    ) -> Result<Option<&'static str>, HostError> {
         for tick in self.stats.first_tick..=self.cfg.ticks {
+            if let Some(signal) = self.stop.requested() {
+                return Ok(Some(signal));
+            }
             self.tick(tick)?;
             self.stats.last_tick = tick;
             progress(self, tick);
         }
-        Ok(())
+        Ok(None)
     }
 
     fn tick(&mut self, tick: u64) -> Result<(), HostError> {
@@ -539,4 +740,48 @@ pub fn token_order(market: &PaperMarket) -> BTreeMap<String, usize> {
         order.insert(spec.ids.no_token_id.clone(), 2 * i + 1);
     }
     order
+}
+
+/// Refuses settings given with `--resume` that differ from the session's own.
+fn check_given(cfg: &HostSession, given: &Given) -> Result<(), String> {
+    let mut wrong = Vec::new();
+    if let Some(seed) = given.seed.filter(|&s| s != cfg.seed) {
+        wrong.push(format!("--seed {seed} (the session's is {})", cfg.seed));
+    }
+    if let Some(markets) = given.markets.filter(|&m| m != cfg.markets) {
+        wrong.push(format!(
+            "--markets {markets} (the session's is {})",
+            cfg.markets
+        ));
+    }
+    if let Some(capital) = given.capital_usd.filter(|&c| c != cfg.capital_usd) {
+        wrong.push(format!(
+            "--capital {capital} (the session's is {})",
+            cfg.capital_usd
+        ));
+    }
+    if let Some(names) = &given.strategies {
+        let same = match (
+            strategies::parse_selection(names),
+            strategies::parse_selection(&cfg.strategies),
+        ) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if !same {
+            wrong.push(format!(
+                "--strategy {names} (the session's is {})",
+                cfg.strategies
+            ));
+        }
+    }
+    if wrong.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "session {:?} was started with other settings: {}; a resumed session keeps its own \
+         (leave these flags out)",
+        cfg.session_id,
+        wrong.join(", ")
+    ))
 }

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
@@ -211,10 +212,12 @@ pub struct NodeStrategy {
 }
 
 impl NodeStrategy {
-    /// Starts `node <script>`.
+    /// Starts `node <script>` in a process group of its own: a terminal's Ctrl-C reaches only
+    /// the host, which finishes its tick and then ends Node itself.
     pub fn spawn(script: &Path) -> Result<Self, HostError> {
         let mut child = Command::new("node")
             .arg(script)
+            .process_group(0)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -254,9 +257,13 @@ impl Strategy for NodeStrategy {
             .read_line(&mut self.line)
             .map_err(|err| HostError::strategy("ts", format!("reading the reply: {err}")))?;
         if read == 0 {
+            let status = match self.child.wait() {
+                Ok(status) => status.to_string(),
+                Err(err) => format!("status unknown: {err}"),
+            };
             return Err(HostError::strategy(
                 "ts",
-                "node exited (see its stderr above)",
+                format!("node exited ({status}; see its stderr above)"),
             ));
         }
         serde_json::from_str(&self.line).map_err(|err| {
@@ -320,7 +327,9 @@ pub fn build_ts(project: &Path) -> Result<PathBuf, HostError> {
         )));
     }
     let scratch = out_dir.join(format!("build-{}", std::process::id()));
+    // Its own process group too: Ctrl-C during the build stops the host after it, not `tsc`.
     let output = Command::new("node")
+        .process_group(0)
         .arg(&tsc)
         .arg("-p")
         .arg(
