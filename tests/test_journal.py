@@ -77,6 +77,11 @@ def test_open_session_records_the_session_and_markets(
     with pytest.raises(SessionLocked):
         open_session(InventoryManager, store, SID, 5)
     assert store.holds_session(SID)
+    # Released, the session is known: SessionExists, and the lock is given back.
+    store.unlock_session(SID)
+    with pytest.raises(SessionExists):
+        open_session(InventoryManager, store, SID, 5)
+    assert not store.holds_session(SID)
     with pytest.raises(InvalidInput):
         open_session(InventoryManager, store, "", 5)
 

@@ -34,10 +34,10 @@ from weatherman_inventory.models import MAX_SAFE_INTEGER, Outcome
 __all__ = [
     "CENT_MICRO",
     "EVENT_TYPES",
-    "SESSION_OPENED_FROM_FIELDS",
     "FROM_FIELDS",
     "MAX_MICRO",
     "MICRO",
+    "SESSION_OPENED_FROM_FIELDS",
     "TIFS",
     "BuyCancelled",
     "BuyFilled",

@@ -30,7 +30,6 @@ import orjson
 from weatherman_inventory.errors import (
     DuplicateFill,
     InvalidInput,
-    JournalInconsistent,
     StoreError,
 )
 from weatherman_inventory.events import (
@@ -375,15 +374,13 @@ class Journal:
         elif isinstance(event, PositionsLoaded):
             for row in event.rows:
                 self._plan_position(writes, manager, row.token_id, now)
-        elif isinstance(event, ExchangeOrderIdAssigned):
-            if manager.exchange_order_id(event.local_id) == event.exchange_order_id:
-                writes.append(
-                    (
-                        _SET_EXCHANGE_ID,
-                        (event.exchange_order_id, now, event.local_id, sid),
-                        None,
-                    )
-                )
+        elif (
+            isinstance(event, ExchangeOrderIdAssigned)
+            and manager.exchange_order_id(event.local_id) == event.exchange_order_id
+        ):
+            # Only an id the ledger took: a conflicting one is an anomaly, not a row.
+            params = (event.exchange_order_id, now, event.local_id, sid)
+            writes.append((_SET_EXCHANGE_ID, params, None))
         return writes, fill_id
 
     def _plan_order(
@@ -465,7 +462,6 @@ class _ReplayJournal:
 
     def commit(self, event: Event, manager: JournaledManager) -> None:
         raise DuplicateFill(self.fill_id)
-
 
 
 # -- sessions ----------------------------------------------------------------------------
@@ -581,7 +577,7 @@ _MINT_KINDS: Final = frozenset(
 )
 
 
-def replay_checked(  # noqa: C901, PLR0912, PLR0915 (recovery's one hot loop)
+def replay_checked(
     cls: Callable[..., M],
     store: PersistenceLayer,
     session_id: str,

@@ -333,7 +333,9 @@ def journal_row_hash(  # noqa: PLR0917 (a journal row's columns, in order)
     else:
         tag, body = _PAYLOAD_OTHER, repr(payload).encode()
     sid = session_id.encode("utf-8", "surrogatepass")
-    kind_bytes = kind.encode("utf-8", "surrogatepass") if isinstance(kind, str) else repr(kind).encode()
+    kind_bytes = (
+        kind.encode("utf-8", "surrogatepass") if isinstance(kind, str) else repr(kind).encode()
+    )
     head = _HASH_HEAD.pack(
         len(sid), seq, len(kind_bytes), tag, len(body), 1 if duplicate else 0, recorded_at
     )

@@ -461,9 +461,7 @@ def rebuild_caches(
         return []
     legacy = replayed.opened is None
     kept_ids = (
-        [(o.exchange_order_id, o.local_id) for o in store.load_orders(session_id)]
-        if legacy
-        else []
+        [(o.exchange_order_id, o.local_id) for o in store.load_orders(session_id)] if legacy else []
     )
     with store.transaction() as conn:
         for table in _SESSION_TABLES:
@@ -523,4 +521,3 @@ def rebuild_summary(changes: list[str]) -> str:
     if not changes:
         return "nothing to rebuild: every cache table matches the journal"
     return "\n".join([*changes, f"rebuilt: {len(changes)} difference(s) resolved"])
-
