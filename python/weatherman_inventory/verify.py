@@ -157,8 +157,10 @@ def verify_session(
     raises `StoreError` naming it, as recovery does; everything else is a finding in the
     report. With `expect_head` (hex), a journal head hash other than it is a finding too.
     """
+    # Its own read: SQLite can fail the end of a read that met a corrupt page.
+    integrity = _integrity(store)
     with store.snapshot():
-        return _verify(store, session_id, cls or InventoryManager, expect_head)
+        return _verify(store, session_id, cls or InventoryManager, expect_head, integrity)
 
 
 def _verify(
@@ -166,10 +168,10 @@ def _verify(
     session_id: str,
     cls: Callable[..., JournaledManager],
     expect_head: str | None,
+    integrity: str,
 ) -> VerifyReport:
     store.load_session(session_id)
     findings: list[Finding] = []
-    integrity = _integrity(store)
     if integrity != "ok":
         findings.append(Finding("database", "integrity_check", "result", "ok", integrity))
     if not store.has_table("journal"):
