@@ -239,7 +239,7 @@ def test_a_missing_cache_row_fails_verify(tmp_path: Path, drop: Callable[[Path],
     db = tmp_path / "t.db"
     _session(db)
     drop(db)
-    ok, findings, text = _verify(db)
+    ok, findings, _text = _verify(db)
     assert not ok
     assert [f.field for f in findings] == ["row"]
     assert findings[0].table_value is None
