@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from weatherman_inventory.errors import JournalInconsistent, SessionLocked, StoreError
-from weatherman_inventory.journal import open_session, recover_session
+from weatherman_inventory.journal import open_session, recover_session, row_time
 from weatherman_inventory.manager import AnomalyKind, InventoryManager
 from weatherman_inventory.store import PersistenceLayer
 from weatherman_inventory.verify import verify_session
@@ -287,3 +287,18 @@ def test_version_1_database_keeps_its_capital_from_the_sessions_row(tmp_path: Pa
     result = _run("verify", "--db", str(db), "--session", LEGACY_SID)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "the initial capital, mode and start time come from the sessions row" in result.stdout
+
+
+def test_sessions_opened_alike_journal_the_same_first_row(tmp_path: Path) -> None:
+    """Two runs of one session write the same journal payloads (the Rust host compares them):
+    the start time is the row's recorded_at, which the sessions row copies."""
+    payloads = []
+    for name in ("a.db", "b.db"):
+        with PersistenceLayer(tmp_path / name) as store:
+            open_session(InventoryManager, store, SID, "12.5", strategy_id="s", config_json="{}")
+            [first] = store.iter_journal(SID)
+            payloads.append((first.kind, first.payload))
+            with store.transaction(write=False) as conn:
+                [(recorded_at,)] = conn.execute("SELECT recorded_at FROM journal").fetchall()
+            assert store.load_session(SID).started_at == row_time(recorded_at)
+    assert payloads[0] == payloads[1] == ("session_opened", b'[12500000,"paper","s","{}"]')

@@ -237,13 +237,13 @@ class SessionOpened:
 
     Not a ledger event (the manager never applies it): the journal writes it with the session
     and recovery builds the manager from it. `initial_capital_micro` in micro-USDC, `mode`
-    "paper" or "live", `started_at` ISO 8601 as the sessions row holds it.
+    "paper" or "live". The session's start is the row's `recorded_at`, not a field: the payload
+    of two sessions opened alike is the same bytes.
     """
 
     kind: ClassVar[str] = "session_opened"
     initial_capital_micro: int
     mode: str
-    started_at: str
     strategy_id: str
     config_json: str
 
@@ -1268,15 +1268,14 @@ def _session_opened_from_fields(values: object) -> SessionOpened:
             values,
             f"a JSON array of its {len(names)} fields {list(names)} is required",
         )
-    capital, mode, started_at, strategy_id, config_json = values
+    capital, mode, strategy_id, config_json = values
     _check_micro("initial_capital_micro", capital, 0, MAX_MICRO)
     if mode not in ("paper", "live"):
         raise InvalidInput("mode", mode, "must be 'paper' or 'live'")
-    check_id("started_at", started_at)
     for name, value in (("strategy_id", strategy_id), ("config_json", config_json)):
         if type(value) is not str:
             raise InvalidInput(name, value, "a string is required")
-    return SessionOpened(capital, mode, started_at, strategy_id, config_json)
+    return SessionOpened(capital, mode, strategy_id, config_json)
 
 
 SESSION_OPENED_FROM_FIELDS: Callable[[object], SessionOpened] = _session_opened_from_fields

@@ -498,7 +498,7 @@ def open_session(
             store.insert_market(*market)
         recorded_at = time.time_ns() // 1000
         started = datetime.fromtimestamp((recorded_at // 1000) / 1000, UTC)
-        opened = SessionOpened(capital, store.mode, started.isoformat(), strategy_id, config_json)
+        opened = SessionOpened(capital, store.mode, strategy_id, config_json)
         head = store.insert_session(
             session_id,
             store.mode,
@@ -514,6 +514,12 @@ def open_session(
         raise
     manager._bind(Journal(store, session_id, 1, head))
     return manager
+
+
+def row_time(recorded_at: int) -> str:
+    """A journal row's time (microseconds since the epoch) as the tables spell it: ISO 8601 to
+    the millisecond, UTC, as `Journal.commit` formats it."""
+    return datetime.fromtimestamp((recorded_at // 1000) / 1000, UTC).isoformat()
 
 
 def _encode_opened(opened: SessionOpened) -> bytes:
@@ -545,6 +551,8 @@ class Replayed:
 
     manager: Any
     opened: SessionOpened | None
+    started_at: str = ""
+    """The session's start as the sessions row spells it: the `session_opened` row's time."""
     events: int = 0
     last_seq: int = 0
     head: bytes = JOURNAL_GENESIS
@@ -609,11 +617,12 @@ def replay_checked(
     first = next(batches, [])
     manager: Any = None
     if first and first[0][0] == 1 and first[0][1] == SessionOpened.kind:
-        seq, kind, payload, _dup, _at, _hash = first[0]
+        seq, kind, payload, _dup, recorded_at, _hash = first[0]
         try:
             result.opened = SESSION_OPENED_FROM_FIELDS(orjson.loads(payload))
         except (ValueError, TypeError) as exc:
             raise _invalid_row(seq, kind, exc) from exc
+        result.started_at = row_time(recorded_at)
     # What the replay finds again was logged when it happened: record it, do not log it twice.
     manager = cls(
         session_capital(store, session_id, result.opened),

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Final
 
 import orjson
@@ -30,6 +29,7 @@ from weatherman_inventory.journal import (
     _duplicate_of,
     _ReplayJournal,
     replay_checked,
+    row_time,
     session_capital,
 )
 from weatherman_inventory.manager import InventoryManager
@@ -238,7 +238,7 @@ def _session_findings(
         pairs = [
             ("initial_capital", opened.initial_capital_micro, row.initial_capital),
             ("mode", opened.mode, row.mode),
-            ("started_at", opened.started_at, row.started_at),
+            ("started_at", replayed.started_at, row.started_at),
             ("strategy_id", opened.strategy_id, row.strategy_id),
             ("config_json", opened.config_json, row.config_json),
             *pairs,
@@ -474,7 +474,7 @@ def rebuild_caches(
             conn.execute(
                 "UPDATE sessions SET initial_capital = ?, mode = ?, started_at = ?, "
                 "strategy_id = ?, config_json = ? WHERE id = ?",
-                (o.initial_capital_micro, o.mode, o.started_at, o.strategy_id, o.config_json,
+                (o.initial_capital_micro, o.mode, replayed.started_at, o.strategy_id, o.config_json,
                  session_id),
             )  # fmt: skip
         conn.execute(
@@ -508,7 +508,7 @@ def _replay_into(
                 continue
             event = _decode_row(seq, kind, payload)
             writer.seq = seq - 1
-            writer.now = datetime.fromtimestamp((recorded_at // 1000) / 1000, UTC).isoformat()
+            writer.now = row_time(recorded_at)
             if duplicate:
                 duplicates.fill_id = _duplicate_of(seq, event)
                 manager._bind(duplicates)
