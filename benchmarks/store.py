@@ -79,7 +79,8 @@ def _raw_params(start: int, count: int) -> list[tuple[tuple[object, ...], ...]]:
         qty = i + 1
         params.append(
             (
-                (SESSION, i + 2, event.kind, encode_event(event), 0, time.time_ns() // 1000),
+                (SESSION, i + 3, event.kind, encode_event(event), 0, time.time_ns() // 1000,
+                 bytes(32)),
                 (f"f{i}", "b1", SESSION, "mkt", "tok", "buy", 1, 500_000, 0, now),
                 ("b1", SESSION, "mkt", "tok", "buy", HUGE, 50, "GTC", "PARTIALLY_FILLED",
                  qty, (HUGE - qty) * 500_000, 0, now, now),

@@ -34,7 +34,7 @@ def test_verify_ok_exits_0(tmp_path: Path) -> None:
     result = _run("verify", "--db", str(_db(tmp_path)), "--session", "s1")
     assert result.returncode == 0, result.stderr
     assert "session s1: 2 journaled events, 1 fills, 1 positions" in result.stdout
-    assert "OK: the positions table matches the fill replay" in result.stdout
+    assert "OK: every table matches the journal, and the journal is whole" in result.stdout
 
 
 def test_verify_difference_exits_1(tmp_path: Path) -> None:
@@ -65,4 +65,5 @@ def test_sessions_lists_each_session(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     [header, row] = result.stdout.splitlines()
     assert header.split()[:2] == ["session", "mode"]
-    assert row.split()[:5] == ["s1", "live", "250.500000", "2", "no"]
+    # Three journal rows: the session's opening, the buy and its fill.
+    assert row.split()[:5] == ["s1", "live", "250.500000", "3", "no"]

@@ -49,7 +49,7 @@ def _child(db: str, mode: Mode, stream: list[Event], write_fd: int) -> None:
             manager = open_session(
                 InventoryManager, store, SESSION, INITIAL_CAPITAL, markets=MARKETS
             )
-        start = store.last_seq(SESSION)
+        start = store.last_seq(SESSION) - 1  # row 1 opens the session; row i + 2 is stream[i]
         os.write(write_fd, b"ready\n")
         for i in range(start, len(stream)):
             manager.apply(stream[i])
@@ -90,7 +90,7 @@ def _expected_fill_ids(stream: list[Event], n: int) -> list[str]:
     """The fills table a correct store holds after stream[:n]: each fill id once, in order."""
     seen: set[str] = set()
     ids = []
-    for seq, event in enumerate(stream[:n], start=1):
+    for seq, event in enumerate(stream[:n], start=2):
         if isinstance(event, BuyFilled | SellFilled):
             fill_id = event.fill_id or f"synthetic:{SESSION}:{seq}"
             if fill_id not in seen:
@@ -137,10 +137,11 @@ def test_sigkill_at_random_instants_loses_nothing(tmp_path: Path, mode: Mode) ->
 
         with PersistenceLayer(db, mode=mode) as store:
             assert store.integrity_check() == "ok"
-            rows = list(store.iter_journal(SESSION))
+            [opened, *rows] = list(store.iter_journal(SESSION))
+            assert opened.kind == "session_opened"
             n = len(rows)
             assert acked <= n <= acked + 1, (acked, n)
-            assert [r.seq for r in rows] == list(range(1, n + 1))
+            assert [r.seq for r in rows] == list(range(2, n + 2))
             assert [decode_event(r.kind, r.payload) for r in rows[fed:]] == stream[fed:n]
             for event in stream[fed:n]:
                 reference.apply(event)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from weatherman_inventory.errors import InvalidInput, SessionExists, StoreError
+from weatherman_inventory.errors import InvalidInput, SessionExists, SessionLocked, StoreError
 from weatherman_inventory.journal import open_session
 from weatherman_inventory.manager import AnomalyKind, InventoryManager
 from weatherman_inventory.store import PersistenceLayer
@@ -72,8 +72,16 @@ def test_open_session_records_the_session_and_markets(
     )
     [market] = store.load_markets()
     assert (market.yes_token_id, market.no_token_id) == ("tok-yes", "tok-no")
+    # The manager holds the session: a second claim through the same store is refused as
+    # locked, and the holder keeps its lock.
+    with pytest.raises(SessionLocked):
+        open_session(InventoryManager, store, SID, 5)
+    assert store.holds_session(SID)
+    # Released, the session is known: SessionExists, and the lock is given back.
+    store.unlock_session(SID)
     with pytest.raises(SessionExists):
         open_session(InventoryManager, store, SID, 5)
+    assert not store.holds_session(SID)
     with pytest.raises(InvalidInput):
         open_session(InventoryManager, store, "", 5)
 
@@ -94,10 +102,16 @@ def test_buy_lifecycle_partial_fills_are_never_filled_early(
     state = _db_state(store)
     assert state["orders"] == [("b1", "buy", 100, 65, "GTC", "FILLED", 100, 0, 0)]
     assert state["fills"][1][1:] == ("b1", "buy", 60, 651_000, 250_000)
-    assert state["fills"][1][0] == f"synthetic:{SID}:3"  # a fill without an id
+    # A fill without an id is named for its journal row (row 1 opens the session).
+    assert state["fills"][1][0] == f"synthetic:{SID}:4"
     # cost 24 + 39.06 = 63.06 dollars; avg_price is cost // qty, for display only.
     assert state["positions"] == [("tok-yes", 100, 630_600, -250_000, 63_060_000, "YES")]
-    assert [r[1] for r in state["journal"]] == ["buy_submitted", "buy_filled", "buy_filled"]
+    assert [r[1] for r in state["journal"]] == [
+        "session_opened",
+        "buy_submitted",
+        "buy_filled",
+        "buy_filled",
+    ]
 
 
 def test_cancel_releases_the_rest_of_the_reservation(
@@ -165,6 +179,7 @@ def test_duplicate_fill_is_journaled_as_refused_and_applied_once(
     state = _db_state(store)
     assert [f[0] for f in state["fills"]] == ["f1"]
     assert [(r[1], r[3]) for r in state["journal"]] == [
+        ("session_opened", 0),
         ("buy_submitted", 0),
         ("buy_filled", 0),
         ("buy_filled", 1),
@@ -254,13 +269,14 @@ def test_commit_is_one_transaction(tmp_path: Path) -> None:
         manager.on_order_submitted_buy("b1", "mkt-1", "tok-yes", "YES", 10, 50)
         reader = sqlite3.connect(db)
         reader.execute("BEGIN")
-        assert reader.execute("SELECT COUNT(*) FROM journal").fetchone() == (1,)
+        # session_opened and buy_submitted
+        assert reader.execute("SELECT COUNT(*) FROM journal").fetchone() == (2,)
         manager.on_fill_buy("b1", "tok-yes", "mkt-1", "YES", 5, "0.5", 10, fill_id="f1")
         # The reader's snapshot predates the fill: none of its rows are visible.
         assert reader.execute("SELECT COUNT(*) FROM fills").fetchone() == (0,)
         assert reader.execute("SELECT COUNT(*) FROM positions").fetchone() == (0,)
         reader.execute("COMMIT")
-        assert reader.execute("SELECT COUNT(*) FROM journal").fetchone() == (2,)
+        assert reader.execute("SELECT COUNT(*) FROM journal").fetchone() == (3,)
         assert reader.execute("SELECT COUNT(*) FROM fills").fetchone() == (1,)
         assert reader.execute("SELECT filled_qty FROM orders").fetchone() == (5,)
         reader.close()

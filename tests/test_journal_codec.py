@@ -10,6 +10,7 @@ from weatherman_inventory.events import (
     BuyFilled,
     BuySubmitted,
     Event,
+    ExchangeOrderIdAssigned,
     ExitTriggered,
     LoadedPosition,
     MergeConfirmed,
@@ -52,6 +53,7 @@ EVENTS: list[Event] = [
         )
     ),
     PositionsLoaded(()),
+    ExchangeOrderIdAssigned("o1", "0xabc-1"),
 ]
 
 

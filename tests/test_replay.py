@@ -25,6 +25,7 @@ from weatherman_inventory.events import (
     BuyFilled,
     BuySubmitted,
     Event,
+    ExchangeOrderIdAssigned,
     MintSubmitted,
     PositionsLoaded,
     PricesUpdated,
@@ -76,6 +77,7 @@ for _event in STREAM:
     SAMPLES.setdefault(_event.kind, _event)
 SAMPLES[PricesUpdated.kind] = PricesUpdated((("yes-0", 0), ("no-0", 100)))
 SAMPLES[SellSubmitted.kind] = SellSubmitted("s-1", "yes-0", 3, 45, "FOK")
+SAMPLES[ExchangeOrderIdAssigned.kind] = ExchangeOrderIdAssigned("b-1", "0xabc-1")
 
 
 def test_every_kind_has_a_sample() -> None:
@@ -174,20 +176,21 @@ def _session(db: Path) -> dict[str, int]:
     """A short session; returns the journal row (seq) of each event kind's first occurrence."""
     with PersistenceLayer(db, mode="paper") as store:
         manager = open_session(InventoryManager, store, SID, 1000)
-        manager.on_order_submitted_buy("b-1", "mkt-1", "tok-1", "YES", 10, 60)  # 1
-        manager.on_fill_buy("b-1", "tok-1", "mkt-1", "YES", 4, "0.55", 10, fill_id="f-1")  # 2
-        manager.on_order_submitted_sell("s-1", "tok-1", 2)  # 3
-        manager.on_fill_sell("s-1", "tok-1", 2, "0.61", 2, fill_id="f-2")  # 4
-        manager.update_prices({"tok-1": 58})  # 5
-        manager.on_mint_submitted("cond-1", 3)  # 6
-        manager.on_order_cancelled_buy("b-1", 6, 60)  # 7
+        # Row 1 is the session's opening.
+        manager.on_order_submitted_buy("b-1", "mkt-1", "tok-1", "YES", 10, 60)  # 2
+        manager.on_fill_buy("b-1", "tok-1", "mkt-1", "YES", 4, "0.55", 10, fill_id="f-1")  # 3
+        manager.on_order_submitted_sell("s-1", "tok-1", 2)  # 4
+        manager.on_fill_sell("s-1", "tok-1", 2, "0.61", 2, fill_id="f-2")  # 5
+        manager.update_prices({"tok-1": 58})  # 6
+        manager.on_mint_submitted("cond-1", 3)  # 7
+        manager.on_order_cancelled_buy("b-1", 6, 60)  # 8
     return {
-        BuySubmitted.kind: 1,
-        BuyFilled.kind: 2,
-        SellSubmitted.kind: 3,
-        SellFilled.kind: 4,
-        PricesUpdated.kind: 5,
-        MintSubmitted.kind: 6,
+        BuySubmitted.kind: 2,
+        BuyFilled.kind: 3,
+        SellSubmitted.kind: 4,
+        SellFilled.kind: 5,
+        PricesUpdated.kind: 6,
+        MintSubmitted.kind: 7,
     }
 
 
@@ -301,7 +304,9 @@ def test_replay_equals_apply_anomalies_included(tmp_path: Path) -> None:
         manager = open_session(InventoryManager, store, SID, INITIAL_CAPITAL, markets=MARKETS)
         for event in stream:
             manager.apply(event)
-        journal = [decode_event(r.kind, r.payload) for r in store.iter_journal(SID)]
+        [opened, *rows] = store.iter_journal(SID)
+        assert opened.kind == "session_opened"
+        journal = [decode_event(r.kind, r.payload) for r in rows]
         assert journal == stream
         replayed = replay(InventoryManager, store, SID)
     assert replayed.ledger_state() == manager.ledger_state()

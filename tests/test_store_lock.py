@@ -87,7 +87,8 @@ def test_a_second_store_in_the_same_process_is_refused_too(tmp_path: Path) -> No
     db = tmp_path / "s.db"
     with PersistenceLayer(db) as first, PersistenceLayer(db) as second:
         first.lock_session("sess-1")
-        first.lock_session("sess-1")  # re-entrant for its holder
+        with pytest.raises(SessionLocked):
+            first.lock_session("sess-1")  # one claim at a time, even for its holder
         with pytest.raises(SessionLocked):
             second.lock_session("sess-1")
         first.close()

@@ -1,19 +1,21 @@
-"""The operator's command line: `python -m weatherman_inventory verify|sessions --db PATH`.
+"""The operator's command line: `python -m weatherman_inventory verify|sessions|rebuild-caches`.
 
-Read-only: it opens the database without writing and without the writer lock, so it can run
-beside a live session.
+`verify` and `sessions` are read-only: they open the database without writing and without the
+writer lock, so they can run beside a live session. `rebuild-caches` rewrites a session's cache
+tables from its journal and needs the session's writer lock.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from weatherman_inventory.errors import InventoryError
 from weatherman_inventory.events import MICRO
-from weatherman_inventory.journal import verify_session
 from weatherman_inventory.store import PersistenceLayer
+from weatherman_inventory.verify import rebuild_caches, rebuild_summary, verify_session
 
 __all__ = ["main"]
 
@@ -30,24 +32,54 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     verify = commands.add_parser(
         "verify",
-        help="replay a session's journaled fills and compare them with its tables",
+        help="check a session's journal and compare every table of the session with it",
         description=(
-            "Rebuild the session's positions from its journal (fills, mints, merges) and "
-            "compare them with the positions and fills tables. Exit status 1 on any difference."
+            "Replay the session's journal, check that it is whole (sequence without a hole, "
+            "hash chain) and compare the sessions row, orders, fills, positions and mint "
+            "events with it; run SQLite's integrity check; print the journal's head hash. "
+            "Exit status 1 on any difference."
         ),
     )
     verify.add_argument("--db", required=True, help="path of the SQLite database")
     verify.add_argument("--session", required=True, help="session id")
+    verify.add_argument(
+        "--expect-head",
+        metavar="HEX",
+        help="the head hash kept elsewhere: a journal whose head differs fails",
+    )
+    rebuild = commands.add_parser(
+        "rebuild-caches",
+        help="rewrite a session's cache tables from its journal",
+        description=(
+            "Rewrite the session's orders, fills, positions, mint events and sessions row "
+            "from its journal, once the journal has been checked. Takes the session's writer "
+            "lock; prints what changed."
+        ),
+    )
+    rebuild.add_argument("--db", required=True, help="path of the SQLite database")
+    rebuild.add_argument("--session", required=True, help="session id")
     sessions = commands.add_parser("sessions", help="list the sessions in a database")
     sessions.add_argument("--db", required=True, help="path of the SQLite database")
     return parser
 
 
-def _verify(db: str, session_id: str) -> int:
+def _verify(db: str, session_id: str, expect_head: str | None) -> int:
     with PersistenceLayer(db, readonly=True) as store:
-        report = verify_session(store, session_id)
+        report = verify_session(store, session_id, expect_head=expect_head)
     print(report.render())
     return EXIT_OK if report.ok else EXIT_DIFFERENCES
+
+
+def _rebuild(db: str, session_id: str) -> int:
+    if not os.path.isfile(db):
+        print(f"error: no database at {db}", file=sys.stderr)
+        return EXIT_ERROR
+    with PersistenceLayer(db) as store:
+        store.load_session(session_id)
+        store.lock_session(session_id)
+        changes = rebuild_caches(store, session_id)
+    print(rebuild_summary(changes))
+    return EXIT_OK
 
 
 def _sessions(db: str) -> int:
@@ -64,11 +96,14 @@ def _sessions(db: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; the exit status is 0 (ok), 1 (verify found differences) or 2 (error)."""
+    """Run one command; the exit status is 0 (ok), 1 (verify found differences) or 2 (error,
+    a journal that cannot be the whole truth included)."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "verify":
-            return _verify(args.db, args.session)
+            return _verify(args.db, args.session, args.expect_head)
+        if args.command == "rebuild-caches":
+            return _rebuild(args.db, args.session)
         return _sessions(args.db)
     except InventoryError as exc:
         print(f"error: {exc}", file=sys.stderr)

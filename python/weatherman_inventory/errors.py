@@ -12,6 +12,7 @@ __all__ = [
     "DuplicateFill",
     "InvalidInput",
     "InventoryError",
+    "JournalInconsistent",
     "SchemaVersionError",
     "SessionExists",
     "SessionLocked",
@@ -44,6 +45,29 @@ class StoreError(InventoryError):
 
 class SchemaVersionError(StoreError):
     """The database was written by a newer version of this package."""
+
+
+class JournalInconsistent(StoreError):  # noqa: N818 (the names are the API)
+    """The journal cannot be the whole truth of a session: nothing was recovered from it.
+
+    A gap or a renumbered row in its sequence, a broken hash chain, or a journal missing or
+    empty while the other tables hold the session. `table` and `key` name where (the journal
+    and a sequence number, or the table that holds what the journal lacks), `journal_value`
+    and `table_value` what each holds there.
+    """
+
+    def __init__(
+        self, table: str, key: object, journal_value: object, table_value: object, reason: str
+    ) -> None:
+        self.table = table
+        self.key = key
+        self.journal_value = journal_value
+        self.table_value = table_value
+        self.reason = reason
+        super().__init__(
+            f"{table} {key}: the journal holds {journal_value!r}, the table {table_value!r}: "
+            f"{reason}"
+        )
 
 
 class SessionLocked(StoreError):  # noqa: N818 (the names are the API)

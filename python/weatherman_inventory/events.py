@@ -37,11 +37,13 @@ __all__ = [
     "FROM_FIELDS",
     "MAX_MICRO",
     "MICRO",
+    "SESSION_OPENED_FROM_FIELDS",
     "TIFS",
     "BuyCancelled",
     "BuyFilled",
     "BuySubmitted",
     "Event",
+    "ExchangeOrderIdAssigned",
     "ExitTriggered",
     "LoadedPosition",
     "MergeConfirmed",
@@ -58,6 +60,7 @@ __all__ = [
     "SellCancelled",
     "SellFilled",
     "SellSubmitted",
+    "SessionOpened",
     "buy_cancelled",
     "buy_filled",
     "buy_submitted",
@@ -68,6 +71,7 @@ __all__ = [
     "check_prices",
     "check_qty",
     "check_tif",
+    "exchange_order_id_assigned",
     "loaded_position",
     "merge_confirmed",
     "merge_failed",
@@ -219,6 +223,32 @@ class ExitTriggered:
 
 
 @dataclass(frozen=True, slots=True)
+class ExchangeOrderIdAssigned:
+    """The exchange acknowledged an order and named it: its venue id, for the orders table."""
+
+    kind: ClassVar[str] = "exchange_order_id"
+    local_id: str
+    exchange_order_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOpened:
+    """The first row of every session's journal: what recovery starts the ledger from.
+
+    Not a ledger event (the manager never applies it): the journal writes it with the session
+    and recovery builds the manager from it. `initial_capital_micro` in micro-USDC, `mode`
+    "paper" or "live". The session's start is the row's `recorded_at`, not a field: the payload
+    of two sessions opened alike is the same bytes.
+    """
+
+    kind: ClassVar[str] = "session_opened"
+    initial_capital_micro: int
+    mode: str
+    strategy_id: str
+    config_json: str
+
+
+@dataclass(frozen=True, slots=True)
 class LoadedPosition:
     token_id: str
     market_id: str
@@ -250,6 +280,7 @@ Event = (
     | PricesUpdated
     | ExitTriggered
     | PositionsLoaded
+    | ExchangeOrderIdAssigned
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = get_args(Event)
@@ -700,6 +731,14 @@ def merge_failed(condition_id: object, pair_count: object) -> MergeFailed:
     return MergeFailed(check_id("condition_id", condition_id), check_qty("pair_count", pair_count))
 
 
+def exchange_order_id_assigned(
+    local_id: object, exchange_order_id: object
+) -> ExchangeOrderIdAssigned:
+    return ExchangeOrderIdAssigned(
+        check_id("local_id", local_id), check_id("exchange_order_id", exchange_order_id)
+    )
+
+
 def _check_distinct_tokens(yes_token_id: str, no_token_id: str) -> None:
     if yes_token_id == no_token_id:
         raise InvalidInput("no_token_id", no_token_id, "must differ from yes_token_id")
@@ -900,6 +939,11 @@ def _check_exit_triggered(e: ExitTriggered) -> None:
     return None
 
 
+def _check_exchange_order_id(e: ExchangeOrderIdAssigned) -> None:
+    check_id("local_id", e.local_id)
+    check_id("exchange_order_id", e.exchange_order_id)
+
+
 def _check_positions_loaded(e: PositionsLoaded) -> None:
     if not isinstance(e.rows, tuple):
         raise InvalidInput("rows", e.rows, "a tuple of LoadedPosition is required")
@@ -926,6 +970,7 @@ _EVENT_CHECKS: dict[type, Callable[[Any], None]] = {
     PricesUpdated: _check_prices_updated,
     ExitTriggered: _check_exit_triggered,
     PositionsLoaded: _check_positions_loaded,
+    ExchangeOrderIdAssigned: _check_exchange_order_id,
 }
 
 
@@ -1208,7 +1253,30 @@ FROM_FIELDS: dict[str, Callable[[object], Event]] = {
     PricesUpdated.kind: _prices_updated_from_fields,
     ExitTriggered.kind: _checked(ExitTriggered),
     PositionsLoaded.kind: _checked(PositionsLoaded),
+    ExchangeOrderIdAssigned.kind: _checked(ExchangeOrderIdAssigned),
 }
 """Event kind -> the checked constructor from the JSON values of the event's fields (see above).
 
 Raises `InvalidInput` naming the field for any value the builders would refuse."""
+
+
+def _session_opened_from_fields(values: object) -> SessionOpened:
+    names = tuple(f.name for f in fields(SessionOpened))
+    if type(values) is not list or len(values) != len(names):
+        raise InvalidInput(
+            SessionOpened.kind,
+            values,
+            f"a JSON array of its {len(names)} fields {list(names)} is required",
+        )
+    capital, mode, strategy_id, config_json = values
+    _check_micro("initial_capital_micro", capital, 0, MAX_MICRO)
+    if mode not in ("paper", "live"):
+        raise InvalidInput("mode", mode, "must be 'paper' or 'live'")
+    for name, value in (("strategy_id", strategy_id), ("config_json", config_json)):
+        if type(value) is not str:
+            raise InvalidInput(name, value, "a string is required")
+    return SessionOpened(capital, mode, strategy_id, config_json)
+
+
+SESSION_OPENED_FROM_FIELDS: Callable[[object], SessionOpened] = _session_opened_from_fields
+"""The checked `SessionOpened` from the JSON values of its fields (a journal's first row)."""

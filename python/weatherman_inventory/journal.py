@@ -1,36 +1,47 @@
-"""The journal: binds an InventoryManager to a store, recovers it, and verifies a session.
+"""The journal: binds an InventoryManager to a store and recovers it from the journal alone.
 
 The manager applies each accepted event to its memory and then calls `Journal.commit(event,
 manager)`, which writes, in one transaction, the event's journal row and its consequences
 (order, fill, position, mint and session rows) read back from the manager's records. If commit
 raises, the manager restores its memory, so memory and disk never disagree.
 
-Recovery replays the journal through a fresh manager; the tables other than the journal are a
-cache for the host and for operators, and recovery reports where they disagree with the replay.
+The journal is the whole truth: its first row (`SessionOpened`) holds the session's capital,
+mode and start, each row is chained to the one before by a hash, and every other table is a
+cache of it. Recovery replays the journal through a fresh manager, refuses a journal that cannot
+be the whole truth (`JournalInconsistent`: a hole or a renumbered row in the sequence, a broken
+hash chain, an empty journal beside tables that hold the session), and rebuilds a cache that
+differs from the replay, recording each difference as an anomaly (`verify.py` compares).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Final, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 import orjson
 
-from weatherman_inventory.errors import DuplicateFill, InvalidInput, StoreError
+from weatherman_inventory.errors import (
+    DuplicateFill,
+    InvalidInput,
+    StoreError,
+)
 from weatherman_inventory.events import (
     EVENT_TYPES,
     FROM_FIELDS,
     MICRO,
+    SESSION_OPENED_FROM_FIELDS,
     BuyCancelled,
     BuyFilled,
     BuySubmitted,
     Event,
+    ExchangeOrderIdAssigned,
     ExitTriggered,
     LoadedPosition,
     MergeConfirmed,
@@ -45,27 +56,32 @@ from weatherman_inventory.events import (
     SellCancelled,
     SellFilled,
     SellSubmitted,
+    SessionOpened,
 )
-from weatherman_inventory.manager import AnomalyKind, InventoryManager
+from weatherman_inventory.manager import AnomalyKind
 from weatherman_inventory.models import Outcome
 from weatherman_inventory.store import (
     _INSERT_FILL,
     INT64_MAX,
     INT64_MIN,
-    JournalRow,
+    JOURNAL_GENESIS,
     PersistenceLayer,
     PositionRow,
+    journal_row_hash,
 )
+
+if TYPE_CHECKING:
+    from weatherman_inventory.verify import VerifyReport
 
 __all__ = [
     "Journal",
     "JournaledManager",
-    "PositionDifference",
-    "VerifyReport",
+    "Replayed",
     "decode_event",
     "encode_event",
     "open_session",
     "recover_session",
+    "replay_checked",
     "verify_session",
 ]
 
@@ -94,6 +110,10 @@ class JournaledManager(Protocol):
     def _replay(self, events: Iterable[Any]) -> None: ...
 
     def order_record(self, local_id: str) -> OrderRecord | None: ...
+
+    def order_ids(self) -> tuple[str, ...]: ...
+
+    def exchange_order_id(self, local_id: str) -> str | None: ...
 
     def position_record(self, token_id: str) -> PositionRecord | None: ...
 
@@ -162,8 +182,8 @@ def decode_event(kind: str, payload: bytes) -> Event:
 # -- writing -----------------------------------------------------------------------------
 
 _INSERT_JOURNAL: Final = (
-    "INSERT INTO journal (session_id, seq, kind, payload, duplicate, recorded_at) "
-    "VALUES (?, ?, ?, ?, ?, ?)"
+    "INSERT INTO journal (session_id, seq, kind, payload, duplicate, recorded_at, hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 # The journal's position upsert leaves `side` and `unrealized_pnl` as the host wrote them; a
 # fill row is the store's own statement, so both paths write the same rows.
@@ -197,6 +217,9 @@ _RESOLVE_MINT: Final = (
     "AND status = 'PENDING' ORDER BY id LIMIT 1)"
 )
 _SET_EXIT: Final = "UPDATE sessions SET exit_triggered = ? WHERE id = ?"
+_SET_EXCHANGE_ID: Final = (
+    "UPDATE orders SET exchange_order_id = ?, updated_at = ? WHERE local_id = ? AND session_id = ?"
+)
 
 # A planned write: (statement, parameters, local id of an order upsert or None).
 _Write = tuple[str, tuple[Any, ...], str | None]
@@ -217,10 +240,18 @@ class Journal:
     and the journal row in one transaction.
     """
 
-    def __init__(self, store: PersistenceLayer, session_id: str, last_seq: int) -> None:
+    def __init__(
+        self,
+        store: PersistenceLayer,
+        session_id: str,
+        last_seq: int,
+        head: bytes = JOURNAL_GENESIS,
+    ) -> None:
         self.store = store
         self.session_id = session_id
         self.seq = last_seq
+        self.head = head
+        """The hash of the last row written (the chain's head)."""
         self._now_ms = -1
         self._now = ""
 
@@ -240,13 +271,14 @@ class Journal:
         now = self._now
         writes, fill_id = self._plan(event, manager, now)
         seq = self.seq + 1
+        sid = self.session_id
+        digest = journal_row_hash(self.head, sid, seq, event.kind, payload, 0, recorded_at)
         tx = self.store.transaction()
         tx.fill_id = fill_id
         try:
             with tx as conn:
                 conn.execute(
-                    _INSERT_JOURNAL,
-                    (self.session_id, seq, event.kind, payload, 0, recorded_at),
+                    _INSERT_JOURNAL, (sid, seq, event.kind, payload, 0, recorded_at, digest)
                 )
                 for sql, params, local_id in writes:
                     cur = conn.execute(sql, params)
@@ -257,14 +289,16 @@ class Journal:
         except DuplicateFill:
             # The fill is journaled as refused, so replay records the same anomaly the manager
             # records now, and the journal stays the exact sequence of calls.
+            digest = journal_row_hash(self.head, sid, seq, event.kind, payload, 1, recorded_at)
             with self.store.transaction() as conn:
                 conn.execute(
-                    _INSERT_JOURNAL,
-                    (self.session_id, seq, event.kind, payload, 1, recorded_at),
+                    _INSERT_JOURNAL, (sid, seq, event.kind, payload, 1, recorded_at, digest)
                 )
             self.seq = seq
+            self.head = digest
             raise
         self.seq = seq
+        self.head = digest
 
     def _plan(
         self, event: Event, manager: JournaledManager, now: str
@@ -340,6 +374,13 @@ class Journal:
         elif isinstance(event, PositionsLoaded):
             for row in event.rows:
                 self._plan_position(writes, manager, row.token_id, now)
+        elif (
+            isinstance(event, ExchangeOrderIdAssigned)
+            and manager.exchange_order_id(event.local_id) == event.exchange_order_id
+        ):
+            # Only an id the ledger took: a conflicting one is an anomaly, not a row.
+            params = (event.exchange_order_id, now, event.local_id, sid)
+            writes.append((_SET_EXCHANGE_ID, params, None))
         return writes, fill_id
 
     def _plan_order(
@@ -404,11 +445,11 @@ def _synthetic_fill_id(session_id: str, seq: int) -> str:
     return f"synthetic:{session_id}:{seq}"
 
 
-def _duplicate_of(row: JournalRow, event: Event) -> str:
+def _duplicate_of(seq: int, event: Event) -> str:
     """The fill id of a fill the store refused as a duplicate."""
     fill_id = getattr(event, "fill_id", None)
     if not isinstance(fill_id, str):
-        raise StoreError(f"journal row {row.seq} is marked duplicate but is not a fill with an id")
+        raise StoreError(f"journal row {seq} is marked duplicate but is not a fill with an id")
     return fill_id
 
 
@@ -438,117 +479,330 @@ def open_session(
 ) -> M:
     """Start a new session and return its manager, bound to the store.
 
+    The sessions row and the journal's first row, `SessionOpened`, are one transaction.
     `markets` are (market_id, condition_id, yes_token_id, no_token_id), registered with the
     session so outcomes are known to readers. Raises `SessionExists` for a known session,
-    `SessionLocked` if another process writes it.
+    `SessionLocked` if another process writes it or this store has handed it out already; a
+    refusal leaves the session's lock as it was.
     """
     if not isinstance(session_id, str) or not session_id:
         raise InvalidInput("session_id", session_id, "a non-empty string is required")
+    for name, value in (("strategy_id", strategy_id), ("config_json", config_json)):
+        if not isinstance(value, str):
+            raise InvalidInput(name, value, "a string is required")
     manager = cls(initial_capital_usd, track_fill_ids=False)
     capital = manager.initial_capital_micro
     store.lock_session(session_id)
     try:
         for market in markets:
             store.insert_market(*market)
-        store.insert_session(
+        recorded_at = time.time_ns() // 1000
+        started = datetime.fromtimestamp((recorded_at // 1000) / 1000, UTC)
+        opened = SessionOpened(capital, store.mode, strategy_id, config_json)
+        head = store.insert_session(
             session_id,
             store.mode,
             strategy_id,
             config_json,
-            datetime.now(UTC),
+            started,
             initial_capital=capital,
+            first_row=(opened.kind, _encode_opened(opened), recorded_at),
         )
+        assert head is not None
     except BaseException:
         store.unlock_session(session_id)
         raise
-    manager._bind(Journal(store, session_id, 0))
+    manager._bind(Journal(store, session_id, 1, head))
     return manager
+
+
+def row_time(recorded_at: int) -> str:
+    """A journal row's time (microseconds since the epoch) as the tables spell it: ISO 8601 to
+    the millisecond, UTC, as `Journal.commit` formats it."""
+    return datetime.fromtimestamp((recorded_at // 1000) / 1000, UTC).isoformat()
+
+
+def _encode_opened(opened: SessionOpened) -> bytes:
+    return orjson.dumps([getattr(opened, f.name) for f in dataclasses.fields(opened)])
+
+
+def session_capital(
+    store: PersistenceLayer, session_id: str, opened: SessionOpened | None
+) -> Decimal:
+    """The session's initial capital in dollars: from its journal's `SessionOpened`, or, for a
+    journal written before it existed, from the sessions row (the only source it has)."""
+    if opened is not None:
+        return Decimal(opened.initial_capital_micro) / MICRO
+    return Decimal(store.load_session(session_id).initial_capital) / MICRO
 
 
 _REPLAY_BATCH: Final = 512
 """Journal rows recovery reads, decodes and applies at a time."""
 
 
+@dataclass(slots=True)
+class Replayed:
+    """A replayed journal: the manager (bound to nothing) and what the cache checks need.
+
+    `fill_digest` is the sha256 over the journal's accepted fills as the fills table holds them
+    (`fills` lists them when collected), `mints` the mint_events rows the journal implies,
+    `findings` what a lenient replay found wrong with the journal itself.
+    """
+
+    manager: Any
+    opened: SessionOpened | None
+    started_at: str = ""
+    """The session's start as the sessions row spells it: the `session_opened` row's time."""
+    events: int = 0
+    last_seq: int = 0
+    head: bytes = JOURNAL_GENESIS
+    fill_count: int = 0
+    fill_digest: bytes = b""
+    fills: list[tuple[str, str, str, str, int, int, int]] | None = None
+    mints: list[list[Any]] = dataclasses.field(default_factory=list)
+    findings: list[Any] = dataclasses.field(default_factory=list)
+
+
 def replay(cls: Callable[..., M], store: PersistenceLayer, session_id: str) -> M:
     """A manager holding exactly the session's journaled state, bound to nothing.
 
-    Streams the journal, so memory holds one batch of rows, not the journal. Rows the store
-    refused as duplicate fills go through the manager's own duplicate path.
+    Refuses with `JournalInconsistent` a journal that is not whole (see `replay_checked`).
     """
-    session = store.load_session(session_id)
+    manager: M = replay_checked(cls, store, session_id, strict=True).manager
+    return manager
+
+
+_FILL_KINDS: Final = frozenset({BuyFilled.kind, SellFilled.kind})
+_MINT_KINDS: Final = frozenset(
+    {
+        MintSubmitted.kind,
+        MergeSubmitted.kind,
+        MintConfirmed.kind,
+        MergeConfirmed.kind,
+        MintFailed.kind,
+        MergeFailed.kind,
+    }
+)
+
+
+def replay_checked(
+    cls: Callable[..., M],
+    store: PersistenceLayer,
+    session_id: str,
+    *,
+    strict: bool,
+    collect_fills: bool = False,
+) -> Replayed:
+    """Replay the session's journal, checking that it is whole on the way.
+
+    Streams the journal, so memory holds one batch of rows, not the journal. Checks every row's
+    sequence number (1..N without a hole) and hash (chained from the row before), and that only
+    the first row is a `SessionOpened`; a journal with no rows is whole only if no other table
+    holds the session. `strict` raises `JournalInconsistent` at the first such fault (recovery);
+    otherwise each becomes a `verify.Finding` and the replay goes on (verify). A row that holds
+    no valid event raises `StoreError` naming it in both modes. Rows the store refused as
+    duplicate fills go through the manager's own duplicate path.
+    """
+    from weatherman_inventory.verify import Finding  # noqa: PLC0415 (verify imports this module)
+
+    result = Replayed(None, None)
+    findings: list[Finding] = result.findings
+
+    def fault(finding: Finding, reason: str) -> None:
+        if strict:
+            raise finding.error(reason)
+        findings.append(finding)
+
+    batches = store.journal_rows(session_id, batch=_REPLAY_BATCH)
+    first = next(batches, [])
+    manager: Any = None
+    if first and first[0][0] == 1 and first[0][1] == SessionOpened.kind:
+        seq, kind, payload, _dup, recorded_at, _hash = first[0]
+        try:
+            result.opened = SESSION_OPENED_FROM_FIELDS(orjson.loads(payload))
+        except (ValueError, TypeError) as exc:
+            raise _invalid_row(seq, kind, exc) from exc
+        result.started_at = row_time(recorded_at)
     # What the replay finds again was logged when it happened: record it, do not log it twice.
     manager = cls(
-        Decimal(session.initial_capital) / MICRO, track_fill_ids=False, log_anomalies=False
+        session_capital(store, session_id, result.opened),
+        track_fill_ids=False,
+        log_anomalies=False,
     )
+    result.manager = manager
+    if not first:
+        counts = store.session_row_counts(session_id)
+        held = ", ".join(f"{n} {table}" for table, n in counts.items() if n)
+        if held:
+            fault(
+                Finding("journal", "seq 1", "row", None, held),
+                "the journal is empty while the other tables hold the session",
+            )
+        return result
     duplicates = _ReplayJournal()
     decoders = FROM_FIELDS
     loads = orjson.loads
+    dumps = orjson.dumps
+    row_hash = journal_row_hash
+    fill_digest = hashlib.sha256()
+    fills = result.fills = [] if collect_fills else None
+    mints = result.mints
+    expected = 1
+    previous = JOURNAL_GENESIS
+    n_events = 0
+    n_fills = 0
     # The hot loop of recovery: plain rows, the checked decoders, and one call into the manager
     # per batch; no per-row object beyond the event itself. Batches are small enough that the
-    # events a batch decodes are still in the CPU cache when the manager applies them: at 512
-    # rows recovery runs about a fifth faster than at 4,096.
-    for rows in store.journal_batches(session_id, batch=_REPLAY_BATCH):
+    # events a batch decodes are still in the CPU cache when the manager applies them.
+    for rows in _chain_batches(first, batches):
         events: list[Event] = []
         append = events.append
-        for seq, kind, payload, duplicate in rows:
+        for seq, kind, payload, duplicate, recorded_at, stored_hash in rows:
+            if seq != expected:
+                fault(
+                    Finding("journal", f"seq {expected}", "seq", expected, seq),
+                    "the sequence has a hole or a renumbered row",
+                )
+            expected = seq + 1
+            if kind == SessionOpened.kind and seq == 1 and result.opened is not None:
+                digest = row_hash(previous, session_id, seq, kind, payload, duplicate, recorded_at)
+                if digest != stored_hash:
+                    fault(
+                        Finding("journal", f"seq {seq}", "hash", digest.hex(), _hex(stored_hash)),
+                        "the hash chain is broken",
+                    )
+                previous = stored_hash if isinstance(stored_hash, bytes) else digest
+                continue
             decode = decoders.get(kind)
             if decode is None:
+                if kind == SessionOpened.kind:
+                    fault(
+                        Finding("journal", f"seq {seq}", "kind", "not session_opened", kind),
+                        "only the first row opens the session",
+                    )
+                    continue
                 raise _unknown_kind(seq, kind)
             try:
                 event = decode(loads(payload))
             except (ValueError, TypeError) as exc:  # as in _decode_row
                 raise _invalid_row(seq, kind, exc) from exc
+            digest = row_hash(previous, session_id, seq, kind, payload, duplicate, recorded_at)
+            if digest != stored_hash:
+                fault(
+                    Finding("journal", f"seq {seq}", "hash", digest.hex(), _hex(stored_hash)),
+                    "the hash chain is broken",
+                )
+            previous = stored_hash if isinstance(stored_hash, bytes) else digest
+            n_events += 1
+            if kind in _FILL_KINDS and not duplicate:
+                fill = _fill_row(session_id, seq, event)  # type: ignore[arg-type]
+                fill_digest.update(dumps(fill))
+                n_fills += 1
+                if fills is not None:
+                    fills.append(fill)
+            elif kind in _MINT_KINDS:
+                _track_mint(mints, event)
             if duplicate:
                 manager._replay(events)
                 events.clear()
-                _replay_row(manager, duplicates, JournalRow(seq, kind, payload, True), event)
+                duplicates.fill_id = _duplicate_of(seq, event)
+                manager._bind(duplicates)
+                try:
+                    manager.apply(event)
+                finally:
+                    manager._bind(None)
             else:
                 append(event)
         manager._replay(events)
-    return manager
+        result.last_seq = expected - 1
+    result.events = n_events
+    result.fill_count = n_fills
+    result.fill_digest = fill_digest.digest()
+    result.head = previous
+    return result
 
 
-def _replay_row(
-    manager: JournaledManager, duplicates: _ReplayJournal, row: JournalRow, event: Event
-) -> None:
-    if row.duplicate:
-        # Bound only for this event: an unbound manager applies without an undo checkpoint.
-        duplicates.fill_id = _duplicate_of(row, event)
-        manager._bind(duplicates)
-        try:
-            manager.apply(event)
-        finally:
-            manager._bind(None)
-    else:
-        manager.apply(event)
+def _hex(value: object) -> str | None:
+    return value.hex() if isinstance(value, bytes) else None if value is None else repr(value)
+
+
+def _chain_batches(
+    first: list[tuple[int, str, bytes, int, int, bytes | None]],
+    rest: Iterator[list[tuple[int, str, bytes, int, int, bytes | None]]],
+) -> Iterator[list[tuple[int, str, bytes, int, int, bytes | None]]]:
+    yield first
+    yield from rest
+
+
+def _fill_row(
+    session_id: str, seq: int, event: BuyFilled | SellFilled
+) -> tuple[str, str, str, str, int, int, int]:
+    """The fills table's (fill_id, order_id, token_id, side, qty, price, fee) of a fill."""
+    return (
+        event.fill_id or _synthetic_fill_id(session_id, seq),
+        event.local_id,
+        event.token_id,
+        "buy" if isinstance(event, BuyFilled) else "sell",
+        event.fill_qty,
+        event.price_micro,
+        event.fee_micro,
+    )
+
+
+def _track_mint(mints: list[list[Any]], event: Event) -> None:
+    """The mint_events rows as `Journal._plan` writes them: (condition, operation, amount,
+    status), a confirmation or failure resolving the oldest pending row of its kind."""
+    if isinstance(event, MintSubmitted):
+        if event.amount_micro > 0:
+            mints.append([event.condition_id, "MINT", event.amount_micro, "PENDING"])
+    elif isinstance(event, MergeSubmitted):
+        mints.append([event.condition_id, "MERGE", event.pair_count * MICRO, "PENDING"])
+    elif isinstance(event, MintConfirmed | MergeConfirmed | MintFailed | MergeFailed):
+        op = "MINT" if isinstance(event, MintConfirmed | MintFailed) else "MERGE"
+        status = "CONFIRMED" if isinstance(event, MintConfirmed | MergeConfirmed) else "FAILED"
+        for row in mints:
+            if row[0] == event.condition_id and row[1] == op and row[3] == "PENDING":
+                row[3] = status
+                break
 
 
 def recover_session(cls: Callable[..., M], store: PersistenceLayer, session_id: str) -> M:
     """Rebuild a session's manager to its last committed event and bind it to the store.
 
-    Takes the writer lock first (`SessionLocked` if another process holds it). Every way the
-    positions table differs from the replay is recorded on the manager as a
-    `position_cache_mismatch` anomaly.
+    Takes the writer lock first (`SessionLocked` if another process holds it, or this store
+    has handed the session out already). Refuses with `JournalInconsistent` a journal that
+    cannot be the whole truth. Every way a cache table differs from the replay is recorded on
+    the manager as an anomaly (`position_cache_mismatch`, `cache_mismatch`) and the caches are
+    rebuilt from the journal. A refusal leaves the lock as it was.
     """
+    from weatherman_inventory import verify  # noqa: PLC0415 (verify imports this module)
+
     store.load_session(session_id)
     store.lock_session(session_id)
     try:
-        manager = replay(cls, store, session_id)
+        replayed = replay_checked(cls, store, session_id, strict=True)
+        manager: M = replayed.manager
         replayed_anomalies = len(manager.anomalies())
         manager.log_anomalies = True
+        differences, findings = verify.cache_findings(store, session_id, replayed)
         table = {row.token_id: row for row in store.load_positions(session_id)}
-        for diff in _position_differences(_replayed_positions(manager), table):
+        for diff in differences:
             row = table.get(diff.token_id)
             # The anomaly's event is the fact the cache states: its row as a loaded position.
             cached = () if row is None else (_loaded(row),)
             manager.record_anomaly(
                 AnomalyKind.POSITION_CACHE_MISMATCH, PositionsLoaded(cached), diff.describe()
             )
-        last_seq = store.last_seq(session_id)
-        manager._bind(Journal(store, session_id, last_seq))
+        stale = [f for f in findings if f.table != "markets"]
+        for finding in stale:
+            manager.record_anomaly(AnomalyKind.CACHE_MISMATCH, None, finding.describe())
+        if differences or stale:
+            verify.rebuild_caches(store, session_id, cls=cls)
+        manager._bind(Journal(store, session_id, replayed.last_seq, replayed.head))
     except BaseException:
         store.unlock_session(session_id)
         raise
+    last_seq = replayed.last_seq
     _log.info(
         "recovered session %s to journal row %d: %d anomalies replayed, %d cache differences",
         session_id,
@@ -560,76 +814,6 @@ def recover_session(cls: Callable[..., M], store: PersistenceLayer, session_id: 
     return manager
 
 
-# -- verification ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PositionDifference:
-    """One field of one token where the positions table and the journal's replay disagree."""
-
-    token_id: str
-    field: str
-    journal: Any
-    table: Any
-
-    def describe(self) -> str:
-        return (
-            f"token {self.token_id}: {self.field} is {self.journal!r} by the journal, "
-            f"{self.table!r} in the positions table"
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class VerifyReport:
-    """The outcome of `verify_session`: empty `differences` and `problems` mean it passed."""
-
-    session_id: str
-    events: int
-    fills: int
-    positions: int
-    differences: tuple[PositionDifference, ...]
-    problems: tuple[str, ...]
-
-    @property
-    def ok(self) -> bool:
-        return not self.differences and not self.problems
-
-    def render(self) -> str:
-        """A report for an operator, one finding per line."""
-        lines = [
-            f"session {self.session_id}: {self.events} journaled events, {self.fills} fills, "
-            f"{self.positions} positions",
-        ]
-        lines += [f"  DIFF {d.describe()}" for d in self.differences]
-        lines += [f"  PROBLEM {p}" for p in self.problems]
-        lines.append(
-            "OK: the positions table matches the fill replay"
-            if self.ok
-            else f"FAILED: {len(self.differences) + len(self.problems)} difference(s)"
-        )
-        return "\n".join(lines)
-
-
-@dataclass(slots=True)
-class _Position:
-    market_id: str
-    outcome: str
-    qty: int = 0
-    cost: int = 0
-    realized: int = 0
-
-
-def _replayed_positions(manager: JournaledManager) -> dict[str, _Position]:
-    positions = {}
-    for token_id in manager.token_ids():
-        r = manager.position_record(token_id)
-        assert r is not None
-        positions[token_id] = _Position(
-            r.market_id, r.outcome.value, r.qty, r.cost_micro, r.realized_micro
-        )
-    return positions
-
-
 def _loaded(row: PositionRow) -> LoadedPosition:
     outcome = _OUTCOMES.get(row.outcome or "", Outcome.YES)
     return LoadedPosition(
@@ -637,128 +821,14 @@ def _loaded(row: PositionRow) -> LoadedPosition:
     )
 
 
-def _position_differences(
-    expected: dict[str, _Position], table: dict[str, PositionRow], *, flat_is_absent: bool = False
-) -> Iterator[PositionDifference]:
-    """Every field where the table differs from `expected`.
-
-    With `flat_is_absent`, a flat row (no contracts, cost or realised PnL) matches a missing
-    one: a sell order of a token never seen creates such a placeholder, and a fill replay does
-    not see orders.
-    """
-    for token_id in sorted(expected.keys() | table.keys()):
-        want = expected.get(token_id)
-        row = table.get(token_id)
-        if want is None:
-            assert row is not None
-            if not (flat_is_absent and row.qty == row.cost_basis == row.realized_pnl == 0):
-                yield PositionDifference(token_id, "row", None, "present")
-            continue
-        if row is None:
-            if not (flat_is_absent and want.qty == want.cost == want.realized == 0):
-                yield PositionDifference(token_id, "row", "present", None)
-            continue
-        for field, journal_value, table_value in (
-            ("market_id", want.market_id, row.market_id),
-            ("outcome", want.outcome, row.outcome),
-            ("qty", want.qty, row.qty),
-            ("cost_basis", want.cost, row.cost_basis),
-            ("realized_pnl", want.realized, row.realized_pnl),
-        ):
-            if journal_value != table_value:
-                yield PositionDifference(token_id, field, journal_value, table_value)
-
-
 def verify_session(
     store: PersistenceLayer,
     session_id: str,
     *,
     cls: Callable[..., JournaledManager] | None = None,
+    expect_head: str | None = None,
 ) -> VerifyReport:
-    """Fill-replay verification: rebuild positions from the journal and compare the tables.
+    """`verify.verify_session`: the session's journal and every table checked against it."""
+    from weatherman_inventory import verify  # noqa: PLC0415 (verify imports this module)
 
-    Positions come from the journal's fills, mints, merges and loaded positions alone, through
-    the ledger's own arithmetic (exact micro-USDC); they must equal the positions table. Every
-    fill the journal accepted must be in the fills table exactly once, and the table must hold
-    no other fill of the session. Needs no lock: verify reads a consistent snapshot. A journal
-    row that holds no valid event raises `StoreError` naming it, as recovery does.
-    """
-    with store.snapshot():
-        return _verify(store, session_id, cls or InventoryManager)
-
-
-def _verify(
-    store: PersistenceLayer, session_id: str, cls: Callable[..., JournaledManager]
-) -> VerifyReport:
-    session = store.load_session(session_id)
-    # A position-only replay finds orders it never saw: its anomalies are not the session's.
-    manager = cls(
-        Decimal(session.initial_capital) / MICRO, track_fill_ids=False, log_anomalies=False
-    )
-    duplicates = _ReplayJournal()
-    events = 0
-    journal_fills: list[str] = []
-    for row in store.iter_journal(session_id):
-        events += 1
-        # Every row is decoded, so verify refuses a corrupted journal as recovery does.
-        event = _decode_row(row.seq, row.kind, row.payload)
-        if row.kind not in _POSITION_KINDS:
-            continue
-        if not row.duplicate and isinstance(event, BuyFilled | SellFilled):
-            journal_fills.append(event.fill_id or _synthetic_fill_id(session_id, row.seq))
-        _replay_row(manager, duplicates, row, event)
-    table = {row.token_id: row for row in store.load_positions(session_id)}
-    replayed = _replayed_positions(manager)
-    differences = tuple(_position_differences(replayed, table, flat_is_absent=True))
-    problems = list(_fill_problems(journal_fills, store, session_id))
-    problems += _market_problems(manager, store)
-    return VerifyReport(
-        session_id, events, len(journal_fills), len(table), differences, tuple(problems)
-    )
-
-
-_POSITION_KINDS: Final = frozenset(
-    {
-        BuyFilled.kind,
-        SellFilled.kind,
-        MintConfirmed.kind,
-        MergeConfirmed.kind,
-        PositionsLoaded.kind,
-    }
-)
-
-
-def _fill_problems(journal: list[str], store: PersistenceLayer, session_id: str) -> Iterator[str]:
-    table = [f.fill_id for f in store.load_fills(session_id)]
-    if table == journal:
-        return
-    in_table = set(table)
-    in_journal = set(journal)
-    for fill_id in journal:
-        if fill_id not in in_table:
-            yield f"fill {fill_id} is journaled but missing from the fills table"
-    for fill_id in table:
-        if fill_id not in in_journal:
-            yield f"fill {fill_id} is in the fills table but not in the journal"
-    if len(in_table) != len(table):
-        yield "the fills table holds a fill id more than once"
-    if len(in_journal) == len(journal) and in_table == in_journal and len(table) == len(journal):
-        yield "the fills table holds the journal's fills in another order"
-
-
-def _market_problems(manager: JournaledManager, store: PersistenceLayer) -> Iterator[str]:
-    outcome_of: dict[str, str] = {}
-    for market in store.load_markets():
-        if market.yes_token_id is not None:
-            outcome_of[market.yes_token_id] = "YES"
-        if market.no_token_id is not None:
-            outcome_of[market.no_token_id] = "NO"
-    for token_id in manager.token_ids():
-        record = manager.position_record(token_id)
-        assert record is not None
-        registered = outcome_of.get(record.token_id)
-        if registered is not None and registered != record.outcome.value:
-            yield (
-                f"token {record.token_id} is {record.outcome.value} in the journal but "
-                f"{registered} in the markets table"
-            )
+    return verify.verify_session(store, session_id, cls=cls, expect_head=expect_head)

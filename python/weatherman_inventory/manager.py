@@ -36,6 +36,7 @@ from weatherman_inventory.events import (
     BuyFilled,
     BuySubmitted,
     Event,
+    ExchangeOrderIdAssigned,
     ExitTriggered,
     LoadedPosition,
     MergeConfirmed,
@@ -128,6 +129,12 @@ class AnomalyKind(StrEnum):
     """A buy or mint reserving more than is accessible: reserved anyway."""
     POSITION_CACHE_MISMATCH = "position_cache_mismatch"
     """Recovery found the positions table (the fast-start cache) disagreeing with the replay."""
+    CACHE_MISMATCH = "cache_mismatch"
+    """Recovery found another table (orders, fills, mint events, the sessions row) disagreeing
+    with the journal: the table was rebuilt from the journal."""
+    EXCHANGE_ID_CONFLICT = "exchange_id_conflict"
+    """An exchange order id for an order that already has another, or that another order has:
+    ignored, the first assignment is kept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,6 +398,9 @@ class InventoryManager:
         # (pairs requested, pairs reserved) per pending merge, oldest first.
         self._pending_merges: dict[str, deque[tuple[int, int]]] = {}
         self._cond_tokens: dict[str, tuple[str, str]] = {}
+        # The exchange's order id of each acknowledged order, both ways.
+        self._exchange_ids: dict[str, str] = {}
+        self._local_ids: dict[str, str] = {}
         self._token_conds: dict[str, tuple[str, ...]] = {}
         self._anomalies: list[Anomaly] = []
         self._fill_ids: set[str] | None = set() if track_fill_ids else None
@@ -427,6 +437,7 @@ class InventoryManager:
             PricesUpdated: self._on_prices_updated,
             ExitTriggered: self._on_exit_triggered,
             PositionsLoaded: self._on_positions_loaded,
+            ExchangeOrderIdAssigned: self._on_exchange_order_id,
         }
 
     # -- Durable sessions (the store and journal live in `journal.py`) -------------------------
@@ -491,6 +502,10 @@ class InventoryManager:
         """The order as the orders table holds it, or None if never submitted."""
         order = self._orders.get(local_id)
         return None if order is None else order.record(local_id)
+
+    def exchange_order_id(self, local_id: str) -> str | None:
+        """The exchange's id of an order, once `on_exchange_order_id` named it."""
+        return self._exchange_ids.get(local_id)
 
     def position_record(self, token_id: str) -> PositionRecord | None:
         """The token's position as the positions table holds it, or None if never seen."""
@@ -584,6 +599,7 @@ class InventoryManager:
             "pending_mints": {c: tuple(q) for c, q in self._pending_mints.items() if q},
             "pending_merges": {c: tuple(q) for c, q in self._pending_merges.items() if q},
             "cond_tokens": dict(self._cond_tokens),
+            "exchange_ids": dict(self._exchange_ids),
             "token_conds": dict(self._token_conds),
             "anomalies": list(self._anomalies),
             "fill_ids": None if self._fill_ids is None else frozenset(self._fill_ids),
@@ -709,6 +725,11 @@ class InventoryManager:
     def on_order_cancelled_sell(self, local_id: str, token_id: str, remaining_qty: int) -> None:
         """A sell order cancelled or rejected: releases whatever the order still reserves."""
         self._process(ev.sell_cancelled(local_id, token_id, remaining_qty))
+
+    def on_exchange_order_id(self, local_id: str, exchange_order_id: str) -> None:
+        """The exchange acknowledged order `local_id` as `exchange_order_id`: journaled, and
+        the orders table's `exchange_order_id` follows from it."""
+        self._process(ev.exchange_order_id_assigned(local_id, exchange_order_id))
 
     def on_mint_submitted(self, condition_id: str, amount_usd: object) -> None:
         """A mint sent to the chain: reserves `amount_usd` dollars under the condition."""
@@ -861,6 +882,12 @@ class InventoryManager:
             saved.append((self._cond_tokens, cond, self._cond_tokens.get(cond, _MISSING)))
             for flags in (self._dirty_pairs_model, self._dirty_pairs_json):
                 dirty.append((flags, cond, cond in flags))
+        if isinstance(event, ExchangeOrderIdAssigned):
+            for mapping, key in (
+                (self._exchange_ids, event.local_id),
+                (self._local_ids, event.exchange_order_id),
+            ):
+                saved.append((mapping, key, mapping.get(key, _MISSING)))
         added_fill_id = None
         fill_id = getattr(event, "fill_id", None)
         if fill_id is not None and self._fill_ids is not None and fill_id not in self._fill_ids:
@@ -1494,6 +1521,34 @@ class InventoryManager:
 
     def _on_exit_triggered(self, e: ExitTriggered) -> None:
         self._exit = True
+
+    def _on_exchange_order_id(self, e: ExchangeOrderIdAssigned) -> None:
+        if e.local_id not in self._orders:
+            self._anomaly(
+                AnomalyKind.UNKNOWN_ORDER,
+                e,
+                f"exchange id {e.exchange_order_id!r} for order {e.local_id!r} the ledger never "
+                "saw submitted: not recorded",
+            )
+            return
+        known = self._exchange_ids.get(e.local_id)
+        owner = self._local_ids.get(e.exchange_order_id)
+        if known == e.exchange_order_id:
+            return
+        if known is not None or owner is not None:
+            held = (
+                f"order {e.local_id!r} is already {known!r}"
+                if known is not None
+                else f"{e.exchange_order_id!r} is already order {owner!r}"
+            )
+            self._anomaly(
+                AnomalyKind.EXCHANGE_ID_CONFLICT,
+                e,
+                f"exchange id {e.exchange_order_id!r} for order {e.local_id!r}: {held}; ignored",
+            )
+            return
+        self._exchange_ids[e.local_id] = e.exchange_order_id
+        self._local_ids[e.exchange_order_id] = e.local_id
 
     def _on_positions_loaded(self, e: PositionsLoaded) -> None:
         for row in e.rows:

@@ -15,6 +15,7 @@ import fcntl
 import hashlib
 import os
 import sqlite3
+import struct
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from weatherman_inventory.errors import (
 __all__ = [
     "INT64_MAX",
     "INT64_MIN",
+    "JOURNAL_GENESIS",
     "SCHEMA_VERSION",
     "FillRow",
     "JournalRow",
@@ -46,10 +48,15 @@ __all__ = [
     "PositionRow",
     "SessionRow",
     "Transaction",
+    "journal_row_hash",
 ]
 
-SCHEMA_VERSION: Final = 1
-"""The schema this module writes, kept in `PRAGMA user_version` (0: a host database without it)."""
+SCHEMA_VERSION: Final = 2
+"""The schema this module writes, kept in `PRAGMA user_version` (0: a host database without it;
+1: a journal without the hash chain, which opening for writing computes)."""
+
+JOURNAL_GENESIS: Final = bytes(32)
+"""The hash before a session's first journal row."""
 
 INT64_MAX: Final = 2**63 - 1
 INT64_MIN: Final = -(2**63)
@@ -168,7 +175,8 @@ CREATE INDEX IF NOT EXISTS idx_markets_no ON markets(no_token_id);
 
 -- One row per event the ledger accepted, in order. `payload` is the event's fields as compact
 -- JSON (journal.py); `duplicate` marks a fill the store refused as a repeated fill id, which
--- replay records as an anomaly instead of applying.
+-- replay records as an anomaly instead of applying. `hash` chains each row to the one before
+-- (`journal_row_hash`); version 1 had no such column.
 CREATE TABLE IF NOT EXISTS journal (
     session_id   TEXT NOT NULL REFERENCES sessions(id),
     seq          INTEGER NOT NULL CHECK(seq >= 1),
@@ -176,6 +184,7 @@ CREATE TABLE IF NOT EXISTS journal (
     payload      BLOB NOT NULL,
     duplicate    INTEGER NOT NULL DEFAULT 0 CHECK(duplicate IN (0, 1)),
     recorded_at  INTEGER NOT NULL,
+    hash         BLOB,
     PRIMARY KEY (session_id, seq)
 ) WITHOUT ROWID;
 """
@@ -285,12 +294,52 @@ class PositionRow:
 
 @dataclass(frozen=True, slots=True)
 class JournalRow:
-    """One journaled event: `payload` as journal.py encoded it."""
+    """One journaled event: `payload` as journal.py encoded it, `recorded_at` in microseconds
+    since the epoch, `hash` the row's link of the chain (None where nothing computed it)."""
 
     seq: int
     kind: str
     payload: bytes
     duplicate: bool
+    recorded_at: int = 0
+    hash: bytes | None = None
+
+
+# session_id length, seq, kind length, payload type and length, duplicate, recorded_at.
+_HASH_HEAD: Final = struct.Struct(">IqIBIBq")
+_PAYLOAD_BLOB: Final = 0
+_PAYLOAD_TEXT: Final = 1
+_PAYLOAD_OTHER: Final = 2
+
+
+def journal_row_hash(  # noqa: PLR0917 (a journal row's columns, in order)
+    previous: bytes,
+    session_id: str,
+    seq: int,
+    kind: str,
+    payload: object,
+    duplicate: int,
+    recorded_at: int,
+) -> bytes:
+    """sha256 of the previous row's hash (`JOURNAL_GENESIS` before seq 1) and the row.
+
+    The encoding is unambiguous: fixed-width integers, each variable field preceded by its
+    length, and the payload's SQLite type, so no two different rows encode alike.
+    """
+    if isinstance(payload, bytes):
+        tag, body = _PAYLOAD_BLOB, payload
+    elif isinstance(payload, str):
+        tag, body = _PAYLOAD_TEXT, payload.encode("utf-8", "surrogatepass")
+    else:
+        tag, body = _PAYLOAD_OTHER, repr(payload).encode()
+    sid = session_id.encode("utf-8", "surrogatepass")
+    kind_bytes = (
+        kind.encode("utf-8", "surrogatepass") if isinstance(kind, str) else repr(kind).encode()
+    )
+    head = _HASH_HEAD.pack(
+        len(sid), seq, len(kind_bytes), tag, len(body), 1 if duplicate else 0, recorded_at
+    )
+    return hashlib.sha256(b"".join((previous, head, sid, kind_bytes, body))).digest()
 
 
 class Transaction:
@@ -505,7 +554,8 @@ class PersistenceLayer:
         A host database without this package's tables (user_version 0) gains them and the new
         columns of its own tables; a database from a newer version is refused.
         """
-        self._check_version(self._user_version())
+        version = self._user_version()
+        self._check_version(version)
         with self.transaction() as conn:
             for statement in _statements(_HOST_DDL):
                 conn.execute(statement)
@@ -518,6 +568,10 @@ class PersistenceLayer:
                 conn.execute("CREATE UNIQUE INDEX idx_fills_fill_id ON fills(fill_id)")
             for statement in _statements(_V1_DDL):
                 conn.execute(statement)
+            if "hash" not in _columns(conn, "journal"):
+                conn.execute("ALTER TABLE journal ADD COLUMN hash BLOB")
+            if version < 2:
+                _chain_journal(conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     # -- the writer lock -----------------------------------------------------------------
@@ -525,18 +579,27 @@ class PersistenceLayer:
     def lock_session(self, session_id: str) -> None:
         """Become the session's only writer, or raise `SessionLocked` if another holds it.
 
-        The lock is a file `<db>.<sha256(session)[:16]>.lock` beside the database, locked with
-        `flock`; it lasts until `unlock_session`, `close` or the end of the process.
+        One claim at a time: a session this store already holds is refused too (it belongs to
+        the manager that claimed it), and a refusal leaves every lock as it was. The lock is a
+        file `.weatherman-<st_dev>-<st_ino>-<sha256(session)[:16]>.lock` in the directory of
+        the database's real file, locked with `flock`: named for the file's identity, so every
+        path to one database (a symlink, `./x` and `x`) meets the same lock. It lasts until
+        `unlock_session`, `close` or the end of the process.
         """
         if session_id in self._session_locks:
-            return
+            raise SessionLocked(
+                f"session {session_id!r} in {self.path} is already claimed through this store: "
+                "one manager at a time"
+            )
         if self.path == ":memory:":
             # An in-memory database belongs to this connection alone.
             self._session_locks[session_id] = _SessionLock(":memory:", -1)
             return
-        digest = hashlib.sha256(session_id.encode()).hexdigest()[:16]
-        lock_path = f"{self.path}.{digest}.lock"
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        lock_path = self._lock_path(session_id)
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(f"cannot open the lock file {lock_path}: {exc}") from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -546,6 +609,20 @@ class PersistenceLayer:
                 f"(lock file {lock_path})"
             ) from None
         self._session_locks[session_id] = _SessionLock(lock_path, fd)
+
+    def _lock_path(self, session_id: str) -> str:
+        real = os.path.realpath(self.path)
+        try:
+            st = os.stat(real)
+        except OSError as exc:
+            raise StoreError(f"cannot stat the database {real}: {exc}") from exc
+        digest = hashlib.sha256(session_id.encode()).hexdigest()[:16]
+        name = f".weatherman-{st.st_dev:x}-{st.st_ino:x}-{digest}.lock"
+        return os.path.join(os.path.dirname(real), name)
+
+    def holds_session(self, session_id: str) -> bool:
+        """Whether this store holds the session's writer lock."""
+        return session_id in self._session_locks
 
     def unlock_session(self, session_id: str) -> None:
         """Give up the writer lock of a session (nothing if not held)."""
@@ -564,9 +641,14 @@ class PersistenceLayer:
         started_at: datetime,
         *,
         initial_capital: int = 0,
-    ) -> None:
+        first_row: tuple[str, bytes, int] | None = None,
+    ) -> bytes | None:
         """Record a new session; `initial_capital` in micro-USDC. An existing id raises
-        `SessionExists`."""
+        `SessionExists`.
+
+        `first_row` is the session's first journal row, (kind, payload, recorded_at in
+        microseconds), written as seq 1 in the same transaction; its hash is returned.
+        """
         _check_int("initial_capital", initial_capital)
         with self.transaction() as conn:
             if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (id,)).fetchone():
@@ -576,6 +658,18 @@ class PersistenceLayer:
                 "initial_capital) VALUES (?, ?, ?, ?, ?, ?)",
                 (id, mode, strategy_id, config_json, started_at.isoformat(), initial_capital),
             )
+            if first_row is None:
+                return None
+            if conn.execute("SELECT 1 FROM journal WHERE session_id = ?", (id,)).fetchone():
+                raise SessionExists(f"session {id!r} already has a journal in {self.path}")
+            kind, payload, recorded_at = first_row
+            digest = journal_row_hash(JOURNAL_GENESIS, id, 1, kind, payload, 0, recorded_at)
+            conn.execute(
+                "INSERT INTO journal (session_id, seq, kind, payload, duplicate, recorded_at, "
+                "hash) VALUES (?, 1, ?, ?, 0, ?, ?)",
+                (id, kind, payload, recorded_at, digest),
+            )
+        return digest
 
     def load_session(self, session_id: str) -> SessionRow:
         """The session's row, or `SessionNotFound`."""
@@ -941,6 +1035,77 @@ class PersistenceLayer:
                 return
             after = rows[-1][0]
 
+    def journal_rows(
+        self, session_id: str, *, batch: int = 4096
+    ) -> Iterator[list[tuple[int, str, bytes, int, int, bytes | None]]]:
+        """The session's journal as lists of plain (seq, kind, payload, duplicate, recorded_at,
+        hash) rows in sequence order, one read per batch (inside `snapshot()`, one read)."""
+        if self._conn.in_transaction:
+            with self.transaction(write=False) as conn:
+                yield conn.execute(_SELECT_JOURNAL_FULL, (session_id, 0, -1)).fetchall()
+            return
+        after = 0
+        while True:
+            with self.transaction(write=False) as conn:
+                rows = conn.execute(_SELECT_JOURNAL_FULL, (session_id, after, batch)).fetchall()
+            if rows:
+                yield rows
+            if len(rows) < batch:
+                return
+            after = rows[-1][0]
+
+    def journal_head(self, session_id: str) -> tuple[int, bytes | None]:
+        """The last row's sequence number and hash ((0, JOURNAL_GENESIS) for an empty journal)."""
+        with self.transaction(write=False) as conn:
+            row = conn.execute(
+                "SELECT seq, hash FROM journal WHERE session_id = ? ORDER BY seq DESC LIMIT 1",
+                (session_id,),
+            ).fetchone()
+        return (0, JOURNAL_GENESIS) if row is None else (int(row[0]), row[1])
+
+    def has_table(self, name: str) -> bool:
+        """Whether the database has a table of this name."""
+        with self.transaction(write=False) as conn:
+            row = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+            ).fetchone()
+        return row is not None
+
+    def session_row_counts(self, session_id: str) -> dict[str, int]:
+        """How many rows of the session each table other than the journal holds."""
+        counts = {}
+        with self.transaction(write=False) as conn:
+            for table in ("fills", "orders", "positions", "mint_events"):
+                counts[table] = int(
+                    conn.execute(
+                        f"SELECT COUNT(*) FROM {table} WHERE session_id = ?", (session_id,)
+                    ).fetchone()[0]
+                )
+        return counts
+
+    def fill_batches(
+        self, session_id: str, *, batch: int = 4096
+    ) -> Iterator[list[tuple[str, str, str, str, int, int, int]]]:
+        """The session's fills as (fill_id, order_id, token_id, side, qty, price, fee) rows in
+        the order they were recorded, one read per batch (inside `snapshot()`, one read)."""
+        select = (
+            "SELECT id, fill_id, order_id, token_id, side, qty, price, fee FROM fills "
+            "WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?"
+        )
+        if self._conn.in_transaction:
+            with self.transaction(write=False) as conn:
+                yield [r[1:] for r in conn.execute(select, (session_id, -(2**63), -1))]
+            return
+        after = -(2**63)
+        while True:
+            with self.transaction(write=False) as conn:
+                rows = conn.execute(select, (session_id, after, batch)).fetchall()
+            if rows:
+                yield [r[1:] for r in rows]
+            if len(rows) < batch:
+                return
+            after = rows[-1][0]
+
     def integrity_check(self) -> str:
         """`PRAGMA integrity_check`: "ok" for a sound database, else SQLite's findings."""
         with self.transaction(write=False) as conn:
@@ -948,6 +1113,10 @@ class PersistenceLayer:
         return "\n".join(str(r[0]) for r in rows)
 
 
+_SELECT_JOURNAL_FULL: Final = (
+    "SELECT seq, kind, payload, duplicate, recorded_at, hash FROM journal "
+    "WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+)
 _SELECT_JOURNAL: Final = (
     "SELECT seq, kind, payload, duplicate FROM journal WHERE session_id = ? AND seq > ? "
     "ORDER BY seq LIMIT ?"
@@ -1010,6 +1179,37 @@ def _insert_market(  # noqa: PLR0917
             f"YES={row[1]!r} NO={row[2]!r}, not {condition_id!r} {yes_token_id!r} "
             f"{no_token_id!r}"
         )
+
+
+def _chain_journal(conn: sqlite3.Connection) -> None:
+    """Compute the hash chain of every session's journal in sequence order (the migration from
+    a version without it)."""
+    previous: dict[str, bytes] = {}
+    after: tuple[str, int] = ("", 0)
+    while True:
+        rows = conn.execute(
+            "SELECT session_id, seq, kind, payload, duplicate, recorded_at FROM journal "
+            "WHERE (session_id, seq) > (?, ?) ORDER BY session_id, seq LIMIT 4096",
+            after,
+        ).fetchall()
+        for session_id, seq, kind, payload, duplicate, recorded_at in rows:
+            digest = journal_row_hash(
+                previous.get(session_id, JOURNAL_GENESIS),
+                session_id,
+                seq,
+                kind,
+                payload,
+                duplicate,
+                recorded_at,
+            )
+            previous[session_id] = digest
+            conn.execute(
+                "UPDATE journal SET hash = ? WHERE session_id = ? AND seq = ?",
+                (digest, session_id, seq),
+            )
+        if len(rows) < 4096:
+            return
+        after = (rows[-1][0], rows[-1][1])
 
 
 def _session_row(row: Any) -> SessionRow:

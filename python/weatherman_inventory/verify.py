@@ -1,0 +1,525 @@
+"""Checking a session's tables against its journal, and rebuilding them from it.
+
+The journal is the whole truth of a session; every other table of the session is a cache of
+it: the sessions row (capital, mode, exit flag), orders, fills, positions and mint events.
+`verify_session` replays the journal, checks that it is whole (its sequence 1..N without a
+hole, its hash chain, a session_opened first row) and compares every cache with the replay,
+field by field, reporting each difference as a `Finding` that names the table, the key and both
+values. `rebuild_caches` rewrites the caches from the journal. Recovery (`journal.py`) uses both:
+a journal that is not whole is refused, a cache that differs is rebuilt and the difference
+recorded as an anomaly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import orjson
+
+from weatherman_inventory.errors import JournalInconsistent, StoreError
+from weatherman_inventory.events import SessionOpened
+from weatherman_inventory.journal import (
+    Journal,
+    JournaledManager,
+    Replayed,
+    _decode_row,
+    _duplicate_of,
+    _ReplayJournal,
+    replay_checked,
+    row_time,
+    session_capital,
+)
+from weatherman_inventory.manager import InventoryManager
+from weatherman_inventory.store import PersistenceLayer, PositionRow
+
+__all__ = [
+    "Finding",
+    "PositionDifference",
+    "VerifyReport",
+    "cache_findings",
+    "rebuild_caches",
+    "verify_session",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One place where a table differs from the journal (or the journal from itself).
+
+    `table` and `key` say where (`journal` and `seq 5`, `fills` and a fill id, `orders` and a
+    local id, ...), `field` which column, `journal` and `table_value` what each holds.
+    """
+
+    table: str
+    key: str
+    field: str
+    journal: Any
+    table_value: Any
+
+    def describe(self) -> str:
+        if self.table == "fills" and self.field == "row" and self.table_value is None:
+            return f"fill {self.key} is journaled but missing from the fills table"
+        if self.table == "fills" and self.field == "row" and self.journal is None:
+            return f"fill {self.key} is in the fills table but not in the journal"
+        return (
+            f"{self.table} {self.key}: {self.field} is {self.journal!r} by the journal, "
+            f"{self.table_value!r} in the {self.table} table"
+        )
+
+    def error(self, reason: str) -> JournalInconsistent:
+        """This finding as the error that refuses a recovery."""
+        return JournalInconsistent(
+            self.table, self.key, self.journal, self.table_value, f"{self.field}: {reason}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PositionDifference:
+    """One field of one token where the positions table and the journal's replay disagree."""
+
+    token_id: str
+    field: str
+    journal: Any
+    table: Any
+
+    def describe(self) -> str:
+        return (
+            f"token {self.token_id}: {self.field} is {self.journal!r} by the journal, "
+            f"{self.table!r} in the positions table"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    """The outcome of `verify_session`: no differences and no findings mean it passed.
+
+    `head_seq` and `head_hash` are the journal's last row and its hash (hex): an operator who
+    keeps the head elsewhere can tell a journal rewritten from some row on.
+    """
+
+    session_id: str
+    events: int
+    fills: int
+    positions: int
+    differences: tuple[PositionDifference, ...]
+    findings: tuple[Finding, ...]
+    head_seq: int = 0
+    head_hash: str = ""
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences and not self.findings
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """Every finding, described."""
+        return tuple(f.describe() for f in self.findings)
+
+    def render(self) -> str:
+        """A report for an operator, one finding per line."""
+        lines = [
+            f"session {self.session_id}: {self.events} journaled events, {self.fills} fills, "
+            f"{self.positions} positions",
+            f"  journal head: seq {self.head_seq} hash {self.head_hash}",
+        ]
+        lines += [f"  NOTE {n}" for n in self.notes]
+        lines += [f"  DIFF {d.describe()}" for d in self.differences]
+        lines += [f"  PROBLEM {p}" for p in self.problems]
+        lines.append(
+            "OK: every table matches the journal, and the journal is whole"
+            if self.ok
+            else f"FAILED: {len(self.differences) + len(self.findings)} difference(s)"
+        )
+        return "\n".join(lines)
+
+
+LEGACY_NOTE: Final = (
+    "the journal has no session_opened row (written by store version 1): the initial capital, "
+    "mode and start time come from the sessions row, the only source it has, and so do "
+    "exchange order ids"
+)
+
+
+def verify_session(
+    store: PersistenceLayer,
+    session_id: str,
+    *,
+    cls: Callable[..., JournaledManager] | None = None,
+    expect_head: str | None = None,
+) -> VerifyReport:
+    """Check the session's journal and every table of the session against it.
+
+    Reads one consistent snapshot and needs no lock. A journal row that holds no valid event
+    raises `StoreError` naming it, as recovery does; everything else is a finding in the
+    report. With `expect_head` (hex), a journal head hash other than it is a finding too.
+    """
+    # Its own read: SQLite can fail the end of a read that met a corrupt page.
+    integrity = _integrity(store)
+    with store.snapshot():
+        return _verify(store, session_id, cls or InventoryManager, expect_head, integrity)
+
+
+def _verify(
+    store: PersistenceLayer,
+    session_id: str,
+    cls: Callable[..., JournaledManager],
+    expect_head: str | None,
+    integrity: str,
+) -> VerifyReport:
+    store.load_session(session_id)
+    findings: list[Finding] = []
+    if integrity != "ok":
+        findings.append(Finding("database", "integrity_check", "result", "ok", integrity))
+    if not store.has_table("journal"):
+        findings.append(Finding("journal", "table", "table", "present", None))
+        return VerifyReport(session_id, 0, 0, 0, (), tuple(findings))
+    replayed = replay_checked(cls, store, session_id, strict=False, collect_fills=True)
+    findings += replayed.findings
+    notes = [] if replayed.opened is not None else [LEGACY_NOTE]
+    differences, cache = cache_findings(store, session_id, replayed)
+    findings += cache
+    head = replayed.head.hex()
+    if expect_head is not None and expect_head.lower() != head:
+        findings.append(
+            Finding("journal", f"seq {replayed.last_seq}", "head hash", head, expect_head)
+        )
+    return VerifyReport(
+        session_id,
+        replayed.events,
+        replayed.fill_count,
+        len(store.load_positions(session_id)),
+        tuple(differences),
+        tuple(findings),
+        replayed.last_seq,
+        head,
+        tuple(notes),
+    )
+
+
+def _integrity(store: PersistenceLayer) -> str:
+    try:
+        return store.integrity_check()
+    except StoreError as exc:
+        return str(exc)
+
+
+# -- comparing the caches ------------------------------------------------------------------
+
+
+def cache_findings(
+    store: PersistenceLayer, session_id: str, replayed: Replayed
+) -> tuple[list[PositionDifference], list[Finding]]:
+    """Every difference between the session's tables and its replayed journal."""
+    manager = replayed.manager
+    findings = list(_session_findings(store, session_id, replayed))
+    findings += _order_findings(store, session_id, manager, legacy=replayed.opened is None)
+    findings += _fill_findings(store, session_id, replayed)
+    findings += _mint_findings(store, session_id, replayed.mints)
+    findings += _market_findings(manager, store)
+    table = {row.token_id: row for row in store.load_positions(session_id)}
+    differences = list(_position_differences(_replayed_positions(manager), table))
+    return differences, findings
+
+
+def _session_findings(
+    store: PersistenceLayer, session_id: str, replayed: Replayed
+) -> Iterator[Finding]:
+    row = store.load_session(session_id)
+    key = f"session {session_id}"
+    opened = replayed.opened
+    pairs: list[tuple[str, object, object]] = [
+        ("exit_triggered", replayed.manager.exit_triggered, row.exit_triggered)
+    ]
+    if opened is not None:
+        pairs = [
+            ("initial_capital", opened.initial_capital_micro, row.initial_capital),
+            ("mode", opened.mode, row.mode),
+            ("started_at", replayed.started_at, row.started_at),
+            ("strategy_id", opened.strategy_id, row.strategy_id),
+            ("config_json", opened.config_json, row.config_json),
+            *pairs,
+        ]
+    for name, journal_value, table_value in pairs:
+        if journal_value != table_value:
+            yield Finding("sessions", key, name, journal_value, table_value)
+
+
+def _order_findings(
+    store: PersistenceLayer, session_id: str, manager: JournaledManager, *, legacy: bool
+) -> Iterator[Finding]:
+    table = {row.local_id: row for row in store.load_orders(session_id)}
+    expected = {}
+    for local_id in manager.order_ids():
+        record = manager.order_record(local_id)
+        assert record is not None
+        expected[local_id] = (record, manager.exchange_order_id(local_id))
+    for local_id in sorted(expected.keys() | table.keys()):
+        want = expected.get(local_id)
+        row = table.get(local_id)
+        if want is None or row is None:
+            yield Finding(
+                "orders",
+                local_id,
+                "row",
+                None if want is None else "present",
+                None if row is None else "present",
+            )
+            continue
+        record, exchange_id = want
+        if legacy and exchange_id is None:
+            # A version-1 journal never held exchange ids: the table is their only source.
+            exchange_id = row.exchange_order_id
+        for name, journal_value, table_value in (
+            ("side", record.side, row.side),
+            ("market_id", record.market_id, row.market_id),
+            ("token_id", record.token_id, row.token_id),
+            ("qty", record.qty, row.qty),
+            ("limit_px", record.limit_px, row.limit_px),
+            ("tif", record.tif, row.tif),
+            ("status", record.status.value, row.status),
+            ("filled_qty", record.filled_qty, row.filled_qty),
+            ("reserved_usd", record.reserved_micro, row.reserved_usd),
+            ("reserved_qty", record.reserved_qty, row.reserved_qty),
+            ("exchange_order_id", exchange_id, row.exchange_order_id),
+        ):
+            if journal_value != table_value:
+                yield Finding("orders", local_id, name, journal_value, table_value)
+
+
+_FILL_FIELDS: Final = ("order_id", "token_id", "side", "qty", "price", "fee")
+
+
+def _fill_findings(
+    store: PersistenceLayer, session_id: str, replayed: Replayed
+) -> Iterator[Finding]:
+    digest = hashlib.sha256()
+    count = 0
+    for batch in store.fill_batches(session_id):
+        for row in batch:
+            digest.update(orjson.dumps(row))
+        count += len(batch)
+    if count == replayed.fill_count and digest.digest() == replayed.fill_digest:
+        return
+    journal = replayed.fills
+    if journal is None:
+        journal = replay_checked(
+            InventoryManager, store, session_id, strict=False, collect_fills=True
+        ).fills
+        assert journal is not None
+    table = [row for batch in store.fill_batches(session_id) for row in batch]
+    in_journal = {f[0]: f for f in journal}
+    in_table = {f[0]: f for f in table}
+    for fill_id in [f[0] for f in journal]:
+        if fill_id not in in_table:
+            yield Finding("fills", fill_id, "row", "present", None)
+    for fill_id in [f[0] for f in table]:
+        if fill_id not in in_journal:
+            yield Finding("fills", fill_id, "row", None, "present")
+    for fill_id, want in in_journal.items():
+        got = in_table.get(fill_id)
+        if got is None:
+            continue
+        for name, journal_value, table_value in zip(_FILL_FIELDS, want[1:], got[1:], strict=True):
+            if journal_value != table_value:
+                yield Finding("fills", fill_id, name, journal_value, table_value)
+    common = [f[0] for f in journal if f[0] in in_table]
+    table_order = [f[0] for f in table if f[0] in in_journal]
+    for at, (want_id, got_id) in enumerate(zip(common, table_order, strict=True)):
+        if want_id != got_id:
+            yield Finding("fills", f"#{at + 1}", "fill_id", want_id, got_id)
+            break
+
+
+def _mint_findings(
+    store: PersistenceLayer, session_id: str, mints: list[list[Any]]
+) -> Iterator[Finding]:
+    rows = store.load_mint_events(session_id)
+    for at in range(max(len(mints), len(rows))):
+        key = f"#{at + 1}"
+        want = mints[at] if at < len(mints) else None
+        row = rows[at] if at < len(rows) else None
+        if want is None or row is None:
+            yield Finding(
+                "mint_events",
+                key if row is None else f"{key} (id {row.id})",
+                "row",
+                None if want is None else "present",
+                None if row is None else "present",
+            )
+            continue
+        got = (row.condition_id, row.operation, row.amount, row.status)
+        for name, journal_value, table_value in zip(
+            ("condition_id", "operation", "amount", "status"), want, got, strict=True
+        ):
+            if journal_value != table_value:
+                yield Finding(
+                    "mint_events", f"{key} (id {row.id})", name, journal_value, table_value
+                )
+
+
+def _market_findings(manager: JournaledManager, store: PersistenceLayer) -> Iterator[Finding]:
+    outcome_of: dict[str, str] = {}
+    for market in store.load_markets():
+        if market.yes_token_id is not None:
+            outcome_of[market.yes_token_id] = "YES"
+        if market.no_token_id is not None:
+            outcome_of[market.no_token_id] = "NO"
+    for token_id in manager.token_ids():
+        record = manager.position_record(token_id)
+        assert record is not None
+        registered = outcome_of.get(record.token_id)
+        if registered is not None and registered != record.outcome.value:
+            yield Finding(
+                "markets", f"token {record.token_id}", "outcome", record.outcome.value, registered
+            )
+
+
+@dataclass(slots=True)
+class _Position:
+    market_id: str
+    outcome: str
+    qty: int = 0
+    cost: int = 0
+    realized: int = 0
+
+
+def _replayed_positions(manager: JournaledManager) -> dict[str, _Position]:
+    positions = {}
+    for token_id in manager.token_ids():
+        r = manager.position_record(token_id)
+        assert r is not None
+        positions[token_id] = _Position(
+            r.market_id, r.outcome.value, r.qty, r.cost_micro, r.realized_micro
+        )
+    return positions
+
+
+def _position_differences(
+    expected: dict[str, _Position], table: dict[str, PositionRow]
+) -> Iterator[PositionDifference]:
+    for token_id in sorted(expected.keys() | table.keys()):
+        want = expected.get(token_id)
+        row = table.get(token_id)
+        if want is None:
+            yield PositionDifference(token_id, "row", None, "present")
+            continue
+        if row is None:
+            yield PositionDifference(token_id, "row", "present", None)
+            continue
+        for name, journal_value, table_value in (
+            ("market_id", want.market_id, row.market_id),
+            ("outcome", want.outcome, row.outcome),
+            ("qty", want.qty, row.qty),
+            ("cost_basis", want.cost, row.cost_basis),
+            ("realized_pnl", want.realized, row.realized_pnl),
+        ):
+            if journal_value != table_value:
+                yield PositionDifference(token_id, name, journal_value, table_value)
+
+
+# -- rebuilding the caches -----------------------------------------------------------------
+
+
+class _RebuildJournal(Journal):
+    """Writes each replayed event's consequences, as `Journal.commit` wrote them, and no
+    journal row: the rows come out as the original commits wrote them, timestamps included."""
+
+    def __init__(self, store: PersistenceLayer, session_id: str, conn: Any) -> None:
+        super().__init__(store, session_id, 0)
+        self.conn = conn
+        self.now = ""
+
+    def commit(self, event: Any, manager: JournaledManager) -> None:
+        writes, _ = self._plan(event, manager, self.now)
+        for sql, params, _local_id in writes:
+            self.conn.execute(sql, params)
+
+
+_SESSION_TABLES: Final = ("fills", "orders", "positions", "mint_events")
+
+
+def rebuild_caches(
+    store: PersistenceLayer, session_id: str, *, cls: Callable[..., JournaledManager] | None = None
+) -> list[str]:
+    """Rewrite every cache table of the session from its journal, in one transaction.
+
+    The caller holds the session's writer lock. The journal must be whole (else
+    `JournalInconsistent`, and nothing changes). Returns what changed, one line per finding
+    that the rebuild resolved. A version-1 journal's exchange order ids, which only the
+    orders table holds, are kept.
+    """
+    if not store.holds_session(session_id):
+        raise StoreError(f"rebuilding the caches of {session_id!r} needs its writer lock")
+    make = cls or InventoryManager
+    replayed = replay_checked(make, store, session_id, strict=True, collect_fills=True)
+    differences, findings = cache_findings(store, session_id, replayed)
+    changes = [f"DIFF {d.describe()}" for d in differences]
+    changes += [f"PROBLEM {f.describe()}" for f in findings if f.table != "markets"]
+    if not changes:
+        return []
+    legacy = replayed.opened is None
+    kept_ids = (
+        [(o.exchange_order_id, o.local_id) for o in store.load_orders(session_id)] if legacy else []
+    )
+    with store.transaction() as conn:
+        for table in _SESSION_TABLES:
+            conn.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
+        _replay_into(make, store, session_id, conn, replayed.opened)
+        if replayed.opened is not None:
+            o = replayed.opened
+            conn.execute(
+                "UPDATE sessions SET initial_capital = ?, mode = ?, started_at = ?, "
+                "strategy_id = ?, config_json = ? WHERE id = ?",
+                (o.initial_capital_micro, o.mode, replayed.started_at, o.strategy_id, o.config_json,
+                 session_id),
+            )  # fmt: skip
+        conn.execute(
+            "UPDATE sessions SET exit_triggered = ? WHERE id = ?",
+            (int(replayed.manager.exit_triggered), session_id),
+        )
+        for exchange_id, local_id in kept_ids:
+            if exchange_id is not None:
+                conn.execute(
+                    "UPDATE orders SET exchange_order_id = ? WHERE local_id = ? "
+                    "AND session_id = ? AND exchange_order_id IS NULL",
+                    (exchange_id, local_id, session_id),
+                )
+    return changes
+
+
+def _replay_into(
+    cls: Callable[..., JournaledManager],
+    store: PersistenceLayer,
+    session_id: str,
+    conn: Any,
+    opened: SessionOpened | None,
+) -> None:
+    capital = session_capital(store, session_id, opened)
+    manager = cls(capital, track_fill_ids=False, log_anomalies=False)
+    writer = _RebuildJournal(store, session_id, conn)
+    duplicates = _ReplayJournal()
+    for rows in store.journal_rows(session_id):
+        for seq, kind, payload, duplicate, recorded_at, _hash in rows:
+            if kind == SessionOpened.kind:
+                continue
+            event = _decode_row(seq, kind, payload)
+            writer.seq = seq - 1
+            writer.now = row_time(recorded_at)
+            if duplicate:
+                duplicates.fill_id = _duplicate_of(seq, event)
+                manager._bind(duplicates)
+            else:
+                manager._bind(writer)
+            manager.apply(event)
+    manager._bind(None)
+
+
+def rebuild_summary(changes: list[str]) -> str:
+    """The rebuild's report for an operator."""
+    if not changes:
+        return "nothing to rebuild: every cache table matches the journal"
+    return "\n".join([*changes, f"rebuilt: {len(changes)} difference(s) resolved"])
