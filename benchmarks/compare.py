@@ -75,8 +75,15 @@ def baseline_tree() -> Path:
     return tree
 
 
+def _env(**extra: str) -> dict[str, str]:
+    """The environment of a benchmark: the project's virtualenv, as `make` exports it."""
+    venv = os.environ.get("WEATHERMAN_VENV", str(ROOT / ".venv"))
+    python = os.environ.get("PYO3_PYTHON", str(Path(venv) / "bin" / "python"))
+    return dict(os.environ, WEATHERMAN_VENV=venv, PYO3_PYTHON=python, **extra)
+
+
 def _run(tree: Path, args: Sequence[str]) -> str:
-    env = dict(os.environ, PYTHONPATH=f"{tree / 'python'}{os.pathsep}{tree}")
+    env = _env(PYTHONPATH=f"{tree / 'python'}{os.pathsep}{tree}")
     out = subprocess.run(args, cwd=tree, env=env, check=True, capture_output=True, text=True).stdout
     return out
 
@@ -121,7 +128,7 @@ def recovery(tree: Path) -> dict[str, float]:
 
 def _bench_binary(tree: Path) -> Path:
     target = ROOT / "target" if tree == ROOT else tree / "target"
-    env = dict(os.environ, CARGO_TARGET_DIR=str(target))
+    env = _env(CARGO_TARGET_DIR=str(target))
     subprocess.run(
         ["cargo", "build", "--release", "--quiet", "--bin", "weatherman-bench"],
         cwd=tree,
