@@ -32,6 +32,7 @@ fn a_refused_new_session_writes_no_host_row_and_resume_leaves_a_foreign_session_
     let dir = scratch("refused-new");
     let db = dir.join("shared.sqlite");
     foreign_session(&db, "other");
+    let foreign_journal = journal(&db, "other");
 
     // An id the ledger already has: refused, with the reason.
     let (code, _, stderr) = outcome(host(&db, &["--session", "other", "--strategy", "rust"]));
@@ -64,7 +65,11 @@ fn a_refused_new_session_writes_no_host_row_and_resume_leaves_a_foreign_session_
         stderr.contains("not a session this host started"),
         "{stderr}"
     );
-    assert!(journal(&db, "other").is_empty(), "the foreign journal grew");
+    assert_eq!(
+        journal(&db, "other"),
+        foreign_journal,
+        "the foreign journal grew"
+    );
     assert_eq!(host_sessions(&db), Vec::new());
 }
 

@@ -218,8 +218,9 @@ fn a_journaled_session_through_every_method_recovers_to_the_same_snapshot() {
         "{}",
         anomalies[0].message
     );
-    // One journal row per accepted call (the refused duplicate fill included), none for checks.
-    assert_eq!(mgr.journal_seq().expect("seq"), 19);
+    // The session's opening row, then one journal row per accepted call (the refused duplicate
+    // fill included), none for checks.
+    assert_eq!(mgr.journal_seq().expect("seq"), 20);
 
     let final_snapshot = mgr.snapshot().expect("snapshot");
     mgr.close().expect("close");

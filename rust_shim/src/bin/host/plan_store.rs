@@ -209,6 +209,20 @@ impl PlanStore {
         Ok(())
     }
 
+    /// How many journal events the ledger writes when it opens a session: 1 (its
+    /// `session_opened` row) for a journal that starts with one, 0 for an older journal.
+    pub fn journal_opening_events(&self, session_id: &str) -> rusqlite::Result<u64> {
+        let first: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT kind FROM journal WHERE session_id = ?1 AND seq = 1",
+                params![session_id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(u64::from(first.as_deref() == Some("session_opened")))
+    }
+
     /// A session, if the host started it.
     pub fn load_session(&self, session_id: &str) -> rusqlite::Result<Option<HostSession>> {
         if !self.has_table("host_sessions")? {

@@ -369,15 +369,17 @@ impl Session {
             other => other?,
         };
         // Each step sent writes at most one journal event, so the host's history reaches at
-        // most one event past the last step it recorded. A journal beyond that holds steps the
-        // host has no record of: replaying the history would apply them twice.
+        // most one event past the last step it recorded (or, before any step, the events the
+        // ledger journals when it opens a session). A journal beyond that holds steps the host
+        // has no record of: replaying the history would apply them twice.
         let journal = ledger.journal_seq()?;
         let sent: usize = history.iter().map(|p| p.sent.len()).sum();
+        let opening = plans.journal_opening_events(&session_id)?;
         let reach = history
             .iter()
             .rev()
             .find_map(|p| p.sent.last())
-            .map_or(0, |&(_, seq_before)| seq_before + 1);
+            .map_or(opening, |&(_, seq_before)| seq_before + 1);
         if journal > reach {
             return Err(refuse(format!(
                 "the host's history of {session_id:?} is missing or shorter than its journal: \
