@@ -39,8 +39,8 @@ class InvalidInput(InventoryError, ValueError):  # noqa: N818 (the names are the
         super().__init__(f"{field}={_shown(value)}: {reason}")
 
 
-class BoundExceeded(InvalidInput):  # noqa: N818 (the names are the API)
-    """A well-formed fact that would carry a ledger amount past its bound: refused, nothing changed.
+class BoundExceeded(InvalidInput):
+    """A well-formed fact that would carry a ledger amount past its bound: refused, unapplied.
 
     Every amount and quantity the ledger holds stays below 10^9 (dollars, contracts), so that it
     has at most 15 significant digits and travels exactly as a JSON number. `field` names the

@@ -45,6 +45,7 @@ from weatherman_inventory.events import (
     SellCancelled,
     SellFilled,
     SellSubmitted,
+    check_id,
 )
 from weatherman_inventory.manager import AnomalyKind, InventoryManager
 from weatherman_inventory.models import Outcome
@@ -442,8 +443,7 @@ def open_session(
     session so outcomes are known to readers. Raises `SessionExists` for a known session,
     `SessionLocked` if another process writes it.
     """
-    if not isinstance(session_id, str) or not session_id:
-        raise InvalidInput("session_id", session_id, "a non-empty string is required")
+    check_id("session_id", session_id)
     manager = cls(initial_capital_usd, track_fill_ids=False)
     capital = manager.initial_capital_micro
     store.lock_session(session_id)
@@ -530,6 +530,7 @@ def recover_session(cls: Callable[..., M], store: PersistenceLayer, session_id: 
     positions table differs from the replay is recorded on the manager as a
     `position_cache_mismatch` anomaly.
     """
+    check_id("session_id", session_id)
     store.load_session(session_id)
     store.lock_session(session_id)
     try:
