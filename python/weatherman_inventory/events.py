@@ -329,6 +329,8 @@ _EXACT = Context(
 _MICRO_D = Decimal(MICRO)
 _MAX_DOLLARS_D = Decimal(MAX_MICRO).scaleb(-6)  # 999999999.999999
 _ZERO_D = Decimal(0)
+# The size of a Decimal whose coefficient is stored inline; a longer one is allocated apart.
+_INLINE_DECIMAL_SIZE = Decimal(0).__sizeof__()
 _ONE_D = Decimal(1)
 _OUTCOMES: dict[str, Outcome] = {"YES": Outcome.YES, "NO": Outcome.NO}
 _TIF_OF: dict[str, str] = {tif: tif for tif in TIFS}
@@ -449,12 +451,19 @@ def _to_decimal(field: str, value: object) -> Decimal:
 def _dollars_to_micro(field: str, value: object, number: Decimal) -> int:
     """`number` dollars (finite, already within bounds) as whole micro-USDC.
 
-    More than 6 decimals is refused, never rounded. Scaling by 10^6 is exact in `_EXACT` and
-    linear in the number's digits (a Decimal can carry thousands); a nonzero amount under a
-    micro-USDC is refused first.
+    More than 6 decimals is refused, never rounded. A nonzero amount under a micro-USDC is
+    refused first. The exact ratio of two ints decides for an ordinary coefficient; one longer
+    than a Decimal holds inline (about 76 digits) is scaled by 10^6 in `_EXACT` instead, which
+    is exact and linear in its digits where the ratio is quadratic.
     """
     if number and number.adjusted() < -6:
         raise InvalidInput(field, value, _NOT_WHOLE_MICRO)
+    if number.__sizeof__() <= _INLINE_DECIMAL_SIZE:
+        numerator, denominator = number.as_integer_ratio()
+        micro, rest = divmod(numerator * MICRO, denominator)
+        if rest:
+            raise InvalidInput(field, value, _NOT_WHOLE_MICRO)
+        return micro
     scaled = number.scaleb(6, context=_EXACT)
     if scaled != scaled.to_integral_value(context=_EXACT):
         raise InvalidInput(field, value, _NOT_WHOLE_MICRO)

@@ -80,6 +80,7 @@ _ZERO_D: Final = Decimal(0)
 _MISSING: Final = object()
 _MAX_QTY: Final = ev.MAX_QTY
 _MAX_MICRO: Final = ev.MAX_MICRO
+_MIN_MICRO: Final = -ev.MAX_MICRO
 _MAX_DOLLARS: Final = Decimal(ev.MAX_MICRO).scaleb(-6)
 _MAX_ID: Final = ev.MAX_ID_BYTES
 # `"currentPrice":<mark>,"unrealizedPnl":` for every mark a price update can set (0..100 cents).
@@ -1199,28 +1200,38 @@ class InventoryManager:
         fill_id = e.fill_id
         if fill_id is not None and self._seen_fill(e):
             return
+        token_id = e.token_id
+        fill_qty = e.fill_qty
+        cost = fill_qty * e.price_micro
+        fee = e.fee_micro
         order = self._orders.get(e.local_id)
-        p = self._positions.get(e.token_id)
+        p = self._positions.get(token_id)  # the order's side of the fill creates no position
+        # The common case: a fill within what a known open buy order has left.
+        common = (
+            order
+            if type(order) is _Order  # open (a closed order is a _ClosedOrder), and known
+            and order.side == "buy"
+            and order.token_id == token_id
+            and order.qty == e.order_qty
+            and (order.status is _SUBMITTED or order.status is _PARTIAL)
+            and order.filled_qty + fill_qty <= order.qty
+            else None
+        )
         # Bounds: a cheap test that passes for every ordinary fill, the exact check otherwise.
+        debit = cost + fee
         if (
-            self._cash - self._in_flight - e.fill_qty * e.price_micro - e.fee_micro < -_MAX_MICRO
+            self._cash - self._in_flight - debit < _MIN_MICRO
             or (
                 p is not None
-                and (p.qty + e.fill_qty > _MAX_QTY or p.realized_micro - e.fee_micro < -_MAX_MICRO)
+                and (p.qty + fill_qty > _MAX_QTY or p.realized_micro - fee < _MIN_MICRO)
             )
-            or (order is not None and order.filled_qty + e.fill_qty > _MAX_QTY)
+            or (common is None and order is not None and order.filled_qty + fill_qty > _MAX_QTY)
         ):
             self._check_buy_fill(e, order, p)
         if fill_id is not None and self._fill_ids is not None:
             self._fill_ids.add(fill_id)
-        if (
-            type(order) is _Order  # open (a closed order is a _ClosedOrder), and known
-            and order.side == "buy"
-            and order.token_id == e.token_id
-            and order.qty == e.order_qty
-            and (order.status is _SUBMITTED or order.status is _PARTIAL)
-            and order.filled_qty + e.fill_qty <= order.qty
-        ):
+        if common is not None:
+            order = common
             # The common case, inlined: a fill within what a known open buy order has left. Its
             # reservation is then (qty - filled) * limit, so this release leaves exactly the rest.
             assert order.limit_px is not None
@@ -1235,18 +1246,15 @@ class InventoryManager:
                 order.status = _PARTIAL
         else:
             self._match_order(e, "buy")
-        token_id = e.token_id
-        p = self._positions.get(token_id)
         if p is None:
             p = _Position(token_id, e.market_id, e.outcome)
             self._positions[token_id] = p
         elif p.market_id != e.market_id or p.outcome is not e.outcome:
             self._identify(p, e.market_id, e.outcome, e)
-        cost = e.fill_qty * e.price_micro
-        p.qty += e.fill_qty
+        p.qty += fill_qty
         p.cost_micro += cost
-        p.realized_micro -= e.fee_micro
-        self._cash -= cost + e.fee_micro
+        p.realized_micro -= fee
+        self._cash -= debit
         self._dirty_model.add(token_id)
         self._dirty_json.add(token_id)
 
@@ -1255,34 +1263,43 @@ class InventoryManager:
         if fill_id is not None and self._seen_fill(e):
             return
         token_id = e.token_id
+        fill_qty = e.fill_qty
+        proceeds = fill_qty * e.price_micro
+        fee = e.fee_micro
         order = self._orders.get(e.local_id)
         p = self._positions.get(token_id)
-        # Bounds: a cheap test that passes for every ordinary fill, the exact check otherwise.
-        cash_after = self._cash + e.fill_qty * e.price_micro - e.fee_micro
-        if (
-            cash_after > _MAX_MICRO
-            or cash_after - self._in_flight < -_MAX_MICRO
-            or (
-                p is not None
-                and (
-                    p.realized_micro + e.fill_qty * e.price_micro > _MAX_MICRO
-                    or p.realized_micro - p.cost_micro - e.fee_micro < -_MAX_MICRO
-                )
-            )
-            or (order is not None and order.filled_qty + e.fill_qty > _MAX_QTY)
-        ):
-            self._check_sell_fill(e, order, p)
-        if fill_id is not None and self._fill_ids is not None:
-            self._fill_ids.add(fill_id)
-        if (
-            type(order) is _Order  # open (a closed order is a _ClosedOrder), and known
+        # The common case: a fill within what a known open sell order has left.
+        common = (
+            order
+            if type(order) is _Order  # open (a closed order is a _ClosedOrder), and known
             and p is not None
             and order.side == "sell"
             and order.token_id == token_id
             and order.qty == e.order_qty
             and (order.status is _SUBMITTED or order.status is _PARTIAL)
-            and order.filled_qty + e.fill_qty <= order.qty
+            and order.filled_qty + fill_qty <= order.qty
+            else None
+        )
+        # Bounds: a cheap test that passes for every ordinary fill, the exact check otherwise.
+        net = proceeds - fee
+        cash_after = self._cash + net
+        if (
+            cash_after > _MAX_MICRO
+            or cash_after - self._in_flight < _MIN_MICRO
+            or (
+                p is not None
+                and (
+                    p.realized_micro + proceeds > _MAX_MICRO
+                    or p.realized_micro - p.cost_micro - fee < _MIN_MICRO
+                )
+            )
+            or (common is None and order is not None and order.filled_qty + fill_qty > _MAX_QTY)
         ):
+            self._check_sell_fill(e, order, p)
+        if fill_id is not None and self._fill_ids is not None:
+            self._fill_ids.add(fill_id)
+        if common is not None and p is not None:
+            order = common
             # The common case, inlined: a fill within what a known open sell order has left,
             # which it still reserves on this token (its reservation is qty - filled).
             order.reserved_qty -= e.fill_qty
@@ -1311,10 +1328,9 @@ class InventoryManager:
                 f"sell fill of {e.fill_qty} {token_id!r} with {p.qty} held: the excess "
                 f"{e.fill_qty - p.qty} leaves at a zero cost basis",
             )
-        removed = self._remove(p, e.fill_qty)
-        proceeds = e.fill_qty * e.price_micro
-        p.realized_micro += proceeds - removed - e.fee_micro
-        self._cash += proceeds - e.fee_micro
+        removed = self._remove(p, fill_qty)
+        p.realized_micro += net - removed
+        self._cash = cash_after
         self._dirty_model.add(token_id)
         self._dirty_json.add(token_id)
         conds = self._token_conds.get(token_id)
@@ -1325,10 +1341,16 @@ class InventoryManager:
     @staticmethod
     def _remove(p: _Position, qty: int) -> int:
         """Take `qty` contracts out of `p` (at most what it holds); return the cost removed."""
-        removed = _removed_cost(p, qty)
-        p.qty = max(p.qty - qty, 0)
-        p.cost_micro -= removed
-        return removed
+        held = p.qty
+        if qty >= held:
+            removed = p.cost_micro
+            p.qty = 0
+            p.cost_micro = 0
+        else:
+            removed = _half_even_div(p.cost_micro * qty, held)
+            p.qty = held - qty
+            p.cost_micro -= removed
+        return removed  # what _removed_cost(p, qty) answers before the removal
 
     def _on_buy_cancelled(self, e: BuyCancelled) -> None:
         self._cancel(e, "buy", None, e.remaining_qty, e.limit_px)
