@@ -510,6 +510,19 @@ def test_a_session_id_with_a_lone_surrogate_is_refused_by_the_store() -> None:
         assert store.list_sessions() == []
 
 
+@pytest.mark.parametrize("at", range(4))
+def test_a_market_registered_with_a_lone_surrogate_id_is_refused_by_the_store(at: int) -> None:
+    market = ["m1", "c1", "y1", "n1"]
+    market[at] = BAD_ID
+    with PersistenceLayer(":memory:") as store:
+        with pytest.raises(InvalidInput) as info:
+            open_session(InventoryManager, store, "s1", 100, markets=[tuple(market)])  # type: ignore[list-item]
+        assert info.value.field == ("market_id", "condition_id", "yes_token_id", "no_token_id")[at]
+        assert info.value.value == BAD_ID
+        assert store.list_sessions() == []
+        assert store.load_markets() == []
+
+
 # -- finding: money text Python's Decimal reads but no plain decimal spells --------------------
 
 NOT_PLAIN_DECIMAL = [

@@ -427,6 +427,9 @@ class _ReplayJournal:
 # -- sessions ----------------------------------------------------------------------------
 
 
+_MARKET_FIELDS: Final = ("market_id", "condition_id", "yes_token_id", "no_token_id")
+
+
 def open_session(
     cls: Callable[..., M],
     store: PersistenceLayer,
@@ -444,6 +447,10 @@ def open_session(
     `SessionLocked` if another process writes it.
     """
     check_id("session_id", session_id)
+    markets = list(markets)
+    for market in markets:
+        for field, value in zip(_MARKET_FIELDS, market, strict=False):
+            check_id(field, value)
     manager = cls(initial_capital_usd, track_fill_ids=False)
     capital = manager.initial_capital_micro
     store.lock_session(session_id)
