@@ -50,8 +50,8 @@ def session(tokens: int = TOKENS) -> InventoryManager:
 
 
 def bench_buy_fill() -> float:
-    mgr = InventoryManager(Decimal(10**9))
-    mgr.on_order_submitted_buy("big", "market", "token", Outcome.YES, 10**12, 65)
+    mgr = InventoryManager(Decimal(10**8))
+    mgr.on_order_submitted_buy("big", "market", "token", Outcome.YES, 10**8, 65)
     price = Decimal("0.62")
     n = 2000
 
@@ -60,16 +60,16 @@ def bench_buy_fill() -> float:
         yes = Outcome.YES
         start = time.perf_counter_ns()
         for _ in range(n):
-            fill("big", "token", "market", yes, 1, price, 10**12)
+            fill("big", "token", "market", yes, 1, price, 10**8)
         return time.perf_counter_ns() - start, n
 
     return median_ns(batch)
 
 
 def bench_sell_fill() -> float:
-    mgr = InventoryManager(Decimal(10**9))
-    mgr.on_fill_buy("seed", "token", "market", Outcome.YES, 10**9, Decimal("0.40"), 10**9)
-    mgr.on_order_submitted_sell("big", "token", 10**9)
+    mgr = InventoryManager(Decimal(10**8))
+    mgr.on_fill_buy("seed", "token", "market", Outcome.YES, 10**8, Decimal("0.40"), 10**8)
+    mgr.on_order_submitted_sell("big", "token", 10**8)
     price = Decimal("0.62")
     n = 2000
 
@@ -77,7 +77,7 @@ def bench_sell_fill() -> float:
         fill = mgr.on_fill_sell
         start = time.perf_counter_ns()
         for _ in range(n):
-            fill("big", "token", 1, price, 10**9)
+            fill("big", "token", 1, price, 10**8)
         return time.perf_counter_ns() - start, n
 
     return median_ns(batch)

@@ -106,7 +106,7 @@ def bench_fills(mode: Mode, directory: str) -> tuple[float, float]:
     """(journaled, raw) fills per second, medians over alternating rounds."""
     n = FILLS_PER_ROUND[mode]
     store = PersistenceLayer(os.path.join(directory, f"journaled-{mode}.db"), mode=mode)
-    manager = open_session(InventoryManager, store, SESSION, 10**9)
+    manager = open_session(InventoryManager, store, SESSION, 10**8)
     manager.on_order_submitted_buy("b1", "mkt", "tok", Outcome.YES, HUGE, 50)
     raw_path = os.path.join(directory, f"raw-{mode}.db")
     PersistenceLayer(raw_path, mode=mode).close()
@@ -170,9 +170,9 @@ def build_journal(path: str, length: int) -> None:
     """
     store = PersistenceLayer(path, mode="paper")
     store.insert_session(
-        SESSION, "paper", "", "{}", datetime.now(UTC), initial_capital=10**9 * 10**6
+        SESSION, "paper", "", "{}", datetime.now(UTC), initial_capital=10**8 * 10**6
     )
-    manager = InventoryManager(10**9, track_fill_ids=False)
+    manager = InventoryManager(10**8, track_fill_ids=False)
     batch: list[tuple[object, ...]] = []
     for seq, event in enumerate(_recovery_stream(length), start=1):
         manager.apply(event)

@@ -37,7 +37,7 @@ EVENTS: list[Event] = [
     SellFilled("o2", "t1", 10, 1_000_000, 50, None, 3),
     BuyCancelled("o1", 59, 65),
     SellCancelled("o2", "t1", 40),
-    MintSubmitted("c1", 2**53 - 1),
+    MintSubmitted("c1", 10**15 - 1),
     MintConfirmed("c1", 5, "ty", "tn", "m1"),
     MintFailed("c1", 1),
     MergeSubmitted("c1", 3),

@@ -479,7 +479,7 @@ MALFORMED: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("on_order_submitted_buy", ("b9", "mkt", "tok", "yes", 1, 50), {}, "outcome"),
     ("on_order_submitted_buy", ("b9", "mkt", "tok", "MAYBE", 1, 50), {}, "outcome"),
     ("on_order_submitted_buy", ("b9", "mkt", "tok", YES, 0, 50), {}, "qty"),
-    ("on_order_submitted_buy", ("b9", "mkt", "tok", YES, 2**53, 50), {}, "qty"),
+    ("on_order_submitted_buy", ("b9", "mkt", "tok", YES, 10**9, 50), {}, "qty"),
     ("on_order_submitted_buy", ("b9", "mkt", "tok", YES, 1, 0), {}, "limit_px"),
     ("on_order_submitted_buy", ("b9", "mkt", "tok", YES, 1, True), {}, "limit_px"),
     ("on_order_submitted_buy", ("b9", "mkt", "tok", YES, 1, 50), {"tif": "IOC"}, "tif"),

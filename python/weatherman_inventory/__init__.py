@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from weatherman_inventory.errors import (
+    BoundExceeded,
     DuplicateFill,
     InvalidInput,
     InventoryError,
@@ -31,6 +32,7 @@ from weatherman_inventory.store import PersistenceLayer
 __all__ = [
     "Anomaly",
     "AnomalyKind",
+    "BoundExceeded",
     "DecisionContext",
     "DuplicateFill",
     "InvalidInput",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "BoundExceeded",
     "DuplicateFill",
     "InvalidInput",
     "InventoryError",
@@ -36,7 +37,33 @@ class InvalidInput(InventoryError, ValueError):  # noqa: N818 (the names are the
         self.field = field
         self.value = value
         self.reason = reason
-        super().__init__(f"{field}={value!r}: {reason}")
+        super().__init__(f"{field}={_shown(value)}: {reason}")
+
+
+class BoundExceeded(InvalidInput):
+    """A well-formed fact that would carry a ledger amount past its bound: refused, unapplied.
+
+    Every amount and quantity the ledger holds stays below 10^9 (dollars, contracts), so that it
+    has at most 15 significant digits and travels exactly as a JSON number. `field` names the
+    amount as the snapshot spells it (`tokens['t1'].qty`, `total_usd`), `value` is what the fact
+    would make it, `bound` the largest magnitude allowed, in the same unit.
+    """
+
+    def __init__(self, field: str, value: Any, bound: Any) -> None:
+        self.bound = bound
+        super().__init__(field, value, f"past the ledger's bound of {bound}: the event is refused")
+
+
+_SHOWN_CHARS = 120
+
+
+def _shown(value: Any) -> str:
+    """`repr(value)`, cut in the middle when longer than a message can usefully carry."""
+    text = repr(value)
+    if len(text) <= _SHOWN_CHARS:
+        return text
+    half = _SHOWN_CHARS // 2
+    return f"{text[:half]}...{text[-half:]} ({len(text)} characters)"
 
 
 class StoreError(InventoryError):

@@ -11,6 +11,7 @@ Records are the manager's state for one order or one token, as the store's table
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
@@ -29,13 +30,16 @@ from enum import StrEnum
 from typing import Any, ClassVar, get_args
 
 from weatherman_inventory.errors import InvalidInput
-from weatherman_inventory.models import MAX_SAFE_INTEGER, Outcome
+from weatherman_inventory.models import Outcome
 
 __all__ = [
     "CENT_MICRO",
     "EVENT_TYPES",
     "FROM_FIELDS",
+    "MAX_ID_BYTES",
     "MAX_MICRO",
+    "MAX_NUMBER_CHARS",
+    "MAX_QTY",
     "MICRO",
     "SESSION_OPENED_FROM_FIELDS",
     "TIFS",
@@ -324,9 +328,19 @@ class PositionRecord:
 # re-checks an event built elsewhere (the journal's replay) against the same bounds.
 # ---------------------------------------------------------------------------------------------
 
-MAX_MICRO = MAX_SAFE_INTEGER
-"""Largest money amount accepted, micro-USDC (about $9.0e9): every amount is then exact in a
-double and in the store's 64-bit INTEGER columns."""
+MAX_QTY = 10**9 - 1
+"""Largest quantity accepted or held, whole contracts (or pairs): below 10^9."""
+
+MAX_MICRO = 10**15 - 1
+"""Largest money amount accepted or held, micro-USDC: below $10^9, so that every amount (and
+every quantity, by `MAX_QTY`) has at most 15 significant digits and survives a double, hence a
+TypeScript `number` and the snapshot's float fields, exactly."""
+
+MAX_ID_BYTES = 256
+"""Longest identifier, in bytes of UTF-8 (the venue's token ids are 77-78 digits)."""
+
+MAX_NUMBER_CHARS = 40
+"""Longest decimal text accepted for a dollar amount or price."""
 
 CENT_MICRO = 10_000
 """Micro-USDC per cent: a limit of `limit_px` cents is `limit_px * CENT_MICRO` per contract."""
@@ -344,24 +358,51 @@ _EXACT = Context(
     traps=[InvalidOperation, Overflow, DivisionByZero],
 )
 _MICRO_D = Decimal(MICRO)
-_MAX_DOLLARS_D = Decimal(MAX_MICRO) / _MICRO_D  # exact in the default context (16 digits)
+_MAX_DOLLARS_D = Decimal(MAX_MICRO).scaleb(-6)  # 999999999.999999
 _ZERO_D = Decimal(0)
+# The size of a Decimal whose coefficient is stored inline; a longer one is allocated apart.
+_INLINE_DECIMAL_SIZE = Decimal(0).__sizeof__()
 _ONE_D = Decimal(1)
 _OUTCOMES: dict[str, Outcome] = {"YES": Outcome.YES, "NO": Outcome.NO}
 _TIF_OF: dict[str, str] = {tif: tif for tif in TIFS}
+_MAX_ID = MAX_ID_BYTES
 _YES = Outcome.YES
 _NO = Outcome.NO
 _PRICE_RANGE = "a price between 0 and 1 dollar is required"
 _NOT_WHOLE_MICRO = "must be a whole number of micro-USDC (at most 6 decimals of a dollar)"
+_MONEY_RANGE = f"must be below 10^9 dollars (at most {_MAX_DOLLARS_D} in magnitude)"
+# Plain ASCII decimal text: an optional sign, digits with an optional point, an optional
+# exponent. Not Python's wider `Decimal(str)` grammar (underscores, surrounding spaces, any
+# Unicode digit, NaN), and bounded in length, since converting long digit strings is quadratic.
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_DECIMAL_TEXT_REASON = (
+    "plain decimal text is required: ASCII digits with an optional sign, point and exponent, "
+    f"at most {MAX_NUMBER_CHARS} characters"
+)
 
 
 def check_id(field: str, value: object) -> str:
-    """An identifier: a non-empty str."""
-    if type(value) is str and value:
-        return value
-    if isinstance(value, str) and value:
-        return str(value)
-    raise InvalidInput(field, value, "a non-empty string is required")
+    """An identifier: a non-empty str of valid Unicode, at most `MAX_ID_BYTES` bytes of UTF-8.
+
+    Lone surrogates are refused: no store, JSON encoder or other language can carry them.
+    """
+    if type(value) is str and 0 < len(value) <= MAX_ID_BYTES and value.isascii():
+        return value  # the common case: short ASCII, one byte per character
+    if not isinstance(value, str) or not value:
+        raise InvalidInput(field, value, "a non-empty string is required")
+    if len(value) > MAX_ID_BYTES:
+        raise InvalidInput(field, value, f"at most {MAX_ID_BYTES} bytes of UTF-8 are allowed")
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise InvalidInput(
+            field, value, "valid Unicode is required (a lone surrogate is not a character)"
+        ) from None
+    if size > MAX_ID_BYTES:
+        raise InvalidInput(
+            field, value, f"at most {MAX_ID_BYTES} bytes of UTF-8 are allowed, not {size}"
+        )
+    return str(value)
 
 
 def check_optional_id(field: str, value: object) -> str | None:
@@ -372,16 +413,18 @@ def check_optional_id(field: str, value: object) -> str | None:
 
 
 def check_qty(field: str, value: object, minimum: int = 1) -> int:
-    """A whole number of contracts or pairs, `minimum`..2^53-1; bool is not a number."""
+    """A whole number of contracts or pairs, `minimum`..`MAX_QTY`; bool is not a number."""
     if type(value) is int:
-        if minimum <= value <= MAX_SAFE_INTEGER:
+        if minimum <= value <= MAX_QTY:
             return value
     elif isinstance(value, int) and not isinstance(value, bool):
-        if minimum <= value <= MAX_SAFE_INTEGER:
+        if minimum <= value <= MAX_QTY:
             return int(value)
     else:
         raise InvalidInput(field, value, "an int is required")
-    raise InvalidInput(field, value, f"must be between {minimum} and {MAX_SAFE_INTEGER}")
+    raise InvalidInput(
+        field, value, f"must be between {minimum} and {MAX_QTY} (quantities stay below 10^9)"
+    )
 
 
 def check_cents(field: str, value: object, minimum: int = 1) -> int:
@@ -426,10 +469,9 @@ def _to_decimal(field: str, value: object) -> Decimal:
             raise InvalidInput(field, value, "a finite number is required")
         return Decimal(repr(value))
     elif isinstance(value, str):
-        try:
-            number = Decimal(value)
-        except ArithmeticError:
-            raise InvalidInput(field, value, "a decimal number is required") from None
+        if len(value) > MAX_NUMBER_CHARS or not _DECIMAL_TEXT.fullmatch(value):
+            raise InvalidInput(field, value, _DECIMAL_TEXT_REASON)
+        number = Decimal(str(value))
     else:
         raise InvalidInput(field, value, "a Decimal, int, str or float is required")
     if not number.is_finite():
@@ -440,20 +482,27 @@ def _to_decimal(field: str, value: object) -> Decimal:
 def _dollars_to_micro(field: str, value: object, number: Decimal) -> int:
     """`number` dollars (finite, already within bounds) as whole micro-USDC.
 
-    More than 6 decimals is refused, never rounded. The exact ratio of two ints decides; a
-    nonzero amount under a micro-USDC is refused first, since its ratio could be enormous.
+    More than 6 decimals is refused, never rounded. A nonzero amount under a micro-USDC is
+    refused first. The exact ratio of two ints decides for an ordinary coefficient; one longer
+    than a Decimal holds inline (about 76 digits) is scaled by 10^6 in `_EXACT` instead, which
+    is exact and linear in its digits where the ratio is quadratic.
     """
     if number and number.adjusted() < -6:
         raise InvalidInput(field, value, _NOT_WHOLE_MICRO)
-    numerator, denominator = number.as_integer_ratio()
-    micro, rest = divmod(numerator * MICRO, denominator)
-    if rest:
+    if number.__sizeof__() <= _INLINE_DECIMAL_SIZE:
+        numerator, denominator = number.as_integer_ratio()
+        micro, rest = divmod(numerator * MICRO, denominator)
+        if rest:
+            raise InvalidInput(field, value, _NOT_WHOLE_MICRO)
+        return micro
+    scaled = number.scaleb(6, context=_EXACT)
+    if scaled != scaled.to_integral_value(context=_EXACT):
         raise InvalidInput(field, value, _NOT_WHOLE_MICRO)
-    return micro
+    return int(scaled)
 
 
 def money_micro(field: str, value: object, *, signed: bool = False) -> int:
-    """A dollar amount as exact micro-USDC, |amount| <= MAX_MICRO.
+    """A dollar amount as exact micro-USDC, |amount| <= MAX_MICRO (below 10^9 dollars).
 
     Non-negative unless `signed` (a realised PnL).
     """
@@ -462,10 +511,10 @@ def money_micro(field: str, value: object, *, signed: bool = False) -> int:
     else:
         number = _to_decimal(field, value)
         if not -_MAX_DOLLARS_D <= number <= _MAX_DOLLARS_D:
-            raise InvalidInput(field, value, f"must be within ±{_MAX_DOLLARS_D} dollars")
+            raise InvalidInput(field, value, _MONEY_RANGE)
         micro = _dollars_to_micro(field, value, number)
     if not -MAX_MICRO <= micro <= MAX_MICRO:
-        raise InvalidInput(field, value, f"must be within ±{_MAX_DOLLARS_D} dollars")
+        raise InvalidInput(field, value, _MONEY_RANGE)
     if not signed and micro < 0:
         raise InvalidInput(field, value, "must be 0 dollars or more")
     return micro
@@ -592,14 +641,22 @@ def buy_filled(  # noqa: PLR0917 (the manager's argument order)
     # check otherwise, which accepts the same values and names the argument when it refuses.
     event: BuyFilled = _new(BuyFilled)
     _set_bf_local_id(
-        event, local_id if type(local_id) is str and local_id else check_id("local_id", local_id)
+        event,
+        local_id
+        if type(local_id) is str and 0 < len(local_id) <= _MAX_ID and local_id.isascii()
+        else check_id("local_id", local_id),
     )
     _set_bf_token_id(
-        event, token_id if type(token_id) is str and token_id else check_id("token_id", token_id)
+        event,
+        token_id
+        if type(token_id) is str and 0 < len(token_id) <= _MAX_ID and token_id.isascii()
+        else check_id("token_id", token_id),
     )
     _set_bf_market_id(
         event,
-        market_id if type(market_id) is str and market_id else check_id("market_id", market_id),
+        market_id
+        if type(market_id) is str and 0 < len(market_id) <= _MAX_ID and market_id.isascii()
+        else check_id("market_id", market_id),
     )
     _set_bf_outcome(
         event, outcome if outcome is _YES or outcome is _NO else check_outcome("outcome", outcome)
@@ -607,14 +664,14 @@ def buy_filled(  # noqa: PLR0917 (the manager's argument order)
     _set_bf_fill_qty(
         event,
         fill_qty
-        if type(fill_qty) is int and 0 < fill_qty <= MAX_SAFE_INTEGER
+        if type(fill_qty) is int and 0 < fill_qty <= MAX_QTY
         else check_qty("fill_qty", fill_qty),
     )
     _set_bf_price_micro(event, price_micro("fill_price", fill_price))
     _set_bf_order_qty(
         event,
         order_qty
-        if type(order_qty) is int and 0 < order_qty <= MAX_SAFE_INTEGER
+        if type(order_qty) is int and 0 < order_qty <= MAX_QTY
         else check_qty("order_qty", order_qty),
     )
     _set_bf_fill_id(event, None if fill_id is None else check_id("fill_id", fill_id))
@@ -635,22 +692,28 @@ def sell_filled(  # noqa: PLR0917 (the manager's argument order)
 ) -> SellFilled:
     event: SellFilled = _new(SellFilled)
     _set_sf_local_id(
-        event, local_id if type(local_id) is str and local_id else check_id("local_id", local_id)
+        event,
+        local_id
+        if type(local_id) is str and 0 < len(local_id) <= _MAX_ID and local_id.isascii()
+        else check_id("local_id", local_id),
     )
     _set_sf_token_id(
-        event, token_id if type(token_id) is str and token_id else check_id("token_id", token_id)
+        event,
+        token_id
+        if type(token_id) is str and 0 < len(token_id) <= _MAX_ID and token_id.isascii()
+        else check_id("token_id", token_id),
     )
     _set_sf_fill_qty(
         event,
         fill_qty
-        if type(fill_qty) is int and 0 < fill_qty <= MAX_SAFE_INTEGER
+        if type(fill_qty) is int and 0 < fill_qty <= MAX_QTY
         else check_qty("fill_qty", fill_qty),
     )
     _set_sf_price_micro(event, price_micro("fill_price", fill_price))
     _set_sf_order_qty(
         event,
         order_qty
-        if type(order_qty) is int and 0 < order_qty <= MAX_SAFE_INTEGER
+        if type(order_qty) is int and 0 < order_qty <= MAX_QTY
         else check_qty("order_qty", order_qty),
     )
     _set_sf_fill_id(event, None if fill_id is None else check_id("fill_id", fill_id))
@@ -750,8 +813,7 @@ def check_prices(prices: object) -> dict[str, int]:
         raise InvalidInput("prices", prices, "a mapping of token id to cents (0..100) is required")
     checked: dict[str, int] = {}
     for token_id, cents in prices.items():
-        if not (isinstance(token_id, str) and token_id):
-            raise InvalidInput("prices", token_id, "token ids must be non-empty strings")
+        check_id("prices", token_id)
         if isinstance(cents, int) and not isinstance(cents, bool) and 0 <= cents <= 100:
             checked[token_id] = int(cents)
         else:
@@ -781,6 +843,8 @@ def loaded_position(index: int, row: object) -> LoadedPosition:
     token_id, market_id, outcome, qty, avg, realized = row
     if not isinstance(market_id, str):
         raise InvalidInput(f"{where}.market_id", market_id, "a string is required")
+    if market_id:
+        check_id(f"{where}.market_id", market_id)
     qty_i = check_qty(f"{where}.qty", qty, minimum=0)
     avg_d = _to_decimal(f"{where}.avg_entry_price", avg)
     if not 0 <= avg_d <= 1:
@@ -809,6 +873,8 @@ def check_loaded_position(where: str, row: LoadedPosition) -> LoadedPosition:
     check_id(f"{where}.token_id", row.token_id)
     if not isinstance(row.market_id, str):
         raise InvalidInput(f"{where}.market_id", row.market_id, "a string is required")
+    if row.market_id:
+        check_id(f"{where}.market_id", row.market_id)
     _check_outcome_strict(f"{where}.outcome", row.outcome)
     qty = check_qty(f"{where}.qty", row.qty, minimum=0)
     _check_micro(f"{where}.cost_micro", row.cost_micro, 0, qty * MICRO)
@@ -1062,14 +1128,17 @@ def _buy_submitted_from_fields(v: object) -> Event:
         tif = _TIF_OF.get(tif) if type(tif) is str else None
         if (
             type(local_id) is str
-            and local_id
+            and 0 < len(local_id) <= _MAX_ID
+            and local_id.isascii()
             and type(market_id) is str
-            and market_id
+            and 0 < len(market_id) <= _MAX_ID
+            and market_id.isascii()
             and type(token_id) is str
-            and token_id
+            and 0 < len(token_id) <= _MAX_ID
+            and token_id.isascii()
             and outcome is not None
             and type(qty) is int
-            and 0 < qty <= MAX_SAFE_INTEGER
+            and 0 < qty <= MAX_QTY
             and type(limit_px) is int
             and 0 < limit_px <= 100
             and tif is not None
@@ -1092,11 +1161,13 @@ def _sell_submitted_from_fields(v: object) -> Event:
         tif = _TIF_OF.get(tif) if type(tif) is str else None
         if (
             type(local_id) is str
-            and local_id
+            and 0 < len(local_id) <= _MAX_ID
+            and local_id.isascii()
             and type(token_id) is str
-            and token_id
+            and 0 < len(token_id) <= _MAX_ID
+            and token_id.isascii()
             and type(qty) is int
-            and 0 < qty <= MAX_SAFE_INTEGER
+            and 0 < qty <= MAX_QTY
             and (limit_px is None or (type(limit_px) is int and 0 < limit_px <= 100))
             and tif is not None
         ):
@@ -1116,19 +1187,25 @@ def _buy_filled_from_fields(v: object) -> Event:
         outcome = _OUTCOMES.get(outcome) if type(outcome) is str else None
         if (
             type(local_id) is str
-            and local_id
+            and 0 < len(local_id) <= _MAX_ID
+            and local_id.isascii()
             and type(token_id) is str
-            and token_id
+            and 0 < len(token_id) <= _MAX_ID
+            and token_id.isascii()
             and type(market_id) is str
-            and market_id
+            and 0 < len(market_id) <= _MAX_ID
+            and market_id.isascii()
             and outcome is not None
             and type(fill_qty) is int
-            and 0 < fill_qty <= MAX_SAFE_INTEGER
+            and 0 < fill_qty <= MAX_QTY
             and type(price) is int
             and 0 <= price <= MICRO
             and type(order_qty) is int
-            and 0 < order_qty <= MAX_SAFE_INTEGER
-            and (fill_id is None or (type(fill_id) is str and fill_id))
+            and 0 < order_qty <= MAX_QTY
+            and (
+                fill_id is None
+                or (type(fill_id) is str and 0 < len(fill_id) <= _MAX_ID and fill_id.isascii())
+            )
             and type(fee) is int
             and 0 <= fee <= MAX_MICRO
         ):
@@ -1151,16 +1228,21 @@ def _sell_filled_from_fields(v: object) -> Event:
         local_id, token_id, fill_qty, price, order_qty, fill_id, fee = v
         if (
             type(local_id) is str
-            and local_id
+            and 0 < len(local_id) <= _MAX_ID
+            and local_id.isascii()
             and type(token_id) is str
-            and token_id
+            and 0 < len(token_id) <= _MAX_ID
+            and token_id.isascii()
             and type(fill_qty) is int
-            and 0 < fill_qty <= MAX_SAFE_INTEGER
+            and 0 < fill_qty <= MAX_QTY
             and type(price) is int
             and 0 <= price <= MICRO
             and type(order_qty) is int
-            and 0 < order_qty <= MAX_SAFE_INTEGER
-            and (fill_id is None or (type(fill_id) is str and fill_id))
+            and 0 < order_qty <= MAX_QTY
+            and (
+                fill_id is None
+                or (type(fill_id) is str and 0 < len(fill_id) <= _MAX_ID and fill_id.isascii())
+            )
             and type(fee) is int
             and 0 <= fee <= MAX_MICRO
         ):
@@ -1181,9 +1263,10 @@ def _buy_cancelled_from_fields(v: object) -> Event:
         local_id, remaining_qty, limit_px = v
         if (
             type(local_id) is str
-            and local_id
+            and 0 < len(local_id) <= _MAX_ID
+            and local_id.isascii()
             and type(remaining_qty) is int
-            and 0 <= remaining_qty <= MAX_SAFE_INTEGER
+            and 0 <= remaining_qty <= MAX_QTY
             and type(limit_px) is int
             and 0 < limit_px <= 100
         ):
@@ -1200,11 +1283,13 @@ def _sell_cancelled_from_fields(v: object) -> Event:
         local_id, token_id, remaining_qty = v
         if (
             type(local_id) is str
-            and local_id
+            and 0 < len(local_id) <= _MAX_ID
+            and local_id.isascii()
             and type(token_id) is str
-            and token_id
+            and 0 < len(token_id) <= _MAX_ID
+            and token_id.isascii()
             and type(remaining_qty) is int
-            and 0 <= remaining_qty <= MAX_SAFE_INTEGER
+            and 0 <= remaining_qty <= MAX_QTY
         ):
             e: SellCancelled = _new(SellCancelled)
             _set_sc_local_id(e, local_id)
@@ -1221,9 +1306,13 @@ def _prices_updated_from_fields(v: object) -> Event:
             if type(item) is not list or len(item) != 2:
                 break
             token_id, cents = item
-            if type(token_id) is not str or not token_id or type(cents) is not int:
+            if (
+                type(token_id) is not str
+                or not 0 < len(token_id) <= _MAX_ID
+                or type(cents) is not int
+            ):
                 break
-            if not 0 <= cents <= 100:
+            if not (token_id.isascii() and 0 <= cents <= 100):
                 break
             prices.append((token_id, cents))
         else:

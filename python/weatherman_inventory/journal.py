@@ -57,6 +57,7 @@ from weatherman_inventory.events import (
     SellFilled,
     SellSubmitted,
     SessionOpened,
+    check_id,
 )
 from weatherman_inventory.manager import AnomalyKind
 from weatherman_inventory.models import Outcome
@@ -467,6 +468,9 @@ class _ReplayJournal:
 # -- sessions ----------------------------------------------------------------------------
 
 
+_MARKET_FIELDS: Final = ("market_id", "condition_id", "yes_token_id", "no_token_id")
+
+
 def open_session(
     cls: Callable[..., M],
     store: PersistenceLayer,
@@ -485,11 +489,14 @@ def open_session(
     `SessionLocked` if another process writes it or this store has handed it out already; a
     refusal leaves the session's lock as it was.
     """
-    if not isinstance(session_id, str) or not session_id:
-        raise InvalidInput("session_id", session_id, "a non-empty string is required")
+    check_id("session_id", session_id)
     for name, value in (("strategy_id", strategy_id), ("config_json", config_json)):
         if not isinstance(value, str):
             raise InvalidInput(name, value, "a string is required")
+    markets = list(markets)
+    for market in markets:
+        for field, value in zip(_MARKET_FIELDS, market, strict=False):
+            check_id(field, value)
     manager = cls(initial_capital_usd, track_fill_ids=False)
     capital = manager.initial_capital_micro
     store.lock_session(session_id)
@@ -777,6 +784,7 @@ def recover_session(cls: Callable[..., M], store: PersistenceLayer, session_id: 
     """
     from weatherman_inventory import verify  # noqa: PLC0415 (verify imports this module)
 
+    check_id("session_id", session_id)
     store.load_session(session_id)
     store.lock_session(session_id)
     try:

@@ -6,6 +6,12 @@ arguments (raising `InvalidInput` before anything changes), builds an `events.*`
 to `_process`, which applies it and, when a journal is bound, commits it or undoes it. The rules
 are `ledger-rules.md`; the notes below say how this module keeps them exactly.
 
+Every amount and quantity the ledger holds stays below 10^9 (dollars, contracts; `events.MAX_MICRO`
+and `events.MAX_QTY`), so the snapshot's numbers have at most 15 significant digits. A fact that
+would carry one past it (a position, its cost or realised PnL, cash, in-flight or accessible
+USDC, minted pairs, an order's filled quantity) raises `BoundExceeded` before anything changes:
+each handler checks what the event would make of them before it touches anything.
+
 Cost basis is kept as `cost_micro` per position. A sale of `q` of `qty` contracts removes
 `cost_micro * q / qty` rounded half-even to the micro-USDC (at most half a micro-USDC per sale),
 and the whole remaining cost when `q == qty`, so a flat position has cost exactly 0 and
@@ -29,7 +35,7 @@ from typing import Any, Final, NamedTuple, Protocol, cast
 import orjson
 
 from weatherman_inventory import events as ev
-from weatherman_inventory.errors import DuplicateFill, InvalidInput
+from weatherman_inventory.errors import BoundExceeded, DuplicateFill, InvalidInput
 from weatherman_inventory.events import (
     MICRO,
     BuyCancelled,
@@ -73,6 +79,11 @@ _DCTX: Final = Context(prec=28, rounding=ROUND_HALF_EVEN)
 _MICRO_D: Final = Decimal(MICRO)
 _ZERO_D: Final = Decimal(0)
 _MISSING: Final = object()
+_MAX_QTY: Final = ev.MAX_QTY
+_MAX_MICRO: Final = ev.MAX_MICRO
+_MIN_MICRO: Final = -ev.MAX_MICRO
+_MAX_DOLLARS: Final = Decimal(ev.MAX_MICRO).scaleb(-6)
+_MAX_ID: Final = ev.MAX_ID_BYTES
 # `"currentPrice":<mark>,"unrealizedPnl":` for every mark a price update can set (0..100 cents).
 _MARK_JSON: Final = {
     cents * _CENT: orjson.dumps(cents * _CENT / MICRO) + b',"unrealizedPnl":'
@@ -343,6 +354,26 @@ def _half_even_div(numerator: int, denominator: int) -> int:
     if twice > denominator or (twice == denominator and quotient & 1):
         quotient += 1
     return quotient
+
+
+def _qty_bound(field: str, qty: int) -> None:
+    """Refuse a quantity the event would carry past `MAX_QTY`."""
+    if qty > _MAX_QTY:
+        raise BoundExceeded(field, qty, _MAX_QTY)
+
+
+def _money_bound(field: str, micro: int) -> None:
+    """Refuse an amount the event would carry past `MAX_MICRO` in magnitude (named in dollars)."""
+    if not -_MAX_MICRO <= micro <= _MAX_MICRO:
+        raise BoundExceeded(field, Decimal(micro).scaleb(-6), _MAX_DOLLARS)
+
+
+def _removed_cost(p: _Position, qty: int) -> int:
+    """The cost basis a removal of `qty` contracts takes out of `p` (all of it at or past qty)."""
+    held = p.qty
+    if qty >= held:
+        return p.cost_micro
+    return _half_even_div(p.cost_micro * qty, held)
 
 
 def _usd(micro: int) -> str:
@@ -637,7 +668,13 @@ class InventoryManager:
         positions = self._positions
         changed = []
         for token_id, cents in prices.items():
-            if type(token_id) is str and token_id and type(cents) is int and 0 <= cents <= 100:
+            if (
+                type(token_id) is str
+                and 0 < len(token_id) <= _MAX_ID
+                and token_id.isascii()
+                and type(cents) is int
+                and 0 <= cents <= 100
+            ):
                 checked = cents
             else:
                 # Not the common case: the full check accepts int subclasses, or raises.
@@ -984,6 +1021,9 @@ class InventoryManager:
             )
             return
         reserve = e.qty * e.limit_px * _CENT
+        in_flight = self._in_flight + reserve
+        _money_bound("in_flight_usd", in_flight)
+        _money_bound("accessible_usd", self._cash - in_flight)
         if self._exit:
             self._anomaly(
                 AnomalyKind.BUY_AFTER_EXIT,
@@ -1011,6 +1051,9 @@ class InventoryManager:
             )
             return
         p = self._positions.get(e.token_id)
+        _qty_bound(
+            f"tokens[{e.token_id!r}].in_flight_qty", e.qty + (0 if p is None else p.in_flight_qty)
+        )
         if p is None:
             self._anomaly(
                 AnomalyKind.UNKNOWN_TOKEN,
@@ -1033,17 +1076,56 @@ class InventoryManager:
         )
 
     def _seen_fill(self, e: BuyFilled | SellFilled) -> bool:
-        """Record the fill id; True if it was seen before (then the fill is ignored)."""
+        """True if the fill id was seen before: the fill is then ignored, as an anomaly.
+
+        The handler records a new id once the fill has passed its bound checks.
+        """
         fill_ids = self._fill_ids
-        if e.fill_id is None or fill_ids is None:
+        if e.fill_id is None or fill_ids is None or e.fill_id not in fill_ids:
             return False
-        if e.fill_id in fill_ids:
-            self._anomaly(
-                AnomalyKind.DUPLICATE_FILL, e, f"fill {e.fill_id!r} was applied before: ignored"
-            )
-            return True
-        fill_ids.add(e.fill_id)
-        return False
+        self._anomaly(
+            AnomalyKind.DUPLICATE_FILL, e, f"fill {e.fill_id!r} was applied before: ignored"
+        )
+        return True
+
+    def _check_buy_fill(
+        self, e: BuyFilled, order: _Order | _ClosedOrder | None, p: _Position | None
+    ) -> None:
+        """Raise `BoundExceeded` if the buy fill would carry an amount past its bound."""
+        tag = f"tokens[{e.token_id!r}]"
+        cost = e.fill_qty * e.price_micro
+        if p is not None:
+            _qty_bound(f"{tag}.qty", p.qty + e.fill_qty)
+            _money_bound(f"{tag}.total_cost", p.cost_micro + cost)
+            _money_bound(f"{tag}.realized_pnl", p.realized_micro - e.fee_micro)
+        release = 0
+        if order is not None and order.side == "buy":
+            _qty_bound(f"orders[{e.local_id!r}].filled_qty", order.filled_qty + e.fill_qty)
+            if type(order) is _Order:
+                assert order.limit_px is not None  # every buy order has a limit
+                release = min(e.fill_qty * order.limit_px * _CENT, order.reserved_micro)
+                status = order.status
+                if (status is _SUBMITTED or status is _PARTIAL) and (
+                    order.filled_qty + e.fill_qty >= order.qty
+                ):
+                    release = order.reserved_micro  # the fill closes it: all of it is released
+        cash = self._cash - cost - e.fee_micro
+        _money_bound("total_usd", cash)
+        _money_bound("accessible_usd", cash - (self._in_flight - release))
+
+    def _check_sell_fill(
+        self, e: SellFilled, order: _Order | _ClosedOrder | None, p: _Position | None
+    ) -> None:
+        """Raise `BoundExceeded` if the sell fill would carry an amount past its bound."""
+        proceeds = e.fill_qty * e.price_micro
+        if p is not None:
+            realized = p.realized_micro + proceeds - _removed_cost(p, e.fill_qty) - e.fee_micro
+            _money_bound(f"tokens[{e.token_id!r}].realized_pnl", realized)
+        if order is not None and order.side == "sell":
+            _qty_bound(f"orders[{e.local_id!r}].filled_qty", order.filled_qty + e.fill_qty)
+        cash = self._cash + proceeds - e.fee_micro
+        _money_bound("total_usd", cash)
+        _money_bound("accessible_usd", cash - self._in_flight)
 
     def _fill_order(self, order: _Order | _ClosedOrder, e: BuyFilled | SellFilled) -> None:
         """Count the fill against its order and release its share of the reservation."""
@@ -1142,17 +1224,41 @@ class InventoryManager:
             self._fill_order(order, e)
 
     def _on_buy_filled(self, e: BuyFilled) -> None:
-        if e.fill_id is not None and self._seen_fill(e):
+        fill_id = e.fill_id
+        if fill_id is not None and self._seen_fill(e):
             return
+        token_id = e.token_id
+        fill_qty = e.fill_qty
+        cost = fill_qty * e.price_micro
+        fee = e.fee_micro
         order = self._orders.get(e.local_id)
-        if (
-            type(order) is _Order  # open (a closed order is a _ClosedOrder), and known
+        p = self._positions.get(token_id)  # the order's side of the fill creates no position
+        # The common case: a fill within what a known open buy order has left.
+        common = (
+            order
+            if type(order) is _Order  # open (a closed order is a _ClosedOrder), and known
             and order.side == "buy"
-            and order.token_id == e.token_id
+            and order.token_id == token_id
             and order.qty == e.order_qty
             and (order.status is _SUBMITTED or order.status is _PARTIAL)
-            and order.filled_qty + e.fill_qty <= order.qty
+            and order.filled_qty + fill_qty <= order.qty
+            else None
+        )
+        # Bounds: a cheap test that passes for every ordinary fill, the exact check otherwise.
+        debit = cost + fee
+        if (
+            self._cash - self._in_flight - debit < _MIN_MICRO
+            or (
+                p is not None
+                and (p.qty + fill_qty > _MAX_QTY or p.realized_micro - fee < _MIN_MICRO)
+            )
+            or (common is None and order is not None and order.filled_qty + fill_qty > _MAX_QTY)
         ):
+            self._check_buy_fill(e, order, p)
+        if fill_id is not None and self._fill_ids is not None:
+            self._fill_ids.add(fill_id)
+        if common is not None:
+            order = common
             # The common case, inlined: a fill within what a known open buy order has left. Its
             # reservation is then (qty - filled) * limit, so this release leaves exactly the rest.
             assert order.limit_px is not None
@@ -1167,36 +1273,60 @@ class InventoryManager:
                 order.status = _PARTIAL
         else:
             self._match_order(e, "buy")
-        token_id = e.token_id
-        p = self._positions.get(token_id)
         if p is None:
             p = _Position(token_id, e.market_id, e.outcome)
             self._positions[token_id] = p
         elif p.market_id != e.market_id or p.outcome is not e.outcome:
             self._identify(p, e.market_id, e.outcome, e)
-        cost = e.fill_qty * e.price_micro
-        p.qty += e.fill_qty
+        p.qty += fill_qty
         p.cost_micro += cost
-        p.realized_micro -= e.fee_micro
-        self._cash -= cost + e.fee_micro
+        p.realized_micro -= fee
+        self._cash -= debit
         self._dirty_model.add(token_id)
         self._dirty_json.add(token_id)
 
     def _on_sell_filled(self, e: SellFilled) -> None:
-        if e.fill_id is not None and self._seen_fill(e):
+        fill_id = e.fill_id
+        if fill_id is not None and self._seen_fill(e):
             return
         token_id = e.token_id
+        fill_qty = e.fill_qty
+        proceeds = fill_qty * e.price_micro
+        fee = e.fee_micro
         order = self._orders.get(e.local_id)
         p = self._positions.get(token_id)
-        if (
-            type(order) is _Order  # open (a closed order is a _ClosedOrder), and known
+        # The common case: a fill within what a known open sell order has left.
+        common = (
+            order
+            if type(order) is _Order  # open (a closed order is a _ClosedOrder), and known
             and p is not None
             and order.side == "sell"
             and order.token_id == token_id
             and order.qty == e.order_qty
             and (order.status is _SUBMITTED or order.status is _PARTIAL)
-            and order.filled_qty + e.fill_qty <= order.qty
+            and order.filled_qty + fill_qty <= order.qty
+            else None
+        )
+        # Bounds: a cheap test that passes for every ordinary fill, the exact check otherwise.
+        net = proceeds - fee
+        cash_after = self._cash + net
+        if (
+            cash_after > _MAX_MICRO
+            or cash_after - self._in_flight < _MIN_MICRO
+            or (
+                p is not None
+                and (
+                    p.realized_micro + proceeds > _MAX_MICRO
+                    or p.realized_micro - p.cost_micro - fee < _MIN_MICRO
+                )
+            )
+            or (common is None and order is not None and order.filled_qty + fill_qty > _MAX_QTY)
         ):
+            self._check_sell_fill(e, order, p)
+        if fill_id is not None and self._fill_ids is not None:
+            self._fill_ids.add(fill_id)
+        if common is not None and p is not None:
+            order = common
             # The common case, inlined: a fill within what a known open sell order has left,
             # which it still reserves on this token (its reservation is qty - filled).
             order.reserved_qty -= e.fill_qty
@@ -1225,10 +1355,9 @@ class InventoryManager:
                 f"sell fill of {e.fill_qty} {token_id!r} with {p.qty} held: the excess "
                 f"{e.fill_qty - p.qty} leaves at a zero cost basis",
             )
-        removed = self._remove(p, e.fill_qty)
-        proceeds = e.fill_qty * e.price_micro
-        p.realized_micro += proceeds - removed - e.fee_micro
-        self._cash += proceeds - e.fee_micro
+        removed = self._remove(p, fill_qty)
+        p.realized_micro += net - removed
+        self._cash = cash_after
         self._dirty_model.add(token_id)
         self._dirty_json.add(token_id)
         conds = self._token_conds.get(token_id)
@@ -1248,7 +1377,7 @@ class InventoryManager:
             removed = _half_even_div(p.cost_micro * qty, held)
             p.qty = held - qty
             p.cost_micro -= removed
-        return removed
+        return removed  # what _removed_cost(p, qty) answers before the removal
 
     def _on_buy_cancelled(self, e: BuyCancelled) -> None:
         self._cancel(e, "buy", None, e.remaining_qty, e.limit_px)
@@ -1304,6 +1433,9 @@ class InventoryManager:
         self._close(e.local_id, order)
 
     def _on_mint_submitted(self, e: MintSubmitted) -> None:
+        in_flight = self._in_flight + e.amount_micro
+        _money_bound("in_flight_usd", in_flight)
+        _money_bound("accessible_usd", self._cash - in_flight)
         if self._exit:
             self._anomaly(
                 AnomalyKind.MINT_AFTER_EXIT,
@@ -1342,7 +1474,27 @@ class InventoryManager:
                 f"mint reserved {_usd(reserved)}: its reservation is released",
             )
 
+    def _check_mint_confirmed(self, e: MintConfirmed) -> None:
+        """Raise `BoundExceeded` if the mint would carry an amount past its bound."""
+        n = e.pair_count
+        queue = self._pending_mints.get(e.condition_id)
+        released = queue[0] if queue else 0
+        cash = self._cash - n * MICRO
+        _money_bound("total_usd", cash)
+        _money_bound("accessible_usd", cash - (self._in_flight - released))
+        for token in (e.yes_token_id, e.no_token_id):
+            p = self._positions.get(token)
+            if p is not None:
+                _qty_bound(f"tokens[{token!r}].qty", p.qty + n)
+                _money_bound(f"tokens[{token!r}].total_cost", p.cost_micro + n * _HALF)
+        pairs = self._pairs.get(e.condition_id)
+        _qty_bound(
+            f"minted_pairs[{e.condition_id!r}].total_minted",
+            n + (0 if pairs is None else pairs.total_minted),
+        )
+
     def _on_mint_confirmed(self, e: MintConfirmed) -> None:
+        self._check_mint_confirmed(e)
         n = e.pair_count
         cond = e.condition_id
         self._pop_pending_mint(e, n * MICRO)
@@ -1420,7 +1572,18 @@ class InventoryManager:
             )
         return reserved
 
+    def _check_merge_confirmed(self, e: MergeConfirmed) -> None:
+        """Raise `BoundExceeded` if the merge would carry an amount past its bound."""
+        n = e.pair_count
+        _money_bound("total_usd", self._cash + n * MICRO)
+        for token in (e.yes_token_id, e.no_token_id):
+            p = self._positions.get(token)
+            if p is not None:
+                realized = p.realized_micro + n * _HALF - _removed_cost(p, n)
+                _money_bound(f"tokens[{token!r}].realized_pnl", realized)
+
     def _on_merge_confirmed(self, e: MergeConfirmed) -> None:
+        self._check_merge_confirmed(e)
         n = e.pair_count
         cond = e.condition_id
         reserved = self._pop_pending_merge(e)

@@ -14,9 +14,13 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import shutil
 import sqlite3
 import struct
+import tempfile
 import threading
+import urllib.parse
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -441,6 +445,15 @@ class _SessionLock:
             self.fd = -1
 
 
+def _file_uri(path: str, query: str) -> str:
+    """An SQLite URI for a file path (`?`, `#` and `%` in the path escaped)."""
+    return f"file:{urllib.parse.quote(path)}?{query}"
+
+
+def _connect_readonly(uri: str) -> sqlite3.Connection:
+    return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+
+
 def _check_int(field: str, value: int, low: int = 0, high: int = INT64_MAX) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInput(field, value, "an int is required")
@@ -467,16 +480,14 @@ class PersistenceLayer:
         self.readonly = readonly
         self._lock = threading.RLock()
         self._session_locks: dict[str, _SessionLock] = {}
+        self._private_copy: weakref.finalize[..., Any] | None = None
         try:
             if readonly:
                 if self.path == ":memory:":
                     raise InvalidInput("path", self.path, "a read-only store needs a file")
                 if not os.path.isfile(self.path):
                     raise StoreError(f"no database at {self.path}")
-                uri = f"file:{self.path}?mode=ro"
-                self._conn = sqlite3.connect(
-                    uri, uri=True, isolation_level=None, check_same_thread=False
-                )
+                self._conn = self._open_readonly()
             else:
                 self._conn = sqlite3.connect(
                     self.path, isolation_level=None, check_same_thread=False
@@ -493,6 +504,37 @@ class PersistenceLayer:
             self._check_version(self._user_version())
         else:
             self.initialize()
+
+    def _open_readonly(self) -> sqlite3.Connection:
+        """A read-only connection that sees every commit, also on read-only media.
+
+        SQLite reads a WAL database through its `-shm` index, which it creates when absent;
+        on a read-only medium it cannot, and the open fails. The database and its `-wal` are
+        then read from a private copy (removed by `close`). A database with no `-wal` on a
+        read-only medium is opened `immutable`, which would ignore a WAL if there were one.
+        """
+        conn = _connect_readonly(_file_uri(self.path, "mode=ro"))
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            conn.close()
+            directory = os.path.dirname(os.path.abspath(self.path))
+            if os.access(directory, os.W_OK):
+                raise  # SQLite could have created the -shm: a failure of another kind
+        wal = self.path + "-wal"
+        if not os.path.exists(wal) and os.statvfs(directory).f_flag & os.ST_RDONLY:
+            return _connect_readonly(_file_uri(self.path, "mode=ro&immutable=1"))
+        private = tempfile.mkdtemp(prefix="weatherman-readonly-")
+        self._private_copy = weakref.finalize(self, shutil.rmtree, private, True)
+        copy = os.path.join(private, os.path.basename(self.path))
+        try:
+            shutil.copyfile(self.path, copy)
+            if os.path.exists(wal):
+                shutil.copyfile(wal, copy + "-wal")
+        except OSError as exc:
+            raise StoreError(f"cannot copy {self.path} to read it: {exc}") from exc
+        return _connect_readonly(_file_uri(copy, "mode=ro"))
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -516,6 +558,8 @@ class PersistenceLayer:
             lock.release()
         self._session_locks.clear()
         self._conn.close()
+        if self._private_copy is not None:
+            self._private_copy()
 
     def __enter__(self) -> PersistenceLayer:
         return self

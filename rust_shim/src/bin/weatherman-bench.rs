@@ -246,22 +246,16 @@ fn measure(count: usize, changed: usize, case: &'static str) -> Row {
 }
 
 fn fill_us() -> f64 {
-    let mut ledger = InventoryManager::new(Decimal::from(1_000_000_000)).expect("ledger");
+    // An order no benchmark fills up, within the ledger's bounds (below 10^9 of anything).
+    const ORDER: u64 = 100_000_000;
+    let mut ledger = InventoryManager::new(Decimal::from(100_000_000)).expect("ledger");
     ledger
-        .on_order_submitted_buy("big", "mkt-0", "tok-0-yes", Outcome::Yes, 1_000_000_000, 60)
+        .on_order_submitted_buy("big", "mkt-0", "tok-0-yes", Outcome::Yes, ORDER, 60)
         .expect("submit");
     let price = Decimal::new(595, 3);
     median_ns(2_000, |_| {
         ledger
-            .on_fill_buy(
-                "big",
-                "tok-0-yes",
-                "mkt-0",
-                Outcome::Yes,
-                1,
-                price,
-                1_000_000_000,
-            )
+            .on_fill_buy("big", "tok-0-yes", "mkt-0", Outcome::Yes, 1, price, ORDER)
             .expect("fill");
     }) / 1000.0
 }
