@@ -208,7 +208,9 @@ def _shares_arg(micro: int) -> int | Decimal:
 
 
 def _dollars(micro: int) -> Decimal:
-    return Decimal(micro).scaleb(-6)
+    """Exact dollars without trailing zeros (0.66, not 0.660000)."""
+    whole, rest = divmod(micro, MICRO)
+    return Decimal(whole) if not rest else Decimal(micro).scaleb(-6).normalize()
 
 
 def _cents_arg(limit_micro: int) -> int | Decimal:
