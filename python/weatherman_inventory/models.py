@@ -46,6 +46,7 @@ __all__ = [
     "PortfolioState",
     "PositionState",
     "Quantity",
+    "Shares",
     "TokenPosition",
     "Trigger",
     "UtcTimestamp",
@@ -83,6 +84,28 @@ DecimalNumber = Annotated[
 
 Quantity = Annotated[int, Field(ge=0, le=MAX_SAFE_INTEGER)]
 """A whole number of contracts (or pairs, or a tick count), 0..2^53-1."""
+
+_MAX_SHARES = Decimal("999999999.999999")
+_SHARE_TICK = Decimal("0.000001")
+
+
+def _shares_from_json_number(value: Any) -> Any:
+    """An exact number of shares: at most 6 decimals, 0 <= x < 10^9 (a JSON number)."""
+    value = _decimal_from_json_number(value)
+    if isinstance(value, Decimal):
+        if not Decimal(0) <= value <= _MAX_SHARES:
+            raise ValueError("a number of shares, 0 <= x < 10^9, is required")
+        if value != value.quantize(_SHARE_TICK):
+            raise ValueError("at most 6 decimals of a share are allowed")
+    return value
+
+
+Shares = Annotated[
+    Decimal,
+    BeforeValidator(_shares_from_json_number),
+    PlainSerializer(float, return_type=float, when_used="json"),
+]
+"""Exact shares (6 decimals, below 10^9) in Python, a JSON number on the wire."""
 
 Cents = Annotated[int, Field(ge=0, le=100)]
 """A price in whole cents of a dollar, 0..100."""
@@ -162,12 +185,14 @@ class TokenPosition(_Contract):
     """Market the token belongs to."""
     outcome: Outcome
     """YES or NO."""
-    qty: Quantity
-    """Contracts held."""
-    in_flight_qty: Quantity
-    """Contracts reserved by open sell orders."""
-    accessible_qty: Quantity
-    """Contracts free to sell: max(qty - inFlightQty, 0)."""
+    qty: Shares
+    """Shares held (exact, 6 decimals)."""
+    in_flight_qty: Shares
+    """Shares reserved by open sell orders."""
+    accessible_qty: Shares
+    """Shares free to sell: max(qty - unsettledQty - inFlightQty, 0)."""
+    unsettled_qty: Shares = Decimal(0)
+    """Shares of provisional buys included in qty, not yet sellable."""
     avg_entry_price: DecimalNumber
     """Volume-weighted average entry price, dollars per contract (0 when flat)."""
     total_cost: float
@@ -185,15 +210,15 @@ class MintedPairBalance(_Contract):
 
     condition_id: str
     """Condition id of the market the pairs were minted in."""
-    available: Quantity
+    available: Shares
     """Pairs free to merge or sell."""
-    reserved: Quantity
+    reserved: Shares
     """Pairs reserved by pending merges."""
-    total_minted: Quantity
+    total_minted: Shares
     """Pairs minted over the session."""
-    total_sold: Quantity
+    total_sold: Shares
     """Minted pairs given up because one of their tokens was sold."""
-    total_merged: Quantity
+    total_merged: Shares
     """Minted pairs merged back into USDC."""
 
 
@@ -205,7 +230,11 @@ class InventoryState(_Contract):
     in_flight_usd: float
     """USDC committed to open buy orders and pending mints, dollars."""
     accessible_usd: float
-    """Spendable USDC: totalUsd - inFlightUsd, dollars."""
+    """Spendable USDC: totalUsd - inFlightUsd - unsettledUsd, dollars."""
+    unsettled_usd: float = 0.0
+    """Proceeds of provisional sales, included in totalUsd, not in accessibleUsd, dollars."""
+    adjustments_usd: float = 0.0
+    """The signed sum of cash adjustments (deposits, withdrawals, rebates, corrections)."""
     tokens: dict[str, TokenPosition]
     """Per-token position state, keyed by tokenId."""
     minted_pairs: dict[str, MintedPairBalance]
@@ -259,8 +288,8 @@ class PositionState(_Contract):
     """Token id on the exchange."""
     outcome: Outcome
     """YES or NO."""
-    qty: Quantity
-    """Contracts held."""
+    qty: Shares
+    """Shares held."""
     avg_price: float
     """Average entry price, dollars per contract."""
 
