@@ -141,7 +141,7 @@ def _raw_state(mgr: InventoryManager) -> list[tuple[str, str, str, int, int, int
                 record.token_id,
                 record.market_id,
                 record.outcome.value,
-                record.qty,
+                record.qty_micro // MICRO,
                 token.in_flight_qty,
                 record.cost_micro,
                 record.realized_micro,
