@@ -142,7 +142,7 @@ def _raw_state(mgr: InventoryManager) -> list[tuple[str, str, str, int, int, int
                 record.market_id,
                 record.outcome.value,
                 record.qty_micro // MICRO,
-                token.in_flight_qty,
+                float(token.in_flight_qty),
                 record.cost_micro,
                 record.realized_micro,
                 round(token.current_price * 100) * 10_000,
