@@ -4,10 +4,12 @@ These pydantic models are the single source of the contract. The JSON Schema, th
 declarations in `strategies_types/` and the Rust serde types in `rust_shim/src/contract.rs` are
 generated from them by `make types`, and a test fails when any of those drifts.
 
-Wire rules: Python attributes are snake_case, JSON keys camelCase. Money and prices are JSON
-numbers; `avgEntryPrice` and `realizedPnl` are exact `Decimal` in Python and Rust. Quantities are
-JSON integers no larger than 2^53 - 1, so a TypeScript `number` holds them exactly. Snapshots are
-frozen; unknown keys are refused.
+Wire rules: Python attributes are snake_case, JSON keys camelCase. Money, prices and quantities
+are JSON numbers, never strings. Quantities are shares of an outcome token, exact to 6 decimals as
+the chain keeps them (`7.575758`; a whole number such as `150` is as valid as `150.0`), `Decimal` in
+Python and Rust. `avgEntryPrice` and `realizedPnl` are exact `Decimal`s too. Every amount stays
+below 10^9 (dollars or shares), so that it has at most 15 significant digits and a TypeScript
+`number` holds it exactly. Snapshots are frozen; unknown keys are refused.
 """
 
 from __future__ import annotations
@@ -34,11 +36,16 @@ from weatherman_inventory.errors import InvalidInput
 
 __all__ = [
     "CONTRACT_MODELS",
+    "MAX_AMOUNT",
     "MAX_SAFE_INTEGER",
+    "SHARE_DECIMALS",
     "UTC_TIMESTAMP_PATTERN",
     "Cents",
     "DecimalNumber",
     "DecisionContext",
+    "DollarPrice",
+    "ExactPrice",
+    "ExactUsd",
     "InventoryState",
     "MarketState",
     "MintedPairBalance",
@@ -47,15 +54,24 @@ __all__ = [
     "PositionState",
     "Quantity",
     "Shares",
+    "SignedUsd",
     "TokenPosition",
     "Trigger",
+    "Usd",
     "UtcTimestamp",
     "WeatherState",
     "parse_contract",
 ]
 
 MAX_SAFE_INTEGER = 2**53 - 1
-"""The largest integer a JavaScript `number` holds exactly; quantities above it are refused."""
+"""The largest integer a JavaScript `number` holds exactly; counts above it are refused."""
+
+MAX_AMOUNT = 10**9
+"""Every amount and quantity of the contract stays strictly below this, in magnitude (dollars,
+shares): at most 15 significant digits with 6 decimals, exact in an IEEE double."""
+
+SHARE_DECIMALS = 6
+"""Outcome tokens are ERC-1155 balances with 6 decimals: a quantity has at most this many."""
 
 
 def _decimal_from_json_number(value: Any) -> Any:
@@ -83,29 +99,26 @@ DecimalNumber = Annotated[
 """An exact Decimal in Python that travels as a JSON number."""
 
 Quantity = Annotated[int, Field(ge=0, le=MAX_SAFE_INTEGER)]
-"""A whole number of contracts (or pairs, or a tick count), 0..2^53-1."""
+"""A whole count (a tick number), 0..2^53-1."""
 
-_MAX_SHARES = Decimal("999999999.999999")
-_SHARE_TICK = Decimal("0.000001")
+Shares = Annotated[DecimalNumber, Field(ge=0, lt=MAX_AMOUNT, decimal_places=SHARE_DECIMALS)]
+"""A quantity of shares (or of YES+NO pairs): exact, at most 6 decimals, 0 <= x < 10^9."""
 
+Usd = Annotated[float, Field(ge=0, lt=MAX_AMOUNT)]
+"""A non-negative amount of dollars, 0 <= x < 10^9."""
 
-def _shares_from_json_number(value: Any) -> Any:
-    """An exact number of shares: at most 6 decimals, 0 <= x < 10^9 (a JSON number)."""
-    value = _decimal_from_json_number(value)
-    if isinstance(value, Decimal):
-        if not Decimal(0) <= value <= _MAX_SHARES:
-            raise ValueError("a number of shares, 0 <= x < 10^9, is required")
-        if value != value.quantize(_SHARE_TICK):
-            raise ValueError("at most 6 decimals of a share are allowed")
-    return value
+SignedUsd = Annotated[float, Field(gt=-MAX_AMOUNT, lt=MAX_AMOUNT)]
+"""An amount of dollars that may be negative (a PnL, a sum of adjustments), |x| < 10^9."""
 
+DollarPrice = Annotated[float, Field(ge=0, le=1)]
+"""A price in dollars per share, 0..1 (a share pays out at most $1)."""
 
-Shares = Annotated[
-    Decimal,
-    BeforeValidator(_shares_from_json_number),
-    PlainSerializer(float, return_type=float, when_used="json"),
-]
-"""Exact shares (6 decimals, below 10^9) in Python, a JSON number on the wire."""
+ExactUsd = Annotated[DecimalNumber, Field(gt=-MAX_AMOUNT, lt=MAX_AMOUNT)]
+"""An exact, signed amount of dollars, |x| < 10^9."""
+
+ExactPrice = Annotated[DecimalNumber, Field(ge=0, lt=MAX_AMOUNT)]
+"""An exact, non-negative amount of dollars per share, 0 <= x < 10^9: a derived price such as an
+average entry price, bounded like every amount rather than by the $1 a share pays out."""
 
 Cents = Annotated[int, Field(ge=0, le=100)]
 """A price in whole cents of a dollar, 0..100."""
@@ -186,27 +199,28 @@ class TokenPosition(_Contract):
     outcome: Outcome
     """YES or NO."""
     qty: Shares
-    """Shares held (exact, 6 decimals)."""
+    """Shares held, settled or not (exact, at most 6 decimals)."""
     in_flight_qty: Shares
     """Shares reserved by open sell orders."""
+    unsettled_qty: Shares
+    """Shares of provisional buys (not yet CONFIRMED on chain) included in qty: not sellable."""
     accessible_qty: Shares
     """Shares free to sell: max(qty - unsettledQty - inFlightQty, 0)."""
-    unsettled_qty: Shares = Decimal(0)
-    """Shares of provisional buys included in qty, not yet sellable."""
-    avg_entry_price: DecimalNumber
-    """Volume-weighted average entry price, dollars per contract (0 when flat)."""
-    total_cost: float
-    """Cost basis of the contracts held, dollars (0 when flat)."""
-    current_price: float
-    """Last mark, dollars per contract (the entry price until the first price update)."""
-    unrealized_pnl: float
+    avg_entry_price: ExactPrice
+    """Volume-weighted average entry price, dollars per share (0 when flat)."""
+    total_cost: Usd
+    """Cost basis of the shares held, dollars (0 when flat)."""
+    current_price: DollarPrice
+    """Last mark, dollars per share (the entry price until the first price update)."""
+    unrealized_pnl: SignedUsd
     """(currentPrice - avgEntryPrice) * qty, dollars."""
-    realized_pnl: DecimalNumber
+    realized_pnl: ExactUsd
     """PnL realised by sales and merges, net of fees, dollars."""
 
 
 class MintedPairBalance(_Contract):
-    """Minted YES+NO pair balance for a single condition (market)."""
+    """Minted YES+NO pair balance for a single condition (market), in pairs (1 pair = 1 YES share
+    + 1 NO share, minted for $1), exact to 6 decimals like shares."""
 
     condition_id: str
     """Condition id of the market the pairs were minted in."""
@@ -225,16 +239,20 @@ class MintedPairBalance(_Contract):
 class InventoryState(_Contract):
     """Complete capital and position state for a session, passed to every strategy every tick."""
 
-    total_usd: float
-    """Total USDC owned by this session, dollars."""
-    in_flight_usd: float
+    total_usd: SignedUsd
+    """Total USDC owned by this session, dollars, unsettled sale proceeds included. Negative only
+    when a withdrawal took more than the ledger held (recorded as an anomaly)."""
+    in_flight_usd: Usd
     """USDC committed to open buy orders and pending mints, dollars."""
-    accessible_usd: float
+    unsettled_usd: Usd
+    """Proceeds of provisional sales (not yet CONFIRMED on chain) included in totalUsd, dollars:
+    not yet spendable."""
+    accessible_usd: SignedUsd
     """Spendable USDC: totalUsd - inFlightUsd - unsettledUsd, dollars."""
-    unsettled_usd: float = 0.0
-    """Proceeds of provisional sales, included in totalUsd, not in accessibleUsd, dollars."""
-    adjustments_usd: float = 0.0
-    """The signed sum of cash adjustments (deposits, withdrawals, rebates, corrections)."""
+    adjustments_usd: SignedUsd
+    """Signed sum of the session's cash adjustments (deposits and rebates add, withdrawals
+    subtract, corrections either), dollars: the ledger's invariant counts it beside the initial
+    capital."""
     tokens: dict[str, TokenPosition]
     """Per-token position state, keyed by tokenId."""
     minted_pairs: dict[str, MintedPairBalance]
@@ -289,21 +307,21 @@ class PositionState(_Contract):
     outcome: Outcome
     """YES or NO."""
     qty: Shares
-    """Shares held."""
-    avg_price: float
-    """Average entry price, dollars per contract."""
+    """Shares held (exact, at most 6 decimals)."""
+    avg_price: Usd
+    """Average entry price, dollars per share."""
 
 
 class PortfolioState(_Contract):
     """The legacy portfolio summary."""
 
-    initial_capital_usd: float
+    initial_capital_usd: Usd
     """Capital the session started with, dollars."""
-    available_capital_usd: float
+    available_capital_usd: SignedUsd
     """Capital not committed to positions or open orders, dollars."""
-    total_exposure_usd: float
+    total_exposure_usd: Usd
     """Cost of open positions, dollars."""
-    realized_pnl_usd: float
+    realized_pnl_usd: SignedUsd
     """Realised PnL over the session, dollars."""
 
 
