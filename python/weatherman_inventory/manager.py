@@ -1921,8 +1921,8 @@ class InventoryManager:
                     "outcome": p.outcome.value,
                     "qty": qty / MICRO,
                     "inFlightQty": p.in_flight_qty / MICRO,
-                    "accessibleQty": max(qty - p.in_flight_qty, 0) / MICRO,
                     "unsettledQty": 0.0,
+                    "accessibleQty": max(qty - p.in_flight_qty, 0) / MICRO,
                     "avgEntryPrice": avg,
                     "totalCost": cost / MICRO,
                 }
@@ -1992,8 +1992,8 @@ class InventoryManager:
             {
                 "totalUsd": cash / MICRO,
                 "inFlightUsd": in_flight / MICRO,
-                "accessibleUsd": (cash - in_flight) / MICRO,
                 "unsettledUsd": 0.0,
+                "accessibleUsd": (cash - in_flight) / MICRO,
                 "adjustmentsUsd": self._adjustments / MICRO,
             }
         )
