@@ -88,7 +88,9 @@ def test_a_fill_on_a_shared_closed_order_counts_for_that_order_only() -> None:
     )
     assert _record(mgr, "b-1").filled_qty_micro == 12 * U
     assert _record(mgr, "b-1").status is OrderStatus.FILLED
-    assert _record(mgr, "b-2").filled_qty_micro == 10 * U  # the order it shared a value with is unchanged
+    assert (
+        _record(mgr, "b-2").filled_qty_micro == 10 * U
+    )  # the order it shared a value with is unchanged
     assert mgr.cash_micro == cash - 2 * 410_000
     assert mgr.in_flight_micro == 0
     # A fill on a cancelled order: counted, nothing released.

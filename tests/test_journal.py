@@ -56,8 +56,14 @@ def _db_state(store: PersistenceLayer) -> dict[str, list[tuple[Any, ...]]]:
         "journal": _rows(store, "SELECT seq, kind, payload, duplicate FROM journal ORDER BY seq"),
         "orders": _rows(
             store,
-            "SELECT local_id, side, " + _SHARES("qty") + ", " + _CENTS + ", tif, status, "
-            + _SHARES("filled_qty") + ", reserved_usd, " + _SHARES("reserved_qty")
+            "SELECT local_id, side, "
+            + _SHARES("qty")
+            + ", "
+            + _CENTS
+            + ", tif, status, "
+            + _SHARES("filled_qty")
+            + ", reserved_usd, "
+            + _SHARES("reserved_qty")
             + " FROM orders ORDER BY local_id",
         ),
         "fills": _rows(

@@ -414,7 +414,11 @@ def test_initialize_upgrades_a_seed_host_database(tmp_path: Path) -> None:
         old = store.load_session("old")
         assert (old.initial_capital, old.exit_triggered) == (0, False)
         [pos] = store.load_positions("old")
-        assert (pos.qty, pos.cost_basis, pos.outcome) == (10_000_000, 0, None)  # scaled to micro-shares
+        assert (pos.qty, pos.cost_basis, pos.outcome) == (
+            10_000_000,
+            0,
+            None,
+        )  # scaled to micro-shares
         store.insert_market("m1", "c1", "y1", "n1")
         assert store.load_markets()[0].yes_token_id == "y1"
         store.insert_session("new", "paper", "strat", "{}", NOW)
@@ -447,7 +451,10 @@ def test_initialize_relaxes_a_seed_orders_table(tmp_path: Path) -> None:
     with PersistenceLayer(path) as store:
         kept = store.load_order("kept")
         assert kept is not None
-        assert (kept.qty, kept.limit_px) == (5_000_000, 400_000)  # micro-shares, micro-USDC per share
+        assert (kept.qty, kept.limit_px) == (
+            5_000_000,
+            400_000,
+        )  # micro-shares, micro-USDC per share
         _buy(store, "s1", session_id="old", side="sell", limit_px=None, reserved_usd=0)
         assert store.load_order("s1") is not None
         assert store.integrity_check() == "ok"
