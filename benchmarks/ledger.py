@@ -130,8 +130,9 @@ def bench_snapshot(render: Callable[[InventoryManager], object], moved: int) -> 
     return median_ns(batch)
 
 
-def _raw_state(mgr: InventoryManager) -> list[tuple[str, str, str, int, int, int, int, int]]:
-    """Per token: (token, market, outcome, qty, in flight, cost, realised, mark), all ints."""
+def _raw_state(mgr: InventoryManager) -> list[tuple[str, str, str, int, float, int, int, int]]:
+    """Per token: (token, market, outcome, qty, in flight, cost, realised, mark): whole shares,
+    micro-USDC, the in-flight quantity as the number the snapshot's JSON carries."""
     snap = mgr.snapshot()
     rows = []
     for record in mgr.position_records():
