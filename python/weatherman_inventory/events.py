@@ -549,18 +549,32 @@ def money_micro(field: str, value: object, *, signed: bool = False) -> int:
     return micro
 
 
+_PRICES_KEPT = 4096
+_PRICE_MICRO: dict[Decimal, int] = {}
+"""Decimal fill prices already converted (a session trades at a few hundred distinct prices):
+equal Decimals are the same price whatever their exponent, so the value is the key."""
+
+
 def price_micro(field: str, value: object) -> int:
     """A fill price in dollars, 0..1, as exact micro-USDC per share (0..1_000_000)."""
     if type(value) is Decimal:
-        number = value
-        if not number.is_finite():
+        if not value.is_finite():  # before hashing: a signalling NaN refuses to hash
             raise InvalidInput(field, value, "a finite number is required")
-    elif type(value) is int:
+        micro = _PRICE_MICRO.get(value)
+        if micro is not None:
+            return micro
+        if not _ZERO_D <= value <= _ONE_D:
+            raise InvalidInput(field, value, _PRICE_RANGE)
+        micro = _scaled(field, value, value, 6, _NOT_WHOLE_MICRO)
+        if len(_PRICE_MICRO) >= _PRICES_KEPT:
+            _PRICE_MICRO.clear()
+        _PRICE_MICRO[value] = micro
+        return micro
+    if type(value) is int:
         if 0 <= value <= 1:
             return value * MICRO
         raise InvalidInput(field, value, _PRICE_RANGE)
-    else:
-        number = _to_decimal(field, value)
+    number = _to_decimal(field, value)
     if not _ZERO_D <= number <= _ONE_D:
         raise InvalidInput(field, value, _PRICE_RANGE)
     return _scaled(field, value, number, 6, _NOT_WHOLE_MICRO)
