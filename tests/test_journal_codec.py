@@ -9,6 +9,7 @@ from weatherman_inventory.events import (
     BuyCancelled,
     BuyFilled,
     BuySubmitted,
+    CashAdjusted,
     Event,
     ExchangeOrderIdAssigned,
     ExitTriggered,
@@ -56,6 +57,7 @@ EVENTS: list[Event] = [
     ),
     PositionsLoaded(()),
     ExchangeOrderIdAssigned("o1", "0xabc-1"),
+    CashAdjusted("CORRECTION", -10_000, "reconciliation: venue balance lower"),
 ]
 
 

@@ -24,6 +24,7 @@ from weatherman_inventory.events import (
     BuyCancelled,
     BuyFilled,
     BuySubmitted,
+    CashAdjusted,
     Event,
     ExchangeOrderIdAssigned,
     MintSubmitted,
@@ -78,6 +79,7 @@ for _event in STREAM:
 SAMPLES[PricesUpdated.kind] = PricesUpdated((("yes-0", 0), ("no-0", 1_000_000)))
 SAMPLES[SellSubmitted.kind] = SellSubmitted("s-1", "yes-0", 3_000_000, 450_000, "FOK")
 SAMPLES[ExchangeOrderIdAssigned.kind] = ExchangeOrderIdAssigned("b-1", "0xabc-1")
+SAMPLES[CashAdjusted.kind] = CashAdjusted("DEPOSIT", 2_500_000, "top-up")
 
 
 def test_every_kind_has_a_sample() -> None:
