@@ -245,8 +245,9 @@ def submit_real(ledger: InventoryManager) -> None:
 
 
 def token_qty(ledger: InventoryManager, token: str) -> int:
+    """The token's quantity in micro-shares, 0 when the ledger has never seen it."""
     record = ledger.position_record(token)
-    return 0 if record is None else record.qty
+    return 0 if record is None else record.qty_micro
 
 
 # -- the real ledger -----------------------------------------------------------------------------
@@ -264,10 +265,14 @@ def test_maker_view_books_each_of_our_legs_from_the_leg_not_the_taker(tmp_path: 
             f"{MAKER_TRADE}/{ORDER_B}",
         ]
         assert ledger.cash_micro == 1000 * MICRO - 20 * 520_000
-        assert token_qty(ledger, YES) == 20
+        assert token_qty(ledger, YES) == 20 * MICRO
         a, b = ledger.order_record("A"), ledger.order_record("B")
         assert a is not None and b is not None
-        assert (a.filled_qty, a.reserved_micro, b.status.value) == (12, 8 * 520_000, "FILLED")
+        assert (a.filled_qty_micro, a.reserved_micro, b.status.value) == (
+            12 * MICRO,
+            8 * 520_000,
+            "FILLED",
+        )
         assert ledger.in_flight_micro == 8 * 520_000 + 4 * 400_000 + 15 * 450_000
         assert ledger.anomalies() == ()
 
@@ -279,7 +284,7 @@ def test_cross_asset_maker_leg_is_a_buy_of_the_complementary_token(tmp_path: Pat
         adapter(ledger).on_user_messages(text("cross_asset_mint.json"))
         # Taker BUY 10 YES @0.60; our leg rests on NO: BUY 4 NO @0.40, no fee (maker).
         assert ledger.cash_micro == 1000 * MICRO - 1_600_000
-        assert token_qty(ledger, NO) == 4
+        assert token_qty(ledger, NO) == 4 * MICRO
         assert token_qty(ledger, YES) == 0
         record = ledger.position_record(NO)
         assert record is not None and record.outcome is Outcome.NO
@@ -299,7 +304,11 @@ def test_cancel_and_update_before_their_trade_release_nothing_twice(tmp_path: Pa
         assert [a.kind for a in applied.actions] == ["wait", "fill", "cancel", "fill"]
         a = ledger.order_record("A")
         assert a is not None
-        assert (a.status.value, a.filled_qty, a.reserved_micro) == ("CANCELLED", 12, 0)
+        assert (a.status.value, a.filled_qty_micro, a.reserved_micro) == (
+            "CANCELLED",
+            12 * MICRO,
+            0,
+        )
         assert ledger.in_flight_micro == 4 * 400_000 + 15 * 450_000
         assert ledger.cash_micro == 1000 * MICRO - 20 * 520_000
         assert ledger.anomalies() == ()
@@ -328,7 +337,7 @@ def test_resent_messages_with_new_timestamps_change_nothing_even_after_restart(
         assert {a.kind for a in after_restart.actions} == {"skip"}
         assert store.last_seq("s1") == seq
         assert recovered.cash_micro == 1000 * MICRO - 20 * 520_000
-        assert token_qty(recovered, YES) == 20
+        assert token_qty(recovered, YES) == 20 * MICRO
         # The venue cancels A at resolution: the ledger closed it already, so this is no anomaly.
         resolved = adapter(recovered).on_user_messages(text("resolved_cancel.json"))
         assert [a.kind for a in resolved.actions] == ["skip"]

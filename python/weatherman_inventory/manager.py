@@ -41,6 +41,7 @@ from weatherman_inventory.events import (
     BuyCancelled,
     BuyFilled,
     BuySubmitted,
+    CashAdjusted,
     Event,
     ExchangeOrderIdAssigned,
     ExitTriggered,
@@ -62,12 +63,18 @@ from weatherman_inventory.events import (
 )
 from weatherman_inventory.models import InventoryState, MintedPairBalance, Outcome, TokenPosition
 
-__all__ = ["Anomaly", "AnomalyKind", "InventoryManager", "Journal"]
+__all__ = ["Anomaly", "AnomalyKind", "InventoryManager", "Journal", "LimitArg", "QtyArg"]
+
+QtyArg = int | Decimal | str
+"""A quantity argument: an int is whole shares, a Decimal or plain decimal text exact shares
+with at most 6 decimals."""
+LimitArg = int | Decimal | str
+"""A limit argument in cents of a dollar: an int 1..100, or an exact decimal (65.5: a 0.001
+tick)."""
 
 _log = logging.getLogger("weatherman_inventory")
 
 _CENT: Final = ev.CENT_MICRO
-_HALF: Final = MICRO // 2  # cost basis of each token of a minted pair, micro-USDC
 _YES: Final = Outcome.YES
 _NO: Final = Outcome.NO
 _SUBMITTED: Final = OrderStatus.SUBMITTED
@@ -79,16 +86,19 @@ _DCTX: Final = Context(prec=28, rounding=ROUND_HALF_EVEN)
 _MICRO_D: Final = Decimal(MICRO)
 _ZERO_D: Final = Decimal(0)
 _MISSING: Final = object()
-_MAX_QTY: Final = ev.MAX_QTY
+_MAX_QTY_MICRO: Final = ev.MAX_QTY_MICRO
 _MAX_MICRO: Final = ev.MAX_MICRO
 _MIN_MICRO: Final = -ev.MAX_MICRO
 _MAX_DOLLARS: Final = Decimal(ev.MAX_MICRO).scaleb(-6)
+_MAX_SHARES: Final = Decimal(ev.MAX_QTY_MICRO).scaleb(-6)
+_shares = ev.format_shares
 _MAX_ID: Final = ev.MAX_ID_BYTES
-# `"currentPrice":<mark>,"unrealizedPnl":` for every mark a price update can set (0..100 cents).
+# `"currentPrice":<mark>,"unrealizedPnl":` for every whole-cent mark (0..100 cents).
 _MARK_JSON: Final = {
     cents * _CENT: orjson.dumps(cents * _CENT / MICRO) + b',"unrealizedPnl":'
     for cents in range(101)
 }
+_MARKS_KEPT: Final = 256  # marks a token's fragment remembers before it starts again
 
 
 class AnomalyKind(StrEnum):
@@ -132,6 +142,8 @@ class AnomalyKind(StrEnum):
     """A merge confirmed or failed for another pair count than the oldest pending one."""
     MERGE_TOKENS_NOT_HELD = "merge_tokens_not_held"
     """A merge of tokens not held: they leave at a zero cost basis."""
+    WITHDRAWAL_EXCEEDS_CASH = "withdrawal_exceeds_cash"
+    """A withdrawal of more than the cash the ledger holds: applied (the ledger was wrong)."""
     BUY_AFTER_EXIT = "buy_after_exit"
     """A buy submitted after `trigger_exit()`: applied, since it reached the exchange."""
     MINT_AFTER_EXIT = "mint_after_exit"
@@ -178,7 +190,7 @@ class _Order:
 
     __slots__ = (
         "filled_qty",
-        "limit_px",
+        "limit_micro",
         "market_id",
         "qty",
         "reserved_micro",
@@ -195,7 +207,7 @@ class _Order:
         market_id: str,
         token_id: str,
         qty: int,
-        limit_px: int | None,
+        limit_micro: int | None,
         tif: str,
         reserved_micro: int,
         reserved_qty: int,
@@ -204,7 +216,7 @@ class _Order:
         self.market_id = market_id
         self.token_id = token_id
         self.qty = qty
-        self.limit_px = limit_px
+        self.limit_micro = limit_micro
         self.tif = tif
         self.status = _SUBMITTED
         self.filled_qty = 0
@@ -224,7 +236,7 @@ class _Order:
             self.market_id,
             self.token_id,
             self.qty,
-            self.limit_px,
+            self.limit_micro,
             self.tif,
             self.status,
             self.filled_qty,
@@ -246,7 +258,7 @@ class _ClosedOrder(NamedTuple):
     market_id: str
     token_id: str
     qty: int
-    limit_px: int | None
+    limit_micro: int | None
     tif: str
     status: OrderStatus
     filled_qty: int
@@ -341,6 +353,7 @@ class _Checkpoint:
     in_flight: int
     exit: bool
     baseline: int
+    adjustments: int
     n_anomalies: int
     added_fill_id: str | None
     saved: list[tuple[dict[str, Any], str, object]]
@@ -357,9 +370,10 @@ def _half_even_div(numerator: int, denominator: int) -> int:
 
 
 def _qty_bound(field: str, qty: int) -> None:
-    """Refuse a quantity the event would carry past `MAX_QTY`."""
-    if qty > _MAX_QTY:
-        raise BoundExceeded(field, qty, _MAX_QTY)
+    """Refuse a quantity (micro-shares) the event would carry past `MAX_QTY_MICRO` (named in
+    shares)."""
+    if qty > _MAX_QTY_MICRO:
+        raise BoundExceeded(field, Decimal(qty).scaleb(-6), _MAX_SHARES)
 
 
 def _money_bound(field: str, micro: int) -> None:
@@ -374,6 +388,24 @@ def _removed_cost(p: _Position, qty: int) -> int:
     if qty >= held:
         return p.cost_micro
     return _half_even_div(p.cost_micro * qty, held)
+
+
+def _halves(pairs_micro: int) -> tuple[int, int]:
+    """The $0.50 of each pair given to YES and NO, micro-USDC: an odd micro-USDC goes to YES,
+    so the two always sum to the $1 a pair moves."""
+    no = pairs_micro // 2
+    return pairs_micro - no, no
+
+
+def _decimal_shares(micro: int) -> Decimal:
+    """Micro-shares as exact Decimal shares (the contract's quantities)."""
+    return Decimal(micro).scaleb(-6)
+
+
+def _unrealized(mark: int, qty: int, cost: int) -> float:
+    """(mark - avg) * qty in dollars, as a float: `mark * qty` is micro-USDC times micro-shares
+    (10^-12 dollars), so one correctly rounded division gives it."""
+    return (mark * qty - cost * MICRO) / 1_000_000_000_000
 
 
 def _usd(micro: int) -> str:
@@ -420,6 +452,7 @@ class InventoryManager:
         self._baseline = initial
         self._cash = initial
         self._in_flight = 0
+        self._adjustments = 0
         self._exit = False
         self._orders: dict[str, _Order | _ClosedOrder] = {}
         self._closed_orders: dict[_ClosedOrder, _ClosedOrder] = {}
@@ -469,6 +502,7 @@ class InventoryManager:
             ExitTriggered: self._on_exit_triggered,
             PositionsLoaded: self._on_positions_loaded,
             ExchangeOrderIdAssigned: self._on_exchange_order_id,
+            CashAdjusted: self._on_cash_adjusted,
         }
 
     # -- Durable sessions (the store and journal live in `journal.py`) -------------------------
@@ -505,9 +539,18 @@ class InventoryManager:
     def capital_baseline_micro(self) -> int:
         """The invariant's baseline, micro-USDC: the initial capital, moved by `load_positions`.
 
-        `cash + sum(cost) == capital_baseline + sum(realized)` holds exactly at every step.
+        `cash + sum(cost) == capital_baseline + adjustments + sum(realized)` holds exactly at
+        every step.
         """
         return self._baseline
+
+    @property
+    def adjustments_micro(self) -> int:
+        """The signed sum of cash adjustments, micro-USDC (the snapshot's adjustmentsUsd).
+
+        `cash + sum(cost) == capital_baseline + adjustments + sum(realized)` holds exactly.
+        """
+        return self._adjustments
 
     @property
     def cash_micro(self) -> int:
@@ -606,6 +649,7 @@ class InventoryManager:
         return {
             "initial": self._initial,
             "baseline": self._baseline,
+            "adjustments": self._adjustments,
             "cash": self._cash,
             "in_flight": self._in_flight,
             "exit": self._exit,
@@ -639,13 +683,14 @@ class InventoryManager:
     # -- Risk checks --------------------------------------------------------------------------
 
     def can_buy(self, qty: object, limit_px: object) -> bool:
-        """Whether a buy of `qty` at `limit_px` cents (1..100) fits the accessible USDC."""
+        """Whether a buy of `qty` shares at `limit_px` cents (above 0, at most 100, an int or
+        an exact decimal) fits the accessible USDC, its reservation rounded up."""
         q = ev.check_qty("qty", qty)
-        px = ev.check_cents("limit_px", limit_px)
-        return not self._exit and q * px * _CENT <= self._cash - self._in_flight
+        limit = ev.check_limit("limit_px", limit_px)
+        return not self._exit and ev.reserve_micro(q, limit) <= self._cash - self._in_flight
 
     def can_sell(self, token_id: object, qty: object) -> bool:
-        """Whether `qty` contracts of the token are held and not reserved by open sells."""
+        """Whether `qty` shares of the token are held and not reserved by open sells."""
         token = ev.check_id("token_id", token_id)
         q = ev.check_qty("qty", qty)
         p = self._positions.get(token)
@@ -658,8 +703,9 @@ class InventoryManager:
 
     # -- Facts in -----------------------------------------------------------------------------
 
-    def update_prices(self, prices: Mapping[str, int]) -> None:
-        """Mark held tokens at `prices` (token id -> cents, 0..100); other tokens are ignored.
+    def update_prices(self, prices: Mapping[str, object]) -> None:
+        """Mark held tokens at `prices` (token id -> cents, 0..100, an int or an exact decimal
+        with at most 4 decimals); other tokens are ignored.
 
         Only tokens whose mark changes go into the event (most ticks move one market).
         """
@@ -675,15 +721,26 @@ class InventoryManager:
                 and type(cents) is int
                 and 0 <= cents <= 100
             ):
-                checked = cents
+                checked = cents * _CENT
             else:
-                # Not the common case: the full check accepts int subclasses, or raises.
+                # Not the common case: the full check accepts decimals and int subclasses, or
+                # raises.
                 checked = ev.check_prices({token_id: cents})[token_id]
             p = positions.get(token_id)
-            if p is not None and p.mark_micro != checked * _CENT:
+            if p is not None and p.mark_micro != checked:
                 changed.append((token_id, checked))
         if changed:
             self._process(PricesUpdated(tuple(changed)))
+
+    def on_cash_adjustment(self, kind: str, amount_usd: object, reason: str) -> None:
+        """Cash that moves without a token, journaled with its `reason`.
+
+        `kind` "DEPOSIT", "WITHDRAWAL" or "REBATE" with `amount_usd` >= 0 dollars (the kind
+        gives the sign), or "CORRECTION" with a signed amount. A withdrawal beyond the cash the
+        ledger holds is applied and recorded as an anomaly: it can only mean the ledger was
+        wrong.
+        """
+        self._process(ev.cash_adjusted(kind, amount_usd, reason))
 
     def trigger_exit(self) -> None:
         """Stop new risk: `can_buy` and `can_mint` answer False from now on."""
@@ -696,8 +753,8 @@ class InventoryManager:
         market_id: str,
         token_id: str,
         outcome: Outcome | str,
-        qty: int,
-        limit_px: int,
+        qty: QtyArg,
+        limit_px: LimitArg,
         *,
         tif: str = "GTC",
     ) -> None:
@@ -708,9 +765,9 @@ class InventoryManager:
         self,
         local_id: str,
         token_id: str,
-        qty: int,
+        qty: QtyArg,
         *,
-        limit_px: int | None = None,
+        limit_px: LimitArg | None = None,
         tif: str = "GTC",
     ) -> None:
         """A sell order sent: reserves `qty` contracts of the token under `local_id`."""
@@ -722,19 +779,22 @@ class InventoryManager:
         token_id: str,
         market_id: str,
         outcome: Outcome | str,
-        fill_qty: int,
+        fill_qty: QtyArg,
         fill_price: object,
-        order_qty: int,
+        order_qty: QtyArg,
         *,
         fill_id: str | None = None,
         fee_usd: object = 0,
+        status: str | None = None,
     ) -> None:
-        """A buy fill at `fill_price` dollars: releases `fill_qty * limit` of the order's
-        reservation and debits `fill_qty * fill_price + fee_usd`."""
+        """A buy fill of `fill_qty` shares at `fill_price` dollars: releases `fill_qty * limit`
+        (rounded up) of the order's reservation and debits `fill_qty * fill_price` (truncated to
+        the micro-USDC) plus `fee_usd`. `status` is the fill's settlement status ("MATCHED",
+        "MINED", "RETRYING", "CONFIRMED"; None: final), journaled with it."""
         self._process(
             ev.buy_filled(
                 local_id, token_id, market_id, outcome, fill_qty, fill_price, order_qty,
-                fill_id, fee_usd,
+                fill_id, fee_usd, status,
             )
         )  # fmt: skip
 
@@ -742,24 +802,30 @@ class InventoryManager:
         self,
         local_id: str,
         token_id: str,
-        fill_qty: int,
+        fill_qty: QtyArg,
         fill_price: object,
-        order_qty: int,
+        order_qty: QtyArg,
         *,
         fill_id: str | None = None,
         fee_usd: object = 0,
+        status: str | None = None,
     ) -> None:
-        """A sell fill at `fill_price` dollars: credits the proceeds less `fee_usd` and realises
-        them against the cost basis removed."""
+        """A sell fill of `fill_qty` shares at `fill_price` dollars: credits the proceeds
+        (truncated to the micro-USDC) less `fee_usd` and realises them against the cost basis
+        removed. `status` as for `on_fill_buy`."""
         self._process(
-            ev.sell_filled(local_id, token_id, fill_qty, fill_price, order_qty, fill_id, fee_usd)
+            ev.sell_filled(
+                local_id, token_id, fill_qty, fill_price, order_qty, fill_id, fee_usd, status
+            )
         )
 
-    def on_order_cancelled_buy(self, local_id: str, remaining_qty: int, limit_px: int) -> None:
+    def on_order_cancelled_buy(
+        self, local_id: str, remaining_qty: QtyArg, limit_px: LimitArg
+    ) -> None:
         """A buy order cancelled or rejected: releases whatever the order still reserves."""
         self._process(ev.buy_cancelled(local_id, remaining_qty, limit_px))
 
-    def on_order_cancelled_sell(self, local_id: str, token_id: str, remaining_qty: int) -> None:
+    def on_order_cancelled_sell(self, local_id: str, token_id: str, remaining_qty: QtyArg) -> None:
         """A sell order cancelled or rejected: releases whatever the order still reserves."""
         self._process(ev.sell_cancelled(local_id, token_id, remaining_qty))
 
@@ -775,7 +841,7 @@ class InventoryManager:
     def on_mint_confirmed(
         self,
         condition_id: str,
-        pair_count: int,
+        pair_count: QtyArg,
         yes_token_id: str,
         no_token_id: str,
         market_id: str,
@@ -789,17 +855,17 @@ class InventoryManager:
         """A mint failed: releases the oldest pending mint's reservation of the condition."""
         self._process(ev.mint_failed(condition_id, amount_usd))
 
-    def on_merge_submitted(self, condition_id: str, pair_count: int) -> None:
+    def on_merge_submitted(self, condition_id: str, pair_count: QtyArg) -> None:
         """A merge sent: reserves `min(pair_count, available)` minted pairs."""
         self._process(ev.merge_submitted(condition_id, pair_count))
 
     def on_merge_confirmed(
-        self, condition_id: str, pair_count: int, yes_token_id: str, no_token_id: str
+        self, condition_id: str, pair_count: QtyArg, yes_token_id: str, no_token_id: str
     ) -> None:
         """A merge confirmed: $1 per pair credited, booked as sales of YES and NO at $0.50."""
         self._process(ev.merge_confirmed(condition_id, pair_count, yes_token_id, no_token_id))
 
-    def on_merge_failed(self, condition_id: str, pair_count: int) -> None:
+    def on_merge_failed(self, condition_id: str, pair_count: QtyArg) -> None:
         """A merge failed: the oldest pending merge's reserved pairs become available again."""
         self._process(ev.merge_failed(condition_id, pair_count))
 
@@ -934,6 +1000,7 @@ class InventoryManager:
             self._in_flight,
             self._exit,
             self._baseline,
+            self._adjustments,
             len(self._anomalies),
             added_fill_id,
             saved,
@@ -946,6 +1013,7 @@ class InventoryManager:
         self._in_flight = cp.in_flight
         self._exit = cp.exit
         self._baseline = cp.baseline
+        self._adjustments = cp.adjustments
         del self._anomalies[cp.n_anomalies :]
         if cp.added_fill_id is not None and self._fill_ids is not None:
             self._fill_ids.discard(cp.added_fill_id)
@@ -1020,7 +1088,7 @@ class InventoryManager:
                 f"order {e.local_id!r} was already submitted: this submission is ignored",
             )
             return
-        reserve = e.qty * e.limit_px * _CENT
+        reserve = ev.reserve_micro(e.qty_micro, e.limit_micro)
         in_flight = self._in_flight + reserve
         _money_bound("in_flight_usd", in_flight)
         _money_bound("accessible_usd", self._cash - in_flight)
@@ -1038,7 +1106,7 @@ class InventoryManager:
                 f"buy {e.local_id!r} reserves {_usd(reserve)} with {_usd(accessible)} accessible",
             )
         self._orders[e.local_id] = _Order(
-            "buy", e.market_id, e.token_id, e.qty, e.limit_px, e.tif, reserve, 0
+            "buy", e.market_id, e.token_id, e.qty_micro, e.limit_micro, e.tif, reserve, 0
         )
         self._in_flight += reserve
 
@@ -1052,27 +1120,29 @@ class InventoryManager:
             return
         p = self._positions.get(e.token_id)
         _qty_bound(
-            f"tokens[{e.token_id!r}].in_flight_qty", e.qty + (0 if p is None else p.in_flight_qty)
+            f"tokens[{e.token_id!r}].in_flight_qty",
+            e.qty_micro + (0 if p is None else p.in_flight_qty),
         )
         if p is None:
             self._anomaly(
                 AnomalyKind.UNKNOWN_TOKEN,
                 e,
                 f"sell {e.local_id!r} of token {e.token_id!r} the ledger has never seen: "
-                f"{e.qty} reserved on a placeholder position",
+                f"{_shares(e.qty_micro)} reserved on a placeholder position",
             )
             p = self._new_position(e.token_id, "", _YES)
-        elif e.qty > p.qty - p.in_flight_qty:
+        elif e.qty_micro > p.qty - p.in_flight_qty:
             self._anomaly(
                 AnomalyKind.SELL_EXCEEDS_HOLDINGS,
                 e,
-                f"sell {e.local_id!r} of {e.qty} {e.token_id!r} with "
-                f"{max(p.qty - p.in_flight_qty, 0)} accessible: all {e.qty} reserved",
+                f"sell {e.local_id!r} of {_shares(e.qty_micro)} {e.token_id!r} with "
+                f"{_shares(max(p.qty - p.in_flight_qty, 0))} accessible: "
+                f"all {_shares(e.qty_micro)} reserved",
             )
-        p.in_flight_qty += e.qty
+        p.in_flight_qty += e.qty_micro
         self._touch(e.token_id)
         self._orders[e.local_id] = _Order(
-            "sell", p.market_id, e.token_id, e.qty, e.limit_px, e.tif, 0, e.qty
+            "sell", p.market_id, e.token_id, e.qty_micro, e.limit_micro, e.tif, 0, e.qty_micro
         )
 
     def _seen_fill(self, e: BuyFilled | SellFilled) -> bool:
@@ -1093,20 +1163,22 @@ class InventoryManager:
     ) -> None:
         """Raise `BoundExceeded` if the buy fill would carry an amount past its bound."""
         tag = f"tokens[{e.token_id!r}]"
-        cost = e.fill_qty * e.price_micro
+        cost = e.fill_qty_micro * e.price_micro // MICRO
         if p is not None:
-            _qty_bound(f"{tag}.qty", p.qty + e.fill_qty)
+            _qty_bound(f"{tag}.qty", p.qty + e.fill_qty_micro)
             _money_bound(f"{tag}.total_cost", p.cost_micro + cost)
             _money_bound(f"{tag}.realized_pnl", p.realized_micro - e.fee_micro)
         release = 0
         if order is not None and order.side == "buy":
-            _qty_bound(f"orders[{e.local_id!r}].filled_qty", order.filled_qty + e.fill_qty)
+            _qty_bound(f"orders[{e.local_id!r}].filled_qty", order.filled_qty + e.fill_qty_micro)
             if type(order) is _Order:
-                assert order.limit_px is not None  # every buy order has a limit
-                release = min(e.fill_qty * order.limit_px * _CENT, order.reserved_micro)
+                assert order.limit_micro is not None  # every buy order has a limit
+                release = min(
+                    ev.reserve_micro(e.fill_qty_micro, order.limit_micro), order.reserved_micro
+                )
                 status = order.status
                 if (status is _SUBMITTED or status is _PARTIAL) and (
-                    order.filled_qty + e.fill_qty >= order.qty
+                    order.filled_qty + e.fill_qty_micro >= order.qty
                 ):
                     release = order.reserved_micro  # the fill closes it: all of it is released
         cash = self._cash - cost - e.fee_micro
@@ -1117,12 +1189,14 @@ class InventoryManager:
         self, e: SellFilled, order: _Order | _ClosedOrder | None, p: _Position | None
     ) -> None:
         """Raise `BoundExceeded` if the sell fill would carry an amount past its bound."""
-        proceeds = e.fill_qty * e.price_micro
+        proceeds = e.fill_qty_micro * e.price_micro // MICRO
         if p is not None:
-            realized = p.realized_micro + proceeds - _removed_cost(p, e.fill_qty) - e.fee_micro
+            realized = (
+                p.realized_micro + proceeds - _removed_cost(p, e.fill_qty_micro) - e.fee_micro
+            )
             _money_bound(f"tokens[{e.token_id!r}].realized_pnl", realized)
         if order is not None and order.side == "sell":
-            _qty_bound(f"orders[{e.local_id!r}].filled_qty", order.filled_qty + e.fill_qty)
+            _qty_bound(f"orders[{e.local_id!r}].filled_qty", order.filled_qty + e.fill_qty_micro)
         cash = self._cash + proceeds - e.fee_micro
         _money_bound("total_usd", cash)
         _money_bound("accessible_usd", cash - self._in_flight)
@@ -1130,20 +1204,21 @@ class InventoryManager:
     def _fill_order(self, order: _Order | _ClosedOrder, e: BuyFilled | SellFilled) -> None:
         """Count the fill against its order and release its share of the reservation."""
         status = order.status
-        fill_qty = e.fill_qty
+        fill_qty = e.fill_qty_micro
         open_qty = order.qty - order.filled_qty if status is _SUBMITTED or status is _PARTIAL else 0
         if fill_qty > open_qty:
             self._anomaly(
                 AnomalyKind.OVERFILL,
                 e,
-                f"fill of {fill_qty} for order {e.local_id!r} ({status.value}) with "
-                f"{max(open_qty, 0)} left: applied, nothing more released",
+                f"fill of {_shares(fill_qty)} for order {e.local_id!r} ({status.value}) with "
+                f"{_shares(max(open_qty, 0))} left: applied, nothing more released",
             )
-        if order.qty != e.order_qty:
+        if order.qty != e.order_qty_micro:
             self._anomaly(
                 AnomalyKind.ORDER_QTY_MISMATCH,
                 e,
-                f"fill says order {e.local_id!r} is for {e.order_qty}, the ledger has {order.qty}",
+                f"fill says order {e.local_id!r} is for {_shares(e.order_qty_micro)}, "
+                f"the ledger has {_shares(order.qty)}",
             )
         if isinstance(order, _ClosedOrder):
             # Closed: it reserves nothing, so the fill is only counted.
@@ -1151,8 +1226,8 @@ class InventoryManager:
             return
         order.filled_qty += fill_qty
         if order.side == "buy":
-            assert order.limit_px is not None  # every buy order has a limit
-            release = min(fill_qty * order.limit_px * _CENT, order.reserved_micro)
+            assert order.limit_micro is not None  # every buy order has a limit
+            release = min(ev.reserve_micro(fill_qty, order.limit_micro), order.reserved_micro)
             order.reserved_micro -= release
             self._in_flight -= release
         else:
@@ -1178,7 +1253,7 @@ class InventoryManager:
                 order.market_id,
                 order.token_id,
                 order.qty,
-                order.limit_px,
+                order.limit_micro,
                 order.tif,
                 order.status,
                 order.filled_qty,
@@ -1203,8 +1278,9 @@ class InventoryManager:
             self._anomaly(
                 AnomalyKind.UNKNOWN_ORDER,
                 e,
-                f"{side} fill of {e.fill_qty} {e.token_id!r} for order {e.local_id!r} the ledger "
-                "never saw submitted: position and cash updated, no reservation released",
+                f"{side} fill of {_shares(e.fill_qty_micro)} {e.token_id!r} for order "
+                f"{e.local_id!r} the ledger never saw submitted: position and cash updated, "
+                "no reservation released",
             )
         elif order.side != side:
             self._anomaly(
@@ -1228,8 +1304,8 @@ class InventoryManager:
         if fill_id is not None and self._seen_fill(e):
             return
         token_id = e.token_id
-        fill_qty = e.fill_qty
-        cost = fill_qty * e.price_micro
+        fill_qty = e.fill_qty_micro
+        cost = fill_qty * e.price_micro // MICRO  # the cash leg: truncated, as the chain moves it
         fee = e.fee_micro
         order = self._orders.get(e.local_id)
         p = self._positions.get(token_id)  # the order's side of the fill creates no position
@@ -1239,7 +1315,7 @@ class InventoryManager:
             if type(order) is _Order  # open (a closed order is a _ClosedOrder), and known
             and order.side == "buy"
             and order.token_id == token_id
-            and order.qty == e.order_qty
+            and order.qty == e.order_qty_micro
             and (order.status is _SUBMITTED or order.status is _PARTIAL)
             and order.filled_qty + fill_qty <= order.qty
             else None
@@ -1250,27 +1326,36 @@ class InventoryManager:
             self._cash - self._in_flight - debit < _MIN_MICRO
             or (
                 p is not None
-                and (p.qty + fill_qty > _MAX_QTY or p.realized_micro - fee < _MIN_MICRO)
+                and (p.qty + fill_qty > _MAX_QTY_MICRO or p.realized_micro - fee < _MIN_MICRO)
             )
-            or (common is None and order is not None and order.filled_qty + fill_qty > _MAX_QTY)
+            or (
+                common is None
+                and order is not None
+                and order.filled_qty + fill_qty > _MAX_QTY_MICRO
+            )
         ):
             self._check_buy_fill(e, order, p)
         if fill_id is not None and self._fill_ids is not None:
             self._fill_ids.add(fill_id)
         if common is not None:
             order = common
-            # The common case, inlined: a fill within what a known open buy order has left. Its
-            # reservation is then (qty - filled) * limit, so this release leaves exactly the rest.
-            assert order.limit_px is not None
-            release = e.fill_qty * order.limit_px * _CENT
-            order.reserved_micro -= release
-            order.filled_qty += e.fill_qty
-            self._in_flight -= release
+            # The common case, inlined: a fill within what a known open buy order has left. It
+            # releases its share of the reservation rounded up, never more than is left, and
+            # the fill that closes the order releases all the rest.
+            assert order.limit_micro is not None
+            order.filled_qty += fill_qty
             if order.filled_qty == order.qty:
+                release = order.reserved_micro
                 order.status = _FILLED
-                self._close(e.local_id, order)
             else:
+                release = -(-fill_qty * order.limit_micro // MICRO)
+                if release > order.reserved_micro:  # noqa: PLR1730 (the hot path: no call)
+                    release = order.reserved_micro
                 order.status = _PARTIAL
+            order.reserved_micro -= release
+            self._in_flight -= release
+            if order.status is _FILLED:
+                self._close(e.local_id, order)
         else:
             self._match_order(e, "buy")
         if p is None:
@@ -1290,8 +1375,8 @@ class InventoryManager:
         if fill_id is not None and self._seen_fill(e):
             return
         token_id = e.token_id
-        fill_qty = e.fill_qty
-        proceeds = fill_qty * e.price_micro
+        fill_qty = e.fill_qty_micro
+        proceeds = fill_qty * e.price_micro // MICRO
         fee = e.fee_micro
         order = self._orders.get(e.local_id)
         p = self._positions.get(token_id)
@@ -1302,7 +1387,7 @@ class InventoryManager:
             and p is not None
             and order.side == "sell"
             and order.token_id == token_id
-            and order.qty == e.order_qty
+            and order.qty == e.order_qty_micro
             and (order.status is _SUBMITTED or order.status is _PARTIAL)
             and order.filled_qty + fill_qty <= order.qty
             else None
@@ -1320,7 +1405,11 @@ class InventoryManager:
                     or p.realized_micro - p.cost_micro - fee < _MIN_MICRO
                 )
             )
-            or (common is None and order is not None and order.filled_qty + fill_qty > _MAX_QTY)
+            or (
+                common is None
+                and order is not None
+                and order.filled_qty + fill_qty > _MAX_QTY_MICRO
+            )
         ):
             self._check_sell_fill(e, order, p)
         if fill_id is not None and self._fill_ids is not None:
@@ -1329,9 +1418,9 @@ class InventoryManager:
             order = common
             # The common case, inlined: a fill within what a known open sell order has left,
             # which it still reserves on this token (its reservation is qty - filled).
-            order.reserved_qty -= e.fill_qty
-            p.in_flight_qty -= e.fill_qty
-            order.filled_qty += e.fill_qty
+            order.reserved_qty -= e.fill_qty_micro
+            p.in_flight_qty -= e.fill_qty_micro
+            order.filled_qty += e.fill_qty_micro
             if order.filled_qty == order.qty:
                 order.status = _FILLED
                 self._close(e.local_id, order)
@@ -1344,16 +1433,17 @@ class InventoryManager:
             self._anomaly(
                 AnomalyKind.UNKNOWN_TOKEN,
                 e,
-                f"sell fill of {e.fill_qty} {token_id!r}, a token the ledger has never seen: "
-                "proceeds realised at a zero cost basis on a placeholder position",
+                f"sell fill of {_shares(e.fill_qty_micro)} {token_id!r}, "
+                "a token the ledger has never seen: proceeds realised at a zero cost basis "
+                "on a placeholder position",
             )
             p = self._new_position(token_id, "", _YES)
-        elif e.fill_qty > p.qty:
+        elif e.fill_qty_micro > p.qty:
             self._anomaly(
                 AnomalyKind.OVERSELL,
                 e,
-                f"sell fill of {e.fill_qty} {token_id!r} with {p.qty} held: the excess "
-                f"{e.fill_qty - p.qty} leaves at a zero cost basis",
+                f"sell fill of {_shares(e.fill_qty_micro)} {token_id!r} with {_shares(p.qty)} "
+                f"held: the excess {_shares(e.fill_qty_micro - p.qty)} leaves at a zero cost basis",
             )
         removed = self._remove(p, fill_qty)
         p.realized_micro += net - removed
@@ -1380,10 +1470,10 @@ class InventoryManager:
         return removed  # what _removed_cost(p, qty) answers before the removal
 
     def _on_buy_cancelled(self, e: BuyCancelled) -> None:
-        self._cancel(e, "buy", None, e.remaining_qty, e.limit_px)
+        self._cancel(e, "buy", None, e.remaining_qty_micro, e.limit_micro)
 
     def _on_sell_cancelled(self, e: SellCancelled) -> None:
-        self._cancel(e, "sell", e.token_id, e.remaining_qty, None)
+        self._cancel(e, "sell", e.token_id, e.remaining_qty_micro, None)
 
     def _cancel(
         self,
@@ -1414,11 +1504,15 @@ class InventoryManager:
             differences.append(f"a {side} cancel for a {order.side} order")
         if token_id is not None and token_id != order.token_id:
             differences.append(f"token {token_id!r}, the order's is {order.token_id!r}")
-        if limit_px is not None and limit_px != order.limit_px:
-            differences.append(f"limit {limit_px}, the order's is {order.limit_px}")
+        if limit_px is not None and limit_px != order.limit_micro:
+            differences.append(
+                f"limit {_usd(limit_px)}, the order's is {_usd(order.limit_micro or 0)} a share"
+            )
         left = max(order.qty - order.filled_qty, 0)
         if remaining_qty != left:
-            differences.append(f"remaining {remaining_qty}, the ledger has {left}")
+            differences.append(
+                f"remaining {_shares(remaining_qty)}, the ledger has {_shares(left)}"
+            )
         if differences:
             self._anomaly(
                 AnomalyKind.CANCEL_MISMATCH,
@@ -1476,17 +1570,17 @@ class InventoryManager:
 
     def _check_mint_confirmed(self, e: MintConfirmed) -> None:
         """Raise `BoundExceeded` if the mint would carry an amount past its bound."""
-        n = e.pair_count
+        n = e.pair_count_micro
         queue = self._pending_mints.get(e.condition_id)
         released = queue[0] if queue else 0
-        cash = self._cash - n * MICRO
+        cash = self._cash - n
         _money_bound("total_usd", cash)
         _money_bound("accessible_usd", cash - (self._in_flight - released))
-        for token in (e.yes_token_id, e.no_token_id):
+        for token, half in zip((e.yes_token_id, e.no_token_id), _halves(n), strict=True):
             p = self._positions.get(token)
             if p is not None:
                 _qty_bound(f"tokens[{token!r}].qty", p.qty + n)
-                _money_bound(f"tokens[{token!r}].total_cost", p.cost_micro + n * _HALF)
+                _money_bound(f"tokens[{token!r}].total_cost", p.cost_micro + half)
         pairs = self._pairs.get(e.condition_id)
         _qty_bound(
             f"minted_pairs[{e.condition_id!r}].total_minted",
@@ -1495,10 +1589,10 @@ class InventoryManager:
 
     def _on_mint_confirmed(self, e: MintConfirmed) -> None:
         self._check_mint_confirmed(e)
-        n = e.pair_count
+        n = e.pair_count_micro
         cond = e.condition_id
-        self._pop_pending_mint(e, n * MICRO)
-        self._cash -= n * MICRO
+        self._pop_pending_mint(e, n)  # $1 a pair: n micro-shares of pairs cost n micro-USDC
+        self._cash -= n
         recorded = self._cond_tokens.get(cond)
         tokens = (e.yes_token_id, e.no_token_id)
         if recorded is None:
@@ -1515,14 +1609,18 @@ class InventoryManager:
                 f"this mint says {tokens[0]!r} / {tokens[1]!r}: positions follow the event, the "
                 "pair cap the first mint",
             )
-        for token, outcome in ((e.yes_token_id, _YES), (e.no_token_id, _NO)):
+        halves = _halves(n)
+        for token, outcome, half in (
+            (e.yes_token_id, _YES, halves[0]),
+            (e.no_token_id, _NO, halves[1]),
+        ):
             p = self._positions.get(token)
             if p is None:
                 p = self._new_position(token, e.market_id, outcome)
             else:
                 self._identify(p, e.market_id, outcome, e)
             p.qty += n
-            p.cost_micro += n * _HALF
+            p.cost_micro += half
             self._touch(token)
         pairs = self._pairs.get(cond)
         if pairs is None:
@@ -1538,19 +1636,21 @@ class InventoryManager:
     def _on_merge_submitted(self, e: MergeSubmitted) -> None:
         pairs = self._pairs.get(e.condition_id)
         available = 0 if pairs is None else pairs.available
-        reserve = min(e.pair_count, available)
-        if reserve < e.pair_count:
+        reserve = min(e.pair_count_micro, available)
+        if reserve < e.pair_count_micro:
             self._anomaly(
                 AnomalyKind.MERGE_EXCEEDS_AVAILABLE,
                 e,
-                f"merge of {e.pair_count} pairs in {e.condition_id!r} with {available} "
-                f"available: {reserve} reserved",
+                f"merge of {_shares(e.pair_count_micro)} pairs in {e.condition_id!r} with "
+                f"{_shares(available)} available: {_shares(reserve)} reserved",
             )
         if pairs is not None and reserve:
             pairs.available -= reserve
             pairs.reserved += reserve
             self._touch_pairs(e.condition_id)
-        self._pending_merges.setdefault(e.condition_id, deque()).append((e.pair_count, reserve))
+        self._pending_merges.setdefault(e.condition_id, deque()).append(
+            (e.pair_count_micro, reserve)
+        )
 
     def _pop_pending_merge(self, e: MergeConfirmed | MergeFailed) -> int:
         """The oldest pending merge's reserved pair count (0 with no pending merge)."""
@@ -1559,32 +1659,33 @@ class InventoryManager:
             self._anomaly(
                 AnomalyKind.NO_PENDING_MERGE,
                 e,
-                f"{e.kind} of {e.pair_count} pairs in {e.condition_id!r} with no pending merge",
+                f"{e.kind} of {_shares(e.pair_count_micro)} pairs in {e.condition_id!r} "
+                "with no pending merge",
             )
             return 0
         requested, reserved = queue.popleft()
-        if requested != e.pair_count:
+        if requested != e.pair_count_micro:
             self._anomaly(
                 AnomalyKind.MERGE_COUNT_MISMATCH,
                 e,
-                f"{e.kind} of {e.pair_count} pairs in {e.condition_id!r}, the oldest pending "
-                f"merge asked for {requested}",
+                f"{e.kind} of {_shares(e.pair_count_micro)} pairs in {e.condition_id!r}, "
+                f"the oldest pending merge asked for {_shares(requested)}",
             )
         return reserved
 
     def _check_merge_confirmed(self, e: MergeConfirmed) -> None:
         """Raise `BoundExceeded` if the merge would carry an amount past its bound."""
-        n = e.pair_count
-        _money_bound("total_usd", self._cash + n * MICRO)
-        for token in (e.yes_token_id, e.no_token_id):
+        n = e.pair_count_micro
+        _money_bound("total_usd", self._cash + n)
+        for token, half in zip((e.yes_token_id, e.no_token_id), _halves(n), strict=True):
             p = self._positions.get(token)
             if p is not None:
-                realized = p.realized_micro + n * _HALF - _removed_cost(p, n)
+                realized = p.realized_micro + half - _removed_cost(p, n)
                 _money_bound(f"tokens[{token!r}].realized_pnl", realized)
 
     def _on_merge_confirmed(self, e: MergeConfirmed) -> None:
         self._check_merge_confirmed(e)
-        n = e.pair_count
+        n = e.pair_count_micro
         cond = e.condition_id
         reserved = self._pop_pending_merge(e)
         pairs = self._pairs.get(cond)
@@ -1604,25 +1705,29 @@ class InventoryManager:
                 f"condition {cond!r} was minted as YES {recorded[0]!r} / NO {recorded[1]!r}, "
                 f"this merge says {e.yes_token_id!r} / {e.no_token_id!r}: the event's are booked",
             )
-        self._cash += n * MICRO
+        self._cash += n
         short = []
-        for token, outcome in ((e.yes_token_id, _YES), (e.no_token_id, _NO)):
+        halves = _halves(n)
+        for token, outcome, half in (
+            (e.yes_token_id, _YES, halves[0]),
+            (e.no_token_id, _NO, halves[1]),
+        ):
             p = self._positions.get(token)
             if p is None:
                 p = self._new_position(token, "", outcome)
             elif p.market_id == "":
                 p.outcome = outcome
             if n > p.qty:
-                short.append(f"{token!r} ({p.qty} held)")
+                short.append(f"{token!r} ({_shares(p.qty)} held)")
             removed = self._remove(p, n)
-            p.realized_micro += n * _HALF - removed
+            p.realized_micro += half - removed
             self._touch(token)
         if short:
             self._anomaly(
                 AnomalyKind.MERGE_TOKENS_NOT_HELD,
                 e,
-                f"merge of {n} pairs in {cond!r} beyond the tokens held: " + ", ".join(short)
-                + "; the missing tokens leave at a zero cost basis",
+                f"merge of {_shares(n)} pairs in {cond!r} beyond the tokens held: "
+                + ", ".join(short) + "; the missing tokens leave at a zero cost basis",
             )  # fmt: skip
         self._enforce_pair_cap(cond)
         for token in (e.yes_token_id, e.no_token_id):
@@ -1674,13 +1779,27 @@ class InventoryManager:
     def _on_prices_updated(self, e: PricesUpdated) -> None:
         positions = self._positions
         touched = []
-        for token_id, cents in e.prices:
+        for token_id, mark in e.prices:
             p = positions.get(token_id)
             if p is not None:
-                p.mark_micro = cents * _CENT
+                p.mark_micro = mark
                 touched.append(token_id)
         self._dirty_model.update(touched)
         self._dirty_json.update(touched)
+
+    def _on_cash_adjusted(self, e: CashAdjusted) -> None:
+        delta = e.signed_micro
+        _money_bound("total_usd", self._cash + delta)
+        _money_bound("adjustments_usd", self._adjustments + delta)
+        if e.adjustment == "WITHDRAWAL" and e.amount_micro > self._cash:
+            self._anomaly(
+                AnomalyKind.WITHDRAWAL_EXCEEDS_CASH,
+                e,
+                f"withdrawal of {_usd(e.amount_micro)} ({e.reason!r}) with {_usd(self._cash)} "
+                "held: applied, cash goes below zero",
+            )
+        self._cash += delta
+        self._adjustments += delta
 
     def _on_exit_triggered(self, e: ExitTriggered) -> None:
         self._exit = True
@@ -1723,7 +1842,7 @@ class InventoryManager:
                 self._baseline -= p.cost_micro - p.realized_micro
                 p.market_id = row.market_id
                 p.outcome = row.outcome
-            p.qty = row.qty
+            p.qty = row.qty_micro
             p.cost_micro = row.cost_micro
             p.realized_micro = row.realized_micro
             p.mark_micro = None
@@ -1736,11 +1855,13 @@ class InventoryManager:
     # -- Snapshots out ------------------------------------------------------------------------
 
     def _avg(self, token_id: str, cost: int, qty: int) -> tuple[int, int, Decimal, float]:
-        """(cost, qty, avg entry price as Decimal dollars, the same as float), cached."""
+        """(cost, qty, avg entry price as Decimal dollars per share, the same as float), cached.
+
+        Micro-USDC over micro-shares is dollars per share."""
         cached = self._avg_cache.get(token_id)
         if cached is not None and cached[0] == cost and cached[1] == qty:
             return cached
-        avg = _DCTX.divide(_DCTX.divide(Decimal(cost), Decimal(qty)), _MICRO_D) if qty else _ZERO_D
+        avg = _DCTX.divide(Decimal(cost), Decimal(qty)) if qty else _ZERO_D
         cached = (cost, qty, avg, float(avg))
         self._avg_cache[token_id] = cached
         return cached
@@ -1754,15 +1875,16 @@ class InventoryManager:
         if mark is None:
             current, unrealized = avg[3], 0.0
         else:
-            current, unrealized = mark / MICRO, (mark * qty - cost) / MICRO
+            current, unrealized = mark / MICRO, _unrealized(mark, qty, cost)
         return TokenPosition.model_validate(
             {
                 "token_id": token_id,
                 "market_id": p.market_id,
                 "outcome": p.outcome,
-                "qty": qty,
-                "in_flight_qty": p.in_flight_qty,
-                "accessible_qty": max(qty - p.in_flight_qty, 0),
+                "qty": _decimal_shares(qty),
+                "in_flight_qty": _decimal_shares(p.in_flight_qty),
+                "accessible_qty": _decimal_shares(max(qty - p.in_flight_qty, 0)),
+                "unsettled_qty": _ZERO_D,
                 "avg_entry_price": avg[2],
                 "total_cost": cost / MICRO,
                 "current_price": current,
@@ -1775,11 +1897,22 @@ class InventoryManager:
         pairs = self._pairs[cond]
         return {
             "conditionId": cond,
-            "available": pairs.available,
-            "reserved": pairs.reserved,
-            "totalMinted": pairs.total_minted,
-            "totalSold": pairs.total_sold,
-            "totalMerged": pairs.total_merged,
+            "available": _decimal_shares(pairs.available),
+            "reserved": _decimal_shares(pairs.reserved),
+            "totalMinted": _decimal_shares(pairs.total_minted),
+            "totalSold": _decimal_shares(pairs.total_sold),
+            "totalMerged": _decimal_shares(pairs.total_merged),
+        }
+
+    def _pair_json(self, cond: str) -> dict[str, object]:
+        pairs = self._pairs[cond]
+        return {
+            "conditionId": cond,
+            "available": pairs.available / MICRO,
+            "reserved": pairs.reserved / MICRO,
+            "totalMinted": pairs.total_minted / MICRO,
+            "totalSold": pairs.total_sold / MICRO,
+            "totalMerged": pairs.total_merged / MICRO,
         }
 
     def snapshot(self) -> InventoryState:
@@ -1804,6 +1937,8 @@ class InventoryManager:
                 "total_usd": cash / MICRO,
                 "in_flight_usd": in_flight / MICRO,
                 "accessible_usd": (cash - in_flight) / MICRO,
+                "unsettled_usd": 0.0,
+                "adjustments_usd": self._adjustments / MICRO,
                 "tokens": {token_id: models[token_id] for token_id in positions},
                 "minted_pairs": {cond: pair_models[cond] for cond in self._pairs},
                 "exit_triggered": self._exit,
@@ -1830,9 +1965,10 @@ class InventoryManager:
                     "tokenId": token_id,
                     "marketId": p.market_id,
                     "outcome": p.outcome.value,
-                    "qty": qty,
-                    "inFlightQty": p.in_flight_qty,
-                    "accessibleQty": max(qty - p.in_flight_qty, 0),
+                    "qty": qty / MICRO,
+                    "inFlightQty": p.in_flight_qty / MICRO,
+                    "unsettledQty": 0.0,
+                    "accessibleQty": max(qty - p.in_flight_qty, 0) / MICRO,
                     "avgEntryPrice": avg,
                     "totalCost": cost / MICRO,
                 }
@@ -1879,7 +2015,12 @@ class InventoryManager:
                 marks = parts[4]
                 middle = marks.get(mark)
                 if middle is None:
-                    middle = _MARK_JSON[mark] + orjson.dumps((mark * qty - cost) / MICRO)
+                    head_json = _MARK_JSON.get(mark)
+                    if head_json is None:
+                        head_json = orjson.dumps(mark / MICRO) + b',"unrealizedPnl":'
+                    middle = head_json + orjson.dumps(_unrealized(mark, qty, cost))
+                    if len(marks) >= _MARKS_KEPT:
+                        marks.clear()
                     marks[mark] = middle
                 frags[token_id] = join((parts[1], middle, parts[2]))
             dirty.clear()
@@ -1888,7 +2029,7 @@ class InventoryManager:
             pair_frags = self._pair_frags
             for cond in self._dirty_pairs_json:
                 if cond in self._pairs:
-                    pair_frags[cond] = orjson.dumps({cond: self._pair_dict(cond)})[1:-1]
+                    pair_frags[cond] = orjson.dumps({cond: self._pair_json(cond)})[1:-1]
             self._dirty_pairs_json.clear()
             self._pairs_blob = b",".join([pair_frags[cond] for cond in self._pairs])
         cash = self._cash
@@ -1897,7 +2038,9 @@ class InventoryManager:
             {
                 "totalUsd": cash / MICRO,
                 "inFlightUsd": in_flight / MICRO,
+                "unsettledUsd": 0.0,
                 "accessibleUsd": (cash - in_flight) / MICRO,
+                "adjustmentsUsd": self._adjustments / MICRO,
             }
         )
         return b"".join(
