@@ -16,48 +16,54 @@ interface TokenPositionState {
   marketId: string;
   /** YES or NO. */
   outcome: "YES" | "NO";
-  /** Contracts held. Integer, 0..9007199254740991. */
+  /** Shares held, settled or not (exact, at most 6 decimals). Exact decimal in Python and Rust, at most 6 decimal places. 0 <= x < 1000000000. */
   qty: number;
-  /** Contracts reserved by open sell orders. Integer, 0..9007199254740991. */
+  /** Shares reserved by open sell orders. Exact decimal in Python and Rust, at most 6 decimal places. 0 <= x < 1000000000. */
   inFlightQty: number;
-  /** Contracts free to sell: max(qty - inFlightQty, 0). Integer, 0..9007199254740991. */
+  /** Shares of provisional buys (not yet CONFIRMED on chain) included in qty: not sellable. Exact decimal in Python and Rust, at most 6 decimal places. 0 <= x < 1000000000. */
+  unsettledQty: number;
+  /** Shares free to sell: max(qty - unsettledQty - inFlightQty, 0). Exact decimal in Python and Rust, at most 6 decimal places. 0 <= x < 1000000000. */
   accessibleQty: number;
-  /** Volume-weighted average entry price, dollars per contract (0 when flat). Exact decimal in Python and Rust. */
+  /** Volume-weighted average entry price, dollars per share (0 when flat). Exact decimal in Python and Rust. 0 <= x < 1000000000. */
   avgEntryPrice: number;
-  /** Cost basis of the contracts held, dollars (0 when flat). */
+  /** Cost basis of the shares held, dollars (0 when flat). 0 <= x < 1000000000. */
   totalCost: number;
-  /** Last mark, dollars per contract (the entry price until the first price update). */
+  /** Last mark, dollars per share (the entry price until the first price update). 0 <= x <= 1. */
   currentPrice: number;
-  /** (currentPrice - avgEntryPrice) * qty, dollars. */
+  /** (currentPrice - avgEntryPrice) * qty, dollars. -1000000000 < x < 1000000000. */
   unrealizedPnl: number;
-  /** PnL realised by sales and merges, net of fees, dollars. Exact decimal in Python and Rust. */
+  /** PnL realised by sales and merges, net of fees, dollars. Exact decimal in Python and Rust. -1000000000 < x < 1000000000. */
   realizedPnl: number;
 }
 
-/** Minted YES+NO pair balance for a single condition (market). */
+/** Minted YES+NO pair balance for a single condition (market), in pairs (1 pair = 1 YES share + 1 NO share, minted for $1), exact to 6 decimals like shares. */
 interface MintedPairBalance {
   /** Condition id of the market the pairs were minted in. */
   conditionId: string;
-  /** Pairs free to merge or sell. Integer, 0..9007199254740991. */
+  /** Pairs free to merge or sell. Exact decimal in Python and Rust, at most 6 decimal places. 0 <= x < 1000000000. */
   available: number;
-  /** Pairs reserved by pending merges. Integer, 0..9007199254740991. */
+  /** Pairs reserved by pending merges. Exact decimal in Python and Rust, at most 6 decimal places. 0 <= x < 1000000000. */
   reserved: number;
-  /** Pairs minted over the session. Integer, 0..9007199254740991. */
+  /** Pairs minted over the session. Exact decimal in Python and Rust, at most 6 decimal places. 0 <= x < 1000000000. */
   totalMinted: number;
-  /** Minted pairs given up because one of their tokens was sold. Integer, 0..9007199254740991. */
+  /** Minted pairs given up because one of their tokens was sold. Exact decimal in Python and Rust, at most 6 decimal places. 0 <= x < 1000000000. */
   totalSold: number;
-  /** Minted pairs merged back into USDC. Integer, 0..9007199254740991. */
+  /** Minted pairs merged back into USDC. Exact decimal in Python and Rust, at most 6 decimal places. 0 <= x < 1000000000. */
   totalMerged: number;
 }
 
 /** Complete capital and position state for a session, passed to every strategy every tick. */
 interface InventoryState {
-  /** Total USDC owned by this session, dollars. */
+  /** Total USDC owned by this session, dollars, unsettled sale proceeds included. Negative only when a withdrawal took more than the ledger held (recorded as an anomaly). -1000000000 < x < 1000000000. */
   totalUsd: number;
-  /** USDC committed to open buy orders and pending mints, dollars. */
+  /** USDC committed to open buy orders and pending mints, dollars. 0 <= x < 1000000000. */
   inFlightUsd: number;
-  /** Spendable USDC: totalUsd - inFlightUsd, dollars. */
+  /** Proceeds of provisional sales (not yet CONFIRMED on chain) included in totalUsd, dollars: not yet spendable. 0 <= x < 1000000000. */
+  unsettledUsd: number;
+  /** Spendable USDC: totalUsd - inFlightUsd - unsettledUsd, dollars. -1000000000 < x < 1000000000. */
   accessibleUsd: number;
+  /** Signed sum of the session's cash adjustments (deposits and rebates add, withdrawals subtract, corrections either), dollars: the ledger's invariant counts it beside the initial capital. -1000000000 < x < 1000000000. */
+  adjustmentsUsd: number;
   /** Per-token position state, keyed by tokenId. */
   tokens: Record<string, TokenPositionState>;
   /** Minted YES+NO pairs, keyed by conditionId; empty if the session never minted or merged. */
@@ -108,21 +114,21 @@ interface PositionState {
   tokenId: string;
   /** YES or NO. */
   outcome: "YES" | "NO";
-  /** Contracts held. Integer, 0..9007199254740991. */
+  /** Shares held (exact, at most 6 decimals). Exact decimal in Python and Rust, at most 6 decimal places. 0 <= x < 1000000000. */
   qty: number;
-  /** Average entry price, dollars per contract. */
+  /** Average entry price, dollars per share. 0 <= x < 1000000000. */
   avgPrice: number;
 }
 
 /** The legacy portfolio summary. */
 interface PortfolioState {
-  /** Capital the session started with, dollars. */
+  /** Capital the session started with, dollars. 0 <= x < 1000000000. */
   initialCapitalUsd: number;
-  /** Capital not committed to positions or open orders, dollars. */
+  /** Capital not committed to positions or open orders, dollars. -1000000000 < x < 1000000000. */
   availableCapitalUsd: number;
-  /** Cost of open positions, dollars. */
+  /** Cost of open positions, dollars. 0 <= x < 1000000000. */
   totalExposureUsd: number;
-  /** Realised PnL over the session, dollars. */
+  /** Realised PnL over the session, dollars. -1000000000 < x < 1000000000. */
   realizedPnlUsd: number;
 }
 

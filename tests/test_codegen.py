@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from pydantic import BaseModel, Field, create_model
@@ -111,7 +111,18 @@ def test_schema_states_bounds_required_keys_and_no_extras() -> None:
     assert "inventory" not in schema["required"]
     assert schema["properties"]["inventory"]["$ref"] == "#/$defs/InventoryState"
     qty = schema["$defs"]["TokenPosition"]["properties"]["qty"]
-    assert (qty["type"], qty["minimum"], qty["maximum"]) == ("integer", 0, MAX_SAFE_INTEGER)
+    assert (qty["type"], qty["minimum"], qty["exclusiveMaximum"], qty["multipleOf"]) == (
+        "number",
+        0,
+        10**9,
+        0.000001,
+    )
+    unsettled = schema["$defs"]["InventoryState"]["properties"]["unsettledUsd"]
+    assert (unsettled["minimum"], unsettled["exclusiveMaximum"]) == (0, 10**9)
+    adjustments = schema["$defs"]["InventoryState"]["properties"]["adjustmentsUsd"]
+    assert (adjustments["exclusiveMinimum"], adjustments["exclusiveMaximum"]) == (-(10**9), 10**9)
+    tick = schema["properties"]["tickNumber"]
+    assert (tick["type"], tick["minimum"], tick["maximum"]) == ("integer", 0, MAX_SAFE_INTEGER)
     ask = schema["$defs"]["MarketState"]["properties"]["yesAskPx"]
     assert (ask["minimum"], ask["maximum"]) == (0, 100)
     assert schema["$defs"]["Outcome"]["enum"] == ["YES", "NO"]
@@ -120,7 +131,9 @@ def test_schema_states_bounds_required_keys_and_no_extras() -> None:
     assert schema["$defs"]["InventoryState"]["required"] == [
         "totalUsd",
         "inFlightUsd",
+        "unsettledUsd",
         "accessibleUsd",
+        "adjustmentsUsd",
         "tokens",
         "mintedPairs",
         "exitTriggered",
@@ -144,11 +157,14 @@ def test_only_well_typed_bad_vectors_are_left_to_the_runtime_check() -> None:
         if previous.startswith("// Well-typed")
     }
     assert runtime_only == {
+        "badContextPositionQtySevenDecimals",
         "badContextPriceAbove100",
         "badContextTimestampOffset",
-        "badInventoryFractionalQty",
         "badInventoryNegativeQty",
-        "badInventoryQtyAboveMaxSafe",
+        "badInventoryNegativeUnsettledUsd",
+        "badInventoryQtyAtBound",
+        "badInventoryQtySevenDecimals",
+        "badInventoryTotalUsdAtBound",
     }
 
 
@@ -197,3 +213,27 @@ def test_node_runtime_check_of_the_vectors() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "# fail 0" in done.stdout
+
+
+def test_share_quantities_are_decimals_in_rust_and_numbers_in_typescript() -> None:
+    files = generate()
+    rust, dts = files[RUST_FILE], files[DTS_FILE]
+    shares = '        deserialize_with = "decimal_in::<_, Min0Below1e9Places6>"\n    )]\n'
+    for field in ("qty", "in_flight_qty", "unsettled_qty", "accessible_qty", "available"):
+        assert f"{shares}    pub {field}: Decimal,\n" in rust, field
+    assert '#[serde(deserialize_with = "f64_in::<_, Min0Below1e9>")]\n    pub unsettled_usd' in rust
+    assert "  unsettledQty: number;" in dts
+    assert (
+        "/** Shares free to sell: max(qty - unsettledQty - inFlightQty, 0). Exact decimal in "
+        "Python and Rust, at most 6 decimal places. 0 <= x < 1000000000. */"
+    ) in dts
+
+
+@pytest.mark.parametrize(
+    ("bound", "message"),
+    [(Field(lt=0.5), "one whole upper bound"), (Field(ge=-(10**10)), "beyond 10\\^9")],
+)
+def test_number_bounds_the_generators_cannot_state_are_refused(bound: Any, message: str) -> None:
+    model = create_model("Odd", field=(Annotated[float, bound], ...))
+    with pytest.raises(CodegenError, match=message):
+        codegen.walk((model,))

@@ -23,7 +23,7 @@ from weatherman_inventory import _native
 from weatherman_inventory.codegen import vector_kind
 from weatherman_inventory.errors import InvalidInput, InventoryError
 from weatherman_inventory.models import (
-    MAX_SAFE_INTEGER,
+    MAX_AMOUNT,
     DecisionContext,
     InventoryState,
     MintedPairBalance,
@@ -85,6 +85,10 @@ RUST_ROUNDTRIP: dict[type[BaseModel], Callable[[str], str]] = {
 BAD = {
     "bad_context_inventory_null": ("inventory", "invalid type: null"),
     "bad_context_missing_weather": ("weather", "missing field `weather`"),
+    "bad_context_position_qty_seven_decimals": (
+        "positions.0.qty",
+        "number 100.0000001 has more than 6 decimal places",
+    ),
     "bad_context_price_above_100": ("markets.0.yesAskPx", "integer 101 is above the largest"),
     "bad_context_timestamp_offset": ("timestamp", "is not YYYY-MM-DDTHH:MM:SS[.fff[fff]]Z"),
     "bad_context_unknown_outcome": (
@@ -96,15 +100,33 @@ BAD = {
         "invalid type: string",
     ),
     "bad_inventory_extra_key": ("tokens.tok-yes-knyc-50.feesPaid", "unknown field `feesPaid`"),
-    "bad_inventory_fractional_qty": ("tokens.tok-yes-knyc-50.qty", "invalid type: floating point"),
     "bad_inventory_missing_key": ("exitTriggered", "missing field `exitTriggered`"),
-    "bad_inventory_negative_qty": ("tokens.tok-yes-knyc-50.qty", "invalid value: integer `-1`"),
-    "bad_inventory_qty_above_max_safe": (
+    "bad_inventory_negative_qty": (
+        "tokens.tok-yes-knyc-50.qty",
+        "number -1 is out of range, 0 <= x < 1000000000",
+    ),
+    "bad_inventory_negative_unsettled_usd": (
+        "unsettledUsd",
+        "number -0.5 is out of range, 0 <= x < 1000000000",
+    ),
+    "bad_inventory_qty_as_string": ("tokens.tok-yes-knyc-50.qty", "invalid type: string"),
+    "bad_inventory_qty_at_bound": (
         "tokens.tok-no-knyc-55.qty",
-        "integer 9007199254740992 is above the largest allowed, 9007199254740991",
+        "number 1000000000 is out of range, 0 <= x < 1000000000",
+    ),
+    "bad_inventory_qty_seven_decimals": (
+        "tokens.tok-yes-knyc-50.qty",
+        "number 157.5757575 has more than 6 decimal places",
     ),
     "bad_inventory_string_for_number": ("totalUsd", "invalid type: string"),
+    "bad_inventory_total_usd_at_bound": (
+        "totalUsd",
+        "number 1000000000 is out of range, -1000000000 < x < 1000000000",
+    ),
     "bad_inventory_unknown_outcome": ("tokens.tok-yes-knyc-50.outcome", "unknown variant `MAYBE`"),
+    # A snapshot as the ledger wrote it before quantities became shares (commit 83759e3's
+    # fixture): pydantic names the first missing field in field order, serde the first it meets.
+    "bad_inventory_without_unsettled_fields": ("unsettledUsd", "missing field `unsettledQty`"),
 }
 
 GOOD_VECTORS = load(good=True)
@@ -168,15 +190,59 @@ def test_rust_refuses_bad_vector_naming_the_serde_error(vector: Vector) -> None:
 def test_full_vector_reads_exact_decimals_and_enums() -> None:
     state = parse_contract(InventoryState, (VECTORS_DIR / "good_inventory_full.json").read_text())
     held = state.tokens["tok-yes-knyc-50"]
-    assert held.avg_entry_price == Decimal("0.6533333333333333")
+    assert held.avg_entry_price == Decimal("0.6536538443940089")
     assert held.outcome is Outcome.YES
+    assert (held.qty, held.in_flight_qty, held.unsettled_qty, held.accessible_qty) == (
+        Decimal("157.575758"),
+        Decimal(20),
+        Decimal("7.575758"),
+        Decimal(130),
+    )
     flat = state.tokens["tok-yes-kord-40"]
     assert (flat.qty, flat.avg_entry_price, flat.realized_pnl) == (
-        0,
+        Decimal(0),
         Decimal(0),
         Decimal("12.345678"),
     )
-    assert state.tokens["tok-no-knyc-55"].qty == MAX_SAFE_INTEGER
+    top = state.tokens["tok-no-knyc-55"].qty
+    assert top == Decimal("999999999.999999") == MAX_AMOUNT - Decimal("0.000001")
+    assert (state.unsettled_usd, state.adjustments_usd) == (12.5, -50.25)
+
+
+def test_share_quantities_travel_as_json_numbers_with_their_six_decimals() -> None:
+    text = (VECTORS_DIR / "good_inventory_full.json").read_text()
+    emitted = orjson.loads(parse_contract(InventoryState, text).model_dump_json())
+    held = emitted["tokens"]["tok-yes-knyc-50"]
+    assert (held["qty"], held["unsettledQty"]) == (157.575758, 7.575758)
+    assert emitted["tokens"]["tok-no-knyc-55"]["qty"] == 999999999.999999
+    rust = orjson.loads(_native.roundtrip_inventory_state(text))
+    assert rust["tokens"]["tok-yes-knyc-50"]["qty"] == 157.575758
+    assert rust["tokens"]["tok-no-knyc-55"]["accessibleQty"] == 999999999.999999
+
+
+@pytest.mark.parametrize(
+    ("qty", "accepted"),
+    [
+        (Decimal("7.575758"), True),
+        (Decimal("7.5757580"), True),
+        (Decimal("150"), True),
+        (150, True),
+        (Decimal("999999999.999999"), True),
+        (Decimal("7.5757575"), False),
+        (Decimal("0.0000001"), False),
+        (Decimal(MAX_AMOUNT), False),
+        (Decimal("-0.000001"), False),
+    ],
+)
+def test_shares_hold_six_decimals_below_the_bound(qty: Decimal | int, accepted: bool) -> None:
+    fields: dict[str, Any] = dict(
+        condition_id="c", available=qty, reserved=0, total_minted=0, total_sold=0, total_merged=0
+    )
+    if accepted:
+        assert MintedPairBalance.model_validate(fields).available == qty
+    else:
+        with pytest.raises(ValidationError, match="available"):
+            MintedPairBalance.model_validate(fields)
 
 
 def test_absent_inventory_is_omitted_not_null() -> None:
@@ -190,11 +256,17 @@ def test_absent_inventory_is_omitted_not_null() -> None:
 
 
 def test_snapshots_are_frozen() -> None:
+    one, zero = Decimal(1), Decimal(0)
     pairs = MintedPairBalance(
-        condition_id="c", available=1, reserved=0, total_minted=1, total_sold=0, total_merged=0
+        condition_id="c",
+        available=one,
+        reserved=zero,
+        total_minted=one,
+        total_sold=zero,
+        total_merged=zero,
     )
     with pytest.raises(ValidationError, match="frozen"):
-        pairs.available = 2  # type: ignore[misc]
+        pairs.available = Decimal(2)  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
@@ -264,6 +336,7 @@ def test_money_refuses_non_finite_and_non_numbers(bad: Any) -> None:
         outcome=Outcome.NO,
         qty=1,
         in_flight_qty=0,
+        unsettled_qty=0,
         accessible_qty=1,
         avg_entry_price=Decimal("0.5"),
         total_cost=0.5,
@@ -272,7 +345,7 @@ def test_money_refuses_non_finite_and_non_numbers(bad: Any) -> None:
         realized_pnl=Decimal(0),
     )
     assert TokenPosition.model_validate(fields).avg_entry_price == Decimal("0.5")
-    for key in ("avg_entry_price", "realized_pnl", "total_cost"):
+    for key in ("avg_entry_price", "realized_pnl", "total_cost", "qty"):
         with pytest.raises(ValidationError, match=key):
             TokenPosition.model_validate({**fields, key: bad})
 

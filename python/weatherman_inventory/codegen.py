@@ -32,6 +32,7 @@ import annotated_types
 from pydantic import BaseModel
 
 from weatherman_inventory.models import (
+    MAX_AMOUNT,
     MAX_SAFE_INTEGER,
     UTC_TIMESTAMP_PATTERN,
     DecisionContext,
@@ -77,9 +78,42 @@ class CodegenError(Exception):
 
 @dataclass(frozen=True)
 class Scalar:
-    """A leaf type: `string`, `bool`, `float` (f64 money), `decimal`, `timestamp`."""
+    """A leaf type: `string`, `bool`, `timestamp`."""
 
     kind: str
+
+
+@dataclass(frozen=True)
+class Bound:
+    """One end of a number's range: a whole `value`, excluded from the range or not."""
+
+    value: int
+    exclusive: bool
+
+
+@dataclass(frozen=True)
+class Number:
+    """A JSON number: `float` (an f64) or `decimal` (exact in Python and Rust), optionally
+    bounded below and above and, for decimals, limited to `places` decimal places."""
+
+    kind: str
+    low: Bound | None = None
+    high: Bound | None = None
+    places: int | None = None
+
+    @property
+    def bounded(self) -> bool:
+        return self.low is not None or self.high is not None or self.places is not None
+
+    def range_text(self) -> str:
+        """The range as docs state it, e.g. `0 <= x < 1000000000`."""
+        parts = []
+        if self.low is not None:
+            parts.append(f"{self.low.value} {'<' if self.low.exclusive else '<='}")
+        parts.append("x")
+        if self.high is not None:
+            parts.append(f"{'<' if self.high.exclusive else '<='} {self.high.value}")
+        return " ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -112,7 +146,7 @@ class ListOf:
     item: TypeRef
 
 
-TypeRef = Scalar | Integer | EnumRef | ModelRef | MapOf | ListOf
+TypeRef = Scalar | Number | Integer | EnumRef | ModelRef | MapOf | ListOf
 
 
 @dataclass(frozen=True)
@@ -154,6 +188,32 @@ def _doc(obj: Any) -> str:
     return " ".join(text.split())
 
 
+def _number(where: str, kind: str, metadata: Sequence[Any]) -> Number:
+    """A float or decimal with the bounds its metadata declares (whole numbers only)."""
+    low: Bound | None = None
+    high: Bound | None = None
+    places: int | None = None
+    for item in metadata:
+        if isinstance(item, annotated_types.Ge | annotated_types.Gt):
+            lowest: object = item.ge if isinstance(item, annotated_types.Ge) else item.gt
+            if not isinstance(lowest, int) or low is not None:
+                raise CodegenError(f"{where}: one whole lower bound at most")
+            low = Bound(lowest, isinstance(item, annotated_types.Gt))
+        elif isinstance(item, annotated_types.Le | annotated_types.Lt):
+            highest: object = item.le if isinstance(item, annotated_types.Le) else item.lt
+            if not isinstance(highest, int) or high is not None:
+                raise CodegenError(f"{where}: one whole upper bound at most")
+            high = Bound(highest, isinstance(item, annotated_types.Lt))
+        elif getattr(item, "decimal_places", None) is not None:
+            if kind != "decimal":
+                raise CodegenError(f"{where}: decimal_places on a float")
+            places = int(item.decimal_places)
+    for bound in (low, high):
+        if bound is not None and abs(bound.value) > MAX_AMOUNT:
+            raise CodegenError(f"{where}: bound {bound.value} beyond 10^9 in magnitude")
+    return Number(kind, low, high, places)
+
+
 def _type_ref(owner: str, field: str, annotation: Any, metadata: Sequence[Any]) -> TypeRef:
     where = f"{owner}.{field}"
     origin = typing.get_origin(annotation)
@@ -163,9 +223,9 @@ def _type_ref(owner: str, field: str, annotation: Any, metadata: Sequence[Any]) 
     if annotation is bool:
         return Scalar("bool")
     if annotation is float:
-        return Scalar("float")
+        return _number(where, "float", metadata)
     if annotation is Decimal:
-        return Scalar("decimal")
+        return _number(where, "decimal", metadata)
     if annotation is datetime:
         return Scalar("timestamp")
     if annotation is int:
@@ -252,9 +312,16 @@ def _schema_of(ref: TypeRef) -> dict[str, Any]:
             return {"type": "string"}
         if ref.kind == "bool":
             return {"type": "boolean"}
-        if ref.kind == "timestamp":
-            return {"type": "string", "format": "date-time", "pattern": UTC_TIMESTAMP_PATTERN}
-        return {"type": "number"}
+        return {"type": "string", "format": "date-time", "pattern": UTC_TIMESTAMP_PATTERN}
+    if isinstance(ref, Number):
+        schema: dict[str, Any] = {"type": "number"}
+        if ref.low is not None:
+            schema["exclusiveMinimum" if ref.low.exclusive else "minimum"] = ref.low.value
+        if ref.high is not None:
+            schema["exclusiveMaximum" if ref.high.exclusive else "maximum"] = ref.high.value
+        if ref.places is not None:
+            schema["multipleOf"] = float(Decimal(1).scaleb(-ref.places))
+        return schema
     if isinstance(ref, Integer):
         return {"type": "integer", "minimum": ref.minimum, "maximum": ref.maximum}
     if isinstance(ref, EnumRef):
@@ -334,10 +401,8 @@ def _ts_name(name: str) -> str:
 
 def _ts_of(ref: TypeRef) -> str:
     if isinstance(ref, Scalar):
-        return {"string": "string", "bool": "boolean", "timestamp": "string"}.get(
-            ref.kind, "number"
-        )
-    if isinstance(ref, Integer):
+        return {"string": "string", "bool": "boolean", "timestamp": "string"}[ref.kind]
+    if isinstance(ref, Number | Integer):
         return "number"
     if isinstance(ref, EnumRef):
         return " | ".join(json.dumps(member.value) for member in ref.enum)
@@ -357,8 +422,13 @@ def _ts_field_doc(field: FieldSpec) -> str:
     notes = []
     if isinstance(field.type, Integer):
         notes.append(f"Integer, {field.type.minimum}..{field.type.maximum}.")
-    if isinstance(field.type, Scalar) and field.type.kind == "decimal":
-        notes.append("Exact decimal in Python and Rust.")
+    ref = field.type
+    if isinstance(ref, Number):
+        if ref.kind == "decimal":
+            places = f", at most {ref.places} decimal places" if ref.places is not None else ""
+            notes.append(f"Exact decimal in Python and Rust{places}.")
+        if ref.low is not None or ref.high is not None:
+            notes.append(f"{ref.range_text()}.")
     return " ".join([field.doc, *notes]).strip()
 
 
@@ -394,10 +464,8 @@ def _ts_accepts(contract: Contract, ref: TypeRef, value: Any, optional: bool = F
     if isinstance(ref, Scalar):
         if ref.kind in ("string", "timestamp"):
             return isinstance(value, str)
-        if ref.kind == "bool":
-            return isinstance(value, bool)
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if isinstance(ref, Integer):
+        return isinstance(value, bool)
+    if isinstance(ref, Number | Integer):
         return isinstance(value, int | float) and not isinstance(value, bool)
     if isinstance(ref, EnumRef):
         return value in {member.value for member in ref.enum}
@@ -469,11 +537,13 @@ _RUST_PRELUDE = """\
 //! `{command}`.
 //! Do not edit: `make check-types` fails when this file and the models disagree.
 //!
-//! Wire rules: JSON keys are camelCase and unknown keys are refused; `avgEntryPrice` and
-//! `realizedPnl` are exact `Decimal`s travelling as JSON numbers (never strings); quantities are
-//! refused above 2^53 - 1 (the largest integer a TypeScript `number` holds exactly); timestamps
-//! are RFC 3339 UTC strings ending in `Z`; an absent `inventory` is omitted, never `null`. Maps
-//! are `BTreeMap`s so that a snapshot serialises the same bytes every time.
+//! Wire rules: JSON keys are camelCase and unknown keys are refused; quantities (shares and
+//! pairs), `avgEntryPrice` and `realizedPnl` are exact `Decimal`s travelling as JSON numbers
+//! (never strings), quantities with at most 6 decimal places; every amount is refused at 10^9 in
+//! magnitude and every number outside the range its field declares; counts are refused above
+//! 2^53 - 1 (the largest integer a TypeScript `number` holds exactly); timestamps are RFC 3339
+//! UTC strings ending in `Z`; an absent `inventory` is omitted, never `null`. Maps are
+//! `BTreeMap`s so that a snapshot serialises the same bytes every time.
 
 use std::collections::BTreeMap;
 
@@ -496,6 +566,78 @@ fn at_most<'de, D: Deserializer<'de>, const MAX: u64>(deserializer: D) -> Result
     Ok(value)
 }}
 
+/// Every amount and quantity stays strictly below this in magnitude (dollars, shares).
+pub const MAX_AMOUNT: i64 = 1_000_000_000;
+
+/// The range a number field accepts, as the models declare it: whole bounds, each excluded or
+/// not, and for decimals the most decimal places (trailing zeros do not count).
+pub(crate) trait Range {{
+    /// `(bound, excluded)` below, if bounded below.
+    const LOW: Option<(i64, bool)>;
+    /// `(bound, excluded)` above, if bounded above.
+    const HIGH: Option<(i64, bool)>;
+    /// The most decimal places a decimal may have, if limited.
+    const PLACES: Option<u32>;
+    /// The range as error messages state it.
+    const TEXT: &'static str;
+}}
+
+/// Whether `value` lies within `R`'s bounds, each bound converted by `number`.
+fn within<R: Range, T: PartialOrd>(value: &T, number: impl Fn(i64) -> T) -> bool {{
+    let above = R::LOW.is_none_or(|(low, excluded)| {{
+        let low = number(low);
+        if excluded {{
+            *value > low
+        }} else {{
+            *value >= low
+        }}
+    }});
+    let below = R::HIGH.is_none_or(|(high, excluded)| {{
+        let high = number(high);
+        if excluded {{
+            *value < high
+        }} else {{
+            *value <= high
+        }}
+    }});
+    above && below
+}}
+
+/// Deserialises an `f64` within `R`.
+pub(crate) fn f64_in<'de, D: Deserializer<'de>, R: Range>(
+    deserializer: D,
+) -> Result<f64, D::Error> {{
+    let value = f64::deserialize(deserializer)?;
+    if !within::<R, f64>(&value, |bound| bound as f64) {{
+        return Err(D::Error::custom(format!(
+            "number {{value}} is out of range, {{}}",
+            R::TEXT
+        )));
+    }}
+    Ok(value)
+}}
+
+/// Deserialises a `Decimal` (a JSON number, as `decimal_number` reads it) within `R`.
+pub(crate) fn decimal_in<'de, D: Deserializer<'de>, R: Range>(
+    deserializer: D,
+) -> Result<Decimal, D::Error> {{
+    let value = decimal_number::deserialize(deserializer)?;
+    if let Some(places) = R::PLACES {{
+        if value.normalize().scale() > places {{
+            return Err(D::Error::custom(format!(
+                "number {{value}} has more than {{places}} decimal places"
+            )));
+        }}
+    }}
+    if !within::<R, Decimal>(&value, Decimal::from) {{
+        return Err(D::Error::custom(format!(
+            "number {{value}} is out of range, {{}}",
+            R::TEXT
+        )));
+    }}
+    Ok(value)
+}}
+
 /// Deserialises a field that may be absent but, when present, is never `null`.
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
@@ -505,7 +647,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 
 /// `Decimal`s that travel as JSON numbers and only as numbers: rust_decimal's own
 /// `serde::float` also reads strings, which the contract refuses. Serialising is rust_decimal's.
-mod decimal_number {{
+pub(crate) mod decimal_number {{
     use std::fmt;
     use std::str::FromStr;
 
@@ -608,15 +750,78 @@ def _rust_doc(text: str, indent: str) -> list[str]:
     return [f"{indent}/// {line}" for line in lines]
 
 
+def _rust_bound_name(bound: int) -> str:
+    text = f"1e{len(str(abs(bound))) - 1}" if bound and str(abs(bound)).strip("0") == "1" else ""
+    text = text if text and abs(bound) >= 1000 else str(abs(bound))
+    return ("Neg" if bound < 0 else "") + text
+
+
+def _rust_range_name(ref: Number) -> str:
+    """The marker type of a number's range, named for it: `Min0Below1e9Places6`."""
+    name = ""
+    if ref.low is not None:
+        name += ("Above" if ref.low.exclusive else "Min") + _rust_bound_name(ref.low.value)
+    if ref.high is not None:
+        name += ("Below" if ref.high.exclusive else "Max") + _rust_bound_name(ref.high.value)
+    if ref.places is not None:
+        name += f"Places{ref.places}"
+    return name
+
+
+def _rust_option(value: tuple[int, bool] | None) -> str:
+    return "None" if value is None else f"Some(({value[0]}, {str(value[1]).lower()}))"
+
+
+def _rust_ranges(contract: Contract) -> list[str]:
+    """One marker type per distinct bounded number range the models use, in first-use order."""
+    seen: dict[str, Number] = {}
+
+    def visit(ref: TypeRef) -> None:
+        if isinstance(ref, Number) and ref.bounded:
+            seen.setdefault(_rust_range_name(ref), ref)
+        elif isinstance(ref, MapOf):
+            visit(ref.value)
+        elif isinstance(ref, ListOf):
+            visit(ref.item)
+
+    for spec in contract.models:
+        for field in spec.fields:
+            visit(field.type)
+    out: list[str] = []
+    for name, ref in seen.items():
+        low = None if ref.low is None else (ref.low.value, ref.low.exclusive)
+        high = None if ref.high is None else (ref.high.value, ref.high.exclusive)
+        places = "None" if ref.places is None else f"Some({ref.places})"
+        text = ref.range_text()
+        if ref.places is not None:
+            text += f", at most {ref.places} decimal places"
+        out.extend(
+            [
+                "",
+                f"/// The range `{text}`.",
+                "#[derive(Debug)]",
+                f"pub(crate) struct {name};",
+                "",
+                f"impl Range for {name} {{",
+                f"    const LOW: Option<(i64, bool)> = {_rust_option(low)};",
+                f"    const HIGH: Option<(i64, bool)> = {_rust_option(high)};",
+                f"    const PLACES: Option<u32> = {places};",
+                f'    const TEXT: &\'static str = "{text}";',
+                "}",
+            ]
+        )
+    return out
+
+
 def _rust_type(ref: TypeRef) -> str:
     if isinstance(ref, Scalar):
         return {
             "string": "String",
             "bool": "bool",
-            "float": "f64",
-            "decimal": "Decimal",
             "timestamp": "DateTime<Utc>",
         }[ref.kind]
+    if isinstance(ref, Number):
+        return "f64" if ref.kind == "float" else "Decimal"
     if isinstance(ref, Integer):
         return "u64"
     if isinstance(ref, EnumRef):
@@ -626,6 +831,15 @@ def _rust_type(ref: TypeRef) -> str:
     if isinstance(ref, MapOf):
         return f"BTreeMap<String, {_rust_type(ref.value)}>"
     return f"Vec<{_rust_type(ref.item)}>"
+
+
+def _rust_serde_attr(args: list[str]) -> str:
+    """`#[serde(...)]` on a field, laid out as rustfmt lays it out: on one line if it fits."""
+    line = f"#[serde({', '.join(args)})]"
+    if len(line) + 4 <= 100:
+        return line
+    inner = ",\n".join(f"        {arg}" for arg in args)
+    return f"#[serde(\n{inner}\n    )]"
 
 
 def _rust_field_attr(field: FieldSpec) -> str | None:
@@ -643,11 +857,20 @@ def _rust_field_attr(field: FieldSpec) -> str | None:
             raise CodegenError(f"{field.name}: Rust integers are bounded above only (minimum 0)")
         high = "MAX_SAFE_INTEGER" if ref.maximum == MAX_SAFE_INTEGER else str(ref.maximum)
         return f'#[serde(deserialize_with = "at_most::<_, {high}>")]'
-    if isinstance(ref, Scalar) and ref.kind == "decimal":
-        return '#[serde(with = "decimal_number")]'
+    if isinstance(ref, Number) and ref.kind == "decimal":
+        if not ref.bounded:
+            return '#[serde(with = "decimal_number")]'
+        return _rust_serde_attr(
+            [
+                'serialize_with = "decimal_number::serialize"',
+                f'deserialize_with = "decimal_in::<_, {_rust_range_name(ref)}>"',
+            ]
+        )
+    if isinstance(ref, Number) and ref.bounded:
+        return _rust_serde_attr([f'deserialize_with = "f64_in::<_, {_rust_range_name(ref)}>"'])
     if isinstance(ref, Scalar) and ref.kind == "timestamp":
         return '#[serde(with = "utc_timestamp")]'
-    if isinstance(ref, Scalar | MapOf | ListOf | EnumRef | ModelRef):
+    if isinstance(ref, Scalar | Number | MapOf | ListOf | EnumRef | ModelRef):
         return None
     raise CodegenError(f"no Rust attribute for {ref!r}")
 
@@ -660,6 +883,7 @@ def _rust_variant(value: str) -> str:
 
 def render_rust(contract: Contract) -> str:
     out = [_RUST_PRELUDE.format(command=WRITE_COMMAND)]
+    out.extend(_rust_ranges(contract))
     for enum in contract.enums:
         out.append("")
         out.extend(_rust_doc(_doc(enum), ""))

@@ -4,10 +4,12 @@ These pydantic models are the single source of the contract. The JSON Schema, th
 declarations in `strategies_types/` and the Rust serde types in `rust_shim/src/contract.rs` are
 generated from them by `make types`, and a test fails when any of those drifts.
 
-Wire rules: Python attributes are snake_case, JSON keys camelCase. Money and prices are JSON
-numbers; `avgEntryPrice` and `realizedPnl` are exact `Decimal` in Python and Rust. Quantities are
-JSON integers no larger than 2^53 - 1, so a TypeScript `number` holds them exactly. Snapshots are
-frozen; unknown keys are refused.
+Wire rules: Python attributes are snake_case, JSON keys camelCase. Money, prices and quantities
+are JSON numbers, never strings. Quantities are shares of an outcome token, exact to 6 decimals as
+the chain keeps them (`7.575758`; a whole number such as `150` is as valid as `150.0`), `Decimal` in
+Python and Rust. `avgEntryPrice` and `realizedPnl` are exact `Decimal`s too. Every amount stays
+below 10^9 (dollars or shares), so that it has at most 15 significant digits and a TypeScript
+`number` holds it exactly. Snapshots are frozen; unknown keys are refused.
 """
 
 from __future__ import annotations
@@ -34,11 +36,16 @@ from weatherman_inventory.errors import InvalidInput
 
 __all__ = [
     "CONTRACT_MODELS",
+    "MAX_AMOUNT",
     "MAX_SAFE_INTEGER",
+    "SHARE_DECIMALS",
     "UTC_TIMESTAMP_PATTERN",
     "Cents",
     "DecimalNumber",
     "DecisionContext",
+    "DollarPrice",
+    "ExactPrice",
+    "ExactUsd",
     "InventoryState",
     "MarketState",
     "MintedPairBalance",
@@ -46,15 +53,25 @@ __all__ = [
     "PortfolioState",
     "PositionState",
     "Quantity",
+    "Shares",
+    "SignedUsd",
     "TokenPosition",
     "Trigger",
+    "Usd",
     "UtcTimestamp",
     "WeatherState",
     "parse_contract",
 ]
 
 MAX_SAFE_INTEGER = 2**53 - 1
-"""The largest integer a JavaScript `number` holds exactly; quantities above it are refused."""
+"""The largest integer a JavaScript `number` holds exactly; counts above it are refused."""
+
+MAX_AMOUNT = 10**9
+"""Every amount and quantity of the contract stays strictly below this, in magnitude (dollars,
+shares): at most 15 significant digits with 6 decimals, exact in an IEEE double."""
+
+SHARE_DECIMALS = 6
+"""Outcome tokens are ERC-1155 balances with 6 decimals: a quantity has at most this many."""
 
 
 def _decimal_from_json_number(value: Any) -> Any:
@@ -82,7 +99,26 @@ DecimalNumber = Annotated[
 """An exact Decimal in Python that travels as a JSON number."""
 
 Quantity = Annotated[int, Field(ge=0, le=MAX_SAFE_INTEGER)]
-"""A whole number of contracts (or pairs, or a tick count), 0..2^53-1."""
+"""A whole count (a tick number), 0..2^53-1."""
+
+Shares = Annotated[DecimalNumber, Field(ge=0, lt=MAX_AMOUNT, decimal_places=SHARE_DECIMALS)]
+"""A quantity of shares (or of YES+NO pairs): exact, at most 6 decimals, 0 <= x < 10^9."""
+
+Usd = Annotated[float, Field(ge=0, lt=MAX_AMOUNT)]
+"""A non-negative amount of dollars, 0 <= x < 10^9."""
+
+SignedUsd = Annotated[float, Field(gt=-MAX_AMOUNT, lt=MAX_AMOUNT)]
+"""An amount of dollars that may be negative (a PnL, a sum of adjustments), |x| < 10^9."""
+
+DollarPrice = Annotated[float, Field(ge=0, le=1)]
+"""A price in dollars per share, 0..1 (a share pays out at most $1)."""
+
+ExactUsd = Annotated[DecimalNumber, Field(gt=-MAX_AMOUNT, lt=MAX_AMOUNT)]
+"""An exact, signed amount of dollars, |x| < 10^9."""
+
+ExactPrice = Annotated[DecimalNumber, Field(ge=0, lt=MAX_AMOUNT)]
+"""An exact, non-negative amount of dollars per share, 0 <= x < 10^9: a derived price such as an
+average entry price, bounded like every amount rather than by the $1 a share pays out."""
 
 Cents = Annotated[int, Field(ge=0, le=100)]
 """A price in whole cents of a dollar, 0..100."""
@@ -162,50 +198,61 @@ class TokenPosition(_Contract):
     """Market the token belongs to."""
     outcome: Outcome
     """YES or NO."""
-    qty: Quantity
-    """Contracts held."""
-    in_flight_qty: Quantity
-    """Contracts reserved by open sell orders."""
-    accessible_qty: Quantity
-    """Contracts free to sell: max(qty - inFlightQty, 0)."""
-    avg_entry_price: DecimalNumber
-    """Volume-weighted average entry price, dollars per contract (0 when flat)."""
-    total_cost: float
-    """Cost basis of the contracts held, dollars (0 when flat)."""
-    current_price: float
-    """Last mark, dollars per contract (the entry price until the first price update)."""
-    unrealized_pnl: float
+    qty: Shares
+    """Shares held, settled or not (exact, at most 6 decimals)."""
+    in_flight_qty: Shares
+    """Shares reserved by open sell orders."""
+    unsettled_qty: Shares
+    """Shares of provisional buys (not yet CONFIRMED on chain) included in qty: not sellable."""
+    accessible_qty: Shares
+    """Shares free to sell: max(qty - unsettledQty - inFlightQty, 0)."""
+    avg_entry_price: ExactPrice
+    """Volume-weighted average entry price, dollars per share (0 when flat)."""
+    total_cost: Usd
+    """Cost basis of the shares held, dollars (0 when flat)."""
+    current_price: DollarPrice
+    """Last mark, dollars per share (the entry price until the first price update)."""
+    unrealized_pnl: SignedUsd
     """(currentPrice - avgEntryPrice) * qty, dollars."""
-    realized_pnl: DecimalNumber
+    realized_pnl: ExactUsd
     """PnL realised by sales and merges, net of fees, dollars."""
 
 
 class MintedPairBalance(_Contract):
-    """Minted YES+NO pair balance for a single condition (market)."""
+    """Minted YES+NO pair balance for a single condition (market), in pairs (1 pair = 1 YES share
+    + 1 NO share, minted for $1), exact to 6 decimals like shares."""
 
     condition_id: str
     """Condition id of the market the pairs were minted in."""
-    available: Quantity
+    available: Shares
     """Pairs free to merge or sell."""
-    reserved: Quantity
+    reserved: Shares
     """Pairs reserved by pending merges."""
-    total_minted: Quantity
+    total_minted: Shares
     """Pairs minted over the session."""
-    total_sold: Quantity
+    total_sold: Shares
     """Minted pairs given up because one of their tokens was sold."""
-    total_merged: Quantity
+    total_merged: Shares
     """Minted pairs merged back into USDC."""
 
 
 class InventoryState(_Contract):
     """Complete capital and position state for a session, passed to every strategy every tick."""
 
-    total_usd: float
-    """Total USDC owned by this session, dollars."""
-    in_flight_usd: float
+    total_usd: SignedUsd
+    """Total USDC owned by this session, dollars, unsettled sale proceeds included. Negative only
+    when a withdrawal took more than the ledger held (recorded as an anomaly)."""
+    in_flight_usd: Usd
     """USDC committed to open buy orders and pending mints, dollars."""
-    accessible_usd: float
-    """Spendable USDC: totalUsd - inFlightUsd, dollars."""
+    unsettled_usd: Usd
+    """Proceeds of provisional sales (not yet CONFIRMED on chain) included in totalUsd, dollars:
+    not yet spendable."""
+    accessible_usd: SignedUsd
+    """Spendable USDC: totalUsd - inFlightUsd - unsettledUsd, dollars."""
+    adjustments_usd: SignedUsd
+    """Signed sum of the session's cash adjustments (deposits and rebates add, withdrawals
+    subtract, corrections either), dollars: the ledger's invariant counts it beside the initial
+    capital."""
     tokens: dict[str, TokenPosition]
     """Per-token position state, keyed by tokenId."""
     minted_pairs: dict[str, MintedPairBalance]
@@ -259,22 +306,22 @@ class PositionState(_Contract):
     """Token id on the exchange."""
     outcome: Outcome
     """YES or NO."""
-    qty: Quantity
-    """Contracts held."""
-    avg_price: float
-    """Average entry price, dollars per contract."""
+    qty: Shares
+    """Shares held (exact, at most 6 decimals)."""
+    avg_price: Usd
+    """Average entry price, dollars per share."""
 
 
 class PortfolioState(_Contract):
     """The legacy portfolio summary."""
 
-    initial_capital_usd: float
+    initial_capital_usd: Usd
     """Capital the session started with, dollars."""
-    available_capital_usd: float
+    available_capital_usd: SignedUsd
     """Capital not committed to positions or open orders, dollars."""
-    total_exposure_usd: float
+    total_exposure_usd: Usd
     """Cost of open positions, dollars."""
-    realized_pnl_usd: float
+    realized_pnl_usd: SignedUsd
     """Realised PnL over the session, dollars."""
 
 

@@ -5,11 +5,13 @@
 //! `make types (python -m weatherman_inventory.codegen write)`.
 //! Do not edit: `make check-types` fails when this file and the models disagree.
 //!
-//! Wire rules: JSON keys are camelCase and unknown keys are refused; `avgEntryPrice` and
-//! `realizedPnl` are exact `Decimal`s travelling as JSON numbers (never strings); quantities are
-//! refused above 2^53 - 1 (the largest integer a TypeScript `number` holds exactly); timestamps
-//! are RFC 3339 UTC strings ending in `Z`; an absent `inventory` is omitted, never `null`. Maps
-//! are `BTreeMap`s so that a snapshot serialises the same bytes every time.
+//! Wire rules: JSON keys are camelCase and unknown keys are refused; quantities (shares and
+//! pairs), `avgEntryPrice` and `realizedPnl` are exact `Decimal`s travelling as JSON numbers
+//! (never strings), quantities with at most 6 decimal places; every amount is refused at 10^9 in
+//! magnitude and every number outside the range its field declares; counts are refused above
+//! 2^53 - 1 (the largest integer a TypeScript `number` holds exactly); timestamps are RFC 3339
+//! UTC strings ending in `Z`; an absent `inventory` is omitted, never `null`. Maps are
+//! `BTreeMap`s so that a snapshot serialises the same bytes every time.
 
 use std::collections::BTreeMap;
 
@@ -32,6 +34,78 @@ fn at_most<'de, D: Deserializer<'de>, const MAX: u64>(deserializer: D) -> Result
     Ok(value)
 }
 
+/// Every amount and quantity stays strictly below this in magnitude (dollars, shares).
+pub const MAX_AMOUNT: i64 = 1_000_000_000;
+
+/// The range a number field accepts, as the models declare it: whole bounds, each excluded or
+/// not, and for decimals the most decimal places (trailing zeros do not count).
+pub(crate) trait Range {
+    /// `(bound, excluded)` below, if bounded below.
+    const LOW: Option<(i64, bool)>;
+    /// `(bound, excluded)` above, if bounded above.
+    const HIGH: Option<(i64, bool)>;
+    /// The most decimal places a decimal may have, if limited.
+    const PLACES: Option<u32>;
+    /// The range as error messages state it.
+    const TEXT: &'static str;
+}
+
+/// Whether `value` lies within `R`'s bounds, each bound converted by `number`.
+fn within<R: Range, T: PartialOrd>(value: &T, number: impl Fn(i64) -> T) -> bool {
+    let above = R::LOW.is_none_or(|(low, excluded)| {
+        let low = number(low);
+        if excluded {
+            *value > low
+        } else {
+            *value >= low
+        }
+    });
+    let below = R::HIGH.is_none_or(|(high, excluded)| {
+        let high = number(high);
+        if excluded {
+            *value < high
+        } else {
+            *value <= high
+        }
+    });
+    above && below
+}
+
+/// Deserialises an `f64` within `R`.
+pub(crate) fn f64_in<'de, D: Deserializer<'de>, R: Range>(
+    deserializer: D,
+) -> Result<f64, D::Error> {
+    let value = f64::deserialize(deserializer)?;
+    if !within::<R, f64>(&value, |bound| bound as f64) {
+        return Err(D::Error::custom(format!(
+            "number {value} is out of range, {}",
+            R::TEXT
+        )));
+    }
+    Ok(value)
+}
+
+/// Deserialises a `Decimal` (a JSON number, as `decimal_number` reads it) within `R`.
+pub(crate) fn decimal_in<'de, D: Deserializer<'de>, R: Range>(
+    deserializer: D,
+) -> Result<Decimal, D::Error> {
+    let value = decimal_number::deserialize(deserializer)?;
+    if let Some(places) = R::PLACES {
+        if value.normalize().scale() > places {
+            return Err(D::Error::custom(format!(
+                "number {value} has more than {places} decimal places"
+            )));
+        }
+    }
+    if !within::<R, Decimal>(&value, Decimal::from) {
+        return Err(D::Error::custom(format!(
+            "number {value} is out of range, {}",
+            R::TEXT
+        )));
+    }
+    Ok(value)
+}
+
 /// Deserialises a field that may be absent but, when present, is never `null`.
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
@@ -41,7 +115,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 
 /// `Decimal`s that travel as JSON numbers and only as numbers: rust_decimal's own
 /// `serde::float` also reads strings, which the contract refuses. Serialising is rust_decimal's.
-mod decimal_number {
+pub(crate) mod decimal_number {
     use std::fmt;
     use std::str::FromStr;
 
@@ -126,6 +200,50 @@ mod utc_timestamp {
     }
 }
 
+/// The range `0 <= x < 1000000000, at most 6 decimal places`.
+#[derive(Debug)]
+pub(crate) struct Min0Below1e9Places6;
+
+impl Range for Min0Below1e9Places6 {
+    const LOW: Option<(i64, bool)> = Some((0, false));
+    const HIGH: Option<(i64, bool)> = Some((1000000000, true));
+    const PLACES: Option<u32> = Some(6);
+    const TEXT: &'static str = "0 <= x < 1000000000, at most 6 decimal places";
+}
+
+/// The range `0 <= x < 1000000000`.
+#[derive(Debug)]
+pub(crate) struct Min0Below1e9;
+
+impl Range for Min0Below1e9 {
+    const LOW: Option<(i64, bool)> = Some((0, false));
+    const HIGH: Option<(i64, bool)> = Some((1000000000, true));
+    const PLACES: Option<u32> = None;
+    const TEXT: &'static str = "0 <= x < 1000000000";
+}
+
+/// The range `0 <= x <= 1`.
+#[derive(Debug)]
+pub(crate) struct Min0Max1;
+
+impl Range for Min0Max1 {
+    const LOW: Option<(i64, bool)> = Some((0, false));
+    const HIGH: Option<(i64, bool)> = Some((1, false));
+    const PLACES: Option<u32> = None;
+    const TEXT: &'static str = "0 <= x <= 1";
+}
+
+/// The range `-1000000000 < x < 1000000000`.
+#[derive(Debug)]
+pub(crate) struct AboveNeg1e9Below1e9;
+
+impl Range for AboveNeg1e9Below1e9 {
+    const LOW: Option<(i64, bool)> = Some((-1000000000, true));
+    const HIGH: Option<(i64, bool)> = Some((1000000000, true));
+    const PLACES: Option<u32> = None;
+    const TEXT: &'static str = "-1000000000 < x < 1000000000";
+}
+
 /// Which side of a binary market a token pays out on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Outcome {
@@ -154,62 +272,115 @@ pub struct TokenPosition {
     pub market_id: String,
     /// YES or NO.
     pub outcome: Outcome,
-    /// Contracts held.
-    #[serde(deserialize_with = "at_most::<_, MAX_SAFE_INTEGER>")]
-    pub qty: u64,
-    /// Contracts reserved by open sell orders.
-    #[serde(deserialize_with = "at_most::<_, MAX_SAFE_INTEGER>")]
-    pub in_flight_qty: u64,
-    /// Contracts free to sell: max(qty - inFlightQty, 0).
-    #[serde(deserialize_with = "at_most::<_, MAX_SAFE_INTEGER>")]
-    pub accessible_qty: u64,
-    /// Volume-weighted average entry price, dollars per contract (0 when flat).
-    #[serde(with = "decimal_number")]
+    /// Shares held, settled or not (exact, at most 6 decimals).
+    #[serde(
+        serialize_with = "decimal_number::serialize",
+        deserialize_with = "decimal_in::<_, Min0Below1e9Places6>"
+    )]
+    pub qty: Decimal,
+    /// Shares reserved by open sell orders.
+    #[serde(
+        serialize_with = "decimal_number::serialize",
+        deserialize_with = "decimal_in::<_, Min0Below1e9Places6>"
+    )]
+    pub in_flight_qty: Decimal,
+    /// Shares of provisional buys (not yet CONFIRMED on chain) included in qty: not sellable.
+    #[serde(
+        serialize_with = "decimal_number::serialize",
+        deserialize_with = "decimal_in::<_, Min0Below1e9Places6>"
+    )]
+    pub unsettled_qty: Decimal,
+    /// Shares free to sell: max(qty - unsettledQty - inFlightQty, 0).
+    #[serde(
+        serialize_with = "decimal_number::serialize",
+        deserialize_with = "decimal_in::<_, Min0Below1e9Places6>"
+    )]
+    pub accessible_qty: Decimal,
+    /// Volume-weighted average entry price, dollars per share (0 when flat).
+    #[serde(
+        serialize_with = "decimal_number::serialize",
+        deserialize_with = "decimal_in::<_, Min0Below1e9>"
+    )]
     pub avg_entry_price: Decimal,
-    /// Cost basis of the contracts held, dollars (0 when flat).
+    /// Cost basis of the shares held, dollars (0 when flat).
+    #[serde(deserialize_with = "f64_in::<_, Min0Below1e9>")]
     pub total_cost: f64,
-    /// Last mark, dollars per contract (the entry price until the first price update).
+    /// Last mark, dollars per share (the entry price until the first price update).
+    #[serde(deserialize_with = "f64_in::<_, Min0Max1>")]
     pub current_price: f64,
     /// (currentPrice - avgEntryPrice) * qty, dollars.
+    #[serde(deserialize_with = "f64_in::<_, AboveNeg1e9Below1e9>")]
     pub unrealized_pnl: f64,
     /// PnL realised by sales and merges, net of fees, dollars.
-    #[serde(with = "decimal_number")]
+    #[serde(
+        serialize_with = "decimal_number::serialize",
+        deserialize_with = "decimal_in::<_, AboveNeg1e9Below1e9>"
+    )]
     pub realized_pnl: Decimal,
 }
 
-/// Minted YES+NO pair balance for a single condition (market).
+/// Minted YES+NO pair balance for a single condition (market), in pairs (1 pair = 1 YES share + 1
+/// NO share, minted for $1), exact to 6 decimals like shares.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MintedPairBalance {
     /// Condition id of the market the pairs were minted in.
     pub condition_id: String,
     /// Pairs free to merge or sell.
-    #[serde(deserialize_with = "at_most::<_, MAX_SAFE_INTEGER>")]
-    pub available: u64,
+    #[serde(
+        serialize_with = "decimal_number::serialize",
+        deserialize_with = "decimal_in::<_, Min0Below1e9Places6>"
+    )]
+    pub available: Decimal,
     /// Pairs reserved by pending merges.
-    #[serde(deserialize_with = "at_most::<_, MAX_SAFE_INTEGER>")]
-    pub reserved: u64,
+    #[serde(
+        serialize_with = "decimal_number::serialize",
+        deserialize_with = "decimal_in::<_, Min0Below1e9Places6>"
+    )]
+    pub reserved: Decimal,
     /// Pairs minted over the session.
-    #[serde(deserialize_with = "at_most::<_, MAX_SAFE_INTEGER>")]
-    pub total_minted: u64,
+    #[serde(
+        serialize_with = "decimal_number::serialize",
+        deserialize_with = "decimal_in::<_, Min0Below1e9Places6>"
+    )]
+    pub total_minted: Decimal,
     /// Minted pairs given up because one of their tokens was sold.
-    #[serde(deserialize_with = "at_most::<_, MAX_SAFE_INTEGER>")]
-    pub total_sold: u64,
+    #[serde(
+        serialize_with = "decimal_number::serialize",
+        deserialize_with = "decimal_in::<_, Min0Below1e9Places6>"
+    )]
+    pub total_sold: Decimal,
     /// Minted pairs merged back into USDC.
-    #[serde(deserialize_with = "at_most::<_, MAX_SAFE_INTEGER>")]
-    pub total_merged: u64,
+    #[serde(
+        serialize_with = "decimal_number::serialize",
+        deserialize_with = "decimal_in::<_, Min0Below1e9Places6>"
+    )]
+    pub total_merged: Decimal,
 }
 
 /// Complete capital and position state for a session, passed to every strategy every tick.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InventoryState {
-    /// Total USDC owned by this session, dollars.
+    /// Total USDC owned by this session, dollars, unsettled sale proceeds included. Negative only
+    /// when a withdrawal took more than the ledger held (recorded as an anomaly).
+    #[serde(deserialize_with = "f64_in::<_, AboveNeg1e9Below1e9>")]
     pub total_usd: f64,
     /// USDC committed to open buy orders and pending mints, dollars.
+    #[serde(deserialize_with = "f64_in::<_, Min0Below1e9>")]
     pub in_flight_usd: f64,
-    /// Spendable USDC: totalUsd - inFlightUsd, dollars.
+    /// Proceeds of provisional sales (not yet CONFIRMED on chain) included in totalUsd, dollars:
+    /// not yet spendable.
+    #[serde(deserialize_with = "f64_in::<_, Min0Below1e9>")]
+    pub unsettled_usd: f64,
+    /// Spendable USDC: totalUsd - inFlightUsd - unsettledUsd, dollars.
+    #[serde(deserialize_with = "f64_in::<_, AboveNeg1e9Below1e9>")]
     pub accessible_usd: f64,
+    /// Signed sum of the session's cash adjustments (deposits and rebates add, withdrawals
+    /// subtract, corrections either), dollars: the ledger's invariant counts it beside the initial
+    /// capital.
+    #[serde(deserialize_with = "f64_in::<_, AboveNeg1e9Below1e9>")]
+    pub adjustments_usd: f64,
     /// Per-token position state, keyed by tokenId.
     pub tokens: BTreeMap<String, TokenPosition>,
     /// Minted YES+NO pairs, keyed by conditionId; empty if the session never minted or merged.
@@ -271,10 +442,14 @@ pub struct PositionState {
     pub token_id: String,
     /// YES or NO.
     pub outcome: Outcome,
-    /// Contracts held.
-    #[serde(deserialize_with = "at_most::<_, MAX_SAFE_INTEGER>")]
-    pub qty: u64,
-    /// Average entry price, dollars per contract.
+    /// Shares held (exact, at most 6 decimals).
+    #[serde(
+        serialize_with = "decimal_number::serialize",
+        deserialize_with = "decimal_in::<_, Min0Below1e9Places6>"
+    )]
+    pub qty: Decimal,
+    /// Average entry price, dollars per share.
+    #[serde(deserialize_with = "f64_in::<_, Min0Below1e9>")]
     pub avg_price: f64,
 }
 
@@ -283,12 +458,16 @@ pub struct PositionState {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PortfolioState {
     /// Capital the session started with, dollars.
+    #[serde(deserialize_with = "f64_in::<_, Min0Below1e9>")]
     pub initial_capital_usd: f64,
     /// Capital not committed to positions or open orders, dollars.
+    #[serde(deserialize_with = "f64_in::<_, AboveNeg1e9Below1e9>")]
     pub available_capital_usd: f64,
     /// Cost of open positions, dollars.
+    #[serde(deserialize_with = "f64_in::<_, Min0Below1e9>")]
     pub total_exposure_usd: f64,
     /// Realised PnL over the session, dollars.
+    #[serde(deserialize_with = "f64_in::<_, AboveNeg1e9Below1e9>")]
     pub realized_pnl_usd: f64,
 }
 

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
-use weatherman_inventory::contract::{DecisionContext, InventoryState, Outcome, MAX_SAFE_INTEGER};
+use weatherman_inventory::contract::{DecisionContext, InventoryState, Outcome, MAX_AMOUNT};
 
 /// One vector file: `{good,bad}_{inventory,context}_<what>.json`.
 struct Vector {
@@ -156,17 +156,82 @@ fn decimals_read_exactly_from_their_shortest_float_text() {
     let held = &state.tokens["tok-yes-knyc-50"];
     assert_eq!(
         held.avg_entry_price,
-        Decimal::from_str("0.6533333333333333").unwrap()
+        Decimal::from_str("0.6536538443940089").unwrap()
     );
     assert_eq!(held.outcome, Outcome::Yes);
     let flat = &state.tokens["tok-yes-kord-40"];
-    assert_eq!(flat.qty, 0);
+    assert_eq!(flat.qty, Decimal::ZERO);
     assert_eq!(flat.realized_pnl, Decimal::from_str("12.345678").unwrap());
-    assert_eq!(state.tokens["tok-no-knyc-55"].qty, MAX_SAFE_INTEGER);
     assert_eq!(
         state.tokens["tok-no-knyc-55"].realized_pnl,
         Decimal::from_str("-3.5").unwrap()
     );
+}
+
+/// Quantities are exact 6-decimal shares: read exactly from the JSON number, whole numbers
+/// included, and written back as the same JSON number (never a string).
+#[test]
+fn share_quantities_read_exactly_and_reemit_as_the_same_numbers() {
+    let text = fs::read_to_string(vectors_dir().join("good_inventory_full.json")).unwrap();
+    let state: InventoryState = serde_json::from_str(&text).unwrap();
+    let dec = |text: &str| Decimal::from_str(text).unwrap();
+    let held = &state.tokens["tok-yes-knyc-50"];
+    assert_eq!(
+        (
+            held.qty,
+            held.in_flight_qty,
+            held.unsettled_qty,
+            held.accessible_qty
+        ),
+        (dec("157.575758"), dec("20"), dec("7.575758"), dec("130"))
+    );
+    let top = &state.tokens["tok-no-knyc-55"];
+    assert_eq!(top.qty, dec("999999999.999999"));
+    assert!(top.qty < Decimal::from(MAX_AMOUNT));
+    assert_eq!((state.unsettled_usd, state.adjustments_usd), (12.5, -50.25));
+    let emitted = serde_json::to_string(&state).unwrap();
+    assert!(emitted.contains("\"qty\":157.575758,"), "{emitted}");
+    assert!(emitted.contains("\"qty\":999999999.999999,"), "{emitted}");
+    assert!(emitted.contains("\"unsettledQty\":7.575758,"), "{emitted}");
+}
+
+/// The bounds the contract adds for shares and money, each refused with the rule it breaks.
+#[test]
+fn share_and_money_bounds_are_refused_naming_the_rule() {
+    for (name, fragment) in [
+        (
+            "bad_inventory_qty_seven_decimals",
+            "number 157.5757575 has more than 6 decimal places",
+        ),
+        (
+            "bad_inventory_qty_at_bound",
+            "number 1000000000 is out of range, 0 <= x < 1000000000",
+        ),
+        (
+            "bad_inventory_negative_unsettled_usd",
+            "number -0.5 is out of range, 0 <= x < 1000000000",
+        ),
+        (
+            "bad_inventory_total_usd_at_bound",
+            "number 1000000000 is out of range, -1000000000 < x < 1000000000",
+        ),
+        ("bad_inventory_qty_as_string", "invalid type: string"),
+        (
+            "bad_inventory_without_unsettled_fields",
+            "missing field `unsettledQty`",
+        ),
+        (
+            "bad_context_position_qty_seven_decimals",
+            "number 100.0000001 has more than 6 decimal places",
+        ),
+    ] {
+        let vector = vectors()
+            .into_iter()
+            .find(|v| v.name == name)
+            .unwrap_or_else(|| panic!("{name} is missing"));
+        let err = roundtrip(&vector).expect_err(name).to_string();
+        assert!(err.contains(fragment), "{name}: {err}");
+    }
 }
 
 #[test]

@@ -26,8 +26,8 @@ struct InternalPosition {
     token_id: String,
     market_id: String,
     outcome: Outcome,
-    qty: u64,
-    in_flight_qty: u64,
+    qty: Decimal,
+    in_flight_qty: Decimal,
     avg_entry_price: Decimal,
     total_cost: Decimal,
     current_price: Decimal,
@@ -57,8 +57,8 @@ impl SeedInventory {
             .positions
             .iter()
             .map(|(id, p)| {
-                let unrealized = if p.qty > 0 {
-                    (p.current_price - p.avg_entry_price) * Decimal::from(p.qty)
+                let unrealized = if p.qty > Decimal::ZERO {
+                    (p.current_price - p.avg_entry_price) * p.qty
                 } else {
                     Decimal::ZERO
                 };
@@ -70,7 +70,8 @@ impl SeedInventory {
                         outcome: p.outcome,
                         qty: p.qty,
                         in_flight_qty: p.in_flight_qty,
-                        accessible_qty: p.qty.saturating_sub(p.in_flight_qty),
+                        unsettled_qty: Decimal::ZERO,
+                        accessible_qty: (p.qty - p.in_flight_qty).max(Decimal::ZERO),
                         avg_entry_price: p.avg_entry_price,
                         total_cost: p.total_cost.to_f64().unwrap_or(0.0),
                         current_price: p.current_price.to_f64().unwrap_or(0.0),
@@ -83,9 +84,11 @@ impl SeedInventory {
         InventoryState {
             total_usd: self.total_usd.to_f64().unwrap_or(0.0),
             in_flight_usd: self.in_flight_usd.to_f64().unwrap_or(0.0),
+            unsettled_usd: 0.0,
             accessible_usd: (self.total_usd - self.in_flight_usd)
                 .to_f64()
                 .unwrap_or(0.0),
+            adjustments_usd: 0.0,
             tokens,
             minted_pairs: self
                 .minted_pairs
@@ -160,8 +163,8 @@ fn seed_ledger(count: usize) -> SeedInventory {
                     token_id: token,
                     market_id: market,
                     outcome,
-                    qty: 100,
-                    in_flight_qty: 0,
+                    qty: Decimal::from(100),
+                    in_flight_qty: Decimal::ZERO,
                     avg_entry_price: price,
                     total_cost: price * Decimal::from(100),
                     current_price: price,

@@ -17,7 +17,15 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::error::ShimError;
-use crate::contract::{InventoryState, MintedPairBalance, TokenPosition};
+use crate::contract::{
+    f64_in, AboveNeg1e9Below1e9, InventoryState, Min0Below1e9, Min0Max1, MintedPairBalance, Range,
+    TokenPosition,
+};
+
+/// The ranges of `TokenPosition.currentPrice` and `.unrealizedPnl`, which the mark path reads
+/// alone: the generated types declare the same (a test compares every path with the full parse).
+type PriceRange = Min0Max1;
+type PnlRange = AboveNeg1e9Below1e9;
 
 /// The inventory at one instant, in both forms strategies consume.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,14 +36,22 @@ pub struct Snapshot {
     pub json: String,
 }
 
-/// `InventoryState` with each token left as raw text. Mirrors the contract's field list; when
-/// the two drift apart this fails to parse and the full parse decides.
+/// `InventoryState` with each token left as raw text. Mirrors the contract's field list and
+/// ranges (the generated deserialisers); when the two drift apart this fails to parse and the
+/// full parse decides.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RawInventory<'a> {
+    #[serde(deserialize_with = "f64_in::<_, AboveNeg1e9Below1e9>")]
     total_usd: f64,
+    #[serde(deserialize_with = "f64_in::<_, Min0Below1e9>")]
     in_flight_usd: f64,
+    #[serde(deserialize_with = "f64_in::<_, Min0Below1e9>")]
+    unsettled_usd: f64,
+    #[serde(deserialize_with = "f64_in::<_, AboveNeg1e9Below1e9>")]
     accessible_usd: f64,
+    #[serde(deserialize_with = "f64_in::<_, AboveNeg1e9Below1e9>")]
+    adjustments_usd: f64,
     #[serde(borrow, deserialize_with = "raw_entries")]
     tokens: Vec<RawToken<'a>>,
     minted_pairs: BTreeMap<String, MintedPairBalance>,
@@ -131,9 +147,13 @@ fn number_len(bytes: &[u8]) -> usize {
         .count()
 }
 
-/// A number exactly as the contract's `f64` fields read it: serde_json, `float_roundtrip`.
-fn parse_f64(text: &str) -> Option<f64> {
-    serde_json::from_str(text).ok()
+/// A number exactly as a contract `f64` field of range `R` reads it: serde_json,
+/// `float_roundtrip`, and the field's range.
+fn parse_f64<R: Range>(text: &str) -> Option<f64> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = f64_in::<_, R>(&mut de).ok()?;
+    de.end().ok()?;
+    Some(value)
 }
 
 impl Marks {
@@ -176,8 +196,8 @@ impl Marks {
         if nb.get(rest_at..rest_at + rest.len())? != rest {
             return None;
         }
-        let price = parse_f64(&new[self.price_at..between_at])?;
-        let pnl = parse_f64(&new[pnl_at..rest_at])?;
+        let price = parse_f64::<PriceRange>(&new[self.price_at..between_at])?;
+        let pnl = parse_f64::<PnlRange>(&new[pnl_at..rest_at])?;
         let marks = Marks {
             price_at: self.price_at,
             price_len,
@@ -484,7 +504,9 @@ impl SnapshotCache {
         Some(InventoryState {
             total_usd: raw.total_usd,
             in_flight_usd: raw.in_flight_usd,
+            unsettled_usd: raw.unsettled_usd,
             accessible_usd: raw.accessible_usd,
+            adjustments_usd: raw.adjustments_usd,
             tokens,
             minted_pairs: raw.minted_pairs,
             exit_triggered: raw.exit_triggered,
@@ -494,6 +516,8 @@ impl SnapshotCache {
 
 #[cfg(test)]
 mod tests {
+    use rust_decimal::Decimal;
+
     use super::*;
 
     fn vector(name: &str) -> String {
@@ -546,9 +570,14 @@ mod tests {
         for name in [
             "bad_inventory_extra_key.json",
             "bad_inventory_missing_key.json",
-            "bad_inventory_qty_above_max_safe.json",
+            "bad_inventory_negative_unsettled_usd.json",
+            "bad_inventory_qty_at_bound.json",
+            "bad_inventory_qty_as_string.json",
+            "bad_inventory_qty_seven_decimals.json",
             "bad_inventory_string_for_number.json",
+            "bad_inventory_total_usd_at_bound.json",
             "bad_inventory_unknown_outcome.json",
+            "bad_inventory_without_unsettled_fields.json",
         ] {
             let mut cache = SnapshotCache::default();
             match cache.update(&vector(name)) {
@@ -582,6 +611,14 @@ mod tests {
         "9007199254740993",
         "1e22",
         "-0.000001",
+        "1",
+        "1.0000000000000002",
+        "0.99999999999999999999",
+        "-1e-300",
+        "1e9",
+        "-1e9",
+        "999999999.99",
+        "-999999999.99",
         "01",
         "1.",
         "+1",
@@ -594,17 +631,22 @@ mod tests {
         "0.75 ",
     ];
 
-    /// A mark's text: an edge case, or a random finite f64 written shortest, with an exponent,
-    /// or with 25 decimals (not the shortest, so float_roundtrip has to round it).
-    fn spelling(next: &mut impl FnMut(u64) -> u64) -> String {
+    /// A mark's text: an edge case, or a random finite f64 (in 0..1 for a `price`, as a mark
+    /// is) written shortest, with an exponent, or with 25 decimals (not the shortest, so
+    /// float_roundtrip has to round it).
+    fn spelling(next: &mut impl FnMut(u64) -> u64, price: bool) -> String {
         if next(3) == 0 {
             return EDGE_NUMBERS[next(EDGE_NUMBERS.len() as u64) as usize].to_owned();
         }
-        let value = loop {
-            let bits = (next(1 << 32) << 32) | next(1 << 32);
-            let value = f64::from_bits(bits);
-            if value.is_finite() {
-                break value;
+        let value = if price {
+            next(1 << 53) as f64 / (1u64 << 53) as f64
+        } else {
+            loop {
+                let bits = (next(1 << 32) << 32) | next(1 << 32);
+                let value = f64::from_bits(bits);
+                if value.is_finite() {
+                    break value;
+                }
             }
         };
         match next(3) {
@@ -669,12 +711,21 @@ mod tests {
                     // A price tick in an edge spelling; sometimes on several tokens at once.
                     for _ in 0..=next(3) {
                         let k = &keys[next(keys.len() as u64) as usize];
-                        let marks = (spelling(&mut next), spelling(&mut next));
+                        let marks = (spelling(&mut next, true), spelling(&mut next, false));
                         spelled.insert(k.clone(), marks);
                     }
                 }
-                6 => state.tokens.get_mut(&key).expect("token").qty = next(1_000_000),
-                7 => state.total_usd = next(100_000) as f64 / 7.0,
+                6 => {
+                    // Fractional shares: any micro-share amount below 10^6 shares.
+                    let t = state.tokens.get_mut(&key).expect("token");
+                    t.qty = Decimal::new(next(1_000_000_000_000) as i64, 6);
+                    t.unsettled_qty = Decimal::new(next(1_000_000) as i64, 6);
+                }
+                7 => {
+                    state.total_usd = next(100_000) as f64 / 7.0;
+                    state.unsettled_usd = next(100_000) as f64 / 100.0;
+                    state.adjustments_usd = next(100_000) as f64 / 100.0 - 500.0;
+                }
                 8 => {
                     let mut t = template.clone();
                     t.token_id = format!("tok-new-{step}");
@@ -687,7 +738,7 @@ mod tests {
                 10 => {
                     // A fill: the marks and the quantity of one token at once.
                     let t = state.tokens.get_mut(&key).expect("token");
-                    t.qty = next(1_000_000);
+                    t.qty = Decimal::from(next(1_000_000));
                     t.current_price = next(101) as f64 / 100.0;
                     spelled.remove(&key);
                 }
@@ -728,7 +779,8 @@ mod tests {
                     // Refused like the full parse; drop the refusable spellings and go on.
                     refused += 1;
                     spelled.retain(|_, (price, pnl)| {
-                        parse_f64(price.trim()).is_some() && parse_f64(pnl.trim()).is_some()
+                        parse_f64::<PriceRange>(price.trim()).is_some()
+                            && parse_f64::<PnlRange>(pnl.trim()).is_some()
                     });
                     continue;
                 }
