@@ -142,7 +142,7 @@ def _raw_state(mgr: InventoryManager) -> list[tuple[str, str, str, int, int, int
                 record.market_id,
                 record.outcome.value,
                 record.qty,
-                token.in_flight_qty,
+                int(token.in_flight_qty),
                 record.cost_micro,
                 record.realized_micro,
                 round(token.current_price * 100) * 10_000,

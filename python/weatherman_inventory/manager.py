@@ -1762,6 +1762,7 @@ class InventoryManager:
                 "outcome": p.outcome,
                 "qty": qty,
                 "in_flight_qty": p.in_flight_qty,
+                "unsettled_qty": 0,
                 "accessible_qty": max(qty - p.in_flight_qty, 0),
                 "avg_entry_price": avg[2],
                 "total_cost": cost / MICRO,
@@ -1775,11 +1776,11 @@ class InventoryManager:
         pairs = self._pairs[cond]
         return {
             "conditionId": cond,
-            "available": pairs.available,
-            "reserved": pairs.reserved,
-            "totalMinted": pairs.total_minted,
-            "totalSold": pairs.total_sold,
-            "totalMerged": pairs.total_merged,
+            "available": float(pairs.available),
+            "reserved": float(pairs.reserved),
+            "totalMinted": float(pairs.total_minted),
+            "totalSold": float(pairs.total_sold),
+            "totalMerged": float(pairs.total_merged),
         }
 
     def snapshot(self) -> InventoryState:
@@ -1803,7 +1804,9 @@ class InventoryManager:
             {
                 "total_usd": cash / MICRO,
                 "in_flight_usd": in_flight / MICRO,
+                "unsettled_usd": 0.0,
                 "accessible_usd": (cash - in_flight) / MICRO,
+                "adjustments_usd": 0.0,
                 "tokens": {token_id: models[token_id] for token_id in positions},
                 "minted_pairs": {cond: pair_models[cond] for cond in self._pairs},
                 "exit_triggered": self._exit,
@@ -1830,9 +1833,10 @@ class InventoryManager:
                     "tokenId": token_id,
                     "marketId": p.market_id,
                     "outcome": p.outcome.value,
-                    "qty": qty,
-                    "inFlightQty": p.in_flight_qty,
-                    "accessibleQty": max(qty - p.in_flight_qty, 0),
+                    "qty": float(qty),
+                    "inFlightQty": float(p.in_flight_qty),
+                    "unsettledQty": 0.0,
+                    "accessibleQty": float(max(qty - p.in_flight_qty, 0)),
                     "avgEntryPrice": avg,
                     "totalCost": cost / MICRO,
                 }
@@ -1897,7 +1901,9 @@ class InventoryManager:
             {
                 "totalUsd": cash / MICRO,
                 "inFlightUsd": in_flight / MICRO,
+                "unsettledUsd": 0.0,
                 "accessibleUsd": (cash - in_flight) / MICRO,
+                "adjustmentsUsd": 0.0,
             }
         )
         return b"".join(
