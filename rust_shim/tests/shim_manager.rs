@@ -8,7 +8,8 @@ use pyo3::prelude::*;
 use rust_decimal::Decimal;
 use weatherman_inventory::contract::{InventoryState, Outcome};
 use weatherman_inventory::shim::{
-    self, FillMeta, InventoryManager, LoadedPosition, MarketIds, SessionSpec, ShimError, StoreMode,
+    self, CashAdjustmentKind, FillMeta, FillStatus, InventoryManager, LoadedPosition, MarketIds,
+    SessionSpec, ShimError, StoreMode,
 };
 
 fn start() {
@@ -97,6 +98,7 @@ fn a_journaled_session_through_every_method_recovers_to_the_same_snapshot() {
     let meta = FillMeta {
         fill_id: Some("f1".into()),
         fee_usd: dec("0.01"),
+        ..FillMeta::default()
     };
     mgr.on_fill_buy_with(
         "o1",
@@ -111,7 +113,7 @@ fn a_journaled_session_through_every_method_recovers_to_the_same_snapshot() {
     .expect("fill");
     let s = state(&mut mgr);
     let yes = &s.tokens["tok-yes"];
-    assert_eq!((yes.qty, yes.avg_entry_price), (60, dec("0.6")));
+    assert_eq!((yes.qty, yes.avg_entry_price), (dec("60"), dec("0.6")));
     assert!(
         close(s.in_flight_usd, 26.0),
         "40 left at 65c: {}",
@@ -144,7 +146,10 @@ fn a_journaled_session_through_every_method_recovers_to_the_same_snapshot() {
     mgr.on_order_submitted_sell("s1", "tok-yes", 20)
         .expect("submit sell");
     let yes = state(&mut mgr).tokens["tok-yes"].clone();
-    assert_eq!((yes.in_flight_qty, yes.accessible_qty), (20, 40));
+    assert_eq!(
+        (yes.in_flight_qty, yes.accessible_qty),
+        (dec("20"), dec("40"))
+    );
     assert!(mgr.can_sell("tok-yes", 40).expect("can_sell"));
     assert!(!mgr.can_sell("tok-yes", 41).expect("can_sell"));
     mgr.on_fill_sell("s1", "tok-yes", 20, dec("0.75"), 20)
@@ -152,13 +157,16 @@ fn a_journaled_session_through_every_method_recovers_to_the_same_snapshot() {
     let yes = state(&mut mgr).tokens["tok-yes"].clone();
     assert_eq!(
         (yes.qty, yes.in_flight_qty, yes.realized_pnl),
-        (40, 0, dec("2.99"))
+        (dec("40"), Decimal::ZERO, dec("2.99"))
     );
     mgr.on_order_submitted_sell("s2", "tok-yes", 10)
         .expect("submit sell");
     mgr.on_order_cancelled_sell("s2", "tok-yes", 10)
         .expect("cancel sell");
-    assert_eq!(state(&mut mgr).tokens["tok-yes"].in_flight_qty, 0);
+    assert_eq!(
+        state(&mut mgr).tokens["tok-yes"].in_flight_qty,
+        Decimal::ZERO
+    );
 
     // Mint $50 (confirmed), mint $10 (failed), merge 20 (confirmed), merge 5 (failed).
     mgr.on_mint_submitted("cond-1", dec("50")).expect("mint");
@@ -170,10 +178,10 @@ fn a_journaled_session_through_every_method_recovers_to_the_same_snapshot() {
         .expect("mint failed");
     let s = state(&mut mgr);
     assert!(close(s.in_flight_usd, 0.0));
-    assert_eq!(s.tokens["tok-no"].qty, 50);
-    assert_eq!(s.minted_pairs["cond-1"].available, 50);
+    assert_eq!(s.tokens["tok-no"].qty, dec("50"));
+    assert_eq!(s.minted_pairs["cond-1"].available, dec("50"));
     mgr.on_merge_submitted("cond-1", 20).expect("merge");
-    assert_eq!(state(&mut mgr).minted_pairs["cond-1"].reserved, 20);
+    assert_eq!(state(&mut mgr).minted_pairs["cond-1"].reserved, dec("20"));
     mgr.on_merge_confirmed("cond-1", 20, "tok-yes", "tok-no")
         .expect("merge confirmed");
     mgr.on_merge_submitted("cond-1", 5).expect("merge");
@@ -186,7 +194,7 @@ fn a_journaled_session_through_every_method_recovers_to_the_same_snapshot() {
             pairs.total_minted,
             pairs.total_merged
         ),
-        (30, 0, 50, 20)
+        (dec("30"), Decimal::ZERO, dec("50"), dec("20"))
     );
 
     // The fast-start cache, then exit.
@@ -194,7 +202,7 @@ fn a_journaled_session_through_every_method_recovers_to_the_same_snapshot() {
         token_id: "tok-other".into(),
         market_id: "mkt-2".into(),
         outcome: Outcome::No,
-        qty: 10,
+        qty: dec("10"),
         avg_price: dec("0.25"),
         realized_pnl: dec("1.5"),
     }])
@@ -202,7 +210,7 @@ fn a_journaled_session_through_every_method_recovers_to_the_same_snapshot() {
     let other = state(&mut mgr).tokens["tok-other"].clone();
     assert_eq!(
         (other.qty, other.avg_entry_price, other.realized_pnl),
-        (10, dec("0.25"), dec("1.5"))
+        (dec("10"), dec("0.25"), dec("1.5"))
     );
     mgr.trigger_exit().expect("exit");
     assert!(state(&mut mgr).exit_triggered);
@@ -323,6 +331,7 @@ fn malformed_calls_map_to_invalid_input_and_leave_the_snapshot_unchanged() {
                 let meta = FillMeta {
                     fill_id: None,
                     fee_usd: dec("-1"),
+                    status: None,
                 };
                 m.on_fill_buy_with("o1", "t", "m", Outcome::Yes, 5, dec("0.5"), 10, &meta)
             }),
@@ -334,6 +343,7 @@ fn malformed_calls_map_to_invalid_input_and_leave_the_snapshot_unchanged() {
                 let meta = FillMeta {
                     fill_id: Some(String::new()),
                     fee_usd: Decimal::ZERO,
+                    status: None,
                 };
                 m.on_fill_sell_with("o1", "t", 5, dec("0.5"), 10, &meta)
             }),
@@ -366,13 +376,24 @@ fn malformed_calls_map_to_invalid_input_and_leave_the_snapshot_unchanged() {
                     token_id: "t".into(),
                     market_id: "m".into(),
                     outcome: Outcome::Yes,
-                    qty: 1,
+                    qty: Decimal::ONE,
                     avg_price: dec("0.3333333"),
                     realized_pnl: Decimal::ZERO,
                 }])
             }),
         ),
         ("qty", "0", Box::new(|m| m.can_buy(0, 50).map(|_| ()))),
+        // Quantities cross as the caller gave them; the ledger names what it refuses.
+        (
+            "qty",
+            "Decimal('7.5757575')",
+            Box::new(|m| m.on_order_submitted_sell("s9", "t", dec("7.5757575"))),
+        ),
+        (
+            "fill_qty",
+            "-5",
+            Box::new(|m| m.on_fill_sell("o1", "t", -5, dec("0.5"), 10)),
+        ),
         (
             "amount_usd",
             "Decimal('-2')",
@@ -508,4 +529,219 @@ fn price_updates_are_journaled_in_token_order() {
             )
         );
     }
+}
+
+/// A fact that would carry an amount past the ledger's bound is refused as `BoundExceeded`,
+/// keeping what Python's error holds, and still counts as an invalid input.
+#[test]
+fn bound_exceeded_keeps_its_field_value_reason_and_bound() {
+    start();
+    let mut mgr = InventoryManager::new(dec("1000")).expect("new");
+    mgr.on_fill_buy(
+        "o1",
+        "t",
+        "m",
+        Outcome::Yes,
+        600_000_000u64,
+        dec("0.000001"),
+        600_000_000u64,
+    )
+    .expect("first fill");
+    let before = mgr.snapshot().expect("snapshot").json.clone();
+    let err = mgr
+        .on_fill_buy(
+            "o2",
+            "t",
+            "m",
+            Outcome::Yes,
+            600_000_000u64,
+            dec("0.000001"),
+            600_000_000u64,
+        )
+        .expect_err("past the bound");
+    assert!(err.is_invalid_input(), "{err:?}");
+    assert_eq!(err.kind(), "BoundExceeded");
+    match err {
+        ShimError::BoundExceeded {
+            field,
+            value,
+            reason,
+            bound,
+        } => {
+            assert_eq!(field, "tokens['t'].qty");
+            assert!(value.contains("1200000000"), "{value}");
+            assert!(reason.contains("bound"), "{reason}");
+            assert!(bound.starts_with("99999999"), "{bound}");
+        }
+        other => panic!("expected BoundExceeded, got {other:?}"),
+    }
+    assert_eq!(mgr.snapshot().expect("snapshot").json, before);
+}
+
+// The tests below need the ledger's share quantities, settlement statuses and cash adjustments
+// (`on_fill_status`, `on_cash_adjustment`, `status=` on fills, decimal quantities and limits).
+
+/// Whole `u64` quantities and exact decimals cross alike; limits finer than a cent reserve
+/// `qty * limit` rounded up to the micro-dollar, fills release their share, and a fill's cash is
+/// `price * shares` truncated to the micro-dollar.
+#[test]
+fn fractional_shares_and_sub_cent_limits_cross_the_shim() {
+    start();
+    let mut mgr = InventoryManager::new(dec("1000")).expect("new");
+    assert!(mgr.can_buy(dec("100"), dec("65.5")).expect("can_buy"));
+    mgr.on_order_submitted_buy("b1", "m", "t", Outcome::Yes, dec("100"), dec("65.5"))
+        .expect("submit at 65.5 cents");
+    assert_eq!(state(&mut mgr).in_flight_usd, 65.5);
+    mgr.on_fill_buy(
+        "b1",
+        "t",
+        "m",
+        Outcome::Yes,
+        dec("7.575758"),
+        dec("0.655"),
+        100u64,
+    )
+    .expect("fractional fill");
+    let s = state(&mut mgr);
+    let held = &s.tokens["t"];
+    assert_eq!(
+        (held.qty, held.accessible_qty, held.unsettled_qty),
+        (dec("7.575758"), dec("7.575758"), Decimal::ZERO)
+    );
+    // 7.575758 * 0.655 = 4.96212149: the chain moves 4.962121; the order releases 4.962122.
+    assert_eq!(s.total_usd, 995.037879);
+    assert_eq!(s.in_flight_usd, 60.537878);
+    assert!(mgr.can_sell("t", dec("7.575758")).expect("can_sell"));
+    assert!(!mgr.can_sell("t", dec("7.575759")).expect("can_sell"));
+    mgr.update_prices(&HashMap::from([("t".to_string(), dec("70.5"))]))
+        .expect("a mark of 70.5 cents");
+    assert_eq!(state(&mut mgr).tokens["t"].current_price, 0.705);
+    mgr.on_order_cancelled_buy("b1", dec("92.424242"), dec("65.5"))
+        .expect("cancel the rest");
+    assert_eq!(state(&mut mgr).in_flight_usd, 0.0);
+    mgr.on_order_submitted_sell("s1", "t", dec("2.5"))
+        .expect("sell");
+    let held = state(&mut mgr).tokens["t"].clone();
+    assert_eq!(
+        (held.in_flight_qty, held.accessible_qty),
+        (dec("2.5"), dec("5.075758"))
+    );
+}
+
+/// A provisional buy is held but not sellable until confirmed; a provisional sale's proceeds are
+/// cash but not accessible; `Failed` restates the sale as if it had never happened.
+#[test]
+fn settlement_statuses_move_unsettled_amounts_through_the_shim() {
+    start();
+    let path = db("statuses");
+    let mut mgr =
+        InventoryManager::open(&path, StoreMode::Paper, "s", dec("1000"), &spec()).expect("open");
+    let matched = |id: &str| FillMeta {
+        fill_id: Some(id.to_owned()),
+        status: Some(FillStatus::Matched),
+        ..FillMeta::default()
+    };
+    mgr.on_order_submitted_buy("b1", "mkt-1", "tok-yes", Outcome::Yes, 100u64, 50u64)
+        .expect("submit");
+    mgr.on_fill_buy_with(
+        "b1",
+        "tok-yes",
+        "mkt-1",
+        Outcome::Yes,
+        100u64,
+        dec("0.5"),
+        100u64,
+        &matched("f1"),
+    )
+    .expect("provisional buy");
+    let yes = state(&mut mgr).tokens["tok-yes"].clone();
+    assert_eq!(
+        (yes.qty, yes.unsettled_qty, yes.accessible_qty),
+        (dec("100"), dec("100"), Decimal::ZERO)
+    );
+    assert!(!mgr.can_sell("tok-yes", 1u64).expect("can_sell"));
+    mgr.on_fill_status("f1", FillStatus::Mined).expect("mined");
+    assert!(!mgr.can_sell("tok-yes", 1u64).expect("can_sell"));
+    mgr.on_fill_status("f1", FillStatus::Confirmed)
+        .expect("confirmed");
+    let yes = state(&mut mgr).tokens["tok-yes"].clone();
+    assert_eq!(
+        (yes.unsettled_qty, yes.accessible_qty),
+        (Decimal::ZERO, dec("100"))
+    );
+    assert!(mgr.can_sell("tok-yes", 100u64).expect("can_sell"));
+
+    let before_sale = state(&mut mgr);
+    mgr.on_order_submitted_sell("s1", "tok-yes", 40u64)
+        .expect("submit sell");
+    mgr.on_fill_sell_with("s1", "tok-yes", 40u64, dec("0.6"), 40u64, &matched("f2"))
+        .expect("provisional sale");
+    let s = state(&mut mgr);
+    assert_eq!(s.unsettled_usd, 24.0);
+    assert_eq!(s.total_usd, before_sale.total_usd + 24.0);
+    assert_eq!(
+        s.accessible_usd,
+        s.total_usd - s.in_flight_usd - s.unsettled_usd
+    );
+    assert_eq!(s.tokens["tok-yes"].qty, dec("60"));
+    mgr.on_fill_status("f2", FillStatus::Failed)
+        .expect("failed");
+    let s = state(&mut mgr);
+    assert_eq!((s.total_usd, s.unsettled_usd), (before_sale.total_usd, 0.0));
+    let yes = &s.tokens["tok-yes"];
+    assert_eq!(
+        (yes.qty, yes.avg_entry_price, yes.realized_pnl),
+        (dec("100"), dec("0.5"), Decimal::ZERO)
+    );
+    // A status for a fill the ledger never saw is a fact: recorded, not an error.
+    let anomalies = mgr.anomalies().expect("anomalies").len();
+    mgr.on_fill_status("nope", FillStatus::Confirmed)
+        .expect("an anomaly, not an error");
+    assert_eq!(mgr.anomalies().expect("anomalies").len(), anomalies + 1);
+
+    let last = mgr.snapshot().expect("snapshot");
+    mgr.close().expect("close");
+    let mut again = InventoryManager::recover(&path, StoreMode::Paper, "s").expect("recover");
+    assert_eq!(again.snapshot().expect("snapshot").json, last.json);
+}
+
+/// Deposits, withdrawals, rebates and corrections move cash and their signed sum; a withdrawal
+/// beyond the cash held is applied and recorded as an anomaly; a malformed one is refused.
+#[test]
+fn cash_adjustments_through_the_shim_move_cash_and_their_sum() {
+    start();
+    let path = db("adjustments");
+    let mut mgr =
+        InventoryManager::open(&path, StoreMode::Paper, "s", dec("1000"), &spec()).expect("open");
+    for (kind, amount, reason) in [
+        (CashAdjustmentKind::Deposit, "100", "top-up"),
+        (CashAdjustmentKind::Withdrawal, "30.5", "fees account"),
+        (CashAdjustmentKind::Rebate, "0.25", "maker rebate, week 10"),
+        (CashAdjustmentKind::Correction, "-0.01", "reconciliation"),
+    ] {
+        mgr.on_cash_adjustment(kind, dec(amount), reason)
+            .expect(reason);
+    }
+    let s = state(&mut mgr);
+    assert_eq!((s.total_usd, s.adjustments_usd), (1069.74, 69.74));
+    assert_eq!(s.accessible_usd, 1069.74);
+    assert!(mgr.anomalies().expect("anomalies").is_empty());
+
+    let before = mgr.snapshot().expect("snapshot").json.clone();
+    match mgr.on_cash_adjustment(CashAdjustmentKind::Deposit, dec("5"), "") {
+        Err(err @ ShimError::InvalidInput { .. }) => assert!(err.is_invalid_input()),
+        other => panic!("expected InvalidInput, got {other:?}"),
+    }
+    assert_eq!(mgr.snapshot().expect("snapshot").json, before);
+
+    mgr.on_cash_adjustment(CashAdjustmentKind::Withdrawal, dec("2000"), "sweep")
+        .expect("applied, as an anomaly");
+    let s = state(&mut mgr);
+    assert_eq!((s.total_usd, s.adjustments_usd), (-930.26, -1930.26));
+    assert_eq!(mgr.anomalies().expect("anomalies").len(), 1);
+
+    let last = mgr.snapshot().expect("snapshot");
+    mgr.close().expect("close");
+    let mut again = InventoryManager::recover(&path, StoreMode::Paper, "s").expect("recover");
+    assert_eq!(again.snapshot().expect("snapshot").json, last.json);
 }

@@ -23,6 +23,19 @@ pub enum ShimError {
         /// What the argument requires.
         reason: String,
     },
+    /// A well-formed fact that would carry a ledger amount past its bound
+    /// (`errors.BoundExceeded`, a kind of `InvalidInput` in Python): refused, nothing changed.
+    #[error("bound exceeded: {field}={value}: {reason}")]
+    BoundExceeded {
+        /// The amount as the snapshot spells it, e.g. `tokens['t1'].qty` or `total_usd`.
+        field: String,
+        /// `repr()` of what the fact would have made it.
+        value: String,
+        /// The ledger's explanation, naming the bound.
+        reason: String,
+        /// `str()` of the largest magnitude allowed, in the amount's unit.
+        bound: String,
+    },
     /// The SQLite store failed or refused (`errors.StoreError` and its subclasses); the ledger's
     /// memory is unchanged.
     #[error("store error ({kind}): {message}")]
@@ -76,10 +89,20 @@ impl ShimError {
         }
     }
 
+    /// Whether the ledger refused an argument or a fact before changing anything: an
+    /// `InvalidInput` or a `BoundExceeded`, as Python's `except InvalidInput` would catch both.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(
+            self,
+            ShimError::InvalidInput { .. } | ShimError::BoundExceeded { .. }
+        )
+    }
+
     /// The Python class name for errors that came from Python, else a short tag.
     pub fn kind(&self) -> &str {
         match self {
             ShimError::InvalidInput { .. } => "InvalidInput",
+            ShimError::BoundExceeded { .. } => "BoundExceeded",
             ShimError::Store { kind, .. }
             | ShimError::Inventory { kind, .. }
             | ShimError::Python { kind, .. } => kind,
@@ -115,20 +138,30 @@ impl From<PyErr> for ShimError {
                 .and_then(|m| {
                     Ok((
                         m.getattr("InvalidInput")?,
+                        m.getattr("BoundExceeded")?,
                         m.getattr("StoreError")?,
                         m.getattr("InventoryError")?,
                     ))
                 })
                 .ok();
-            if let Some((invalid, store, inventory)) = classes {
-                if value.is_instance(&invalid).unwrap_or(false) {
-                    let attr = |name: &str, repr: bool| -> String {
-                        value
-                            .getattr(name)
-                            .and_then(|v| if repr { v.repr() } else { v.str() })
-                            .map(|s| s.to_string())
-                            .unwrap_or_default()
+            if let Some((invalid, bound, store, inventory)) = classes {
+                let attr = |name: &str, repr: bool| -> String {
+                    value
+                        .getattr(name)
+                        .and_then(|v| if repr { v.repr() } else { v.str() })
+                        .map(|s| s.to_string())
+                        .unwrap_or_default()
+                };
+                // Before InvalidInput, which it subclasses.
+                if value.is_instance(&bound).unwrap_or(false) {
+                    return ShimError::BoundExceeded {
+                        field: attr("field", false),
+                        value: attr("value", true),
+                        reason: attr("reason", false),
+                        bound: attr("bound", false),
                     };
+                }
+                if value.is_instance(&invalid).unwrap_or(false) {
                     return ShimError::InvalidInput {
                         field: attr("field", false),
                         value: attr("value", true),

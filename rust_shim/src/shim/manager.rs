@@ -1,8 +1,10 @@
 //! The Rust handle of the Python `InventoryManager`: the seed plan's method set, one to one.
 //!
-//! Each method converts its Rust arguments (`&str`, `u64`, `Decimal` as a `decimal.Decimal`
-//! built from its exact string, `Outcome` as its wire string), calls the ledger, and converts
-//! the answer. Errors go through `From<PyErr> for ShimError`. The ledger's rules live in Python.
+//! Each method converts its Rust arguments (`&str`; quantities and limits as a Python `int` when
+//! whole, else a `decimal.Decimal` built from their exact string; `Decimal` money likewise;
+//! `Outcome` and statuses as their wire strings), calls the ledger, and converts the answer.
+//! Errors go through `From<PyErr> for ShimError`. The ledger's rules live in Python: a quantity
+//! with 7 decimals or a negative one crosses as it is and comes back as `ShimError::InvalidInput`.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -38,14 +40,125 @@ impl StoreMode {
     }
 }
 
+/// A quantity of shares (or of YES+NO pairs) as the ledger takes it: whole shares from any
+/// integer (the seed's `u64` calls compile unchanged, literals included), or an exact `Decimal`
+/// of shares. The ledger accepts at most 6 decimal places, 0 < x < 10^9 where a quantity must be
+/// positive; anything else is refused there, naming the argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Shares(Decimal);
+
+/// A limit or a mark in cents of a dollar per share, as the ledger takes it: whole cents from any
+/// integer (1..100 for a limit, 0..100 for a mark), or an exact `Decimal` of cents with at most 4
+/// decimal places, so that 0.001-dollar ticks (`65.5`) and 0.0001-dollar ticks (`65.55`) are
+/// valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Cents(Decimal);
+
+macro_rules! exact_amount {
+    ($name:ident) => {
+        impl $name {
+            /// The exact amount.
+            pub fn value(self) -> Decimal {
+                self.0
+            }
+        }
+
+        impl From<Decimal> for $name {
+            fn from(value: Decimal) -> Self {
+                $name(value)
+            }
+        }
+
+        impl From<$name> for Decimal {
+            fn from(value: $name) -> Decimal {
+                value.0
+            }
+        }
+
+        exact_amount!(@ints $name: u64, u32, i64, i32);
+    };
+    (@ints $name:ident: $($int:ty),*) => {
+        $(
+            impl From<$int> for $name {
+                fn from(value: $int) -> Self {
+                    $name(Decimal::from(value))
+                }
+            }
+        )*
+    };
+}
+
+exact_amount!(Shares);
+exact_amount!(Cents);
+
+/// A fill's settlement status as the venue reports it. A fill booked without one is final.
+/// `Matched`, `Mined` and `Retrying` are provisional; `Confirmed` and `Failed` are terminal, and
+/// `Failed` (only through `on_fill_status`) restates the token as if the fill had never happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FillStatus {
+    /// Matched by the exchange, not yet on chain.
+    Matched,
+    /// Mined on chain, not yet final.
+    Mined,
+    /// The chain transaction is being retried.
+    Retrying,
+    /// Final: the fill stands.
+    Confirmed,
+    /// Final: the fill never happened.
+    Failed,
+}
+
+impl FillStatus {
+    /// The wire name, as the Python API takes it (`"MATCHED"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FillStatus::Matched => "MATCHED",
+            FillStatus::Mined => "MINED",
+            FillStatus::Retrying => "RETRYING",
+            FillStatus::Confirmed => "CONFIRMED",
+            FillStatus::Failed => "FAILED",
+        }
+    }
+}
+
+/// What a cash adjustment is: it gives the sign of the amount, except for a correction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CashAdjustmentKind {
+    /// Cash paid into the account (amount >= 0).
+    Deposit,
+    /// Cash taken out of the account (amount >= 0, subtracted); beyond the ledger's cash it is
+    /// applied and recorded as an anomaly.
+    Withdrawal,
+    /// A maker rebate paid by the venue (amount >= 0).
+    Rebate,
+    /// A reconciliation correction, signed.
+    Correction,
+}
+
+impl CashAdjustmentKind {
+    /// The wire name, as the Python API takes it (`"DEPOSIT"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CashAdjustmentKind::Deposit => "DEPOSIT",
+            CashAdjustmentKind::Withdrawal => "WITHDRAWAL",
+            CashAdjustmentKind::Rebate => "REBATE",
+            CashAdjustmentKind::Correction => "CORRECTION",
+        }
+    }
+}
+
 /// The optional parts of a fill: the exchange's fill id (a repeat is recorded as an anomaly and
-/// ignored) and the fee, dollars.
+/// ignored), the fee, dollars, and the settlement status. `FillMeta::default()` is the seed's
+/// fill: no id, no fee, final.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FillMeta {
-    /// Unique id of the fill on the exchange.
+    /// Unique id of the fill on the exchange; required for a status to follow it.
     pub fill_id: Option<String>,
     /// Fee charged on the fill, dollars.
     pub fee_usd: Decimal,
+    /// `None`: the fill is final. Otherwise `Matched`, `Mined`, `Retrying` or `Confirmed`; later
+    /// statuses arrive through `on_fill_status`.
+    pub status: Option<FillStatus>,
 }
 
 /// One row of the fast-start cache (`load_positions`), as the seed's loader passes it.
@@ -57,9 +170,9 @@ pub struct LoadedPosition {
     pub market_id: String,
     /// YES or NO.
     pub outcome: Outcome,
-    /// Contracts held.
-    pub qty: u64,
-    /// Average entry price, dollars per contract.
+    /// Shares held (exact, as the snapshot's `qty`).
+    pub qty: Decimal,
+    /// Average entry price, dollars per share.
     pub avg_price: Decimal,
     /// Realised PnL, dollars.
     pub realized_pnl: Decimal,
@@ -115,6 +228,17 @@ fn decimal<'py>(py: Python<'py>, value: Decimal) -> PyResult<Bound<'py, PyAny>> 
         Ok(py.import("decimal")?.getattr("Decimal")?.unbind())
     })?;
     class.bind(py).call1((value.to_string(),))
+}
+
+/// A quantity or a price in cents for the Python API: an `int` when whole (what the seed passed,
+/// so whole amounts journal as before), else an exact `decimal.Decimal`.
+fn amount<'py>(py: Python<'py>, value: Decimal) -> PyResult<Bound<'py, PyAny>> {
+    if value.fract().is_zero() {
+        if let Ok(whole) = i64::try_from(value.trunc()) {
+            return Ok(whole.into_pyobject(py)?.into_any());
+        }
+    }
+    decimal(py, value)
 }
 
 fn manager_class(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
@@ -254,11 +378,15 @@ impl InventoryManager {
         })
     }
 
-    /// Marks every held token present in `prices` (token id -> cents, 0..100).
-    pub fn update_prices(&mut self, prices: &HashMap<String, u64>) -> Result<(), ShimError> {
+    /// Marks every held token present in `prices` (token id -> cents, 0..100: whole `u64`s as
+    /// the seed passes them, or exact `Decimal`s for ticks finer than a cent).
+    pub fn update_prices<P: Copy + Into<Cents>>(
+        &mut self,
+        prices: &HashMap<String, P>,
+    ) -> Result<(), ShimError> {
         // In token order, not the HashMap's: the journal row of the price event then depends
         // only on the prices, so two identical sessions write identical journals.
-        let mut sorted: Vec<(&String, &u64)> = prices.iter().collect();
+        let mut sorted: Vec<(&String, &P)> = prices.iter().collect();
         sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
         Python::attach(|py| {
             let dict = PyDict::new(py);
@@ -272,7 +400,7 @@ impl InventoryManager {
                         .or_insert_with(|| PyString::intern(py, token_id).unbind())
                         .bind(py),
                 };
-                dict.set_item(key, *cents)?;
+                dict.set_item(key, amount(py, (*cents).into().value())?)?;
             }
             self.manager
                 .bind(py)
@@ -286,24 +414,34 @@ impl InventoryManager {
         self.call0("trigger_exit")
     }
 
-    /// Whether a buy of `qty` contracts at `limit_px` cents can be funded now.
-    pub fn can_buy(&self, qty: u64, limit_px: u64) -> Result<bool, ShimError> {
+    /// Whether a buy of `qty` shares at `limit_px` cents can be funded now.
+    pub fn can_buy(
+        &self,
+        qty: impl Into<Shares>,
+        limit_px: impl Into<Cents>,
+    ) -> Result<bool, ShimError> {
+        let (qty, limit_px) = (qty.into().value(), limit_px.into().value());
         Python::attach(|py| {
             Ok(self
                 .manager
                 .bind(py)
-                .call_method1(intern!(py, "can_buy"), (qty, limit_px))?
+                .call_method1(
+                    intern!(py, "can_buy"),
+                    (amount(py, qty)?, amount(py, limit_px)?),
+                )?
                 .is_truthy()?)
         })
     }
 
-    /// Whether `qty` contracts of `token_id` are free to sell now.
-    pub fn can_sell(&self, token_id: &str, qty: u64) -> Result<bool, ShimError> {
+    /// Whether `qty` shares of `token_id` are free to sell now: settled shares only, those of
+    /// provisional buys are not.
+    pub fn can_sell(&self, token_id: &str, qty: impl Into<Shares>) -> Result<bool, ShimError> {
+        let qty = qty.into().value();
         Python::attach(|py| {
             Ok(self
                 .manager
                 .bind(py)
-                .call_method1(intern!(py, "can_sell"), (token_id, qty))?
+                .call_method1(intern!(py, "can_sell"), (token_id, amount(py, qty)?))?
                 .is_truthy()?)
         })
     }
@@ -319,16 +457,18 @@ impl InventoryManager {
         })
     }
 
-    /// A buy order was submitted: reserves `qty * limit_px / 100` dollars under `local_id`.
+    /// A buy order was submitted: reserves `qty * limit_px / 100` dollars (rounded up to the
+    /// micro-dollar) under `local_id`.
     pub fn on_order_submitted_buy(
         &mut self,
         local_id: &str,
         market_id: &str,
         token_id: &str,
         outcome: Outcome,
-        qty: u64,
-        limit_px: u64,
+        qty: impl Into<Shares>,
+        limit_px: impl Into<Cents>,
     ) -> Result<(), ShimError> {
+        let (qty, limit_px) = (qty.into().value(), limit_px.into().value());
         Python::attach(|py| {
             self.manager.bind(py).call_method1(
                 intern!(py, "on_order_submitted_buy"),
@@ -337,31 +477,32 @@ impl InventoryManager {
                     market_id,
                     token_id,
                     outcome_str(outcome),
-                    qty,
-                    limit_px,
+                    amount(py, qty)?,
+                    amount(py, limit_px)?,
                 ),
             )?;
             Ok(())
         })
     }
 
-    /// A sell order was submitted: reserves `qty` contracts of `token_id`.
+    /// A sell order was submitted: reserves `qty` shares of `token_id`.
     pub fn on_order_submitted_sell(
         &mut self,
         local_id: &str,
         token_id: &str,
-        qty: u64,
+        qty: impl Into<Shares>,
     ) -> Result<(), ShimError> {
+        let qty = qty.into().value();
         Python::attach(|py| {
             self.manager.bind(py).call_method1(
                 intern!(py, "on_order_submitted_sell"),
-                (local_id, token_id, qty),
+                (local_id, token_id, amount(py, qty)?),
             )?;
             Ok(())
         })
     }
 
-    /// A buy fill of `fill_qty` contracts at `fill_price` dollars (the seed's signature).
+    /// A final buy fill of `fill_qty` shares at `fill_price` dollars (the seed's signature).
     #[allow(clippy::too_many_arguments)]
     pub fn on_fill_buy(
         &mut self,
@@ -369,9 +510,9 @@ impl InventoryManager {
         token_id: &str,
         market_id: &str,
         outcome: Outcome,
-        fill_qty: u64,
+        fill_qty: impl Into<Shares>,
         fill_price: Decimal,
-        order_qty: u64,
+        order_qty: impl Into<Shares>,
     ) -> Result<(), ShimError> {
         self.on_fill_buy_with(
             local_id,
@@ -385,7 +526,9 @@ impl InventoryManager {
         )
     }
 
-    /// `on_fill_buy` with the fill id and fee.
+    /// `on_fill_buy` with the fill id, fee and settlement status: a provisional buy (`meta.status`
+    /// `Matched`, `Mined`, `Retrying`) debits cash and credits the position at once, but its
+    /// shares are not sellable until `Confirmed`.
     #[allow(clippy::too_many_arguments)]
     pub fn on_fill_buy_with(
         &mut self,
@@ -393,11 +536,12 @@ impl InventoryManager {
         token_id: &str,
         market_id: &str,
         outcome: Outcome,
-        fill_qty: u64,
+        fill_qty: impl Into<Shares>,
         fill_price: Decimal,
-        order_qty: u64,
+        order_qty: impl Into<Shares>,
         meta: &FillMeta,
     ) -> Result<(), ShimError> {
+        let (fill_qty, order_qty) = (fill_qty.into().value(), order_qty.into().value());
         Python::attach(|py| {
             let kwargs = fill_kwargs(py, meta)?;
             self.manager.bind(py).call_method(
@@ -407,9 +551,9 @@ impl InventoryManager {
                     token_id,
                     market_id,
                     outcome_str(outcome),
-                    fill_qty,
+                    amount(py, fill_qty)?,
                     decimal(py, fill_price)?,
-                    order_qty,
+                    amount(py, order_qty)?,
                 ),
                 kwargs.as_ref(),
             )?;
@@ -417,14 +561,14 @@ impl InventoryManager {
         })
     }
 
-    /// A sell fill of `fill_qty` contracts at `fill_price` dollars (the seed's signature).
+    /// A final sell fill of `fill_qty` shares at `fill_price` dollars (the seed's signature).
     pub fn on_fill_sell(
         &mut self,
         local_id: &str,
         token_id: &str,
-        fill_qty: u64,
+        fill_qty: impl Into<Shares>,
         fill_price: Decimal,
-        order_qty: u64,
+        order_qty: impl Into<Shares>,
     ) -> Result<(), ShimError> {
         self.on_fill_sell_with(
             local_id,
@@ -436,16 +580,19 @@ impl InventoryManager {
         )
     }
 
-    /// `on_fill_sell` with the fill id and fee.
+    /// `on_fill_sell` with the fill id, fee and settlement status: a provisional sale removes the
+    /// shares at once, and its proceeds count in `totalUsd` but not in `accessibleUsd` until
+    /// `Confirmed`.
     pub fn on_fill_sell_with(
         &mut self,
         local_id: &str,
         token_id: &str,
-        fill_qty: u64,
+        fill_qty: impl Into<Shares>,
         fill_price: Decimal,
-        order_qty: u64,
+        order_qty: impl Into<Shares>,
         meta: &FillMeta,
     ) -> Result<(), ShimError> {
+        let (fill_qty, order_qty) = (fill_qty.into().value(), order_qty.into().value());
         Python::attach(|py| {
             let kwargs = fill_kwargs(py, meta)?;
             self.manager.bind(py).call_method(
@@ -453,11 +600,40 @@ impl InventoryManager {
                 (
                     local_id,
                     token_id,
-                    fill_qty,
+                    amount(py, fill_qty)?,
                     decimal(py, fill_price)?,
-                    order_qty,
+                    amount(py, order_qty)?,
                 ),
                 kwargs.as_ref(),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The venue moved the fill `fill_id` (booked with that id) to `status`. `Failed` restates
+    /// its token exactly as if the fill had never happened and refunds its fee; an unknown fill
+    /// id, a repeated status or a move out of a terminal status is recorded as an anomaly.
+    pub fn on_fill_status(&mut self, fill_id: &str, status: FillStatus) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            self.manager
+                .bind(py)
+                .call_method1(intern!(py, "on_fill_status"), (fill_id, status.as_str()))?;
+            Ok(())
+        })
+    }
+
+    /// Cash in or out without a token, journaled with its `reason`: `amount_usd` dollars, >= 0
+    /// for a deposit, withdrawal or rebate (the kind gives the sign), signed for a correction.
+    pub fn on_cash_adjustment(
+        &mut self,
+        kind: CashAdjustmentKind,
+        amount_usd: Decimal,
+        reason: &str,
+    ) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            self.manager.bind(py).call_method1(
+                intern!(py, "on_cash_adjustment"),
+                (kind.as_str(), decimal(py, amount_usd)?, reason),
             )?;
             Ok(())
         })
@@ -467,29 +643,31 @@ impl InventoryManager {
     pub fn on_order_cancelled_buy(
         &mut self,
         local_id: &str,
-        remaining_qty: u64,
-        limit_px: u64,
+        remaining_qty: impl Into<Shares>,
+        limit_px: impl Into<Cents>,
     ) -> Result<(), ShimError> {
+        let (remaining_qty, limit_px) = (remaining_qty.into().value(), limit_px.into().value());
         Python::attach(|py| {
             self.manager.bind(py).call_method1(
                 intern!(py, "on_order_cancelled_buy"),
-                (local_id, remaining_qty, limit_px),
+                (local_id, amount(py, remaining_qty)?, amount(py, limit_px)?),
             )?;
             Ok(())
         })
     }
 
-    /// A sell order was cancelled or rejected: releases its reserved contracts.
+    /// A sell order was cancelled or rejected: releases its reserved shares.
     pub fn on_order_cancelled_sell(
         &mut self,
         local_id: &str,
         token_id: &str,
-        remaining_qty: u64,
+        remaining_qty: impl Into<Shares>,
     ) -> Result<(), ShimError> {
+        let remaining_qty = remaining_qty.into().value();
         Python::attach(|py| {
             self.manager.bind(py).call_method1(
                 intern!(py, "on_order_cancelled_sell"),
-                (local_id, token_id, remaining_qty),
+                (local_id, token_id, amount(py, remaining_qty)?),
             )?;
             Ok(())
         })
@@ -514,17 +692,18 @@ impl InventoryManager {
     pub fn on_mint_confirmed(
         &mut self,
         condition_id: &str,
-        pair_count: u64,
+        pair_count: impl Into<Shares>,
         yes_token_id: &str,
         no_token_id: &str,
         market_id: &str,
     ) -> Result<(), ShimError> {
+        let pair_count = pair_count.into().value();
         Python::attach(|py| {
             self.manager.bind(py).call_method1(
                 intern!(py, "on_mint_confirmed"),
                 (
                     condition_id,
-                    pair_count,
+                    amount(py, pair_count)?,
                     yes_token_id,
                     no_token_id,
                     market_id,
@@ -553,12 +732,13 @@ impl InventoryManager {
     pub fn on_merge_submitted(
         &mut self,
         condition_id: &str,
-        pair_count: u64,
+        pair_count: impl Into<Shares>,
     ) -> Result<(), ShimError> {
+        let pair_count = pair_count.into().value();
         Python::attach(|py| {
             self.manager.bind(py).call_method1(
                 intern!(py, "on_merge_submitted"),
-                (condition_id, pair_count),
+                (condition_id, amount(py, pair_count)?),
             )?;
             Ok(())
         })
@@ -568,14 +748,20 @@ impl InventoryManager {
     pub fn on_merge_confirmed(
         &mut self,
         condition_id: &str,
-        pair_count: u64,
+        pair_count: impl Into<Shares>,
         yes_token_id: &str,
         no_token_id: &str,
     ) -> Result<(), ShimError> {
+        let pair_count = pair_count.into().value();
         Python::attach(|py| {
             self.manager.bind(py).call_method1(
                 intern!(py, "on_merge_confirmed"),
-                (condition_id, pair_count, yes_token_id, no_token_id),
+                (
+                    condition_id,
+                    amount(py, pair_count)?,
+                    yes_token_id,
+                    no_token_id,
+                ),
             )?;
             Ok(())
         })
@@ -585,12 +771,14 @@ impl InventoryManager {
     pub fn on_merge_failed(
         &mut self,
         condition_id: &str,
-        pair_count: u64,
+        pair_count: impl Into<Shares>,
     ) -> Result<(), ShimError> {
+        let pair_count = pair_count.into().value();
         Python::attach(|py| {
-            self.manager
-                .bind(py)
-                .call_method1(intern!(py, "on_merge_failed"), (condition_id, pair_count))?;
+            self.manager.bind(py).call_method1(
+                intern!(py, "on_merge_failed"),
+                (condition_id, amount(py, pair_count)?),
+            )?;
             Ok(())
         })
     }
@@ -620,7 +808,7 @@ impl InventoryManager {
                     row.token_id.as_str(),
                     row.market_id.as_str(),
                     outcome_str(row.outcome),
-                    row.qty,
+                    amount(py, row.qty)?,
                     decimal(py, row.avg_price)?,
                     decimal(py, row.realized_pnl)?,
                 ));
@@ -690,8 +878,10 @@ impl InventoryManager {
     }
 }
 
+/// The keywords of a fill call: only those that differ from the defaults, so a default
+/// `FillMeta` makes the seed's call.
 fn fill_kwargs<'py>(py: Python<'py>, meta: &FillMeta) -> PyResult<Option<Bound<'py, PyDict>>> {
-    if meta.fill_id.is_none() && meta.fee_usd.is_zero() {
+    if meta.fill_id.is_none() && meta.fee_usd.is_zero() && meta.status.is_none() {
         return Ok(None);
     }
     let kwargs = PyDict::new(py);
@@ -700,6 +890,9 @@ fn fill_kwargs<'py>(py: Python<'py>, meta: &FillMeta) -> PyResult<Option<Bound<'
     }
     if !meta.fee_usd.is_zero() {
         kwargs.set_item(intern!(py, "fee_usd"), decimal(py, meta.fee_usd)?)?;
+    }
+    if let Some(status) = meta.status {
+        kwargs.set_item(intern!(py, "status"), status.as_str())?;
     }
     Ok(Some(kwargs))
 }

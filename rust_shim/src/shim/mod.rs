@@ -13,6 +13,7 @@ mod snapshot;
 pub use error::{ShimError, FIX_COMMAND};
 pub use interpreter::{resolve_venv, start, PythonEnv, VENV_ENV};
 pub use manager::{
-    Anomaly, FillMeta, InventoryManager, LoadedPosition, MarketIds, SessionSpec, StoreMode,
+    Anomaly, CashAdjustmentKind, Cents, FillMeta, FillStatus, InventoryManager, LoadedPosition,
+    MarketIds, SessionSpec, Shares, StoreMode,
 };
 pub use snapshot::Snapshot;

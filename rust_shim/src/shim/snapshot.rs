@@ -811,6 +811,30 @@ mod tests {
         assert!(refused >= 20, "{refused} refused, {paths:?}");
     }
 
+    /// The mark path reads two numbers alone: it must refuse what the contract's ranges refuse
+    /// (a price above $1, a PnL at 10^9), as the full parse does, not patch them in.
+    #[test]
+    fn a_mark_out_of_its_range_is_refused_by_the_mark_path_too() {
+        let text = serde_json::to_string(
+            &serde_json::from_str::<InventoryState>(&vector("good_inventory_full.json"))
+                .expect("full"),
+        )
+        .expect("json");
+        for (price, pnl) in [("1.5", "0.0"), ("0.5", "1000000000.0"), ("-0.01", "0.0")] {
+            let mut cache = SnapshotCache::default();
+            cache.update(&text).expect("first");
+            let moved = respell(&text, "tok-yes-knyc-50", price, pnl);
+            assert!(serde_json::from_str::<InventoryState>(&moved).is_err());
+            match cache.update(&moved) {
+                Err(ShimError::Contract(message)) => {
+                    assert!(message.contains("out of range"), "{message}")
+                }
+                other => panic!("{price}, {pnl}: expected a contract error, got {other:?}"),
+            }
+            assert_eq!(cache.paths.marks, 0);
+        }
+    }
+
     #[test]
     fn a_price_tick_patches_the_unshared_snapshot_in_place() {
         let text = vector("good_inventory_full.json");

@@ -130,6 +130,7 @@ impl LedgerEvent {
                 let meta = FillMeta {
                     fill_id: Some(fill_id.clone()),
                     fee_usd: Decimal::ZERO,
+                    status: None,
                 };
                 let price = dollars_from_micro(*price_micro);
                 match side {

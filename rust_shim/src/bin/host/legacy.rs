@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
+use rust_decimal::Decimal;
 use weatherman_inventory::contract::{InventoryState, Outcome, PortfolioState, PositionState};
 
 use super::events::{LedgerEvent, Side};
@@ -65,15 +66,17 @@ impl LegacyTracker {
                 market_id: market_id.to_owned(),
                 token_id: token_id.to_owned(),
                 outcome,
-                qty: 0,
+                qty: Decimal::ZERO,
                 avg_price: 0.0,
             })
     }
 
     fn add(&mut self, market_id: &str, token_id: &str, outcome: Outcome, qty: u64, price: f64) {
         let p = self.position(market_id, token_id, outcome);
-        let total = p.qty + qty;
-        p.avg_price = (p.avg_price * p.qty as f64 + price * qty as f64) / total as f64;
+        let held = f64::try_from(p.qty).unwrap_or(f64::NAN);
+        let total = p.qty + Decimal::from(qty);
+        p.avg_price =
+            (p.avg_price * held + price * qty as f64) / f64::try_from(total).unwrap_or(f64::NAN);
         p.qty = total;
     }
 
@@ -81,10 +84,11 @@ impl LegacyTracker {
     /// cost basis, as the ledger books it.
     fn remove(&mut self, market_id: &str, token_id: &str, outcome: Outcome, qty: u64, price: f64) {
         let p = self.position(market_id, token_id, outcome);
-        let sold = qty.min(p.qty);
-        let realized = (price - p.avg_price) * sold as f64 + price * (qty - sold) as f64;
+        let sold = Decimal::from(qty).min(p.qty);
+        let sold_f64 = f64::try_from(sold).unwrap_or(f64::NAN);
+        let realized = (price - p.avg_price) * sold_f64 + price * (qty as f64 - sold_f64);
         p.qty -= sold;
-        if p.qty == 0 {
+        if p.qty.is_zero() {
             p.avg_price = 0.0;
         }
         self.realized_pnl_usd += realized;
@@ -192,7 +196,7 @@ impl LegacyTracker {
         keys.sort();
         keys.into_iter()
             .map(|k| self.positions[k].clone())
-            .filter(|p| p.qty > 0)
+            .filter(|p| p.qty > Decimal::ZERO)
             .collect()
     }
 
@@ -204,7 +208,7 @@ impl LegacyTracker {
             total_exposure_usd: self
                 .positions
                 .values()
-                .map(|p| p.avg_price * p.qty as f64)
+                .map(|p| p.avg_price * f64::try_from(p.qty).unwrap_or(f64::NAN))
                 .sum(),
             realized_pnl_usd: self.realized_pnl_usd,
         }
@@ -229,7 +233,7 @@ impl LegacyTracker {
                 .tokens
                 .get(&key.token_id)
                 .map(|t| (t.qty, t.avg_entry_price.try_into().unwrap_or(f64::NAN)))
-                .unwrap_or((0, 0.0));
+                .unwrap_or((Decimal::ZERO, 0.0));
             if legacy.qty != qty || (legacy.avg_price - avg).abs() > PRICE_TOLERANCE_USD {
                 log::warn!(
                     "inventory/position discrepancy detected token={} legacy_qty={} qty={qty} \
@@ -246,7 +250,7 @@ impl LegacyTracker {
         }
         for (token_id, token) in &inventory.tokens {
             let known = self.positions.keys().any(|k| &k.token_id == token_id);
-            if !known && token.qty > 0 {
+            if !known && token.qty > Decimal::ZERO {
                 found.push(format!(
                     "{token_id}: held {} but unknown to the legacy map",
                     token.qty
@@ -295,6 +299,6 @@ mod tests {
             limit_px: 65,
         });
         assert!((legacy.available_capital_usd() - 964.0).abs() < 1e-9);
-        assert_eq!(legacy.positions()[0].qty, 60);
+        assert_eq!(legacy.positions()[0].qty, Decimal::from(60));
     }
 }

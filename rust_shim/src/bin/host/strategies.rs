@@ -12,6 +12,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use pyo3::prelude::*;
 use pyo3::types::PyString;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use weatherman_inventory::contract::{DecisionContext, Outcome};
 use weatherman_inventory::shim::ShimError;
@@ -123,7 +124,7 @@ impl Strategy for RustStrategy {
             let paired = inventory
                 .minted_pairs
                 .get(&market.condition_id)
-                .map_or(0, |p| p.available + p.reserved);
+                .map_or(Decimal::ZERO, |p| p.available + p.reserved);
             match held {
                 Some(p) if p.accessible_qty > paired => {
                     let avg = f64::try_from(p.avg_entry_price).unwrap_or(0.0);
@@ -133,12 +134,13 @@ impl Strategy for RustStrategy {
                             side: Side::Sell,
                             market_id: market.market_id.clone(),
                             outcome: Outcome::Yes,
-                            qty: p.accessible_qty - paired,
+                            // The paper engine trades whole shares.
+                            qty: u64::try_from((p.accessible_qty - paired).trunc()).unwrap_or(0),
                             limit_px: market.yes_bid_px.max(1),
                         });
                     }
                 }
-                Some(p) if p.qty > 0 || p.in_flight_qty > 0 => {}
+                Some(p) if p.qty > Decimal::ZERO || p.in_flight_qty > Decimal::ZERO => {}
                 _ => {
                     let turn = ctx.tick_number % 3 == (index % 3) as u64;
                     if turn && inventory.accessible_usd > 250.0 && market.yes_ask_px <= 60 {
