@@ -48,6 +48,7 @@ __all__ = [
     "EVENT_FIELDS",
     "EVENT_TYPES",
     "FILL_STATUSES",
+    "SETTLEMENT_STATUSES",
     "FROM_FIELDS",
     "JOURNAL_FORMAT",
     "LEGACY_FROM_FIELDS",
@@ -66,6 +67,7 @@ __all__ = [
     "ExchangeOrderIdAssigned",
     "ExitTriggered",
     "FieldSpec",
+    "FillStatusChanged",
     "LoadedPosition",
     "MergeConfirmed",
     "MergeFailed",
@@ -82,6 +84,7 @@ __all__ = [
     "SellFilled",
     "SellSubmitted",
     "SessionOpened",
+    "StaleFillsChecked",
     "buy_cancelled",
     "buy_filled",
     "buy_submitted",
@@ -93,9 +96,11 @@ __all__ = [
     "check_outcome",
     "check_prices",
     "check_qty",
+    "check_settlement_status",
     "check_status",
     "check_tif",
     "exchange_order_id_assigned",
+    "fill_status_changed",
     "format_shares",
     "loaded_position",
     "merge_confirmed",
@@ -112,6 +117,7 @@ __all__ = [
     "sell_filled",
     "sell_submitted",
     "shares_micro",
+    "stale_fills_checked",
 ]
 
 MICRO = 1_000_000
@@ -134,6 +140,9 @@ class OrderStatus(StrEnum):
 
 FILL_STATUSES: Final = ("MATCHED", "MINED", "RETRYING", "CONFIRMED")
 """The settlement statuses a fill may carry when it arrives (None: final)."""
+
+SETTLEMENT_STATUSES: Final = (*FILL_STATUSES, "FAILED")
+"""The statuses `on_fill_status` moves a fill to; CONFIRMED and FAILED are terminal."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +180,7 @@ class BuyFilled:
     fill_id: str | None = None
     fee_micro: int = 0
     status: str | None = None  # one of FILL_STATUSES; None: final
+    booked_at_us: int | None = None  # microseconds since the epoch, for a provisional fill
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +194,7 @@ class SellFilled:
     fill_id: str | None = None
     fee_micro: int = 0
     status: str | None = None
+    booked_at_us: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +281,28 @@ class ExchangeOrderIdAssigned:
 
 
 @dataclass(frozen=True, slots=True)
+class FillStatusChanged:
+    """A fill's settlement status moved on (`SETTLEMENT_STATUSES`). `booked_final` says the
+    fill id names a fill the ledger booked without a status (so, CONFIRMED): decided when the
+    status arrived, from the ledger or its store, and journaled so replay decides alike."""
+
+    kind: ClassVar[str] = "fill_status"
+    fill_id: str
+    status: str
+    booked_final: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StaleFillsChecked:
+    """Fills provisional for longer than `max_age_us` at `now_us` (microseconds since the
+    epoch) are reported, each once."""
+
+    kind: ClassVar[str] = "stale_fills_checked"
+    now_us: int
+    max_age_us: int
+
+
+@dataclass(frozen=True, slots=True)
 class SessionOpened:
     """The first row of every session's journal: what recovery starts the ledger from.
 
@@ -321,6 +354,8 @@ Event = (
     | ExitTriggered
     | PositionsLoaded
     | ExchangeOrderIdAssigned
+    | FillStatusChanged
+    | StaleFillsChecked
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = get_args(Event)
@@ -403,6 +438,9 @@ _ONE_D = Decimal(1)
 _OUTCOMES: dict[str, Outcome] = {"YES": Outcome.YES, "NO": Outcome.NO}
 _TIF_OF: dict[str, str] = {tif: tif for tif in TIFS}
 _STATUS_OF: dict[str, str] = {status: status for status in FILL_STATUSES}
+_SETTLEMENT_OF: dict[str, str] = {status: status for status in SETTLEMENT_STATUSES}
+MAX_TIME_US: Final = 2**62
+"""Largest time or duration in microseconds a settlement event holds."""
 _MAX_ID = MAX_ID_BYTES
 _YES = Outcome.YES
 _NO = Outcome.NO
@@ -481,6 +519,28 @@ def check_status(field: str, value: object) -> str | None:
         if status is not None:
             return status
     raise InvalidInput(field, value, f"None or one of {', '.join(FILL_STATUSES)} is required")
+
+
+def check_settlement_status(field: str, value: object) -> str:
+    """A status `on_fill_status` moves a fill to: one of `SETTLEMENT_STATUSES`."""
+    if isinstance(value, str):
+        status = _SETTLEMENT_OF.get(value)
+        if status is not None:
+            return status
+    raise InvalidInput(field, value, f"one of {', '.join(SETTLEMENT_STATUSES)} is required")
+
+
+def check_time_us(field: str, value: object) -> int:
+    """A time or duration in microseconds: an int, 0..`MAX_TIME_US`."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_TIME_US:
+        return int(value)
+    raise InvalidInput(field, value, f"an int of microseconds, 0..{MAX_TIME_US}, is required")
+
+
+def _check_bool(field: str, value: object) -> bool:
+    if type(value) is bool:
+        return value
+    raise InvalidInput(field, value, "a bool is required")
 
 
 def _to_decimal(field: str, value: object) -> Decimal:
@@ -781,6 +841,38 @@ _STATUS = _Kind(
 )
 
 
+_SETTLEMENT = _Kind(
+    "settlement status",
+    arg_slow=check_settlement_status,
+    check=check_settlement_status,
+    json_slow=lambda field, value, legacy: check_settlement_status(field, value),
+    json_fast=("type({a}) is str and {a} in _SETTLEMENT_OF", "{a}"),
+)
+_TIME = _Kind(
+    "time",
+    arg_slow=check_time_us,
+    check=check_time_us,
+    json_slow=lambda field, value, legacy: check_time_us(field, value),
+    json_fast=("type({a}) is int and 0 <= {a} <= MAX_TIME_US", "{a}"),
+)
+_OPTIONAL_TIME = _Kind(
+    "optional time",
+    arg_slow=lambda field, value: None if value is None else check_time_us(field, value),
+    check=lambda field, value: None if value is None else check_time_us(field, value),
+    json_slow=lambda field, value, legacy: None if value is None else check_time_us(field, value),
+    arg_fast=("{a} is None", "None"),
+    json_fast=("{a} is None or (type({a}) is int and 0 <= {a} <= MAX_TIME_US)", "{a}"),
+)
+_BOOL = _Kind(
+    "bool",
+    arg_slow=_check_bool,
+    check=_check_bool,
+    json_slow=lambda field, value, legacy: _check_bool(field, value),
+    arg_fast=("type({a}) is bool", "{a}"),
+    json_fast=("type({a}) is bool", "{a}"),
+)
+
+
 def _shares_kind(minimum: int) -> _Kind:
     """Shares in micro-shares; `minimum` 1 (an order or fill) or 0 (what is left)."""
     low = "0 < {a}" if minimum else "0 <= {a}"
@@ -892,6 +984,7 @@ EVENT_FIELDS: Final[dict[type, tuple[FieldSpec, ...]]] = {
         _f("fill_id", _OPTIONAL_ID, default=None),
         _f("fee_micro", _FEE, "fee_usd", 0),
         FieldSpec("status", "status", _STATUS, None, since=2),
+        FieldSpec("booked_at_us", "booked_at_us", _OPTIONAL_TIME, None, since=2),
     ),
     SellFilled: (
         _f("local_id", _ID),
@@ -902,6 +995,7 @@ EVENT_FIELDS: Final[dict[type, tuple[FieldSpec, ...]]] = {
         _f("fill_id", _OPTIONAL_ID, default=None),
         _f("fee_micro", _FEE, "fee_usd", 0),
         FieldSpec("status", "status", _STATUS, None, since=2),
+        FieldSpec("booked_at_us", "booked_at_us", _OPTIONAL_TIME, None, since=2),
     ),
     BuyCancelled: (
         _f("local_id", _ID),
@@ -932,6 +1026,15 @@ EVENT_FIELDS: Final[dict[type, tuple[FieldSpec, ...]]] = {
     MergeFailed: (_f("condition_id", _ID), _f("pair_count_micro", _SHARES, "pair_count")),
     ExitTriggered: (),
     ExchangeOrderIdAssigned: (_f("local_id", _ID), _f("exchange_order_id", _ID)),
+    FillStatusChanged: (
+        FieldSpec("fill_id", "fill_id", _ID, _REQUIRED, since=2),
+        FieldSpec("status", "status", _SETTLEMENT, _REQUIRED, since=2),
+        FieldSpec("booked_final", "booked_final", _BOOL, False, since=2),
+    ),
+    StaleFillsChecked: (
+        FieldSpec("now_us", "now_us", _TIME, _REQUIRED, since=2),
+        FieldSpec("max_age_us", "max_age_us", _TIME, _REQUIRED, since=2),
+    ),
 }
 """Every event of scalar fields, its fields in declaration order: the single source of its
 builder, its checks and its journal decoders. (`PricesUpdated` and `PositionsLoaded` hold
@@ -969,6 +1072,8 @@ _NAMESPACE: Final[dict[str, object]] = {
     "_OUTCOMES": _OUTCOMES,
     "_TIF_OF": _TIF_OF,
     "_STATUS_OF": _STATUS_OF,
+    "_SETTLEMENT_OF": _SETTLEMENT_OF,
+    "MAX_TIME_US": MAX_TIME_US,
     "MICRO": MICRO,
     "MAX_QTY": MAX_QTY,
     "MAX_QTY_MICRO": MAX_QTY_MICRO,
@@ -1092,6 +1197,10 @@ for _cls, _specs in EVENT_FIELDS.items():
         _source, _local = _decoder_source(_cls, _specs, _fmt)
         _table[_cls.kind] = _compile("_decode", _source, _local)  # type: ignore[attr-defined]
 del _cls, _specs, _fmt, _table, _source, _local
+# Settlement events exist in the current format only: a legacy journal holds none.
+for _cls in (FillStatusChanged, StaleFillsChecked):
+    del _DECODERS[1][_cls.kind]
+del _cls
 
 
 # Builders: one per event, arguments in the manager's order, derived from `EVENT_FIELDS`.
@@ -1110,6 +1219,8 @@ merge_failed: Final[Callable[..., MergeFailed]] = _BUILDERS[MergeFailed]
 exchange_order_id_assigned: Final[Callable[..., ExchangeOrderIdAssigned]] = _BUILDERS[
     ExchangeOrderIdAssigned
 ]
+fill_status_changed: Final[Callable[..., FillStatusChanged]] = _BUILDERS[FillStatusChanged]
+stale_fills_checked: Final[Callable[..., StaleFillsChecked]] = _BUILDERS[StaleFillsChecked]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1357,6 +1468,8 @@ def legacy_fields(event: Event) -> list[Any]:
                 for r in event.rows
             ]
         ]  # fmt: skip
+    if isinstance(event, FillStatusChanged | StaleFillsChecked):
+        raise InvalidInput(event.kind, event, _LEGACY_REASON)
     values: list[Any] = []
     for spec in EVENT_FIELDS[type(event)]:
         value = getattr(event, spec.name)
