@@ -38,17 +38,17 @@ class Figure:
 FIGURES: dict[str, Figure] = {
     f.name: f
     for f in (
-        Figure("on_fill_buy (us)", False, 0.15),
-        Figure("on_fill_sell (us)", False, 0.15),
-        Figure("update_prices 50 of 50 (us)", False, 0.15),
-        Figure("snapshot_json 50 of 50 changed (us)", False, 0.15),
-        Figure("snapshot_json 2 of 50 changed (us)", False, 0.15),
+        Figure("on_fill_buy (us)", False, 0.10),
+        Figure("on_fill_sell (us)", False, 0.10),
+        Figure("update_prices 50 of 50 (us)", False, 0.10),
+        Figure("snapshot_json 50 of 50 changed (us)", False, 0.10),
+        Figure("snapshot_json 2 of 50 changed (us)", False, 0.10),
         Figure("durable fills live / raw SQLite", True, 0.10),
         Figure("durable fills paper / raw SQLite", True, 0.10),
         Figure("recovery 100k events (s)", False, 0.10),
-        Figure("FFI tick 50 tokens all changed (us)", False, 0.15),
-        Figure("FFI tick 50 tokens two changed (us)", False, 0.15),
-        Figure("FFI on_fill_buy (us)", False, 0.15),
+        Figure("FFI tick 50 tokens all changed (us)", False, 0.10),
+        Figure("FFI tick 50 tokens two changed (us)", False, 0.10),
+        Figure("FFI on_fill_buy (us)", False, 0.10),
     )
 }
 

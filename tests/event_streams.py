@@ -81,9 +81,27 @@ def _outcome_of(token_id: str) -> tuple[str, Outcome]:
     raise KeyError(token_id)
 
 
-def _price_micro(rng: random.Random, limit_px: int | None) -> int:
+U = 1_000_000
+"""Micro-shares per share."""
+
+
+def _shares(rng: random.Random, low: int, high: int) -> int:
+    """Micro-shares: mostly whole shares, sometimes 6-decimal ones (a dollar-sized taker)."""
+    if rng.random() < 0.7:
+        return rng.randint(low, high) * U
+    return rng.randint(low * U, high * U)
+
+
+def _limit(rng: random.Random) -> int:
+    """A limit in micro-USDC per share: a cent tick, sometimes a 0.001 one."""
+    if rng.random() < 0.7:
+        return rng.randint(1, 99) * 10_000
+    return rng.randint(1, 999) * 1_000
+
+
+def _price_micro(rng: random.Random, limit_micro: int | None) -> int:
     """A fill price on Polymarket's ticks (0.01, sometimes 0.001), at or below a buy limit."""
-    top = (limit_px or 99) * 10
+    top = (limit_micro or 990_000) // 1_000
     return rng.randint(1, max(top, 1)) * 1_000
 
 
@@ -105,7 +123,7 @@ def _event(s: _State) -> Event:
         s.orders += 1
         market_id, _, token_id, outcome = _token(rng)
         order = _Order(
-            f"b-{s.orders}", market_id, token_id, outcome, rng.randint(1, 60), rng.randint(1, 99)
+            f"b-{s.orders}", market_id, token_id, outcome, _shares(rng, 1, 60), _limit(rng)
         )
         s.buys.append(order)
         return BuySubmitted(
@@ -120,7 +138,7 @@ def _event(s: _State) -> Event:
     if roll < 0.40 and s.buys:
         order = rng.choice(s.buys)
         left = order.qty - order.filled
-        qty = rng.randint(1, max(left, 1)) if rng.random() < 0.9 else left + rng.randint(1, 5)
+        qty = rng.randint(1, max(left, 1)) if rng.random() < 0.9 else left + _shares(rng, 1, 5)
         order.filled += qty
         if order.filled >= order.qty:
             s.buys.remove(order)
@@ -142,15 +160,15 @@ def _event(s: _State) -> Event:
             s.orders += 1
             token_id = rng.choice(held)
             market_id, outcome = _outcome_of(token_id)
-            qty = rng.randint(1, s.held[token_id] + (3 if rng.random() < 0.1 else 0))
-            limit = rng.choice([None, rng.randint(1, 100)])
+            qty = rng.randint(1, s.held[token_id] + (3 * U if rng.random() < 0.1 else 0))
+            limit = rng.choice([None, _limit(rng)])
             order = _Order(f"s-{s.orders}", market_id, token_id, outcome, qty, limit)
             s.sells.append(order)
             return SellSubmitted(order.local_id, token_id, qty, limit, "GTC")
     if roll < 0.62 and s.sells:
         order = rng.choice(s.sells)
         left = order.qty - order.filled
-        qty = rng.randint(1, max(left, 1)) if rng.random() < 0.92 else left + 2
+        qty = rng.randint(1, max(left, 1)) if rng.random() < 0.92 else left + 2 * U
         order.filled += qty
         if order.filled >= order.qty:
             s.sells.remove(order)
@@ -170,15 +188,15 @@ def _event(s: _State) -> Event:
         pool.remove(order)
         left = order.qty - order.filled
         if rng.random() < 0.1:
-            left += 1  # the exchange's remaining quantity disagrees
+            left += U  # the exchange's remaining quantity disagrees
         if pool is s.buys:
             return BuyCancelled(order.local_id, left, order.limit_px or 1)
         return SellCancelled(order.local_id, order.token_id, left)
     if roll < 0.73 and not s.exit:
         _, condition_id, _, _ = rng.choice(MARKETS)
-        pairs = rng.randint(1, 40)
+        pairs = _shares(rng, 1, 40)
         s.mints.append((condition_id, pairs))
-        return MintSubmitted(condition_id, pairs * 1_000_000)
+        return MintSubmitted(condition_id, pairs)  # $1 a pair
     if roll < 0.78 and s.mints:
         condition_id, pairs = s.mints.pop(0)
         market_id, _, yes, no = next(m for m in MARKETS if m[1] == condition_id)
@@ -186,10 +204,10 @@ def _event(s: _State) -> Event:
             s.held[yes] = s.held.get(yes, 0) + pairs
             s.held[no] = s.held.get(no, 0) + pairs
             return MintConfirmed(condition_id, pairs, yes, no, market_id)
-        return MintFailed(condition_id, pairs * 1_000_000)
+        return MintFailed(condition_id, pairs)
     if roll < 0.82:
         _, condition_id, _, _ = rng.choice(MARKETS)
-        pairs = rng.randint(1, 30)
+        pairs = _shares(rng, 1, 30)
         s.merges.append((condition_id, pairs))
         return MergeSubmitted(condition_id, pairs)
     if roll < 0.86 and s.merges:
@@ -203,12 +221,15 @@ def _event(s: _State) -> Event:
     if roll < 0.87:
         # A contradiction: a fill of an order nobody submitted.
         market_id, _, token_id, outcome = _token(rng)
-        s.held[token_id] = s.held.get(token_id, 0) + 3
+        s.held[token_id] = s.held.get(token_id, 0) + 3 * U
         return BuyFilled(
-            f"ghost-{s.fills}", token_id, market_id, outcome, 3, 500_000, 3, _next_fill_id(s)
-        )
+            f"ghost-{s.fills}", token_id, market_id, outcome, 3 * U, 500_000, 3 * U,
+            _next_fill_id(s), 0, rng.choice([None, None, "MATCHED", "CONFIRMED"]),
+        )  # fmt: skip
     held = sorted(t for t, q in s.held.items() if q > 0)
-    return PricesUpdated(tuple((t, rng.randint(0, 100)) for t in held[: rng.randint(0, 4)]))
+    return PricesUpdated(
+        tuple((t, rng.randint(0, 1000) * 1_000) for t in held[: rng.randint(0, 4)])
+    )
 
 
 def make_stream(
@@ -222,9 +243,9 @@ def make_stream(
     if with_loaded_positions:
         market_id, _, yes, _ = MARKETS[0]
         events.append(
-            PositionsLoaded((LoadedPosition(yes, market_id, Outcome.YES, 20, 9_000_000, 0),))
+            PositionsLoaded((LoadedPosition(yes, market_id, Outcome.YES, 20 * U, 9_000_000, 0),))
         )
-        s.held[yes] = 20
+        s.held[yes] = 20 * U
     while len(events) < length:
         if len(events) == exit_index:
             s.exit = True

@@ -40,10 +40,13 @@ def test_verify_ok_exits_0(tmp_path: Path) -> None:
 def test_verify_difference_exits_1(tmp_path: Path) -> None:
     db = _db(tmp_path)
     with PersistenceLayer(db) as store, store.transaction() as conn:
-        conn.execute("UPDATE positions SET qty = 9")
+        conn.execute("UPDATE positions SET qty = 9000000")  # micro-shares
     result = _run("verify", "--db", str(db), "--session", "s1")
     assert result.returncode == 1
-    assert "DIFF token t1: qty is 10 by the journal, 9 in the positions table" in result.stdout
+    assert (
+        "DIFF token t1: qty is 10000000 by the journal, 9000000 in the positions table"
+        in result.stdout
+    )
     assert "FAILED: 1 difference(s)" in result.stdout
 
 

@@ -32,6 +32,10 @@ def _filled_pair(mgr: InventoryManager) -> None:
         mgr.on_fill_buy(local_id, "tok-1", "mkt-1", "YES", 6, "0.40", 10)
 
 
+U = 1_000_000  # micro-shares per share
+C = 10_000  # micro-USDC per cent
+
+
 def _record(mgr: InventoryManager, local_id: str) -> OrderRecord:
     record = mgr.order_record(local_id)
     assert record is not None
@@ -49,10 +53,10 @@ def test_orders_closed_alike_share_one_value() -> None:
     assert mgr._orders["s-1"] is mgr._orders["s-2"]
     assert mgr._orders["b-1"] is not mgr._orders["s-1"]
     assert _record(mgr, "b-2") == OrderRecord(
-        "b-2", "buy", "mkt-1", "tok-1", 10, 40, "GTC", OrderStatus.FILLED, 10, 0, 0
+        "b-2", "buy", "mkt-1", "tok-1", 10 * U, 40 * C, "GTC", OrderStatus.FILLED, 10 * U, 0, 0
     )
     assert _record(mgr, "s-1") == OrderRecord(
-        "s-1", "sell", "mkt-1", "tok-1", 3, 55, "GTC", OrderStatus.CANCELLED, 0, 0, 0
+        "s-1", "sell", "mkt-1", "tok-1", 3 * U, 55 * C, "GTC", OrderStatus.CANCELLED, 0, 0, 0
     )
     assert mgr.in_flight_micro == 0
     assert mgr.snapshot().tokens["tok-1"].in_flight_qty == 0
@@ -82,16 +86,18 @@ def test_a_fill_on_a_shared_closed_order_counts_for_that_order_only() -> None:
     assert mgr.anomalies()[0].message == (
         "fill of 2 for order 'b-1' (FILLED) with 0 left: applied, nothing more released"
     )
-    assert _record(mgr, "b-1").filled_qty == 12
+    assert _record(mgr, "b-1").filled_qty_micro == 12 * U
     assert _record(mgr, "b-1").status is OrderStatus.FILLED
-    assert _record(mgr, "b-2").filled_qty == 10  # the order it shared a value with is unchanged
+    assert (
+        _record(mgr, "b-2").filled_qty_micro == 10 * U
+    )  # the order it shared a value with is unchanged
     assert mgr.cash_micro == cash - 2 * 410_000
     assert mgr.in_flight_micro == 0
     # A fill on a cancelled order: counted, nothing released.
     mgr.on_order_submitted_sell("s-1", "tok-1", 3)
     mgr.on_order_cancelled_sell("s-1", "tok-1", 3)
     mgr.on_fill_sell("s-1", "tok-1", 1, "0.5", 3)
-    assert _record(mgr, "s-1").filled_qty == 1
+    assert _record(mgr, "s-1").filled_qty_micro == 1 * U
     assert _record(mgr, "s-1").status is OrderStatus.CANCELLED
     assert mgr.snapshot().tokens["tok-1"].in_flight_qty == 0
 
@@ -118,7 +124,7 @@ def test_a_refused_write_of_the_closing_fill_reopens_the_order(tmp_path: Path) -
         assert _record(mgr, "b-1").status is OrderStatus.FILLED
         assert mgr.in_flight_micro == 0
         [row] = store.load_orders(SID)
-        assert (row.status, row.filled_qty, row.reserved_usd) == ("FILLED", 10, 0)
+        assert (row.status, row.filled_qty, row.reserved_usd) == ("FILLED", 10 * U, 0)
         mgr.on_order_cancelled_buy("b-1", 0, 40)
         assert [a.kind for a in mgr.anomalies()] == [AnomalyKind.CANCEL_CLOSED_ORDER]
 

@@ -39,20 +39,40 @@ def _rows(store: PersistenceLayer, sql: str, *params: Any) -> list[tuple[Any, ..
         return [tuple(r) for r in conn.execute(sql, params).fetchall()]
 
 
+def _SHARES(column: str) -> str:  # noqa: N802
+    return f"CASE WHEN {column} % 1000000 = 0 THEN {column} / 1000000 ELSE {column} / 1e6 END"
+
+
+_CENTS = "CASE WHEN limit_px IS NULL THEN NULL ELSE limit_px / 10000 END"
+
+
 def _db_state(store: PersistenceLayer) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row a commit can write, without timestamps."""
+    """Every row a commit can write, without timestamps.
+
+    Quantity columns hold micro-shares and limits micro-USDC per share: they are read back in
+    shares and cents here (exactly, for the whole values these tests use; a fractional one
+    would show as a float)."""
     return {
         "journal": _rows(store, "SELECT seq, kind, payload, duplicate FROM journal ORDER BY seq"),
         "orders": _rows(
             store,
-            "SELECT local_id, side, qty, limit_px, tif, status, filled_qty, reserved_usd, "
-            "reserved_qty FROM orders ORDER BY local_id",
+            "SELECT local_id, side, "
+            + _SHARES("qty")
+            + ", "
+            + _CENTS
+            + ", tif, status, "
+            + _SHARES("filled_qty")
+            + ", reserved_usd, "
+            + _SHARES("reserved_qty")
+            + " FROM orders ORDER BY local_id",
         ),
-        "fills": _rows(store, "SELECT fill_id, order_id, side, qty, price, fee FROM fills"),
+        "fills": _rows(
+            store, f"SELECT fill_id, order_id, side, {_SHARES('qty')}, price, fee FROM fills"
+        ),
         "positions": _rows(
             store,
-            "SELECT token_id, qty, avg_price, realized_pnl, cost_basis, outcome FROM positions "
-            "ORDER BY token_id",
+            f"SELECT token_id, {_SHARES('qty')}, avg_price, realized_pnl, cost_basis, outcome "
+            "FROM positions ORDER BY token_id",
         ),
         "mints": _rows(
             store, "SELECT condition_id, operation, amount, status FROM mint_events ORDER BY id"
@@ -278,5 +298,5 @@ def test_commit_is_one_transaction(tmp_path: Path) -> None:
         reader.execute("COMMIT")
         assert reader.execute("SELECT COUNT(*) FROM journal").fetchone() == (3,)
         assert reader.execute("SELECT COUNT(*) FROM fills").fetchone() == (1,)
-        assert reader.execute("SELECT filled_qty FROM orders").fetchone() == (5,)
+        assert reader.execute("SELECT filled_qty FROM orders").fetchone() == (5_000_000,)
         reader.close()

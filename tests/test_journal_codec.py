@@ -33,6 +33,8 @@ EVENTS: list[Event] = [
     SellSubmitted("o2", "t1", 50),
     SellSubmitted("o3", "t1", 50, 70, "GTD"),
     BuyFilled("o1", "t1", "m1", Outcome.YES, 40, 645_000, 100, "f-1", 12),
+    BuyFilled("o1", "t1", "m1", Outcome.YES, 40, 645_000, 100, "f-2", 12, "MATCHED"),
+    SellFilled("o2", "t1", 1, 1, 5, "f-3", 0, "CONFIRMED"),
     BuyFilled("o1", "t1", "m1", Outcome.NO, 1, 0, 100),
     SellFilled("o2", "t1", 10, 1_000_000, 50, None, 3),
     BuyCancelled("o1", 59, 65),
@@ -48,7 +50,7 @@ EVENTS: list[Event] = [
     ExitTriggered(),
     PositionsLoaded(
         (
-            LoadedPosition("t1", "m1", Outcome.YES, 10, 6_500_000, -1),
+            LoadedPosition("t1", "m1", Outcome.YES, 10_000_000, 6_500_000, -1),
             LoadedPosition("t2", "m1", Outcome.NO, 0, 0, 42),
         )
     ),
@@ -72,8 +74,10 @@ def test_every_event_kind_is_covered() -> None:
 
 
 def test_a_fill_is_compact() -> None:
-    payload = encode_event(BuyFilled("ord-123", "tok-123", "mkt-1", Outcome.YES, 10, 650_000, 10))
-    assert payload == b'["ord-123","tok-123","mkt-1","YES",10,650000,10,null,0]'
+    payload = encode_event(
+        BuyFilled("ord-123", "tok-123", "mkt-1", Outcome.YES, 7_575_758, 650_000, 10**7)
+    )
+    assert payload == b'["ord-123","tok-123","mkt-1","YES",7575758,650000,10000000,null,0,null]'
 
 
 def test_unknown_kind_is_a_store_error() -> None:
@@ -85,3 +89,17 @@ def test_an_unencodable_value_is_refused_as_input() -> None:
     with pytest.raises(InvalidInput) as info:
         encode_event(MintSubmitted("c1", 2**70))
     assert info.value.field == "mint_submitted"
+
+
+def test_a_legacy_row_decodes_in_micro_shares_and_micro_usdc_per_share() -> None:
+    """A session opened before the journal format field wrote whole contracts and cents."""
+    legacy = decode_event("buy_submitted", b'["o1","m1","t1","NO",100,65,"FOK"]', 1)
+    assert legacy == BuySubmitted("o1", "m1", "t1", Outcome.NO, 100_000_000, 650_000, "FOK")
+    fill = decode_event("buy_filled", b'["o1","t1","m1","NO",3,650000,100,"f",0]', 1)
+    assert (fill.fill_qty_micro, fill.order_qty_micro, fill.status) == (
+        3_000_000,
+        100_000_000,
+        None,
+    )  # type: ignore[union-attr]
+    marks = decode_event("prices_updated", b'[[["t1",65]]]', 1)
+    assert marks == PricesUpdated((("t1", 650_000),))

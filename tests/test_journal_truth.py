@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import orjson
 import pytest
 
 from weatherman_inventory.errors import JournalInconsistent, SessionLocked, StoreError
@@ -250,17 +251,24 @@ def _legacy(tmp_path: Path) -> Path:
 
 def test_version_1_database_upgrades_and_recovers_to_its_snapshot(tmp_path: Path) -> None:
     db = _legacy(tmp_path)
-    with pytest.raises(StoreError, match="older than 2"):
+    with pytest.raises(StoreError, match="older than 3"):
         PersistenceLayer(db, readonly=True)
     with PersistenceLayer(db) as store:
-        assert store.pragma("user_version") == 2
+        assert store.pragma("user_version") == 3
         recovered = recover_session(InventoryManager, store, LEGACY_SID)
-        expected = (FIXTURES / "main-83759e3.snapshot.json").read_text().strip()
-        # The same values; the contract has since gained the unsettled and adjustment amounts.
-        got = json.loads(recovered.snapshot_json())
-        assert (got.pop("unsettledUsd"), got.pop("adjustmentsUsd")) == (0.0, 0.0)
-        assert {token.pop("unsettledQty") for token in got["tokens"].values()} == {0.0}
-        assert got == json.loads(expected)
+        expected = orjson.loads((FIXTURES / "main-83759e3.snapshot.json").read_bytes())
+        # The same numbers, quantities now exact decimal shares (`100.0` where 83759e3 wrote
+        # `100`), beside the fields added since, which are zero for that session.
+        got = orjson.loads(recovered.snapshot_json())
+        assert (got.pop("unsettledUsd"), got.pop("adjustmentsUsd")) == (0, 0)
+        for token in got["tokens"].values():
+            assert token.pop("unsettledQty") == 0
+        assert got == expected
+        assert recovered.snapshot_json() == recovered.snapshot().model_dump_json()
+        # Quantities were scaled to micro-shares, limits to micro-USDC per share.
+        b1 = store.load_order("b1")
+        assert b1 is not None
+        assert (b1.qty, b1.limit_px, b1.filled_qty) == (100_000_000, 400_000, 100_000_000)
         assert recovered.initial_capital_micro == 1_000_000_000
         assert [a.kind for a in recovered.anomalies()] == []
         # The exchange id that version 1 wrote to the orders table alone is kept.
@@ -306,4 +314,4 @@ def test_sessions_opened_alike_journal_the_same_first_row(tmp_path: Path) -> Non
             with store.transaction(write=False) as conn:
                 [(recorded_at,)] = conn.execute("SELECT recorded_at FROM journal").fetchall()
             assert store.load_session(SID).started_at == row_time(recorded_at)
-    assert payloads[0] == payloads[1] == ("session_opened", b'[12500000,"paper","s","{}"]')
+    assert payloads[0] == payloads[1] == ("session_opened", b'[12500000,"paper","s","{}",2]')

@@ -68,6 +68,11 @@ def _as_input(micro: int, form: str) -> object:
     return dollars
 
 
+def shares(micro: int) -> Decimal:
+    """Micro-shares as the exact decimal shares a caller passes and the snapshot shows."""
+    return Decimal(micro).scaleb(-6)
+
+
 def dollars(micro: st.SearchStrategy[int]) -> st.SearchStrategy[object]:
     forms = st.sampled_from(["decimal", "str", "float", "int"])
     return st.tuples(micro, forms).map(lambda t: _as_input(*t))
@@ -134,14 +139,14 @@ class LedgerMachine(RuleBasedStateMachine):
         if not (armed == "duplicate" and journal.calls):
             assert self.mgr.snapshot_json() == before_json
 
-    def order_qty(self, local_id: str, exact: bool, fallback: int) -> int:
+    def order_qty(self, local_id: str, exact: bool, fallback: int) -> object:
         record = self.mgr.order_record(local_id)
-        return record.qty if exact and record is not None else fallback
+        return shares(record.qty_micro) if exact and record is not None else fallback
 
-    def remaining(self, local_id: str, exact: bool, fallback: int) -> int:
+    def remaining(self, local_id: str, exact: bool, fallback: int) -> object:
         record = self.mgr.order_record(local_id)
         if exact and record is not None:
-            return max(record.qty - record.filled_qty, 0)
+            return shares(max(record.qty_micro - record.filled_qty_micro, 0))
         return fallback
 
     # -- every event ----------------------------------------------------------------------------
@@ -214,10 +219,10 @@ class LedgerMachine(RuleBasedStateMachine):
                   fill_id=fill_id, fee_usd=fee)  # fmt: skip
 
     @rule(local_id=local_ids, exact=st.booleans(), remaining=st.integers(0, 60), limit=limits)
-    def cancel_buy(self, local_id: str, exact: bool, remaining: int, limit: int) -> None:
+    def cancel_buy(self, local_id: str, exact: bool, remaining: int, limit: object) -> None:
         record = self.mgr.order_record(local_id)
-        if exact and record is not None and record.limit_px is not None:
-            limit = record.limit_px
+        if exact and record is not None and record.limit_micro is not None:
+            limit = Decimal(record.limit_micro).scaleb(-4)  # micro-USDC per share as cents
         self.call("on_order_cancelled_buy", local_id, self.remaining(local_id, exact, remaining),
                   limit)  # fmt: skip
 
@@ -256,7 +261,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def merge_confirm(self, cond: str, exact: bool, pairs: int, own_tokens: bool) -> None:
         queue = self.mgr.pending_merge_reservations(cond)
         if exact and queue:
-            pairs = queue[0][0]
+            pairs = shares(queue[0][0])
         yes, no, _ = CONDITIONS[cond if own_tokens else "cond-x"]
         self.call("on_merge_confirmed", cond, pairs, yes, no)
 
@@ -264,7 +269,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def merge_fail(self, cond: str, exact: bool, pairs: int) -> None:
         queue = self.mgr.pending_merge_reservations(cond)
         if exact and queue:
-            pairs = queue[0][0]
+            pairs = shares(queue[0][0])
         self.call("on_merge_failed", cond, pairs)
 
     @rule(prices=st.dictionaries(st.sampled_from([*TOKENS, "unknown"]), st.integers(0, 100)))
@@ -326,17 +331,18 @@ class LedgerMachine(RuleBasedStateMachine):
         assert mgr.in_flight_micro >= 0
         for order in orders:
             assert order is not None
-            assert order.reserved_micro >= 0 and order.reserved_qty >= 0
+            assert order.reserved_micro >= 0 and order.reserved_qty_micro >= 0
             if order.status in ENDED:
-                assert (order.reserved_micro, order.reserved_qty) == (0, 0)
+                assert (order.reserved_micro, order.reserved_qty_micro) == (0, 0)
             elif order.side == "buy":
-                assert order.limit_px is not None
-                left = max(order.qty - order.filled_qty, 0)
-                assert order.reserved_micro == left * order.limit_px * 10_000
+                assert order.limit_micro is not None
+                left = max(order.qty_micro - order.filled_qty_micro, 0)
+                # whole shares at cent limits: every release is exact, nothing rounds
+                assert order.reserved_micro * MICRO == left * order.limit_micro
         snap = mgr.snapshot()
         for token_id, token in snap.tokens.items():
-            reserved = sum(o.reserved_qty for o in orders if o and o.token_id == token_id)
-            assert token.in_flight_qty == reserved
+            reserved = sum(o.reserved_qty_micro for o in orders if o and o.token_id == token_id)
+            assert token.in_flight_qty == shares(reserved)
             assert token.qty >= 0 and token.in_flight_qty >= 0
             assert token.accessible_qty == max(token.qty - token.in_flight_qty, 0)
             record = mgr.position_record(token_id)
@@ -345,8 +351,8 @@ class LedgerMachine(RuleBasedStateMachine):
                 assert record.cost_micro == 0 and token.total_cost == 0.0
         for order in orders:
             assert order is not None
-            assert order.reserved_qty == 0 or order.token_id in snap.tokens
-            assert order.side == "sell" or order.reserved_qty == 0
+            assert order.reserved_qty_micro == 0 or order.token_id in snap.tokens
+            assert order.side == "sell" or order.reserved_qty_micro == 0
 
     @invariant()
     def minted_pairs_stay_within_the_tokens_held(self) -> None:
@@ -358,7 +364,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 pair.available + pair.reserved + pair.total_sold + pair.total_merged
                 == pair.total_minted
             )
-            assert pair.reserved == sum(r for _, r in mgr.pending_merge_reservations(cond))
+            assert pair.reserved == shares(sum(r for _, r in mgr.pending_merge_reservations(cond)))
             tokens = mgr.condition_tokens(cond)
             assert tokens is not None
             held = [snap.tokens[t].qty if t in snap.tokens else 0 for t in tokens]

@@ -116,7 +116,11 @@ def test_fill_beyond_remaining_is_applied_and_releases_no_more_than_reserved() -
     assert mgr.snapshot().tokens["tok"].qty == 15
     record = mgr.order_record("b")
     assert record is not None
-    assert (record.status, record.filled_qty, record.reserved_micro) == (OrderStatus.FILLED, 15, 0)
+    assert (record.status, record.filled_qty_micro, record.reserved_micro) == (
+        OrderStatus.FILLED,
+        15 * MICRO,
+        0,
+    )
 
 
 def test_sell_of_more_than_held_is_recorded_and_leaves_at_zero_cost() -> None:
@@ -127,7 +131,7 @@ def test_sell_of_more_than_held_is_recorded_and_leaves_at_zero_cost() -> None:
     record = mgr.position_record("tok")
     assert record is not None
     # proceeds 15 * 0.8 = 12, cost removed 6 (all held), the 5 extra at zero cost
-    assert (record.qty, record.cost_micro, record.realized_micro) == (0, 0, 6 * MICRO)
+    assert (record.qty_micro, record.cost_micro, record.realized_micro) == (0, 0, 6 * MICRO)
     assert mgr.snapshot().tokens["tok"].in_flight_qty == 0
     assert_invariant(mgr)
 
@@ -184,7 +188,7 @@ def test_anomalies_are_kept_in_order_with_their_event() -> None:
     mgr.on_fill_buy("y", "tok", "mkt", YES, 1, D("0.5"), 1)
     first, second = mgr.anomalies()
     assert first.kind is AnomalyKind.CANCEL_UNKNOWN_ORDER
-    assert second.event == BuyFilled("y", "tok", "mkt", YES, 1, 500_000, 1)
+    assert second.event == BuyFilled("y", "tok", "mkt", YES, MICRO, 500_000, MICRO)
 
 
 # -- Reservations ---------------------------------------------------------------------------------
@@ -316,11 +320,11 @@ def test_sale_removes_cost_half_even_and_closing_leaves_zero() -> None:
     mgr.on_fill_sell("s", "tok", 1, 0, 1)
     record = mgr.position_record("tok")
     assert record is not None
-    assert (record.qty, record.cost_micro, record.realized_micro) == (1, 1, 0)
+    assert (record.qty_micro, record.cost_micro, record.realized_micro) == (MICRO, 1, 0)
     mgr.on_fill_sell("s", "tok", 1, 0, 1)
     record = mgr.position_record("tok")
     assert record is not None
-    assert (record.qty, record.cost_micro, record.realized_micro) == (0, 0, -1)
+    assert (record.qty_micro, record.cost_micro, record.realized_micro) == (0, 0, -1)
     assert_invariant(mgr)
 
 
@@ -378,12 +382,11 @@ def test_minted_pair_cap_gives_up_pairs_when_a_token_is_sold() -> None:
     mgr.on_fill_sell("s", "no", 80, D("0.5"), 80)  # 20 NO left
     pair = mgr.snapshot().minted_pairs["cond"]
     # 50 available + 50 reserved > 20: available gives 50, then the newest merge 20, the older 10
-    assert (pair.available, pair.reserved, pair.total_sold) == (
-        Decimal(0),
-        Decimal(20),
-        Decimal(80),
+    assert (pair.available, pair.reserved, pair.total_sold) == (0, 20, 80)
+    assert mgr.pending_merge_reservations("cond") == (
+        (30 * MICRO, 20 * MICRO),
+        (20 * MICRO, 0),
     )
-    assert mgr.pending_merge_reservations("cond") == ((30, 20), (20, 0))
     assert pair.available + pair.reserved + pair.total_sold + pair.total_merged == 100
 
 
@@ -406,7 +409,7 @@ def test_sell_of_never_seen_token_makes_a_placeholder_the_next_fact_corrects() -
     mgr.on_fill_buy("b", "tok", "mkt-7", NO, 5, D("0.3"), 5)
     record = mgr.position_record("tok")
     assert record is not None
-    assert (record.market_id, record.outcome, record.qty) == ("mkt-7", NO, 5)
+    assert (record.market_id, record.outcome, record.qty_micro) == ("mkt-7", NO, 5 * MICRO)
     assert AnomalyKind.UNKNOWN_TOKEN in kinds(mgr)
     assert_invariant(mgr)
 
@@ -470,7 +473,7 @@ MALFORMED: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("can_buy", (True, 65), {}, "qty"),
     ("can_buy", (10, 0), {}, "limit_px"),
     ("can_buy", (10, 101), {}, "limit_px"),
-    ("can_buy", (10, 65.0), {}, "limit_px"),
+    ("can_buy", (10, 65.00001), {}, "limit_px"),  # finer than 0.0001 cent
     ("can_sell", ("", 1), {}, "token_id"),
     ("can_sell", ("tok", -1), {}, "qty"),
     ("can_mint", (D("NaN"),), {}, "amount_usd"),
@@ -506,7 +509,7 @@ MALFORMED: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("on_fill_buy", ("b", "tok", "mkt", 1, 1, D("0.5"), 10), {}, "outcome"),
     ("on_fill_sell", ("s", "tok", -3, D("0.5"), 10), {}, "fill_qty"),
     ("on_fill_sell", ("s", "tok", 1, D("Infinity"), 10), {}, "fill_price"),
-    ("on_fill_sell", ("s", "tok", 1, D("0.5"), 10.0), {}, "order_qty"),
+    ("on_fill_sell", ("s", "tok", 1, D("0.5"), 10.0000001), {}, "order_qty"),  # 7 decimals
     ("on_order_cancelled_buy", ("b", -1, 50), {}, "remaining_qty"),
     ("on_order_cancelled_buy", ("b", 1, 0), {}, "limit_px"),
     ("on_order_cancelled_sell", ("s", "", 1), {}, "token_id"),
@@ -520,7 +523,7 @@ MALFORMED: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("on_merge_confirmed", ("cond", -1, "yes", "no"), {}, "pair_count"),
     ("on_merge_failed", ("", 1), {}, "condition_id"),
     ("update_prices", ({"tok": 101},), {}, "prices['tok']"),
-    ("update_prices", ({"tok": 1.5},), {}, "prices['tok']"),
+    ("update_prices", ({"tok": 1.00001},), {}, "prices['tok']"),
     ("update_prices", ({"": 5},), {}, "prices"),
     ("update_prices", ([("tok", 5)],), {}, "prices"),
     ("load_positions", ([("tok", "m", YES, 3, D("0.3333333"), 0)],), {}, "rows[0].avg_entry_price"),

@@ -172,7 +172,17 @@ def test_partial_fill_below_limit_then_cancel_leaves_zero_residue() -> None:
     mgr.on_order_cancelled_buy("ord-1", 40, 65)
     assert mgr.in_flight_micro == 0
     assert mgr.order_record("ord-1") == OrderRecord(
-        "ord-1", "buy", "mkt-1", "tok-1", 100, 65, "GTC", OrderStatus.CANCELLED, 60, 0, 0
+        "ord-1",
+        "buy",
+        "mkt-1",
+        "tok-1",
+        100 * MICRO,
+        650_000,
+        "GTC",
+        OrderStatus.CANCELLED,
+        60 * MICRO,
+        0,
+        0,
     )
 
 
@@ -259,7 +269,7 @@ def test_example_session_values() -> None:
     # 110 YES cost 37.20 + 25.00; the merge sold 20 of them: 62.2 * 20 / 110 = 11.309090..9
     # rounds half-even to 11.309091, so 50.890909 stays and 10 - 11.309091 is realised.
     assert mgr.position_record("tok-yes") == PositionRecord(
-        "tok-yes", "mkt-1", YES, 90, 50_890_909, -1_309_091
+        "tok-yes", "mkt-1", YES, 90 * MICRO, 50_890_909, -1_309_091
     )
     assert yes.unrealized_pnl == (700_000 * 90 - 50_890_909) / MICRO
     assert snap.tokens["tok-no"].unrealized_pnl == (310_000 * 30 - 15 * MICRO) / MICRO
@@ -362,9 +372,9 @@ def test_journal_sees_the_state_after_the_event() -> None:
     assert [e.kind for e in journal.events] == ["buy_submitted", "buy_filled"]
     filled = journal.orders[1]
     assert filled is not None
-    assert (filled.status, filled.filled_qty, filled.reserved_micro) == (
+    assert (filled.status, filled.filled_qty_micro, filled.reserved_micro) == (
         OrderStatus.PARTIALLY_FILLED,
-        40,
+        40 * MICRO,
         60 * 65 * 10_000,
     )
 
@@ -374,7 +384,7 @@ def test_update_prices_journals_only_changed_marks_of_held_tokens() -> None:
     journal = RecordingJournal()
     mgr._bind(journal)
     mgr.update_prices({"tok-yes": 70, "tok-no": 35, "not-held": 50})
-    assert journal.events == [PricesUpdated((("tok-no", 35),))]
+    assert journal.events == [PricesUpdated((("tok-no", 350_000),))]
     mgr.update_prices({"tok-yes": 70})
     assert len(journal.events) == 1  # nothing changed: no event at all
 
@@ -462,7 +472,7 @@ def test_untracked_fill_ids_keep_no_set() -> None:
     assert mgr.ledger_state()["fill_ids"] is None
     record = mgr.position_record("tok-1")
     assert record is not None
-    assert record.qty == 20
+    assert record.qty_micro == 20 * MICRO
 
 
 def test_apply_replays_events_to_the_same_state() -> None:
@@ -493,7 +503,7 @@ def test_anomalies_are_logged_as_warnings_with_their_fields(
     assert record.__dict__["kind"] == "unknown_order"
     assert record.__dict__["event_kind"] == "buy_filled"
     assert record.__dict__["local_id"] == "nobody"
-    assert record.__dict__["fill_qty"] == 5
+    assert record.__dict__["fill_qty_micro"] == 5 * MICRO
     assert record.__dict__["outcome"] == "YES"
     assert "nobody" in record.getMessage()
     (anomaly,) = mgr.anomalies()
@@ -517,13 +527,13 @@ def test_load_positions_replaces_and_moves_the_baseline() -> None:
     mgr.load_positions(
         [
             ("tok-yes", "mkt-1", "YES", 10, Decimal("0.55"), Decimal("2.5")),
-            LoadedPosition("tok-z", "mkt-2", NO, 4, 1_000_000, -250_000),
+            LoadedPosition("tok-z", "mkt-2", NO, 4 * MICRO, 1_000_000, -250_000),
         ]
     )
     assert mgr.cash_micro == cash
     yes = mgr.position_record("tok-yes")
     assert yes is not None
-    assert (yes.qty, yes.cost_micro, yes.realized_micro) == (10, 5_500_000, 2_500_000)
+    assert (yes.qty_micro, yes.cost_micro, yes.realized_micro) == (10 * MICRO, 5_500_000, 2_500_000)
     # (5.5 - 2.5) - (50.890909 + 1.309091) for tok-yes, (1 + 0.25) for tok-z
     assert mgr.capital_baseline_micro == 1000 * MICRO + 3_000_000 - 52_200_000 + 1_250_000
     assert mgr.snapshot().tokens["tok-yes"].unrealized_pnl == 0.0  # marked at entry again

@@ -69,11 +69,11 @@ def test_recovery_reports_a_stale_positions_cache(tmp_path: Path) -> None:
         assert first.token_id in mismatch.message
         assert f"qty is {first.qty} by the journal, {first.qty + 7}" in mismatch.message
         [row] = mismatch.event.rows  # type: ignore[union-attr]
-        assert row.qty == first.qty + 7
+        assert row.qty_micro == first.qty + 7
         # The replay, not the cache, is the state.
         record = recovered.position_record(first.token_id)
         assert record is not None
-        assert record.qty == first.qty
+        assert record.qty_micro == first.qty
 
 
 def test_recovery_of_an_unknown_session(tmp_path: Path) -> None:

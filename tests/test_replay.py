@@ -75,8 +75,8 @@ STREAM = make_stream(5, 400)
 SAMPLES: dict[str, Event] = {}
 for _event in STREAM:
     SAMPLES.setdefault(_event.kind, _event)
-SAMPLES[PricesUpdated.kind] = PricesUpdated((("yes-0", 0), ("no-0", 100)))
-SAMPLES[SellSubmitted.kind] = SellSubmitted("s-1", "yes-0", 3, 45, "FOK")
+SAMPLES[PricesUpdated.kind] = PricesUpdated((("yes-0", 0), ("no-0", 1_000_000)))
+SAMPLES[SellSubmitted.kind] = SellSubmitted("s-1", "yes-0", 3_000_000, 450_000, "FOK")
 SAMPLES[ExchangeOrderIdAssigned.kind] = ExchangeOrderIdAssigned("b-1", "0xabc-1")
 
 
@@ -145,7 +145,7 @@ def test_fast_path_agrees_with_the_authority_on_any_json(kind: str, data: st.Dat
 
 
 def test_nested_values_are_checked_too() -> None:
-    prices = [["yes-0", 50], ["no-0", 101]]
+    prices = [["yes-0", 500_000], ["no-0", 1_000_001]]
     with pytest.raises(InvalidInput) as info:
         FROM_FIELDS[PricesUpdated.kind]([prices])
     assert info.value.field == "prices['no-0']"
@@ -218,15 +218,20 @@ def _set(at: int, value: object) -> Callable[[list[Any]], None]:
 
 CORRUPTIONS: list[tuple[str, str, Callable[[list[Any]], object], str]] = [
     # (what, kind of the row, edit, what the error names)
-    ("quantity of the wrong type", BuySubmitted.kind, _set(4, "10"), "qty='10'"),
-    ("negative quantity", BuyFilled.kind, _set(4, -4), "fill_qty=-4"),
-    ("zero quantity", SellSubmitted.kind, _set(2, 0), "qty=0"),
+    ("quantity of the wrong type", BuySubmitted.kind, _set(4, "10"), "qty_micro='10'"),
+    ("negative quantity", BuyFilled.kind, _set(4, -4), "fill_qty_micro=-4"),
+    ("zero quantity", SellSubmitted.kind, _set(2, 0), "qty_micro=0"),
     ("price above a dollar", BuyFilled.kind, _set(5, 1_000_001), "price_micro=1000001"),
     ("negative price", SellFilled.kind, _set(3, -1), "price_micro=-1"),
-    ("limit above 100 cents", BuySubmitted.kind, _set(5, 101), "limit_px=101"),
-    ("mark above 100 cents", PricesUpdated.kind, lambda v: v[0][0].__setitem__(1, 250), "250"),
-    ("bool for a number", SellFilled.kind, _set(2, True), "fill_qty=True"),
-    ("float for a number", BuyFilled.kind, _set(4, 4.0), "fill_qty=4.0"),
+    ("limit above a dollar", BuySubmitted.kind, _set(5, 1_000_001), "limit_micro=1000001"),
+    (
+        "mark above a dollar",
+        PricesUpdated.kind,
+        lambda v: v[0][0].__setitem__(1, 1_000_001),
+        "1000001",
+    ),
+    ("bool for a number", SellFilled.kind, _set(2, True), "fill_qty_micro=True"),
+    ("float for a number", BuyFilled.kind, _set(4, 4.0), "fill_qty_micro=4.0"),
     ("unknown outcome", BuyFilled.kind, _set(3, "MAYBE"), "outcome='MAYBE'"),
     ("empty id", SellSubmitted.kind, _set(0, ""), "local_id=''"),
     ("unknown time in force", BuySubmitted.kind, _set(6, "IOC"), "tif='IOC'"),

@@ -136,7 +136,7 @@ CONSTRAINT_CASES: list[tuple[str, list[Step], Step]] = [
     ("orders.side", [], lambda s: _buy(s, side="hold")),
     ("orders.qty > 0", [], lambda s: _buy(s, qty=0)),
     ("orders.limit_px > 0", [], lambda s: _buy(s, limit_px=0)),
-    ("orders.limit_px <= 100", [], lambda s: _buy(s, limit_px=101)),
+    ("orders.limit_px <= 1000000", [], lambda s: _buy(s, limit_px=1_000_001)),
     ("orders: a buy needs a limit", [], lambda s: _buy(s, limit_px=None)),
     ("orders.tif", [], lambda s: _buy(s, tif="IOC")),
     ("orders.status", [_buy], lambda s: s.update_order_status("ord-1", "LOST", NOW)),
@@ -414,7 +414,11 @@ def test_initialize_upgrades_a_seed_host_database(tmp_path: Path) -> None:
         old = store.load_session("old")
         assert (old.initial_capital, old.exit_triggered) == (0, False)
         [pos] = store.load_positions("old")
-        assert (pos.qty, pos.cost_basis, pos.outcome) == (10, 0, None)
+        assert (pos.qty, pos.cost_basis, pos.outcome) == (
+            10_000_000,
+            0,
+            None,
+        )  # scaled to micro-shares
         store.insert_market("m1", "c1", "y1", "n1")
         assert store.load_markets()[0].yes_token_id == "y1"
         store.insert_session("new", "paper", "strat", "{}", NOW)
@@ -447,7 +451,10 @@ def test_initialize_relaxes_a_seed_orders_table(tmp_path: Path) -> None:
     with PersistenceLayer(path) as store:
         kept = store.load_order("kept")
         assert kept is not None
-        assert (kept.qty, kept.limit_px) == (5, 40)
+        assert (kept.qty, kept.limit_px) == (
+            5_000_000,
+            400_000,
+        )  # micro-shares, micro-USDC per share
         _buy(store, "s1", session_id="old", side="sell", limit_px=None, reserved_usd=0)
         assert store.load_order("s1") is not None
         assert store.integrity_check() == "ok"

@@ -29,6 +29,7 @@ from weatherman_inventory.store import PersistenceLayer
 
 MAX_QTY = 10**9 - 1  # contracts
 MAX_USD = Decimal("999999999.999999")  # dollars
+MAX_SHARES = Decimal("999999999.999999")  # shares: quantities are exact to the micro-share
 TOKEN_78 = "7" * 78  # the venue's token ids are 77-78 digits
 
 pytestmark = pytest.mark.usefixtures("quiet_anomalies")
@@ -78,10 +79,10 @@ def test_two_buys_of_2_53_minus_1_cannot_make_a_position_the_snapshot_refuses() 
         m.on_fill_buy("b2", "t1", "m1", "YES", MAX_QTY, 0, MAX_QTY)
     assert type(info.value) is errors.BoundExceeded
     assert (info.value.field, info.value.value) == ("tokens['t1'].qty", 2 * MAX_QTY)
-    assert info.value.bound == MAX_QTY
+    assert info.value.bound == MAX_SHARES
     assert str(info.value) == (
-        f"tokens['t1'].qty={2 * MAX_QTY}: past the ledger's bound of {MAX_QTY}: "
-        "the event is refused"
+        "tokens['t1'].qty=Decimal('1999999998.000000'): past the ledger's bound of "
+        "999999999.999999: the event is refused"
     )
     assert _state(m) == before
     assert m.snapshot().tokens["t1"].qty == MAX_QTY
@@ -188,14 +189,14 @@ DERIVED: list[tuple[str, object, Setup, Fact, str, object, object]] = [
         0,
         lambda m: _buy(m, "b1", "t1", MAX_QTY, 0),
         lambda m: _buy(m, "b2", "t1", 1, 0),
-        "tokens['t1'].qty", 10**9, MAX_QTY,
+        "tokens['t1'].qty", 10**9, MAX_SHARES,
     ),
     (
         "position qty by a mint",
         MAX_USD,
         lambda m: _buy(m, "b1", "y", MAX_QTY, 0),
         lambda m: m.on_mint_confirmed("c", 1, "y", "n", "m1"),
-        "tokens['y'].qty", 10**9, MAX_QTY,
+        "tokens['y'].qty", 10**9, MAX_SHARES,
     ),
     (
         "cash up by a sell's proceeds",
@@ -293,21 +294,21 @@ DERIVED: list[tuple[str, object, Setup, Fact, str, object, object]] = [
         0,
         lambda m: m.on_order_submitted_sell("s1", "t1", MAX_QTY),
         lambda m: m.on_order_submitted_sell("s2", "t1", 1),
-        "tokens['t1'].in_flight_qty", 10**9, MAX_QTY,
+        "tokens['t1'].in_flight_qty", 10**9, MAX_SHARES,
     ),
     (
         "minted pairs",
         MAX_USD,
         _minted_and_merged,
         lambda m: m.on_mint_confirmed("c", 1, "y", "n", "m1"),
-        "minted_pairs['c'].total_minted", 10**9, MAX_QTY,
+        "minted_pairs['c'].total_minted", 10**9, MAX_SHARES,
     ),
     (
         "an order's filled quantity",
         0,
         _overfilled,
         lambda m: m.on_fill_buy("o", "t1", "m1", "YES", 1, 0, 1),
-        "orders['o'].filled_qty", 10**9, MAX_QTY,
+        "orders['o'].filled_qty", 10**9, MAX_SHARES,
     ),
 ]  # fmt: skip
 
@@ -375,7 +376,7 @@ def test_a_refused_fill_keeps_its_fill_id_free() -> None:
         _buy(m, "b2", "t1", 1, 0, fill_id="f2")
     _sell(m, "s1", "t1", 1, 0)
     _buy(m, "b2", "t1", 1, 0, fill_id="f2")
-    assert m.position_record("t1").qty == MAX_QTY  # type: ignore[union-attr]
+    assert m.position_record("t1").qty_micro == MAX_QTY * events.MICRO  # type: ignore[union-attr]
     assert [a.kind.value for a in m.anomalies()] == ["unknown_order"] * 3
 
 

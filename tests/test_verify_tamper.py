@@ -62,8 +62,8 @@ TAMPERINGS: list[tuple[str, tuple[str, ...], tuple[str, str, str, object, object
     ),
     (
         "fill quantity",
-        ("UPDATE fills SET qty = 11 WHERE fill_id = 'f3'",),
-        ("fills", "f3", "qty", 10, 11),
+        ("UPDATE fills SET qty = 11000000 WHERE fill_id = 'f3'",),  # micro-shares
+        ("fills", "f3", "qty", 10_000_000, 11_000_000),
     ),
     (
         "fill token",
@@ -87,8 +87,8 @@ TAMPERINGS: list[tuple[str, tuple[str, ...], tuple[str, str, str, object, object
     ),
     (
         "order filled quantity",
-        ("UPDATE orders SET filled_qty = 100 WHERE local_id = 'b1'",),
-        ("orders", "b1", "filled_qty", 50, 100),
+        ("UPDATE orders SET filled_qty = 100000000 WHERE local_id = 'b1'",),
+        ("orders", "b1", "filled_qty", 50_000_000, 100_000_000),
     ),
     (
         "order exchange id",

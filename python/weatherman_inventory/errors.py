@@ -43,7 +43,7 @@ class InvalidInput(InventoryError, ValueError):  # noqa: N818 (the names are the
 class BoundExceeded(InvalidInput):
     """A well-formed fact that would carry a ledger amount past its bound: refused, unapplied.
 
-    Every amount and quantity the ledger holds stays below 10^9 (dollars, contracts), so that it
+    Every amount and quantity the ledger holds stays below 10^9 (dollars, shares), so that it
     has at most 15 significant digits and travels exactly as a JSON number. `field` names the
     amount as the snapshot spells it (`tokens['t1'].qty`, `total_usd`), `value` is what the fact
     would make it, `bound` the largest magnitude allowed, in the same unit.

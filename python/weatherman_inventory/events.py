@@ -1,9 +1,20 @@
 """The ledger's vocabulary: validated events in, durable records out.
 
 An event is what the InventoryManager accepted, already checked and in exact integer units:
-money in micro-USDC (1e-6 dollar, the unit USDC settles in), order limits in cents (1..100),
-fill prices in micro-USDC per contract (0..1_000_000). The journal stores events as they are and
-recovery feeds them back through the same code, so these classes are the journal's format too.
+money in micro-USDC (1e-6 dollar, the unit USDC settles in), quantities in micro-shares (1e-6
+share, the unit the venue's ERC-1155 balances have), order limits and marks in micro-USDC per
+share (0.01 dollar is 10_000), fill prices in micro-USDC per share (0..1_000_000). The journal
+stores events as they are and recovery feeds them back through the same code, so these classes
+are the journal's format too.
+
+Each event's fields are declared once, with their kind (`EVENT_FIELDS`): an id, a quantity, a
+limit, a price, money... From that declaration this module derives, at import time, the
+builders (the manager's raw arguments, checked, in, an event out), `check_event` (an event built
+elsewhere, checked) and the journal decoders (`FROM_FIELDS`, in the current units, and
+`LEGACY_FROM_FIELDS` for journals written in whole contracts and cents). The builders and
+decoders are generated as straight-line Python source, as dataclasses generates `__init__`: the
+common case of every field is tested inline and anything else goes to the kind's full check,
+which accepts the same values and names the argument when it refuses.
 
 Records are the manager's state for one order or one token, as the store's tables hold it.
 """
@@ -27,19 +38,25 @@ from decimal import (
     Overflow,
 )
 from enum import StrEnum
-from typing import Any, ClassVar, get_args
+from typing import Any, ClassVar, Final, get_args
 
 from weatherman_inventory.errors import InvalidInput
 from weatherman_inventory.models import Outcome
 
 __all__ = [
     "CENT_MICRO",
+    "EVENT_FIELDS",
     "EVENT_TYPES",
+    "FILL_STATUSES",
+    "SETTLEMENT_STATUSES",
     "FROM_FIELDS",
+    "JOURNAL_FORMAT",
+    "LEGACY_FROM_FIELDS",
     "MAX_ID_BYTES",
     "MAX_MICRO",
     "MAX_NUMBER_CHARS",
     "MAX_QTY",
+    "MAX_QTY_MICRO",
     "MICRO",
     "SESSION_OPENED_FROM_FIELDS",
     "TIFS",
@@ -49,6 +66,8 @@ __all__ = [
     "Event",
     "ExchangeOrderIdAssigned",
     "ExitTriggered",
+    "FieldSpec",
+    "FillStatusChanged",
     "LoadedPosition",
     "MergeConfirmed",
     "MergeFailed",
@@ -65,17 +84,24 @@ __all__ = [
     "SellFilled",
     "SellSubmitted",
     "SessionOpened",
+    "StaleFillsChecked",
     "buy_cancelled",
     "buy_filled",
     "buy_submitted",
-    "check_cents",
+    "cash_leg_micro",
     "check_event",
     "check_id",
+    "check_limit",
+    "check_mark",
     "check_outcome",
     "check_prices",
     "check_qty",
+    "check_settlement_status",
+    "check_status",
     "check_tif",
     "exchange_order_id_assigned",
+    "fill_status_changed",
+    "format_shares",
     "loaded_position",
     "merge_confirmed",
     "merge_failed",
@@ -86,13 +112,21 @@ __all__ = [
     "money_micro",
     "positions_loaded",
     "price_micro",
+    "reserve_micro",
     "sell_cancelled",
     "sell_filled",
     "sell_submitted",
+    "shares_micro",
+    "stale_fills_checked",
 ]
 
 MICRO = 1_000_000
-"""Micro-USDC per dollar."""
+"""Micro-USDC per dollar, and micro-shares per share."""
+
+JOURNAL_FORMAT: Final = 2
+"""The units of a session's journal rows, named by its `session_opened` row: 2 is micro-shares
+and micro-USDC per share; a session whose first row has no format (1) wrote whole contracts and
+limits and marks in cents, and its rows are scaled as they are decoded."""
 
 
 class OrderStatus(StrEnum):
@@ -104,6 +138,13 @@ class OrderStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+FILL_STATUSES: Final = ("MATCHED", "MINED", "RETRYING", "CONFIRMED")
+"""The settlement statuses a fill may carry when it arrives (None: final)."""
+
+SETTLEMENT_STATUSES: Final = (*FILL_STATUSES, "FAILED")
+"""The statuses `on_fill_status` moves a fill to; CONFIRMED and FAILED are terminal."""
+
+
 @dataclass(frozen=True, slots=True)
 class BuySubmitted:
     kind: ClassVar[str] = "buy_submitted"
@@ -111,8 +152,8 @@ class BuySubmitted:
     market_id: str
     token_id: str
     outcome: Outcome
-    qty: int
-    limit_px: int  # cents, 1..100
+    qty_micro: int  # micro-shares
+    limit_micro: int  # micro-USDC per share, 1..1_000_000
     tif: str = "GTC"
 
 
@@ -121,8 +162,8 @@ class SellSubmitted:
     kind: ClassVar[str] = "sell_submitted"
     local_id: str
     token_id: str
-    qty: int
-    limit_px: int | None = None  # cents, 1..100, when the caller gave it
+    qty_micro: int
+    limit_micro: int | None = None  # micro-USDC per share, when the caller gave it
     tif: str = "GTC"
 
 
@@ -133,11 +174,13 @@ class BuyFilled:
     token_id: str
     market_id: str
     outcome: Outcome
-    fill_qty: int
-    price_micro: int  # micro-USDC per contract, 0..1_000_000
-    order_qty: int
+    fill_qty_micro: int
+    price_micro: int  # micro-USDC per share, 0..1_000_000
+    order_qty_micro: int
     fill_id: str | None = None
     fee_micro: int = 0
+    status: str | None = None  # one of FILL_STATUSES; None: final
+    booked_at_us: int | None = None  # microseconds since the epoch, for a provisional fill
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,19 +188,21 @@ class SellFilled:
     kind: ClassVar[str] = "sell_filled"
     local_id: str
     token_id: str
-    fill_qty: int
+    fill_qty_micro: int
     price_micro: int
-    order_qty: int
+    order_qty_micro: int
     fill_id: str | None = None
     fee_micro: int = 0
+    status: str | None = None
+    booked_at_us: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class BuyCancelled:
     kind: ClassVar[str] = "buy_cancelled"
     local_id: str
-    remaining_qty: int
-    limit_px: int
+    remaining_qty_micro: int
+    limit_micro: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +210,7 @@ class SellCancelled:
     kind: ClassVar[str] = "sell_cancelled"
     local_id: str
     token_id: str
-    remaining_qty: int
+    remaining_qty_micro: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +224,7 @@ class MintSubmitted:
 class MintConfirmed:
     kind: ClassVar[str] = "mint_confirmed"
     condition_id: str
-    pair_count: int
+    pair_count_micro: int
     yes_token_id: str
     no_token_id: str
     market_id: str
@@ -196,14 +241,14 @@ class MintFailed:
 class MergeSubmitted:
     kind: ClassVar[str] = "merge_submitted"
     condition_id: str
-    pair_count: int
+    pair_count_micro: int
 
 
 @dataclass(frozen=True, slots=True)
 class MergeConfirmed:
     kind: ClassVar[str] = "merge_confirmed"
     condition_id: str
-    pair_count: int
+    pair_count_micro: int
     yes_token_id: str
     no_token_id: str
 
@@ -212,13 +257,13 @@ class MergeConfirmed:
 class MergeFailed:
     kind: ClassVar[str] = "merge_failed"
     condition_id: str
-    pair_count: int
+    pair_count_micro: int
 
 
 @dataclass(frozen=True, slots=True)
 class PricesUpdated:
     kind: ClassVar[str] = "prices_updated"
-    prices: tuple[tuple[str, int], ...]  # (token_id, cents 0..100), only tokens held
+    prices: tuple[tuple[str, int], ...]  # (token_id, micro-USDC per share), only tokens held
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,13 +281,36 @@ class ExchangeOrderIdAssigned:
 
 
 @dataclass(frozen=True, slots=True)
+class FillStatusChanged:
+    """A fill's settlement status moved on (`SETTLEMENT_STATUSES`). `booked_final` says the
+    fill id names a fill the ledger booked without a status (so, CONFIRMED): decided when the
+    status arrived, from the ledger or its store, and journaled so replay decides alike."""
+
+    kind: ClassVar[str] = "fill_status"
+    fill_id: str
+    status: str
+    booked_final: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StaleFillsChecked:
+    """Fills provisional for longer than `max_age_us` at `now_us` (microseconds since the
+    epoch) are reported, each once."""
+
+    kind: ClassVar[str] = "stale_fills_checked"
+    now_us: int
+    max_age_us: int
+
+
+@dataclass(frozen=True, slots=True)
 class SessionOpened:
     """The first row of every session's journal: what recovery starts the ledger from.
 
     Not a ledger event (the manager never applies it): the journal writes it with the session
     and recovery builds the manager from it. `initial_capital_micro` in micro-USDC, `mode`
-    "paper" or "live". The session's start is the row's `recorded_at`, not a field: the payload
-    of two sessions opened alike is the same bytes.
+    "paper" or "live", `journal_format` the units of the session's rows (`JOURNAL_FORMAT`; a
+    row written before the field existed decodes as 1). The session's start is the row's
+    `recorded_at`, not a field: the payload of two sessions opened alike is the same bytes.
     """
 
     kind: ClassVar[str] = "session_opened"
@@ -250,6 +318,7 @@ class SessionOpened:
     mode: str
     strategy_id: str
     config_json: str
+    journal_format: int = JOURNAL_FORMAT
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +326,7 @@ class LoadedPosition:
     token_id: str
     market_id: str
     outcome: Outcome
-    qty: int
+    qty_micro: int
     cost_micro: int  # avg_entry_price * qty, exact
     realized_micro: int
 
@@ -285,6 +354,8 @@ Event = (
     | ExitTriggered
     | PositionsLoaded
     | ExchangeOrderIdAssigned
+    | FillStatusChanged
+    | StaleFillsChecked
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = get_args(Event)
@@ -299,13 +370,13 @@ class OrderRecord:
     side: str  # "buy" | "sell"
     market_id: str
     token_id: str
-    qty: int
-    limit_px: int | None  # cents; None for a sell submitted without one
+    qty_micro: int
+    limit_micro: int | None  # micro-USDC per share; None for a sell submitted without one
     tif: str
     status: OrderStatus
-    filled_qty: int
+    filled_qty_micro: int
     reserved_micro: int  # what the order still reserves (buy), micro-USDC
-    reserved_qty: int  # what the order still reserves (sell), contracts
+    reserved_qty_micro: int  # what the order still reserves (sell), micro-shares
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,41 +386,40 @@ class PositionRecord:
     token_id: str
     market_id: str
     outcome: Outcome
-    qty: int
+    qty_micro: int
     cost_micro: int
     realized_micro: int
 
 
 # ---------------------------------------------------------------------------------------------
-# Validation: raw arguments in, events out.
-#
-# Every builder checks all of its arguments before it builds anything, so a malformed call raises
-# `InvalidInput` (naming the argument and the value) and the manager never sees it. `check_event`
-# re-checks an event built elsewhere (the journal's replay) against the same bounds.
+# Scalar checks: raw arguments in, checked values out, or `InvalidInput` naming the argument.
 # ---------------------------------------------------------------------------------------------
 
 MAX_QTY = 10**9 - 1
-"""Largest quantity accepted or held, whole contracts (or pairs): below 10^9."""
+"""Largest whole quantity accepted, shares (or pairs): below 10^9."""
+
+MAX_QTY_MICRO = 10**15 - 1
+"""Largest quantity accepted or held, micro-shares: below 10^9 shares."""
 
 MAX_MICRO = 10**15 - 1
 """Largest money amount accepted or held, micro-USDC: below $10^9, so that every amount (and
-every quantity, by `MAX_QTY`) has at most 15 significant digits and survives a double, hence a
-TypeScript `number` and the snapshot's float fields, exactly."""
+every quantity, by `MAX_QTY_MICRO`) has at most 15 significant digits and survives a double,
+hence a TypeScript `number` and the snapshot's float fields, exactly."""
 
 MAX_ID_BYTES = 256
 """Longest identifier, in bytes of UTF-8 (the venue's token ids are 77-78 digits)."""
 
 MAX_NUMBER_CHARS = 40
-"""Longest decimal text accepted for a dollar amount or price."""
+"""Longest decimal text accepted for an amount, quantity or price."""
 
 CENT_MICRO = 10_000
-"""Micro-USDC per cent: a limit of `limit_px` cents is `limit_px * CENT_MICRO` per contract."""
+"""Micro-USDC per cent: a limit of `limit_px` cents is `limit_px * CENT_MICRO` per share."""
 
 TIFS = frozenset({"GTC", "GTD", "FOK"})
 """Time-in-force values the orders table accepts."""
 
 # Multiplication and comparison in this context are exact (the precision is libmpdec's maximum),
-# so a dollar amount converts to micro-USDC without any rounding, and any leftover fraction is seen.
+# so a decimal amount converts to micro-units without any rounding, and any leftover is seen.
 _EXACT = Context(
     prec=MAX_PREC,
     Emax=MAX_EMAX,
@@ -359,17 +429,25 @@ _EXACT = Context(
 )
 _MICRO_D = Decimal(MICRO)
 _MAX_DOLLARS_D = Decimal(MAX_MICRO).scaleb(-6)  # 999999999.999999
+_MAX_SHARES_D = Decimal(MAX_QTY_MICRO).scaleb(-6)
 _ZERO_D = Decimal(0)
+_HUNDRED_D = Decimal(100)
 # The size of a Decimal whose coefficient is stored inline; a longer one is allocated apart.
 _INLINE_DECIMAL_SIZE = Decimal(0).__sizeof__()
 _ONE_D = Decimal(1)
 _OUTCOMES: dict[str, Outcome] = {"YES": Outcome.YES, "NO": Outcome.NO}
 _TIF_OF: dict[str, str] = {tif: tif for tif in TIFS}
+_STATUS_OF: dict[str, str] = {status: status for status in FILL_STATUSES}
+_SETTLEMENT_OF: dict[str, str] = {status: status for status in SETTLEMENT_STATUSES}
+MAX_TIME_US: Final = 2**62
+"""Largest time or duration in microseconds a settlement event holds."""
 _MAX_ID = MAX_ID_BYTES
 _YES = Outcome.YES
 _NO = Outcome.NO
 _PRICE_RANGE = "a price between 0 and 1 dollar is required"
 _NOT_WHOLE_MICRO = "must be a whole number of micro-USDC (at most 6 decimals of a dollar)"
+_NOT_WHOLE_SHARES = "must be a whole number of micro-shares (at most 6 decimals of a share)"
+_NOT_WHOLE_TICK = "must be a whole number of micro-USDC (at most 4 decimals of a cent)"
 _MONEY_RANGE = f"must be below 10^9 dollars (at most {_MAX_DOLLARS_D} in magnitude)"
 # Plain ASCII decimal text: an optional sign, digits with an optional point, an optional
 # exponent. Not Python's wider `Decimal(str)` grammar (underscores, surrounding spaces, any
@@ -412,30 +490,6 @@ def check_optional_id(field: str, value: object) -> str | None:
     return check_id(field, value)
 
 
-def check_qty(field: str, value: object, minimum: int = 1) -> int:
-    """A whole number of contracts or pairs, `minimum`..`MAX_QTY`; bool is not a number."""
-    if type(value) is int:
-        if minimum <= value <= MAX_QTY:
-            return value
-    elif isinstance(value, int) and not isinstance(value, bool):
-        if minimum <= value <= MAX_QTY:
-            return int(value)
-    else:
-        raise InvalidInput(field, value, "an int is required")
-    raise InvalidInput(
-        field, value, f"must be between {minimum} and {MAX_QTY} (quantities stay below 10^9)"
-    )
-
-
-def check_cents(field: str, value: object, minimum: int = 1) -> int:
-    """A price in whole cents of a dollar, `minimum`..100 (1..100 for an order limit)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        if minimum <= value <= 100:
-            return int(value)
-        raise InvalidInput(field, value, f"cents of a dollar, {minimum}..100, are required")
-    raise InvalidInput(field, value, f"an int (cents of a dollar, {minimum}..100) is required")
-
-
 def check_outcome(field: str, value: object) -> Outcome:
     """An `Outcome` or its value, "YES" or "NO"."""
     if value is _YES or value is _NO:
@@ -454,6 +508,39 @@ def check_tif(field: str, value: object) -> str:
         if tif is not None:
             return tif
     raise InvalidInput(field, value, '"GTC", "GTD" or "FOK" is required')
+
+
+def check_status(field: str, value: object) -> str | None:
+    """A fill's settlement status on arrival: None (final) or one of `FILL_STATUSES`."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        status = _STATUS_OF.get(value)
+        if status is not None:
+            return status
+    raise InvalidInput(field, value, f"None or one of {', '.join(FILL_STATUSES)} is required")
+
+
+def check_settlement_status(field: str, value: object) -> str:
+    """A status `on_fill_status` moves a fill to: one of `SETTLEMENT_STATUSES`."""
+    if isinstance(value, str):
+        status = _SETTLEMENT_OF.get(value)
+        if status is not None:
+            return status
+    raise InvalidInput(field, value, f"one of {', '.join(SETTLEMENT_STATUSES)} is required")
+
+
+def check_time_us(field: str, value: object) -> int:
+    """A time or duration in microseconds: an int, 0..`MAX_TIME_US`."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_TIME_US:
+        return int(value)
+    raise InvalidInput(field, value, f"an int of microseconds, 0..{MAX_TIME_US}, is required")
+
+
+def _check_bool(field: str, value: object) -> bool:
+    if type(value) is bool:
+        return value
+    raise InvalidInput(field, value, "a bool is required")
 
 
 def _to_decimal(field: str, value: object) -> Decimal:
@@ -479,26 +566,26 @@ def _to_decimal(field: str, value: object) -> Decimal:
     return number
 
 
-def _dollars_to_micro(field: str, value: object, number: Decimal) -> int:
-    """`number` dollars (finite, already within bounds) as whole micro-USDC.
+def _scaled(field: str, value: object, number: Decimal, places: int, reason: str) -> int:
+    """`number` (finite, already within bounds) times 10^places, which must be whole.
 
-    More than 6 decimals is refused, never rounded. A nonzero amount under a micro-USDC is
-    refused first. The exact ratio of two ints decides for an ordinary coefficient; one longer
-    than a Decimal holds inline (about 76 digits) is scaled by 10^6 in `_EXACT` instead, which
-    is exact and linear in its digits where the ratio is quadratic.
+    More decimals than `places` is refused, never rounded. The exact ratio of two ints decides
+    for an ordinary coefficient; one longer than a Decimal holds inline (about 76 digits) is
+    scaled in `_EXACT` instead, which is exact and linear in its digits where the ratio is
+    quadratic.
     """
-    if number and number.adjusted() < -6:
-        raise InvalidInput(field, value, _NOT_WHOLE_MICRO)
+    if number and number.adjusted() < -places:
+        raise InvalidInput(field, value, reason)
     if number.__sizeof__() <= _INLINE_DECIMAL_SIZE:
         numerator, denominator = number.as_integer_ratio()
-        micro, rest = divmod(numerator * MICRO, denominator)
+        scaled, rest = divmod(numerator * 10**places, denominator)
         if rest:
-            raise InvalidInput(field, value, _NOT_WHOLE_MICRO)
-        return micro
-    scaled = number.scaleb(6, context=_EXACT)
-    if scaled != scaled.to_integral_value(context=_EXACT):
-        raise InvalidInput(field, value, _NOT_WHOLE_MICRO)
-    return int(scaled)
+            raise InvalidInput(field, value, reason)
+        return scaled
+    big = number.scaleb(places, context=_EXACT)
+    if big != big.to_integral_value(context=_EXACT):
+        raise InvalidInput(field, value, reason)
+    return int(big)
 
 
 def money_micro(field: str, value: object, *, signed: bool = False) -> int:
@@ -512,7 +599,7 @@ def money_micro(field: str, value: object, *, signed: bool = False) -> int:
         number = _to_decimal(field, value)
         if not -_MAX_DOLLARS_D <= number <= _MAX_DOLLARS_D:
             raise InvalidInput(field, value, _MONEY_RANGE)
-        micro = _dollars_to_micro(field, value, number)
+        micro = _scaled(field, value, number, 6, _NOT_WHOLE_MICRO)
     if not -MAX_MICRO <= micro <= MAX_MICRO:
         raise InvalidInput(field, value, _MONEY_RANGE)
     if not signed and micro < 0:
@@ -521,7 +608,7 @@ def money_micro(field: str, value: object, *, signed: bool = False) -> int:
 
 
 def price_micro(field: str, value: object) -> int:
-    """A fill price in dollars, 0..1, as exact micro-USDC per contract (0..1_000_000)."""
+    """A fill price in dollars, 0..1, as exact micro-USDC per share (0..1_000_000)."""
     if type(value) is Decimal:
         number = value
         if not number.is_finite():
@@ -534,13 +621,72 @@ def price_micro(field: str, value: object) -> int:
         number = _to_decimal(field, value)
     if not _ZERO_D <= number <= _ONE_D:
         raise InvalidInput(field, value, _PRICE_RANGE)
-    return _dollars_to_micro(field, value, number)
+    return _scaled(field, value, number, 6, _NOT_WHOLE_MICRO)
+
+
+def shares_micro(field: str, value: object, minimum: int = 1) -> int:
+    """A quantity of shares (or pairs) as exact micro-shares, `minimum`..`MAX_QTY_MICRO`.
+
+    An int is whole shares (the seed's calls); a Decimal, plain decimal text or a float (by its
+    shortest repr) is exact shares with at most 6 decimals, more is refused, never rounded.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        if 0 <= value <= MAX_QTY:
+            micro = int(value) * MICRO
+            if micro >= minimum:
+                return micro
+        raise InvalidInput(field, value, _qty_range(minimum))
+    number = _to_decimal(field, value)
+    if not _ZERO_D <= number <= _MAX_SHARES_D:
+        raise InvalidInput(field, value, _qty_range(minimum))
+    micro = _scaled(field, value, number, 6, _NOT_WHOLE_SHARES)
+    if micro < minimum:
+        raise InvalidInput(field, value, _qty_range(minimum))
+    return micro
+
+
+def _qty_range(minimum: int) -> str:
+    low = "more than 0" if minimum else "0 or more"
+    return f"must be {low} and below 10^9 shares (at most {_MAX_SHARES_D})"
+
+
+check_qty = shares_micro
+"""`shares_micro` under the name the risk checks use."""
+
+
+def _cents_micro(field: str, value: object, minimum: int, what: str) -> int:
+    """Cents of a dollar (an int, or an exact decimal with at most 4 decimals) as micro-USDC."""
+    reason = f"{what}: cents of a dollar, {minimum}..100, an int or an exact decimal, is required"
+    if isinstance(value, int) and not isinstance(value, bool):
+        if minimum <= value <= 100:
+            return int(value) * CENT_MICRO
+        raise InvalidInput(field, value, reason)
+    if not isinstance(value, Decimal | str | float):
+        raise InvalidInput(field, value, reason)
+    number = _to_decimal(field, value)
+    if not _ZERO_D <= number <= _HUNDRED_D:
+        raise InvalidInput(field, value, reason)
+    micro = _scaled(field, value, number, 4, _NOT_WHOLE_TICK)
+    if micro < minimum or (minimum and micro == 0):
+        raise InvalidInput(field, value, reason)
+    return micro
+
+
+def check_limit(field: str, value: object) -> int:
+    """An order limit in cents (an int 1..100, or a finer exact decimal such as 65.5 for a
+    0.001 tick), as micro-USDC per share, 1..1_000_000."""
+    return _cents_micro(field, value, 1, "a limit above 0")
+
+
+def check_mark(field: str, value: object) -> int:
+    """A mark in cents (0..100, an int or an exact decimal), as micro-USDC per share."""
+    return _cents_micro(field, value, 0, "a mark")
 
 
 def _check_micro(field: str, value: object, low: int, high: int) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
         return int(value)
-    raise InvalidInput(field, value, f"an int of micro-USDC, {low}..{high}, is required")
+    raise InvalidInput(field, value, f"an int of micro-units, {low}..{high}, is required")
 
 
 def _check_outcome_strict(field: str, value: object) -> Outcome:
@@ -549,275 +695,548 @@ def _check_outcome_strict(field: str, value: object) -> Outcome:
     raise InvalidInput(field, value, "an Outcome is required")
 
 
-# Builders: one per event, arguments in the manager's order.
+def cash_leg_micro(qty_micro: int, price_micro: int) -> int:
+    """The cash a fill moves, micro-USDC: `price * shares` truncated to the micro-USDC, as the
+    chain moves it."""
+    return qty_micro * price_micro // MICRO
+
+
+def reserve_micro(qty_micro: int, limit_micro: int) -> int:
+    """What `qty_micro` at `limit_micro` reserves, micro-USDC: rounded up to the micro-USDC."""
+    return -(-qty_micro * limit_micro // MICRO)
+
+
+def format_shares(qty_micro: int) -> str:
+    """Micro-shares as exact shares for messages: `100`, `7.575758`."""
+    whole, frac = divmod(abs(qty_micro), MICRO)
+    sign = "-" if qty_micro < 0 else ""
+    return f"{sign}{whole}" if not frac else f"{sign}{whole}.{frac:06d}".rstrip("0")
+
+
+# ---------------------------------------------------------------------------------------------
+# The declaration: each event's fields, once, with their kind.
 #
-# The two fill builders (the hot path: one per fill) fill the slots through their descriptors
-# instead of calling the frozen dataclass's __init__, which goes through object.__setattr__ for
-# each field and costs about twice as much. The result is an ordinary, equal, frozen instance.
+# A kind says how an argument of that kind is checked and converted (its common case as an
+# inline test and value, its full check otherwise), how a journal value of it is decoded (in the
+# current units and in the legacy ones), and how a built event's value is re-checked. From
+# `EVENT_FIELDS` the builders, `check_event` and the decoders below are derived.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """How one kind of field is checked. Source templates take the variable as `{a}`."""
+
+    name: str
+    arg_slow: Callable[[str, object], object]
+    """The full check of a raw argument: the converted value, or `InvalidInput`."""
+    check: Callable[[str, object], object]
+    """The check of a built event's value (already in the event's units)."""
+    json_slow: Callable[[str, object, bool], object]
+    """A journal value (legacy units if the flag is set), checked and converted."""
+    arg_fast: tuple[str, str] | None = None
+    """(inline test, converted value) of a raw argument's common case."""
+    json_fast: tuple[str, str] = ("False", "{a}")
+    """(inline test, value) of a journal value in the current units."""
+    legacy_fast: tuple[str, str] | None = None
+    """The same in legacy units (whole contracts, cents); None: as `json_fast`."""
+    legacy_scale: int = 1
+    """Current units per legacy unit (a quantity: `MICRO`; a limit: `CENT_MICRO`)."""
+
+
+def _json_id(field: str, value: object, legacy: bool) -> str:
+    if type(value) is not str:
+        raise InvalidInput(field, value, "a non-empty string is required")
+    return check_id(field, value)
+
+
+def _json_int(low: int, high: int, scale: int = 1) -> Callable[[str, object, bool], object]:
+    def decode(field: str, value: object, legacy: bool) -> object:
+        if type(value) is int and low <= value <= high:
+            return value * scale if legacy else value
+        raise InvalidInput(field, value, f"an int, {low}..{high}, is required")
+
+    return decode
+
+
+def _json_units(
+    low: int, high: int, legacy_high: int, scale: int
+) -> Callable[[str, object, bool], object]:
+    def decode(field: str, value: object, legacy: bool) -> object:
+        top = legacy_high if legacy else high
+        if type(value) is int and low <= value <= top:
+            return value * scale if legacy else value
+        raise InvalidInput(field, value, f"an int, {low}..{top}, is required")
+
+    return decode
+
+
+def _optional(
+    decode: Callable[[str, object, bool], object],
+) -> Callable[[str, object, bool], object]:
+    def optional(field: str, value: object, legacy: bool) -> object:
+        return None if value is None else decode(field, value, legacy)
+
+    return optional
+
+
+def _json_outcome(field: str, value: object, legacy: bool) -> Outcome:
+    outcome = _OUTCOMES.get(value) if type(value) is str else None
+    if outcome is None:
+        raise InvalidInput(field, value, '"YES" or "NO" is required')
+    return outcome
+
+
+_ID_TEST = "type({a}) is str and 0 < len({a}) <= _MAX_ID and {a}.isascii()"
+
+_ID = _Kind(
+    "id",
+    arg_slow=check_id,
+    check=check_id,
+    json_slow=_json_id,
+    arg_fast=(_ID_TEST, "{a}"),
+    json_fast=(_ID_TEST, "{a}"),
+)
+# An id kept for an order's or a position's lifetime: interned, the orders of one token share
+# one string instead of holding a copy each (Polymarket's ids are ~70 characters).
+_KEPT_ID = _Kind(
+    "kept id",
+    arg_slow=lambda field, value: _intern(check_id(field, value)),
+    check=check_id,
+    json_slow=lambda field, value, legacy: _intern(_json_id(field, value, legacy)),
+    arg_fast=(_ID_TEST, "_intern({a})"),
+    json_fast=(_ID_TEST, "_intern({a})"),
+)
+_OPTIONAL_ID = _Kind(
+    "optional id",
+    arg_slow=check_optional_id,
+    check=check_optional_id,
+    json_slow=_optional(_json_id),
+    arg_fast=("{a} is None", "None"),
+    json_fast=("{a} is None or (" + _ID_TEST + ")", "{a}"),
+)
+_OUTCOME = _Kind(
+    "outcome",
+    arg_slow=check_outcome,
+    check=_check_outcome_strict,
+    json_slow=_json_outcome,
+    arg_fast=("{a} is _YES or {a} is _NO", "{a}"),
+    json_fast=("type({a}) is str and {a} in _OUTCOMES", "_OUTCOMES[{a}]"),
+)
+_TIF = _Kind(
+    "tif",
+    arg_slow=check_tif,
+    check=check_tif,
+    json_slow=lambda field, value, legacy: check_tif(field, value),
+    arg_fast=("type({a}) is str and {a} in _TIF_OF", "_TIF_OF[{a}]"),
+    json_fast=("type({a}) is str and {a} in _TIF_OF", "_TIF_OF[{a}]"),
+)
+_STATUS = _Kind(
+    "status",
+    arg_slow=check_status,
+    check=check_status,
+    json_slow=lambda field, value, legacy: check_status(field, value),
+    arg_fast=("{a} is None", "None"),
+    json_fast=("{a} is None or (type({a}) is str and {a} in _STATUS_OF)", "{a}"),
+)
+
+
+_SETTLEMENT = _Kind(
+    "settlement status",
+    arg_slow=check_settlement_status,
+    check=check_settlement_status,
+    json_slow=lambda field, value, legacy: check_settlement_status(field, value),
+    json_fast=("type({a}) is str and {a} in _SETTLEMENT_OF", "{a}"),
+)
+_TIME = _Kind(
+    "time",
+    arg_slow=check_time_us,
+    check=check_time_us,
+    json_slow=lambda field, value, legacy: check_time_us(field, value),
+    json_fast=("type({a}) is int and 0 <= {a} <= MAX_TIME_US", "{a}"),
+)
+_OPTIONAL_TIME = _Kind(
+    "optional time",
+    arg_slow=lambda field, value: None if value is None else check_time_us(field, value),
+    check=lambda field, value: None if value is None else check_time_us(field, value),
+    json_slow=lambda field, value, legacy: None if value is None else check_time_us(field, value),
+    arg_fast=("{a} is None", "None"),
+    json_fast=("{a} is None or (type({a}) is int and 0 <= {a} <= MAX_TIME_US)", "{a}"),
+)
+_BOOL = _Kind(
+    "bool",
+    arg_slow=_check_bool,
+    check=_check_bool,
+    json_slow=lambda field, value, legacy: _check_bool(field, value),
+    arg_fast=("type({a}) is bool", "{a}"),
+    json_fast=("type({a}) is bool", "{a}"),
+)
+
+
+def _shares_kind(minimum: int) -> _Kind:
+    """Shares in micro-shares; `minimum` 1 (an order or fill) or 0 (what is left)."""
+    low = "0 < {a}" if minimum else "0 <= {a}"
+    return _Kind(
+        "shares" if minimum else "shares or none",
+        arg_slow=lambda field, value: shares_micro(field, value, minimum),
+        check=lambda field, value: _check_micro(field, value, minimum, MAX_QTY_MICRO),
+        json_slow=_json_units(minimum, MAX_QTY_MICRO, MAX_QTY, MICRO),
+        arg_fast=(f"type({{a}}) is int and {low} <= MAX_QTY", "{a} * MICRO"),
+        json_fast=(f"type({{a}}) is int and {low} <= MAX_QTY_MICRO", "{a}"),
+        legacy_fast=(f"type({{a}}) is int and {low} <= MAX_QTY", "{a} * MICRO"),
+        legacy_scale=MICRO,
+    )
+
+
+_SHARES = _shares_kind(1)
+_SHARES_LEFT = _shares_kind(0)
+_LIMIT = _Kind(
+    "limit",
+    arg_slow=check_limit,
+    check=lambda field, value: _check_micro(field, value, 1, MICRO),
+    json_slow=_json_units(1, MICRO, 100, CENT_MICRO),
+    arg_fast=("type({a}) is int and 0 < {a} <= 100", "{a} * CENT_MICRO"),
+    json_fast=("type({a}) is int and 0 < {a} <= MICRO", "{a}"),
+    legacy_fast=("type({a}) is int and 0 < {a} <= 100", "{a} * CENT_MICRO"),
+    legacy_scale=CENT_MICRO,
+)
+_OPTIONAL_LIMIT = _Kind(
+    "optional limit",
+    arg_slow=lambda field, value: None if value is None else check_limit(field, value),
+    check=lambda field, value: None if value is None else _check_micro(field, value, 1, MICRO),
+    json_slow=_optional(_json_units(1, MICRO, 100, CENT_MICRO)),
+    arg_fast=("{a} is None", "None"),
+    json_fast=("{a} is None or (type({a}) is int and 0 < {a} <= MICRO)", "{a}"),
+    legacy_fast=(
+        "{a} is None or (type({a}) is int and 0 < {a} <= 100)",
+        "None if {a} is None else {a} * CENT_MICRO",
+    ),
+    legacy_scale=CENT_MICRO,
+)
+_PRICE = _Kind(
+    "price",
+    arg_slow=price_micro,
+    check=lambda field, value: _check_micro(field, value, 0, MICRO),
+    json_slow=_json_int(0, MICRO),
+    json_fast=("type({a}) is int and 0 <= {a} <= MICRO", "{a}"),
+)
+_MONEY = _Kind(
+    "money",
+    arg_slow=money_micro,
+    check=lambda field, value: _check_micro(field, value, 0, MAX_MICRO),
+    json_slow=_json_int(0, MAX_MICRO),
+    json_fast=("type({a}) is int and 0 <= {a} <= MAX_MICRO", "{a}"),
+)
+_FEE = _Kind(
+    "fee",
+    arg_slow=money_micro,
+    check=_MONEY.check,
+    json_slow=_MONEY.json_slow,
+    arg_fast=("type({a}) is int and {a} == 0", "0"),
+    json_fast=_MONEY.json_fast,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One field of an event: its name, the builder's argument for it, its kind, the
+    argument's default (`_REQUIRED`: none), and the journal format it first appeared in."""
+
+    name: str
+    arg: str
+    kind: _Kind
+    default: object
+    since: int = 1
+
+
+_REQUIRED: Final = object()
+
+
+def _f(name: str, kind: _Kind, arg: str | None = None, default: object = _REQUIRED) -> FieldSpec:
+    return FieldSpec(name, arg or name, kind, default)
+
+
+EVENT_FIELDS: Final[dict[type, tuple[FieldSpec, ...]]] = {
+    BuySubmitted: (
+        _f("local_id", _ID),
+        _f("market_id", _KEPT_ID),
+        _f("token_id", _KEPT_ID),
+        _f("outcome", _OUTCOME),
+        _f("qty_micro", _SHARES, "qty"),
+        _f("limit_micro", _LIMIT, "limit_px"),
+        _f("tif", _TIF, default="GTC"),
+    ),
+    SellSubmitted: (
+        _f("local_id", _ID),
+        _f("token_id", _KEPT_ID),
+        _f("qty_micro", _SHARES, "qty"),
+        _f("limit_micro", _OPTIONAL_LIMIT, "limit_px", None),
+        _f("tif", _TIF, default="GTC"),
+    ),
+    BuyFilled: (
+        _f("local_id", _ID),
+        _f("token_id", _ID),
+        _f("market_id", _ID),
+        _f("outcome", _OUTCOME),
+        _f("fill_qty_micro", _SHARES, "fill_qty"),
+        _f("price_micro", _PRICE, "fill_price"),
+        _f("order_qty_micro", _SHARES, "order_qty"),
+        _f("fill_id", _OPTIONAL_ID, default=None),
+        _f("fee_micro", _FEE, "fee_usd", 0),
+        FieldSpec("status", "status", _STATUS, None, since=2),
+        FieldSpec("booked_at_us", "booked_at_us", _OPTIONAL_TIME, None, since=2),
+    ),
+    SellFilled: (
+        _f("local_id", _ID),
+        _f("token_id", _ID),
+        _f("fill_qty_micro", _SHARES, "fill_qty"),
+        _f("price_micro", _PRICE, "fill_price"),
+        _f("order_qty_micro", _SHARES, "order_qty"),
+        _f("fill_id", _OPTIONAL_ID, default=None),
+        _f("fee_micro", _FEE, "fee_usd", 0),
+        FieldSpec("status", "status", _STATUS, None, since=2),
+        FieldSpec("booked_at_us", "booked_at_us", _OPTIONAL_TIME, None, since=2),
+    ),
+    BuyCancelled: (
+        _f("local_id", _ID),
+        _f("remaining_qty_micro", _SHARES_LEFT, "remaining_qty"),
+        _f("limit_micro", _LIMIT, "limit_px"),
+    ),
+    SellCancelled: (
+        _f("local_id", _ID),
+        _f("token_id", _ID),
+        _f("remaining_qty_micro", _SHARES_LEFT, "remaining_qty"),
+    ),
+    MintSubmitted: (_f("condition_id", _ID), _f("amount_micro", _MONEY, "amount_usd")),
+    MintConfirmed: (
+        _f("condition_id", _ID),
+        _f("pair_count_micro", _SHARES, "pair_count"),
+        _f("yes_token_id", _ID),
+        _f("no_token_id", _ID),
+        _f("market_id", _ID),
+    ),
+    MintFailed: (_f("condition_id", _ID), _f("amount_micro", _MONEY, "amount_usd")),
+    MergeSubmitted: (_f("condition_id", _ID), _f("pair_count_micro", _SHARES, "pair_count")),
+    MergeConfirmed: (
+        _f("condition_id", _ID),
+        _f("pair_count_micro", _SHARES, "pair_count"),
+        _f("yes_token_id", _ID),
+        _f("no_token_id", _ID),
+    ),
+    MergeFailed: (_f("condition_id", _ID), _f("pair_count_micro", _SHARES, "pair_count")),
+    ExitTriggered: (),
+    ExchangeOrderIdAssigned: (_f("local_id", _ID), _f("exchange_order_id", _ID)),
+    FillStatusChanged: (
+        FieldSpec("fill_id", "fill_id", _ID, _REQUIRED, since=2),
+        FieldSpec("status", "status", _SETTLEMENT, _REQUIRED, since=2),
+        FieldSpec("booked_final", "booked_final", _BOOL, False, since=2),
+    ),
+    StaleFillsChecked: (
+        FieldSpec("now_us", "now_us", _TIME, _REQUIRED, since=2),
+        FieldSpec("max_age_us", "max_age_us", _TIME, _REQUIRED, since=2),
+    ),
+}
+"""Every event of scalar fields, its fields in declaration order: the single source of its
+builder, its checks and its journal decoders. (`PricesUpdated` and `PositionsLoaded` hold
+collections and have their own code below.)"""
+
+
+def _check_distinct_tokens(event: Any) -> None:
+    if event.yes_token_id == event.no_token_id:
+        raise InvalidInput("no_token_id", event.no_token_id, "must differ from yes_token_id")
+
+
+_CROSS_CHECKS: Final[dict[type, Callable[[Any], None]]] = {
+    MintConfirmed: _check_distinct_tokens,
+    MergeConfirmed: _check_distinct_tokens,
+}
+"""Checks across fields, run on the built event."""
 
 
 def _slot_setters(cls: type) -> tuple[Callable[[object, object], None], ...]:
     names = tuple(f.name for f in fields(cls))
     slots = getattr(cls, "__slots__", None)
-    if slots != names:  # the setters below rely on this order
+    if slots != names:  # the setters rely on this order
         raise TypeError(f"{cls.__name__}: slots {slots} differ from fields {names}")
     return tuple(getattr(cls, name).__set__ for name in names)
 
 
 _new = object.__new__
 _intern = sys.intern
-(
-    _set_bf_local_id,
-    _set_bf_token_id,
-    _set_bf_market_id,
-    _set_bf_outcome,
-    _set_bf_fill_qty,
-    _set_bf_price_micro,
-    _set_bf_order_qty,
-    _set_bf_fill_id,
-    _set_bf_fee_micro,
-) = _slot_setters(BuyFilled)
-(
-    _set_sf_local_id,
-    _set_sf_token_id,
-    _set_sf_fill_qty,
-    _set_sf_price_micro,
-    _set_sf_order_qty,
-    _set_sf_fill_id,
-    _set_sf_fee_micro,
-) = _slot_setters(SellFilled)
+_NAMESPACE: Final[dict[str, object]] = {
+    "_new": _new,
+    "_intern": _intern,
+    "_MAX_ID": _MAX_ID,
+    "_YES": _YES,
+    "_NO": _NO,
+    "_OUTCOMES": _OUTCOMES,
+    "_TIF_OF": _TIF_OF,
+    "_STATUS_OF": _STATUS_OF,
+    "_SETTLEMENT_OF": _SETTLEMENT_OF,
+    "MAX_TIME_US": MAX_TIME_US,
+    "MICRO": MICRO,
+    "MAX_QTY": MAX_QTY,
+    "MAX_QTY_MICRO": MAX_QTY_MICRO,
+    "MAX_MICRO": MAX_MICRO,
+    "CENT_MICRO": CENT_MICRO,
+}
 
 
-def buy_submitted(  # noqa: PLR0917 (the manager's argument order)
-    local_id: object,
-    market_id: object,
-    token_id: object,
-    outcome: object,
-    qty: object,
-    limit_px: object,
-    tif: object = "GTC",
-) -> BuySubmitted:
-    # The order keeps its market and token ids for its lifetime: interned, the orders of one
-    # token share one string instead of holding a copy each (Polymarket's ids are ~70 chars).
-    return BuySubmitted(
-        check_id("local_id", local_id),
-        _intern(check_id("market_id", market_id)),
-        _intern(check_id("token_id", token_id)),
-        check_outcome("outcome", outcome),
-        check_qty("qty", qty),
-        check_cents("limit_px", limit_px),
-        check_tif("tif", tif),
-    )
+def _compile(name: str, source: str, local: dict[str, object]) -> Callable[..., Any]:
+    namespace = {**_NAMESPACE, **local}
+    exec(compile(source, f"<events: {name}>", "exec"), namespace)  # noqa: S102
+    function: Callable[..., Any] = namespace[name]  # type: ignore[assignment]
+    return function
 
 
-def sell_submitted(
-    local_id: object,
-    token_id: object,
-    qty: object,
-    limit_px: object = None,
-    tif: object = "GTC",
-) -> SellSubmitted:
-    return SellSubmitted(
-        check_id("local_id", local_id),
-        _intern(check_id("token_id", token_id)),
-        check_qty("qty", qty),
-        None if limit_px is None else check_cents("limit_px", limit_px),
-        check_tif("tif", tif),
-    )
+def _builder_source(cls: type, specs: tuple[FieldSpec, ...]) -> tuple[str, dict[str, object]]:
+    """`def <kind>(<args>)`: each argument's common case inline, its full check otherwise.
+
+    The slots are filled through their descriptors instead of the frozen dataclass's
+    `__init__`, which goes through `object.__setattr__` for each field and costs about twice as
+    much; the result is an ordinary, equal, frozen instance.
+    """
+    local: dict[str, object] = {"_cls": cls}
+    params = []
+    lines = ["    e = _new(_cls)"]
+    for i, (spec, setter) in enumerate(zip(specs, _slot_setters(cls), strict=True)):
+        a = spec.arg
+        params.append(a if spec.default is _REQUIRED else f"{a}={spec.default!r}")
+        local[f"_set{i}"] = setter
+        local[f"_slow{i}"] = spec.kind.arg_slow
+        slow = f"_slow{i}({a!r}, {a})"
+        if spec.kind.arg_fast is None:
+            lines.append(f"    _set{i}(e, {slow})")
+        else:
+            test, value = (t.format(a=a) for t in spec.kind.arg_fast)
+            lines.append(f"    _set{i}(e, {value} if {test} else {slow})")
+    if cls in _CROSS_CHECKS:
+        local["_cross"] = _CROSS_CHECKS[cls]
+        lines.append("    _cross(e)")
+    lines.append("    return e")
+    source = f"def {cls.kind}({', '.join(params)}):\n" + "\n".join(lines) + "\n"  # type: ignore[attr-defined]
+    return source, local
 
 
-def buy_filled(  # noqa: PLR0917 (the manager's argument order)
-    local_id: object,
-    token_id: object,
-    market_id: object,
-    outcome: object,
-    fill_qty: object,
-    fill_price: object,
-    order_qty: object,
-    fill_id: object = None,
-    fee_usd: object = 0,
-) -> BuyFilled:
-    # Each check inlines its common case (an exact str or int in range) and calls the full
-    # check otherwise, which accepts the same values and names the argument when it refuses.
-    event: BuyFilled = _new(BuyFilled)
-    _set_bf_local_id(
-        event,
-        local_id
-        if type(local_id) is str and 0 < len(local_id) <= _MAX_ID and local_id.isascii()
-        else check_id("local_id", local_id),
-    )
-    _set_bf_token_id(
-        event,
-        token_id
-        if type(token_id) is str and 0 < len(token_id) <= _MAX_ID and token_id.isascii()
-        else check_id("token_id", token_id),
-    )
-    _set_bf_market_id(
-        event,
-        market_id
-        if type(market_id) is str and 0 < len(market_id) <= _MAX_ID and market_id.isascii()
-        else check_id("market_id", market_id),
-    )
-    _set_bf_outcome(
-        event, outcome if outcome is _YES or outcome is _NO else check_outcome("outcome", outcome)
-    )
-    _set_bf_fill_qty(
-        event,
-        fill_qty
-        if type(fill_qty) is int and 0 < fill_qty <= MAX_QTY
-        else check_qty("fill_qty", fill_qty),
-    )
-    _set_bf_price_micro(event, price_micro("fill_price", fill_price))
-    _set_bf_order_qty(
-        event,
-        order_qty
-        if type(order_qty) is int and 0 < order_qty <= MAX_QTY
-        else check_qty("order_qty", order_qty),
-    )
-    _set_bf_fill_id(event, None if fill_id is None else check_id("fill_id", fill_id))
-    _set_bf_fee_micro(
-        event, 0 if type(fee_usd) is int and fee_usd == 0 else money_micro("fee_usd", fee_usd)
-    )
-    return event
+def _decoder_source(
+    cls: type, specs: tuple[FieldSpec, ...], fmt: int
+) -> tuple[str, dict[str, object]]:
+    """`def _decode(v)`: the journal array of an event in format `fmt`, each field's exact JSON
+    type and range tested inline and the slots filled directly; anything else goes to
+    `_checked_from_fields`, which accepts a superset, builds an equal event and names the field
+    of a refusal."""
+    legacy = fmt < JOURNAL_FORMAT
+    local: dict[str, object] = {"_cls": cls, "_slow": _checked_from_fields, "_fmt": fmt}
+    setters = _slot_setters(cls)
+    present = [(i, s) for i, s in enumerate(specs) if s.since <= fmt]
+    names = [f"a{i}" for i, _ in present]
+    tests = []
+    sets = []
+    for i, spec in enumerate(specs):
+        local[f"_set{i}"] = setters[i]
+        if spec.since > fmt:
+            local[f"_default{i}"] = spec.default
+            sets.append(f"            _set{i}(e, _default{i})")
+            continue
+        template = spec.kind.legacy_fast if legacy and spec.kind.legacy_fast else None
+        test, value = (t.format(a=f"a{i}") for t in (template or spec.kind.json_fast))
+        tests.append(f"({test})")
+        sets.append(f"            _set{i}(e, {value})")
+    lines = [f"    if type(v) is list and len(v) == {len(present)}:"]
+    if names:
+        lines.append(f"        {', '.join(names)}{',' if len(names) == 1 else ''} = v")
+    lines.append(f"        if {' and '.join(tests) or 'True'}:")
+    lines.append("            e = _new(_cls)")
+    lines.extend(sets)
+    if cls in _CROSS_CHECKS:
+        local["_cross"] = _CROSS_CHECKS[cls]
+        lines.append("            _cross(e)")
+    lines.append("            return e")
+    lines.append("    return _slow(_cls, v, _fmt)")
+    return "def _decode(v):\n" + "\n".join(lines) + "\n", local
 
 
-def sell_filled(  # noqa: PLR0917 (the manager's argument order)
-    local_id: object,
-    token_id: object,
-    fill_qty: object,
-    fill_price: object,
-    order_qty: object,
-    fill_id: object = None,
-    fee_usd: object = 0,
-) -> SellFilled:
-    event: SellFilled = _new(SellFilled)
-    _set_sf_local_id(
-        event,
-        local_id
-        if type(local_id) is str and 0 < len(local_id) <= _MAX_ID and local_id.isascii()
-        else check_id("local_id", local_id),
-    )
-    _set_sf_token_id(
-        event,
-        token_id
-        if type(token_id) is str and 0 < len(token_id) <= _MAX_ID and token_id.isascii()
-        else check_id("token_id", token_id),
-    )
-    _set_sf_fill_qty(
-        event,
-        fill_qty
-        if type(fill_qty) is int and 0 < fill_qty <= MAX_QTY
-        else check_qty("fill_qty", fill_qty),
-    )
-    _set_sf_price_micro(event, price_micro("fill_price", fill_price))
-    _set_sf_order_qty(
-        event,
-        order_qty
-        if type(order_qty) is int and 0 < order_qty <= MAX_QTY
-        else check_qty("order_qty", order_qty),
-    )
-    _set_sf_fill_id(event, None if fill_id is None else check_id("fill_id", fill_id))
-    _set_sf_fee_micro(
-        event, 0 if type(fee_usd) is int and fee_usd == 0 else money_micro("fee_usd", fee_usd)
-    )
-    return event
+def _checked_from_fields(cls: type[Any], values: object, fmt: int = JOURNAL_FORMAT) -> Event:
+    """`cls` from the JSON values of its fields in journal format `fmt`, each checked by its
+    kind; `InvalidInput` names the first field that holds no valid value."""
+    if cls is PricesUpdated:
+        return _prices_checked(values, fmt)
+    if cls is PositionsLoaded:
+        return _rows_from_fields(values, fmt)
+    specs = [s for s in EVENT_FIELDS[cls] if s.since <= fmt]
+    if type(values) is not list or len(values) != len(specs):
+        names = [s.name for s in specs]
+        raise InvalidInput(
+            cls.kind, values, f"a JSON array of its {len(names)} fields {names} is required"
+        )
+    legacy = fmt < JOURNAL_FORMAT
+    kwargs = {
+        s.name: s.kind.json_slow(s.name, v, legacy) for s, v in zip(specs, values, strict=True)
+    }
+    event = cls(**kwargs)
+    cross = _CROSS_CHECKS.get(cls)
+    if cross is not None:
+        cross(event)
+    return check_event(event)
 
 
-def buy_cancelled(local_id: object, remaining_qty: object, limit_px: object) -> BuyCancelled:
-    return BuyCancelled(
-        check_id("local_id", local_id),
-        check_qty("remaining_qty", remaining_qty, minimum=0),
-        check_cents("limit_px", limit_px),
-    )
+def _check_declared(event: Any) -> None:
+    for spec in EVENT_FIELDS[type(event)]:
+        spec.kind.check(spec.name, getattr(event, spec.name))
+    cross = _CROSS_CHECKS.get(type(event))
+    if cross is not None:
+        cross(event)
 
 
-def sell_cancelled(local_id: object, token_id: object, remaining_qty: object) -> SellCancelled:
-    return SellCancelled(
-        check_id("local_id", local_id),
-        check_id("token_id", token_id),
-        check_qty("remaining_qty", remaining_qty, minimum=0),
-    )
+_BUILDERS: Final[dict[type, Callable[..., Any]]] = {}
+_DECODERS: Final[dict[int, dict[str, Callable[[object], Event]]]] = {1: {}, JOURNAL_FORMAT: {}}
+for _cls, _specs in EVENT_FIELDS.items():
+    _source, _local = _builder_source(_cls, _specs)
+    _BUILDERS[_cls] = _compile(_cls.kind, _source, _local)  # type: ignore[attr-defined]
+    for _fmt, _table in _DECODERS.items():
+        _source, _local = _decoder_source(_cls, _specs, _fmt)
+        _table[_cls.kind] = _compile("_decode", _source, _local)  # type: ignore[attr-defined]
+del _cls, _specs, _fmt, _table, _source, _local
+# Settlement events exist in the current format only: a legacy journal holds none.
+for _cls in (FillStatusChanged, StaleFillsChecked):
+    del _DECODERS[1][_cls.kind]
+del _cls
 
 
-def mint_submitted(condition_id: object, amount_usd: object) -> MintSubmitted:
-    return MintSubmitted(
-        check_id("condition_id", condition_id),
-        money_micro("amount_usd", amount_usd),
-    )
+# Builders: one per event, arguments in the manager's order, derived from `EVENT_FIELDS`.
+buy_submitted: Final[Callable[..., BuySubmitted]] = _BUILDERS[BuySubmitted]
+sell_submitted: Final[Callable[..., SellSubmitted]] = _BUILDERS[SellSubmitted]
+buy_filled: Final[Callable[..., BuyFilled]] = _BUILDERS[BuyFilled]
+sell_filled: Final[Callable[..., SellFilled]] = _BUILDERS[SellFilled]
+buy_cancelled: Final[Callable[..., BuyCancelled]] = _BUILDERS[BuyCancelled]
+sell_cancelled: Final[Callable[..., SellCancelled]] = _BUILDERS[SellCancelled]
+mint_submitted: Final[Callable[..., MintSubmitted]] = _BUILDERS[MintSubmitted]
+mint_confirmed: Final[Callable[..., MintConfirmed]] = _BUILDERS[MintConfirmed]
+mint_failed: Final[Callable[..., MintFailed]] = _BUILDERS[MintFailed]
+merge_submitted: Final[Callable[..., MergeSubmitted]] = _BUILDERS[MergeSubmitted]
+merge_confirmed: Final[Callable[..., MergeConfirmed]] = _BUILDERS[MergeConfirmed]
+merge_failed: Final[Callable[..., MergeFailed]] = _BUILDERS[MergeFailed]
+exchange_order_id_assigned: Final[Callable[..., ExchangeOrderIdAssigned]] = _BUILDERS[
+    ExchangeOrderIdAssigned
+]
+fill_status_changed: Final[Callable[..., FillStatusChanged]] = _BUILDERS[FillStatusChanged]
+stale_fills_checked: Final[Callable[..., StaleFillsChecked]] = _BUILDERS[StaleFillsChecked]
 
 
-def mint_confirmed(
-    condition_id: object,
-    pair_count: object,
-    yes_token_id: object,
-    no_token_id: object,
-    market_id: object,
-) -> MintConfirmed:
-    event = MintConfirmed(
-        check_id("condition_id", condition_id),
-        check_qty("pair_count", pair_count),
-        check_id("yes_token_id", yes_token_id),
-        check_id("no_token_id", no_token_id),
-        check_id("market_id", market_id),
-    )
-    _check_distinct_tokens(event.yes_token_id, event.no_token_id)
-    return event
-
-
-def mint_failed(condition_id: object, amount_usd: object) -> MintFailed:
-    return MintFailed(
-        check_id("condition_id", condition_id),
-        money_micro("amount_usd", amount_usd),
-    )
-
-
-def merge_submitted(condition_id: object, pair_count: object) -> MergeSubmitted:
-    return MergeSubmitted(
-        check_id("condition_id", condition_id), check_qty("pair_count", pair_count)
-    )
-
-
-def merge_confirmed(
-    condition_id: object, pair_count: object, yes_token_id: object, no_token_id: object
-) -> MergeConfirmed:
-    event = MergeConfirmed(
-        check_id("condition_id", condition_id),
-        check_qty("pair_count", pair_count),
-        check_id("yes_token_id", yes_token_id),
-        check_id("no_token_id", no_token_id),
-    )
-    _check_distinct_tokens(event.yes_token_id, event.no_token_id)
-    return event
-
-
-def merge_failed(condition_id: object, pair_count: object) -> MergeFailed:
-    return MergeFailed(check_id("condition_id", condition_id), check_qty("pair_count", pair_count))
-
-
-def exchange_order_id_assigned(
-    local_id: object, exchange_order_id: object
-) -> ExchangeOrderIdAssigned:
-    return ExchangeOrderIdAssigned(
-        check_id("local_id", local_id), check_id("exchange_order_id", exchange_order_id)
-    )
-
-
-def _check_distinct_tokens(yes_token_id: str, no_token_id: str) -> None:
-    if yes_token_id == no_token_id:
-        raise InvalidInput("no_token_id", no_token_id, "must differ from yes_token_id")
+# ---------------------------------------------------------------------------------------------
+# The two events of collections: prices and loaded positions.
+# ---------------------------------------------------------------------------------------------
 
 
 def check_prices(prices: object) -> dict[str, int]:
-    """`update_prices`' argument: a mapping of token id to cents of a dollar, 0..100."""
+    """`update_prices`' argument: token id -> cents (0..100, an int or an exact decimal with at
+    most 4 decimals), as micro-USDC per share."""
     if not isinstance(prices, Mapping):
         raise InvalidInput("prices", prices, "a mapping of token id to cents (0..100) is required")
     checked: dict[str, int] = {}
     for token_id, cents in prices.items():
         check_id("prices", token_id)
-        if isinstance(cents, int) and not isinstance(cents, bool) and 0 <= cents <= 100:
-            checked[token_id] = int(cents)
-        else:
-            raise InvalidInput(f"prices[{token_id!r}]", cents, "an int (cents, 0..100) is required")
+        checked[token_id] = check_mark(f"prices[{token_id!r}]", cents)
     return checked
 
 
@@ -845,24 +1264,25 @@ def loaded_position(index: int, row: object) -> LoadedPosition:
         raise InvalidInput(f"{where}.market_id", market_id, "a string is required")
     if market_id:
         check_id(f"{where}.market_id", market_id)
-    qty_i = check_qty(f"{where}.qty", qty, minimum=0)
+    qty_micro = shares_micro(f"{where}.qty", qty, minimum=0)
     avg_d = _to_decimal(f"{where}.avg_entry_price", avg)
     if not 0 <= avg_d <= 1:
         raise InvalidInput(
             f"{where}.avg_entry_price", avg, "a price between 0 and 1 dollar is required"
         )
-    cost = _EXACT.multiply(_EXACT.multiply(avg_d, Decimal(qty_i)), _MICRO_D)
+    cost = _EXACT.multiply(avg_d, Decimal(qty_micro))
     if cost != cost.to_integral_value(context=_EXACT):
         raise InvalidInput(
             f"{where}.avg_entry_price",
             avg,
-            f"avg_entry_price * qty ({qty_i}) must be a whole number of micro-USDC",
+            f"avg_entry_price * qty ({format_shares(qty_micro)}) must be a whole number of "
+            "micro-USDC",
         )
     return LoadedPosition(
         check_id(f"{where}.token_id", token_id),
         str(market_id),
         check_outcome(f"{where}.outcome", outcome),
-        qty_i,
+        qty_micro,
         int(cost),
         money_micro(f"{where}.realized_pnl", realized, signed=True),
     )
@@ -876,8 +1296,8 @@ def check_loaded_position(where: str, row: LoadedPosition) -> LoadedPosition:
     if row.market_id:
         check_id(f"{where}.market_id", row.market_id)
     _check_outcome_strict(f"{where}.outcome", row.outcome)
-    qty = check_qty(f"{where}.qty", row.qty, minimum=0)
-    _check_micro(f"{where}.cost_micro", row.cost_micro, 0, qty * MICRO)
+    qty = _check_micro(f"{where}.qty_micro", row.qty_micro, 0, MAX_QTY_MICRO)
+    _check_micro(f"{where}.cost_micro", row.cost_micro, 0, qty)
     _check_micro(f"{where}.realized_micro", row.realized_micro, -MAX_MICRO, MAX_MICRO)
     return row
 
@@ -899,115 +1319,14 @@ def _check_unique_tokens(rows: tuple[LoadedPosition, ...]) -> None:
         seen.add(row.token_id)
 
 
-def check_event(event: object) -> Event:
-    """Re-check an event built outside the builders (a journal replay) against the same bounds.
-
-    Raises `InvalidInput` naming the event's field; returns the event itself.
-    """
-    checker = _EVENT_CHECKS.get(type(event))
-    if checker is None:
-        raise InvalidInput("event", event, "an event of weatherman_inventory.events is required")
-    checker(event)
-    return event  # type: ignore[return-value]
-
-
-def _check_buy_submitted(e: BuySubmitted) -> None:
-    check_id("local_id", e.local_id)
-    check_id("market_id", e.market_id)
-    check_id("token_id", e.token_id)
-    _check_outcome_strict("outcome", e.outcome)
-    check_qty("qty", e.qty)
-    check_cents("limit_px", e.limit_px)
-    check_tif("tif", e.tif)
-
-
-def _check_sell_submitted(e: SellSubmitted) -> None:
-    check_id("local_id", e.local_id)
-    check_id("token_id", e.token_id)
-    check_qty("qty", e.qty)
-    if e.limit_px is not None:
-        check_cents("limit_px", e.limit_px)
-    check_tif("tif", e.tif)
-
-
-def _check_buy_filled(e: BuyFilled) -> None:
-    check_id("local_id", e.local_id)
-    check_id("token_id", e.token_id)
-    check_id("market_id", e.market_id)
-    _check_outcome_strict("outcome", e.outcome)
-    check_qty("fill_qty", e.fill_qty)
-    _check_micro("price_micro", e.price_micro, 0, MICRO)
-    check_qty("order_qty", e.order_qty)
-    check_optional_id("fill_id", e.fill_id)
-    _check_micro("fee_micro", e.fee_micro, 0, MAX_MICRO)
-
-
-def _check_sell_filled(e: SellFilled) -> None:
-    check_id("local_id", e.local_id)
-    check_id("token_id", e.token_id)
-    check_qty("fill_qty", e.fill_qty)
-    _check_micro("price_micro", e.price_micro, 0, MICRO)
-    check_qty("order_qty", e.order_qty)
-    check_optional_id("fill_id", e.fill_id)
-    _check_micro("fee_micro", e.fee_micro, 0, MAX_MICRO)
-
-
-def _check_buy_cancelled(e: BuyCancelled) -> None:
-    check_id("local_id", e.local_id)
-    check_qty("remaining_qty", e.remaining_qty, minimum=0)
-    check_cents("limit_px", e.limit_px)
-
-
-def _check_sell_cancelled(e: SellCancelled) -> None:
-    check_id("local_id", e.local_id)
-    check_id("token_id", e.token_id)
-    check_qty("remaining_qty", e.remaining_qty, minimum=0)
-
-
-def _check_mint_amount(e: MintSubmitted | MintFailed) -> None:
-    check_id("condition_id", e.condition_id)
-    _check_micro("amount_micro", e.amount_micro, 0, MAX_MICRO)
-
-
-def _check_mint_confirmed(e: MintConfirmed) -> None:
-    check_id("condition_id", e.condition_id)
-    check_qty("pair_count", e.pair_count)
-    check_id("yes_token_id", e.yes_token_id)
-    check_id("no_token_id", e.no_token_id)
-    check_id("market_id", e.market_id)
-    _check_distinct_tokens(e.yes_token_id, e.no_token_id)
-
-
-def _check_merge_count(e: MergeSubmitted | MergeFailed) -> None:
-    check_id("condition_id", e.condition_id)
-    check_qty("pair_count", e.pair_count)
-
-
-def _check_merge_confirmed(e: MergeConfirmed) -> None:
-    check_id("condition_id", e.condition_id)
-    check_qty("pair_count", e.pair_count)
-    check_id("yes_token_id", e.yes_token_id)
-    check_id("no_token_id", e.no_token_id)
-    _check_distinct_tokens(e.yes_token_id, e.no_token_id)
-
-
 def _check_prices_updated(e: PricesUpdated) -> None:
     if not isinstance(e.prices, tuple):
-        raise InvalidInput("prices", e.prices, "a tuple of (token_id, cents) is required")
+        raise InvalidInput("prices", e.prices, "a tuple of (token_id, mark) is required")
     for item in e.prices:
         if not (isinstance(item, tuple) and len(item) == 2):
-            raise InvalidInput("prices", item, "(token_id, cents) is required")
+            raise InvalidInput("prices", item, "(token_id, mark) is required")
         check_id("prices", item[0])
-        check_cents(f"prices[{item[0]!r}]", item[1], minimum=0)
-
-
-def _check_exit_triggered(e: ExitTriggered) -> None:
-    return None
-
-
-def _check_exchange_order_id(e: ExchangeOrderIdAssigned) -> None:
-    check_id("local_id", e.local_id)
-    check_id("exchange_order_id", e.exchange_order_id)
+        _check_micro(f"prices[{item[0]!r}]", item[1], 0, MICRO)
 
 
 def _check_positions_loaded(e: PositionsLoaded) -> None:
@@ -1020,52 +1339,23 @@ def _check_positions_loaded(e: PositionsLoaded) -> None:
     _check_unique_tokens(e.rows)
 
 
-_EVENT_CHECKS: dict[type, Callable[[Any], None]] = {
-    BuySubmitted: _check_buy_submitted,
-    SellSubmitted: _check_sell_submitted,
-    BuyFilled: _check_buy_filled,
-    SellFilled: _check_sell_filled,
-    BuyCancelled: _check_buy_cancelled,
-    SellCancelled: _check_sell_cancelled,
-    MintSubmitted: _check_mint_amount,
-    MintConfirmed: _check_mint_confirmed,
-    MintFailed: _check_mint_amount,
-    MergeSubmitted: _check_merge_count,
-    MergeConfirmed: _check_merge_confirmed,
-    MergeFailed: _check_merge_count,
+_EVENT_CHECKS: Final[dict[type, Callable[[Any], None]]] = {
+    **dict.fromkeys(EVENT_FIELDS, _check_declared),
     PricesUpdated: _check_prices_updated,
-    ExitTriggered: _check_exit_triggered,
     PositionsLoaded: _check_positions_loaded,
-    ExchangeOrderIdAssigned: _check_exchange_order_id,
 }
 
 
-# ---------------------------------------------------------------------------------------------
-# Decoding: an event from the plain values of its fields, checked.
-#
-# The journal stores an event as the JSON array of its fields in declaration order (an outcome
-# as its value, prices as [token_id, cents] pairs, loaded positions as arrays of their fields).
-# `FROM_FIELDS[kind]` turns such an array back into the event, checked against the same bounds as
-# the builders, or raises `InvalidInput` naming the field: a corrupted journal row is refused,
-# never applied. Recovery applies what comes out of here without checking it again.
-#
-# `_checked_from_fields` is the authority: it builds the event and runs `check_event` on it. The
-# kinds a long journal is made of also have a fast path that tests every field's exact JSON type
-# and range inline and fills the slots directly; it accepts a subset of what the authority
-# accepts, builds an equal event, and hands anything else to the authority, so an error always
-# names its field the same way.
-# ---------------------------------------------------------------------------------------------
+def check_event(event: object) -> Event:
+    """Re-check an event built outside the builders (a journal replay) against the same bounds.
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {
-    cls: tuple(f.name for f in fields(cls)) for cls in EVENT_TYPES
-}
-
-
-def _outcome_of(field: str, value: object) -> Outcome:
-    outcome = _OUTCOMES.get(value) if type(value) is str else None
-    if outcome is None:
-        raise InvalidInput(field, value, '"YES" or "NO" is required')
-    return outcome
+    Raises `InvalidInput` naming the event's field; returns the event itself.
+    """
+    checker = _EVENT_CHECKS.get(type(event))
+    if checker is None:
+        raise InvalidInput("event", event, "an event of weatherman_inventory.events is required")
+    checker(event)
+    return event  # type: ignore[return-value]
 
 
 def _pairs_of(field: str, value: object, width: int, shape: str) -> list[list[Any]]:
@@ -1077,294 +1367,150 @@ def _pairs_of(field: str, value: object, width: int, shape: str) -> list[list[An
     return value
 
 
-def _checked_from_fields(cls: type[Any], values: object) -> Event:
-    """`cls` from the JSON values of its fields, checked by `check_event`."""
-    names = _FIELD_NAMES[cls]
-    if type(values) is not list or len(values) != len(names):
-        raise InvalidInput(
-            cls.kind, values, f"a JSON array of its {len(names)} fields {list(names)} is required"
-        )
-    args = list(values)
-    if cls is PricesUpdated:
-        pairs = _pairs_of("prices", args[0], 2, "[token_id, cents]")
-        args[0] = tuple((token_id, cents) for token_id, cents in pairs)
-    elif cls is PositionsLoaded:
-        rows = _pairs_of("rows", args[0], 6, "an array of the 6 fields of a loaded position")
-        args[0] = tuple(
-            LoadedPosition(t, m, _outcome_of(f"rows[{i}].outcome", o), q, c, r)
-            for i, (t, m, o, q, c, r) in enumerate(rows)
-        )
-    elif "outcome" in names:
-        at = names.index("outcome")
-        args[at] = _outcome_of("outcome", args[at])
-    return check_event(cls(*args))
-
-
-(
-    _set_bs_local_id,
-    _set_bs_market_id,
-    _set_bs_token_id,
-    _set_bs_outcome,
-    _set_bs_qty,
-    _set_bs_limit_px,
-    _set_bs_tif,
-) = _slot_setters(BuySubmitted)
-(
-    _set_ss_local_id,
-    _set_ss_token_id,
-    _set_ss_qty,
-    _set_ss_limit_px,
-    _set_ss_tif,
-) = _slot_setters(SellSubmitted)
-_set_bc_local_id, _set_bc_remaining_qty, _set_bc_limit_px = _slot_setters(BuyCancelled)
-_set_sc_local_id, _set_sc_token_id, _set_sc_remaining_qty = _slot_setters(SellCancelled)
-(_set_pu_prices,) = _slot_setters(PricesUpdated)
-
-
-def _buy_submitted_from_fields(v: object) -> Event:
-    if type(v) is list and len(v) == 7:
-        local_id, market_id, token_id, outcome, qty, limit_px, tif = v
-        outcome = _OUTCOMES.get(outcome) if type(outcome) is str else None
-        tif = _TIF_OF.get(tif) if type(tif) is str else None
-        if (
-            type(local_id) is str
-            and 0 < len(local_id) <= _MAX_ID
-            and local_id.isascii()
-            and type(market_id) is str
-            and 0 < len(market_id) <= _MAX_ID
-            and market_id.isascii()
-            and type(token_id) is str
-            and 0 < len(token_id) <= _MAX_ID
-            and token_id.isascii()
-            and outcome is not None
-            and type(qty) is int
-            and 0 < qty <= MAX_QTY
-            and type(limit_px) is int
-            and 0 < limit_px <= 100
-            and tif is not None
-        ):
-            e: BuySubmitted = _new(BuySubmitted)
-            _set_bs_local_id(e, local_id)
-            _set_bs_market_id(e, _intern(market_id))
-            _set_bs_token_id(e, _intern(token_id))
-            _set_bs_outcome(e, outcome)
-            _set_bs_qty(e, qty)
-            _set_bs_limit_px(e, limit_px)
-            _set_bs_tif(e, tif)
-            return e
-    return _checked_from_fields(BuySubmitted, v)
-
-
-def _sell_submitted_from_fields(v: object) -> Event:
-    if type(v) is list and len(v) == 5:
-        local_id, token_id, qty, limit_px, tif = v
-        tif = _TIF_OF.get(tif) if type(tif) is str else None
-        if (
-            type(local_id) is str
-            and 0 < len(local_id) <= _MAX_ID
-            and local_id.isascii()
-            and type(token_id) is str
-            and 0 < len(token_id) <= _MAX_ID
-            and token_id.isascii()
-            and type(qty) is int
-            and 0 < qty <= MAX_QTY
-            and (limit_px is None or (type(limit_px) is int and 0 < limit_px <= 100))
-            and tif is not None
-        ):
-            e: SellSubmitted = _new(SellSubmitted)
-            _set_ss_local_id(e, local_id)
-            _set_ss_token_id(e, _intern(token_id))
-            _set_ss_qty(e, qty)
-            _set_ss_limit_px(e, limit_px)
-            _set_ss_tif(e, tif)
-            return e
-    return _checked_from_fields(SellSubmitted, v)
-
-
-def _buy_filled_from_fields(v: object) -> Event:
-    if type(v) is list and len(v) == 9:
-        local_id, token_id, market_id, outcome, fill_qty, price, order_qty, fill_id, fee = v
-        outcome = _OUTCOMES.get(outcome) if type(outcome) is str else None
-        if (
-            type(local_id) is str
-            and 0 < len(local_id) <= _MAX_ID
-            and local_id.isascii()
-            and type(token_id) is str
-            and 0 < len(token_id) <= _MAX_ID
-            and token_id.isascii()
-            and type(market_id) is str
-            and 0 < len(market_id) <= _MAX_ID
-            and market_id.isascii()
-            and outcome is not None
-            and type(fill_qty) is int
-            and 0 < fill_qty <= MAX_QTY
-            and type(price) is int
-            and 0 <= price <= MICRO
-            and type(order_qty) is int
-            and 0 < order_qty <= MAX_QTY
-            and (
-                fill_id is None
-                or (type(fill_id) is str and 0 < len(fill_id) <= _MAX_ID and fill_id.isascii())
-            )
-            and type(fee) is int
-            and 0 <= fee <= MAX_MICRO
-        ):
-            e: BuyFilled = _new(BuyFilled)
-            _set_bf_local_id(e, local_id)
-            _set_bf_token_id(e, token_id)
-            _set_bf_market_id(e, market_id)
-            _set_bf_outcome(e, outcome)
-            _set_bf_fill_qty(e, fill_qty)
-            _set_bf_price_micro(e, price)
-            _set_bf_order_qty(e, order_qty)
-            _set_bf_fill_id(e, fill_id)
-            _set_bf_fee_micro(e, fee)
-            return e
-    return _checked_from_fields(BuyFilled, v)
-
-
-def _sell_filled_from_fields(v: object) -> Event:
-    if type(v) is list and len(v) == 7:
-        local_id, token_id, fill_qty, price, order_qty, fill_id, fee = v
-        if (
-            type(local_id) is str
-            and 0 < len(local_id) <= _MAX_ID
-            and local_id.isascii()
-            and type(token_id) is str
-            and 0 < len(token_id) <= _MAX_ID
-            and token_id.isascii()
-            and type(fill_qty) is int
-            and 0 < fill_qty <= MAX_QTY
-            and type(price) is int
-            and 0 <= price <= MICRO
-            and type(order_qty) is int
-            and 0 < order_qty <= MAX_QTY
-            and (
-                fill_id is None
-                or (type(fill_id) is str and 0 < len(fill_id) <= _MAX_ID and fill_id.isascii())
-            )
-            and type(fee) is int
-            and 0 <= fee <= MAX_MICRO
-        ):
-            e: SellFilled = _new(SellFilled)
-            _set_sf_local_id(e, local_id)
-            _set_sf_token_id(e, token_id)
-            _set_sf_fill_qty(e, fill_qty)
-            _set_sf_price_micro(e, price)
-            _set_sf_order_qty(e, order_qty)
-            _set_sf_fill_id(e, fill_id)
-            _set_sf_fee_micro(e, fee)
-            return e
-    return _checked_from_fields(SellFilled, v)
-
-
-def _buy_cancelled_from_fields(v: object) -> Event:
-    if type(v) is list and len(v) == 3:
-        local_id, remaining_qty, limit_px = v
-        if (
-            type(local_id) is str
-            and 0 < len(local_id) <= _MAX_ID
-            and local_id.isascii()
-            and type(remaining_qty) is int
-            and 0 <= remaining_qty <= MAX_QTY
-            and type(limit_px) is int
-            and 0 < limit_px <= 100
-        ):
-            e: BuyCancelled = _new(BuyCancelled)
-            _set_bc_local_id(e, local_id)
-            _set_bc_remaining_qty(e, remaining_qty)
-            _set_bc_limit_px(e, limit_px)
-            return e
-    return _checked_from_fields(BuyCancelled, v)
-
-
-def _sell_cancelled_from_fields(v: object) -> Event:
-    if type(v) is list and len(v) == 3:
-        local_id, token_id, remaining_qty = v
-        if (
-            type(local_id) is str
-            and 0 < len(local_id) <= _MAX_ID
-            and local_id.isascii()
-            and type(token_id) is str
-            and 0 < len(token_id) <= _MAX_ID
-            and token_id.isascii()
-            and type(remaining_qty) is int
-            and 0 <= remaining_qty <= MAX_QTY
-        ):
-            e: SellCancelled = _new(SellCancelled)
-            _set_sc_local_id(e, local_id)
-            _set_sc_token_id(e, token_id)
-            _set_sc_remaining_qty(e, remaining_qty)
-            return e
-    return _checked_from_fields(SellCancelled, v)
-
-
-def _prices_updated_from_fields(v: object) -> Event:
+def _prices_from_fields(v: object, fmt: int) -> Event:
+    """Marks as [token_id, mark] pairs: micro-USDC per share, or cents in a legacy journal."""
+    scale, top = (CENT_MICRO, 100) if fmt < JOURNAL_FORMAT else (1, MICRO)
     if type(v) is list and len(v) == 1 and type(v[0]) is list:
         prices = []
         for item in v[0]:
             if type(item) is not list or len(item) != 2:
                 break
-            token_id, cents = item
+            token_id, mark = item
             if (
                 type(token_id) is not str
                 or not 0 < len(token_id) <= _MAX_ID
-                or type(cents) is not int
+                or type(mark) is not int
             ):
                 break
-            if not (token_id.isascii() and 0 <= cents <= 100):
+            if not (token_id.isascii() and 0 <= mark <= top):
                 break
-            prices.append((token_id, cents))
+            prices.append((token_id, mark * scale))
         else:
-            e: PricesUpdated = _new(PricesUpdated)
-            _set_pu_prices(e, tuple(prices))
-            return e
-    return _checked_from_fields(PricesUpdated, v)
+            return PricesUpdated(tuple(prices))
+    return _prices_checked(v, fmt)
 
 
-def _checked(cls: type[Any]) -> Callable[[object], Event]:
-    return lambda values: _checked_from_fields(cls, values)
+def _prices_checked(v: object, fmt: int) -> Event:
+    scale, top = (CENT_MICRO, 100) if fmt < JOURNAL_FORMAT else (1, MICRO)
+    if type(v) is not list or len(v) != 1:
+        raise InvalidInput(
+            PricesUpdated.kind, v, "a JSON array of its 1 fields ['prices'] is required"
+        )
+    pairs = _pairs_of("prices", v[0], 2, "[token_id, mark]")
+    checked = []
+    for token_id, mark in pairs:
+        check_id("prices", token_id)
+        if type(mark) is not int or not 0 <= mark <= top:
+            raise InvalidInput(f"prices[{token_id!r}]", mark, f"an int, 0..{top}, is required")
+        checked.append((token_id, mark * scale))
+    return PricesUpdated(tuple(checked))
 
 
-FROM_FIELDS: dict[str, Callable[[object], Event]] = {
-    BuySubmitted.kind: _buy_submitted_from_fields,
-    SellSubmitted.kind: _sell_submitted_from_fields,
-    BuyFilled.kind: _buy_filled_from_fields,
-    SellFilled.kind: _sell_filled_from_fields,
-    BuyCancelled.kind: _buy_cancelled_from_fields,
-    SellCancelled.kind: _sell_cancelled_from_fields,
-    MintSubmitted.kind: _checked(MintSubmitted),
-    MintConfirmed.kind: _checked(MintConfirmed),
-    MintFailed.kind: _checked(MintFailed),
-    MergeSubmitted.kind: _checked(MergeSubmitted),
-    MergeConfirmed.kind: _checked(MergeConfirmed),
-    MergeFailed.kind: _checked(MergeFailed),
-    PricesUpdated.kind: _prices_updated_from_fields,
-    ExitTriggered.kind: _checked(ExitTriggered),
-    PositionsLoaded.kind: _checked(PositionsLoaded),
-    ExchangeOrderIdAssigned.kind: _checked(ExchangeOrderIdAssigned),
-}
-"""Event kind -> the checked constructor from the JSON values of the event's fields (see above).
+def _rows_from_fields(v: object, fmt: int) -> Event:
+    """Loaded positions as arrays of their 6 fields (quantities in whole shares if legacy)."""
+    if type(v) is not list or len(v) != 1:
+        raise InvalidInput(
+            PositionsLoaded.kind, v, "a JSON array of its 1 fields ['rows'] is required"
+        )
+    rows = _pairs_of("rows", v[0], 6, "an array of the 6 fields of a loaded position")
+    scale = MICRO if fmt < JOURNAL_FORMAT else 1
+    loaded = []
+    for i, (t, m, o, q, c, r) in enumerate(rows):
+        if type(q) is not int:
+            raise InvalidInput(f"rows[{i}].qty_micro", q, "an int is required")
+        loaded.append(
+            LoadedPosition(t, m, _json_outcome(f"rows[{i}].outcome", o, False), q * scale, c, r)
+        )
+    return check_event(PositionsLoaded(tuple(loaded)))
 
-Raises `InvalidInput` naming the field for any value the builders would refuse."""
+
+for _fmt, _table in _DECODERS.items():
+    _table[PricesUpdated.kind] = lambda v, _fmt=_fmt: _prices_from_fields(v, _fmt)
+    _table[PositionsLoaded.kind] = lambda v, _fmt=_fmt: _rows_from_fields(v, _fmt)
+del _fmt, _table
+
+FROM_FIELDS: Final[dict[str, Callable[[object], Event]]] = _DECODERS[JOURNAL_FORMAT]
+"""Event kind -> the checked constructor from the JSON values of the event's fields.
+
+The journal stores an event as the JSON array of its fields in declaration order (an outcome as
+its value, prices as [token_id, mark] pairs, loaded positions as arrays of their fields). Raises
+`InvalidInput` naming the field for any value the builders would refuse: a corrupted journal row
+is refused, never applied. Recovery applies what comes out of here without checking it again."""
+
+LEGACY_FROM_FIELDS: Final[dict[str, Callable[[object], Event]]] = _DECODERS[1]
+"""The same for a journal in format 1 (whole contracts, limits and marks in cents, fills
+without a status), scaled to the current units as it is decoded."""
+
+
+_LEGACY_REASON = (
+    "a session opened in whole contracts and cents (journal format 1) journals whole values "
+    "only: open a new session for fractional shares, finer limits and settlement statuses"
+)
+
+
+def _legacy_value(field: str, value: int, scale: int) -> int:
+    if value % scale:
+        raise InvalidInput(field, value, _LEGACY_REASON)
+    return value // scale
+
+
+def legacy_fields(event: Event) -> list[Any]:
+    """The journal values of `event` in format 1, for a session opened in it: quantities in
+    whole contracts, limits and marks in cents; `InvalidInput` for what that format cannot
+    hold (a fractional quantity, a finer limit, a settlement status)."""
+    if isinstance(event, PricesUpdated):
+        return [[[t, _legacy_value("prices", m, CENT_MICRO)] for t, m in event.prices]]
+    if isinstance(event, PositionsLoaded):
+        return [
+            [
+                [r.token_id, r.market_id, r.outcome, _legacy_value("qty_micro", r.qty_micro, MICRO),
+                 r.cost_micro, r.realized_micro]
+                for r in event.rows
+            ]
+        ]  # fmt: skip
+    if isinstance(event, FillStatusChanged | StaleFillsChecked):
+        raise InvalidInput(event.kind, event, _LEGACY_REASON)
+    values: list[Any] = []
+    for spec in EVENT_FIELDS[type(event)]:
+        value = getattr(event, spec.name)
+        if spec.since > 1:
+            if value != spec.default:
+                raise InvalidInput(spec.name, value, _LEGACY_REASON)
+            continue
+        scale = spec.kind.legacy_scale
+        values.append(
+            value if scale == 1 or value is None else _legacy_value(spec.name, value, scale)
+        )
+    return values
+
+
+def decoders_for(journal_format: int) -> dict[str, Callable[[object], Event]]:
+    """The decoders of a session's journal rows, by the format its first row names."""
+    return FROM_FIELDS if journal_format >= JOURNAL_FORMAT else LEGACY_FROM_FIELDS
 
 
 def _session_opened_from_fields(values: object) -> SessionOpened:
     names = tuple(f.name for f in fields(SessionOpened))
-    if type(values) is not list or len(values) != len(names):
+    if type(values) is not list or len(values) not in (len(names) - 1, len(names)):
         raise InvalidInput(
             SessionOpened.kind,
             values,
             f"a JSON array of its {len(names)} fields {list(names)} is required",
         )
-    capital, mode, strategy_id, config_json = values
+    capital, mode, strategy_id, config_json = values[:4]
+    # A row written before the format field existed: whole contracts and cents.
+    journal_format = values[4] if len(values) == len(names) else 1
     _check_micro("initial_capital_micro", capital, 0, MAX_MICRO)
     if mode not in ("paper", "live"):
         raise InvalidInput("mode", mode, "must be 'paper' or 'live'")
     for name, value in (("strategy_id", strategy_id), ("config_json", config_json)):
         if type(value) is not str:
             raise InvalidInput(name, value, "a string is required")
-    return SessionOpened(capital, mode, strategy_id, config_json)
+    if type(journal_format) is not int or not 1 <= journal_format <= JOURNAL_FORMAT:
+        raise InvalidInput(
+            "journal_format", journal_format, f"an int, 1..{JOURNAL_FORMAT}, is required"
+        )
+    return SessionOpened(capital, mode, strategy_id, config_json, journal_format)
 
 
 SESSION_OPENED_FROM_FIELDS: Callable[[object], SessionOpened] = _session_opened_from_fields

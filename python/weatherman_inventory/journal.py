@@ -35,6 +35,7 @@ from weatherman_inventory.errors import (
 from weatherman_inventory.events import (
     EVENT_TYPES,
     FROM_FIELDS,
+    JOURNAL_FORMAT,
     MICRO,
     SESSION_OPENED_FROM_FIELDS,
     BuyCancelled,
@@ -58,6 +59,8 @@ from weatherman_inventory.events import (
     SellSubmitted,
     SessionOpened,
     check_id,
+    decoders_for,
+    legacy_fields,
 )
 from weatherman_inventory.manager import AnomalyKind
 from weatherman_inventory.models import Outcome
@@ -137,10 +140,13 @@ _OUTCOMES: Final = {o.value: o for o in Outcome}
 _LOADED_FIELDS: Final = tuple(f.name for f in dataclasses.fields(LoadedPosition))
 
 
-def encode_event(event: Event) -> bytes:
-    """The journal payload of an event (compact JSON array of its fields)."""
-    if isinstance(event, PositionsLoaded):
-        values: list[Any] = [[[getattr(r, f) for f in _LOADED_FIELDS] for r in event.rows]]
+def encode_event(event: Event, journal_format: int = JOURNAL_FORMAT) -> bytes:
+    """The journal payload of an event (compact JSON array of its fields), in the units of
+    `journal_format` (a session keeps the format its first row names)."""
+    if journal_format < JOURNAL_FORMAT:
+        values: list[Any] = legacy_fields(event)
+    elif isinstance(event, PositionsLoaded):
+        values = [[[getattr(r, f) for f in _LOADED_FIELDS] for r in event.rows]]
     else:
         values = [getattr(event, f) for f in _FIELDS[event.kind]]
     try:
@@ -162,9 +168,15 @@ def _invalid_row(seq: int | None, kind: object, exc: Exception) -> StoreError:
     )
 
 
-def _decode_row(seq: int | None, kind: object, payload: object) -> Event:
-    """The checked event of one journal row, or a `StoreError` naming the row."""
-    decode = FROM_FIELDS.get(kind) if isinstance(kind, str) else None
+def _decode_row(
+    seq: int | None,
+    kind: object,
+    payload: object,
+    decoders: dict[str, Callable[[object], Event]] = FROM_FIELDS,
+) -> Event:
+    """The checked event of one journal row (in the units `decoders` read), or a `StoreError`
+    naming the row."""
+    decode = decoders.get(kind) if isinstance(kind, str) else None
     if decode is None:
         raise _unknown_kind(seq, kind)
     try:
@@ -175,9 +187,12 @@ def _decode_row(seq: int | None, kind: object, payload: object) -> Event:
         raise _invalid_row(seq, kind, exc) from exc
 
 
-def decode_event(kind: str, payload: bytes) -> Event:
-    """The event a journal payload holds, checked: `StoreError` if it holds no valid event."""
-    return _decode_row(None, kind, payload)
+def decode_event(kind: str, payload: bytes, journal_format: int = JOURNAL_FORMAT) -> Event:
+    """The event a journal payload holds, checked: `StoreError` if it holds no valid event.
+
+    `journal_format` is the units of the row's session (`events.JOURNAL_FORMAT`; 1 for a
+    session opened in whole contracts and cents)."""
+    return _decode_row(None, kind, payload, decoders_for(journal_format))
 
 
 # -- writing -----------------------------------------------------------------------------
@@ -247,8 +262,11 @@ class Journal:
         session_id: str,
         last_seq: int,
         head: bytes = JOURNAL_GENESIS,
+        journal_format: int = JOURNAL_FORMAT,
     ) -> None:
         self.store = store
+        self.journal_format = journal_format
+        """The units of the session's rows, as its first row names them."""
         self.session_id = session_id
         self.seq = last_seq
         self.head = head
@@ -262,7 +280,7 @@ class Journal:
 
     def commit(self, event: Event, manager: JournaledManager) -> None:
         """Journal one event the manager has just applied, with its consequences."""
-        payload = encode_event(event)
+        payload = encode_event(event, self.journal_format)
         recorded_at = time.time_ns() // 1000
         if recorded_at // 1000 != self._now_ms:
             # Formatting a datetime costs more than the rest of a commit's Python: the row
@@ -329,7 +347,7 @@ class Journal:
                         market_id,
                         event.token_id,
                         side,
-                        _int64("fill_qty", event.fill_qty),
+                        _int64("fill_qty_micro", event.fill_qty_micro),
                         event.price_micro,
                         _int64("fee_micro", event.fee_micro),
                         now,
@@ -360,7 +378,8 @@ class Journal:
             amount = _int64("amount_micro", event.amount_micro)
             writes.append((_INSERT_MINT, (sid, event.condition_id, "MINT", amount, now), None))
         elif isinstance(event, MergeSubmitted):
-            amount = _int64("pair_count", event.pair_count * MICRO)
+            # $1 a pair: the amount in micro-USDC is the pair count in micro-shares.
+            amount = _int64("pair_count_micro", event.pair_count_micro)
             writes.append((_INSERT_MINT, (sid, event.condition_id, "MERGE", amount, now), None))
         elif isinstance(event, MintConfirmed | MergeConfirmed):
             op = "MINT" if isinstance(event, MintConfirmed) else "MERGE"
@@ -399,13 +418,13 @@ class Journal:
                     record.market_id,
                     record.token_id,
                     record.side,
-                    _int64("qty", record.qty),
-                    record.limit_px,
+                    _int64("qty_micro", record.qty_micro),
+                    record.limit_micro,
                     record.tif,
                     record.status.value,
-                    _int64("filled_qty", record.filled_qty),
+                    _int64("filled_qty_micro", record.filled_qty_micro),
                     _int64("reserved_micro", record.reserved_micro),
-                    _int64("reserved_qty", record.reserved_qty),
+                    _int64("reserved_qty_micro", record.reserved_qty_micro),
                     now,
                     now,
                 ),
@@ -419,7 +438,7 @@ class Journal:
         record = manager.position_record(token_id)
         if record is None:
             return
-        qty = _int64("qty", record.qty)
+        qty = _int64("qty_micro", record.qty_micro)
         cost = _int64("cost_micro", record.cost_micro)
         writes.append(
             (
@@ -429,7 +448,7 @@ class Journal:
                     token_id,
                     self.session_id,
                     qty,
-                    cost // qty if qty else 0,
+                    cost * MICRO // qty if qty else 0,  # micro-USDC per share
                     _int64("realized_micro", record.realized_micro),
                     now,
                     cost,
@@ -647,7 +666,9 @@ def replay_checked(
             )
         return result
     duplicates = _ReplayJournal()
-    decoders = FROM_FIELDS
+    # A session's units are told by its first row: one opened before the format field (or a
+    # version-1 journal without a first row) wrote whole contracts and cents.
+    decoders = decoders_for(1 if result.opened is None else result.opened.journal_format)
     loads = orjson.loads
     dumps = orjson.dumps
     row_hash = journal_row_hash
@@ -750,7 +771,7 @@ def _fill_row(
         event.local_id,
         event.token_id,
         "buy" if isinstance(event, BuyFilled) else "sell",
-        event.fill_qty,
+        event.fill_qty_micro,
         event.price_micro,
         event.fee_micro,
     )
@@ -763,7 +784,7 @@ def _track_mint(mints: list[list[Any]], event: Event) -> None:
         if event.amount_micro > 0:
             mints.append([event.condition_id, "MINT", event.amount_micro, "PENDING"])
     elif isinstance(event, MergeSubmitted):
-        mints.append([event.condition_id, "MERGE", event.pair_count * MICRO, "PENDING"])
+        mints.append([event.condition_id, "MERGE", event.pair_count_micro, "PENDING"])
     elif isinstance(event, MintConfirmed | MergeConfirmed | MintFailed | MergeFailed):
         op = "MINT" if isinstance(event, MintConfirmed | MintFailed) else "MERGE"
         status = "CONFIRMED" if isinstance(event, MintConfirmed | MergeConfirmed) else "FAILED"
@@ -806,7 +827,8 @@ def recover_session(cls: Callable[..., M], store: PersistenceLayer, session_id: 
             manager.record_anomaly(AnomalyKind.CACHE_MISMATCH, None, finding.describe())
         if differences or stale:
             verify.rebuild_caches(store, session_id, cls=cls)
-        manager._bind(Journal(store, session_id, replayed.last_seq, replayed.head))
+        fmt = 1 if replayed.opened is None else replayed.opened.journal_format
+        manager._bind(Journal(store, session_id, replayed.last_seq, replayed.head, fmt))
     except BaseException:
         store.unlock_session(session_id)
         raise

@@ -28,6 +28,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from enum import Enum, StrEnum
 from typing import Any, Final, NamedTuple, Protocol, cast
@@ -44,6 +45,7 @@ from weatherman_inventory.events import (
     Event,
     ExchangeOrderIdAssigned,
     ExitTriggered,
+    FillStatusChanged,
     LoadedPosition,
     MergeConfirmed,
     MergeFailed,
@@ -59,15 +61,33 @@ from weatherman_inventory.events import (
     SellCancelled,
     SellFilled,
     SellSubmitted,
+    StaleFillsChecked,
+)
+from weatherman_inventory.settlement import (
+    Fact,
+    FillRecord,
+    Position,
+    Settlement,
+    PROVISIONAL,
+    TERMINAL,
+    half_even_div,
+    remove_shares,
+    removed_cost,
 )
 from weatherman_inventory.models import InventoryState, MintedPairBalance, Outcome, TokenPosition
 
-__all__ = ["Anomaly", "AnomalyKind", "InventoryManager", "Journal"]
+__all__ = ["Anomaly", "AnomalyKind", "InventoryManager", "Journal", "LimitArg", "QtyArg"]
+
+QtyArg = int | Decimal | str
+"""A quantity argument: an int is whole shares, a Decimal or plain decimal text exact shares
+with at most 6 decimals."""
+LimitArg = int | Decimal | str
+"""A limit argument in cents of a dollar: an int 1..100, or an exact decimal (65.5: a 0.001
+tick)."""
 
 _log = logging.getLogger("weatherman_inventory")
 
 _CENT: Final = ev.CENT_MICRO
-_HALF: Final = MICRO // 2  # cost basis of each token of a minted pair, micro-USDC
 _YES: Final = Outcome.YES
 _NO: Final = Outcome.NO
 _SUBMITTED: Final = OrderStatus.SUBMITTED
@@ -79,16 +99,19 @@ _DCTX: Final = Context(prec=28, rounding=ROUND_HALF_EVEN)
 _MICRO_D: Final = Decimal(MICRO)
 _ZERO_D: Final = Decimal(0)
 _MISSING: Final = object()
-_MAX_QTY: Final = ev.MAX_QTY
+_MAX_QTY_MICRO: Final = ev.MAX_QTY_MICRO
 _MAX_MICRO: Final = ev.MAX_MICRO
 _MIN_MICRO: Final = -ev.MAX_MICRO
 _MAX_DOLLARS: Final = Decimal(ev.MAX_MICRO).scaleb(-6)
+_MAX_SHARES: Final = Decimal(ev.MAX_QTY_MICRO).scaleb(-6)
+_shares = ev.format_shares
 _MAX_ID: Final = ev.MAX_ID_BYTES
-# `"currentPrice":<mark>,"unrealizedPnl":` for every mark a price update can set (0..100 cents).
+# `"currentPrice":<mark>,"unrealizedPnl":` for every whole-cent mark (0..100 cents).
 _MARK_JSON: Final = {
     cents * _CENT: orjson.dumps(cents * _CENT / MICRO) + b',"unrealizedPnl":'
     for cents in range(101)
 }
+_MARKS_KEPT: Final = 256  # marks a token's fragment remembers before it starts again
 
 
 class AnomalyKind(StrEnum):
@@ -146,6 +169,17 @@ class AnomalyKind(StrEnum):
     EXCHANGE_ID_CONFLICT = "exchange_id_conflict"
     """An exchange order id for an order that already has another, or that another order has:
     ignored, the first assignment is kept."""
+    UNKNOWN_FILL = "unknown_fill"
+    """A settlement status for a fill id the ledger never booked: nothing changes."""
+    REPEATED_STATUS = "repeated_status"
+    """A settlement status a fill already has: nothing changes."""
+    TERMINAL_STATUS_MOVE = "terminal_status_move"
+    """A status moving a fill out of CONFIRMED or FAILED: the latest word wins, as a new fact
+    (FAILED after CONFIRMED reverses the fill, CONFIRMED after FAILED applies it again)."""
+    RESTATED_PNL = "restated_pnl"
+    """A failed fill's restatement changed the realised PnL of other facts on its token."""
+    STALE_FILL = "stale_fill"
+    """A fill provisional for longer than the configured age, for reconciliation to settle."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +212,7 @@ class _Order:
 
     __slots__ = (
         "filled_qty",
-        "limit_px",
+        "limit_micro",
         "market_id",
         "qty",
         "reserved_micro",
@@ -195,7 +229,7 @@ class _Order:
         market_id: str,
         token_id: str,
         qty: int,
-        limit_px: int | None,
+        limit_micro: int | None,
         tif: str,
         reserved_micro: int,
         reserved_qty: int,
@@ -204,7 +238,7 @@ class _Order:
         self.market_id = market_id
         self.token_id = token_id
         self.qty = qty
-        self.limit_px = limit_px
+        self.limit_micro = limit_micro
         self.tif = tif
         self.status = _SUBMITTED
         self.filled_qty = 0
@@ -224,7 +258,7 @@ class _Order:
             self.market_id,
             self.token_id,
             self.qty,
-            self.limit_px,
+            self.limit_micro,
             self.tif,
             self.status,
             self.filled_qty,
@@ -246,7 +280,7 @@ class _ClosedOrder(NamedTuple):
     market_id: str
     token_id: str
     qty: int
-    limit_px: int | None
+    limit_micro: int | None
     tif: str
     status: OrderStatus
     filled_qty: int
@@ -345,21 +379,17 @@ class _Checkpoint:
     added_fill_id: str | None
     saved: list[tuple[dict[str, Any], str, object]]
     dirty: list[tuple[set[str], str, bool]]
+    settle: tuple[object, ...] | None = None
 
 
-def _half_even_div(numerator: int, denominator: int) -> int:
-    """numerator / denominator rounded half-even (both >= 0, denominator > 0)."""
-    quotient, remainder = divmod(numerator, denominator)
-    twice = 2 * remainder
-    if twice > denominator or (twice == denominator and quotient & 1):
-        quotient += 1
-    return quotient
+_half_even_div = half_even_div
 
 
 def _qty_bound(field: str, qty: int) -> None:
-    """Refuse a quantity the event would carry past `MAX_QTY`."""
-    if qty > _MAX_QTY:
-        raise BoundExceeded(field, qty, _MAX_QTY)
+    """Refuse a quantity (micro-shares) the event would carry past `MAX_QTY_MICRO` (named in
+    shares)."""
+    if qty > _MAX_QTY_MICRO:
+        raise BoundExceeded(field, Decimal(qty).scaleb(-6), _MAX_SHARES)
 
 
 def _money_bound(field: str, micro: int) -> None:
@@ -369,11 +399,40 @@ def _money_bound(field: str, micro: int) -> None:
 
 
 def _removed_cost(p: _Position, qty: int) -> int:
-    """The cost basis a removal of `qty` contracts takes out of `p` (all of it at or past qty)."""
-    held = p.qty
-    if qty >= held:
-        return p.cost_micro
-    return _half_even_div(p.cost_micro * qty, held)
+    """The cost basis a removal of `qty` micro-shares takes out of `p` (`removed_cost`)."""
+    return removed_cost(p.qty, p.cost_micro, qty)
+
+
+def _halves(pairs_micro: int) -> tuple[int, int]:
+    """The $0.50 of each pair given to YES and NO, micro-USDC: an odd micro-USDC goes to YES,
+    so the two always sum to the $1 a pair moves."""
+    no = pairs_micro // 2
+    return pairs_micro - no, no
+
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(delta: timedelta) -> int:
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _time_us(field: str, value: object) -> int:
+    """An aware datetime as microseconds since the epoch."""
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise InvalidInput(field, value, "an aware datetime is required")
+    return ev.check_time_us(field, _micros(value - _EPOCH))
+
+
+def _decimal_shares(micro: int) -> Decimal:
+    """Micro-shares as exact Decimal shares (the contract's quantities)."""
+    return Decimal(micro).scaleb(-6)
+
+
+def _unrealized(mark: int, qty: int, cost: int) -> float:
+    """(mark - avg) * qty in dollars, as a float: `mark * qty` is micro-USDC times micro-shares
+    (10^-12 dollars), so one correctly rounded division gives it."""
+    return (mark * qty - cost * MICRO) / 1_000_000_000_000
 
 
 def _usd(micro: int) -> str:
@@ -399,6 +458,11 @@ class InventoryManager:
     With `track_fill_ids=False` the manager keeps no set of fill ids (a bound store's UNIQUE
     fill_id deduplicates instead, and replay does not grow memory with the journal). With
     `log_anomalies=False` anomalies are recorded but not logged.
+
+    Settlement (`settlement.py`): a fill booked with a status is provisional until
+    `on_fill_status` confirms or fails it. `clock` (aware datetimes) stamps provisional fills,
+    and `check_stale_fills(now)` reports those provisional for longer than
+    `provisional_max_age`.
     """
 
     def __init__(
@@ -407,11 +471,22 @@ class InventoryManager:
         *,
         track_fill_ids: bool = True,
         log_anomalies: bool = True,
+        provisional_max_age: timedelta = timedelta(days=1),
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         if not isinstance(track_fill_ids, bool):
             raise InvalidInput("track_fill_ids", track_fill_ids, "a bool is required")
         if not isinstance(log_anomalies, bool):
             raise InvalidInput("log_anomalies", log_anomalies, "a bool is required")
+        if not isinstance(provisional_max_age, timedelta) or provisional_max_age < timedelta(0):
+            raise InvalidInput(
+                "provisional_max_age", provisional_max_age, "a timedelta >= 0 is required"
+            )
+        if clock is not None and not callable(clock):
+            raise InvalidInput("clock", clock, "a callable returning an aware datetime is required")
+        self._max_age_us = _micros(provisional_max_age)
+        self._clock = clock
+        self._settle = Settlement()
         self.log_anomalies = log_anomalies
         """Whether anomalies are logged as they are recorded (replays of a journal set it off,
         since what they find again was logged when it happened)."""
@@ -420,6 +495,7 @@ class InventoryManager:
         self._baseline = initial
         self._cash = initial
         self._in_flight = 0
+        self._adjustments = 0
         self._exit = False
         self._orders: dict[str, _Order | _ClosedOrder] = {}
         self._closed_orders: dict[_ClosedOrder, _ClosedOrder] = {}
@@ -469,6 +545,8 @@ class InventoryManager:
             ExitTriggered: self._on_exit_triggered,
             PositionsLoaded: self._on_positions_loaded,
             ExchangeOrderIdAssigned: self._on_exchange_order_id,
+            FillStatusChanged: self._on_fill_status,
+            StaleFillsChecked: self._on_stale_fills_checked,
         }
 
     # -- Durable sessions (the store and journal live in `journal.py`) -------------------------
@@ -634,32 +712,40 @@ class InventoryManager:
             "token_conds": dict(self._token_conds),
             "anomalies": list(self._anomalies),
             "fill_ids": None if self._fill_ids is None else frozenset(self._fill_ids),
+            "settlement": self._settle.state(),
         }
 
     # -- Risk checks --------------------------------------------------------------------------
 
     def can_buy(self, qty: object, limit_px: object) -> bool:
-        """Whether a buy of `qty` at `limit_px` cents (1..100) fits the accessible USDC."""
+        """Whether a buy of `qty` shares at `limit_px` cents (above 0, at most 100, an int or
+        an exact decimal) fits the accessible USDC, its reservation rounded up."""
         q = ev.check_qty("qty", qty)
-        px = ev.check_cents("limit_px", limit_px)
-        return not self._exit and q * px * _CENT <= self._cash - self._in_flight
+        limit = ev.check_limit("limit_px", limit_px)
+        accessible = self._cash - self._in_flight - self._settle.unsettled_usd
+        return not self._exit and ev.reserve_micro(q, limit) <= accessible
 
     def can_sell(self, token_id: object, qty: object) -> bool:
-        """Whether `qty` contracts of the token are held and not reserved by open sells."""
+        """Whether `qty` settled shares of the token are held and not reserved by open sells
+        (shares of provisional buys are not sellable yet)."""
         token = ev.check_id("token_id", token_id)
         q = ev.check_qty("qty", qty)
         p = self._positions.get(token)
-        return p is not None and p.qty - p.in_flight_qty >= q
+        unsettled = self._settle.unsettled_qty.get(token, 0)
+        return p is not None and p.qty - p.in_flight_qty - unsettled >= q
 
     def can_mint(self, amount_usd: object) -> bool:
         """Whether minting `amount_usd` dollars of pairs fits the accessible USDC."""
         amount = ev.money_micro("amount_usd", amount_usd)
-        return not self._exit and amount <= self._cash - self._in_flight
+        return not self._exit and amount <= (
+            self._cash - self._in_flight - self._settle.unsettled_usd
+        )
 
     # -- Facts in -----------------------------------------------------------------------------
 
-    def update_prices(self, prices: Mapping[str, int]) -> None:
-        """Mark held tokens at `prices` (token id -> cents, 0..100); other tokens are ignored.
+    def update_prices(self, prices: Mapping[str, object]) -> None:
+        """Mark held tokens at `prices` (token id -> cents, 0..100, an int or an exact decimal
+        with at most 4 decimals); other tokens are ignored.
 
         Only tokens whose mark changes go into the event (most ticks move one market).
         """
@@ -675,12 +761,13 @@ class InventoryManager:
                 and type(cents) is int
                 and 0 <= cents <= 100
             ):
-                checked = cents
+                checked = cents * _CENT
             else:
-                # Not the common case: the full check accepts int subclasses, or raises.
+                # Not the common case: the full check accepts decimals and int subclasses, or
+                # raises.
                 checked = ev.check_prices({token_id: cents})[token_id]
             p = positions.get(token_id)
-            if p is not None and p.mark_micro != checked * _CENT:
+            if p is not None and p.mark_micro != checked:
                 changed.append((token_id, checked))
         if changed:
             self._process(PricesUpdated(tuple(changed)))
@@ -696,8 +783,8 @@ class InventoryManager:
         market_id: str,
         token_id: str,
         outcome: Outcome | str,
-        qty: int,
-        limit_px: int,
+        qty: QtyArg,
+        limit_px: LimitArg,
         *,
         tif: str = "GTC",
     ) -> None:
@@ -708,9 +795,9 @@ class InventoryManager:
         self,
         local_id: str,
         token_id: str,
-        qty: int,
+        qty: QtyArg,
         *,
-        limit_px: int | None = None,
+        limit_px: LimitArg | None = None,
         tif: str = "GTC",
     ) -> None:
         """A sell order sent: reserves `qty` contracts of the token under `local_id`."""
@@ -722,19 +809,24 @@ class InventoryManager:
         token_id: str,
         market_id: str,
         outcome: Outcome | str,
-        fill_qty: int,
+        fill_qty: QtyArg,
         fill_price: object,
-        order_qty: int,
+        order_qty: QtyArg,
         *,
         fill_id: str | None = None,
         fee_usd: object = 0,
+        status: str | None = None,
     ) -> None:
-        """A buy fill at `fill_price` dollars: releases `fill_qty * limit` of the order's
-        reservation and debits `fill_qty * fill_price + fee_usd`."""
+        """A buy fill of `fill_qty` shares at `fill_price` dollars: releases `fill_qty * limit`
+        (rounded up) of the order's reservation and debits `fill_qty * fill_price` (truncated to
+        the micro-USDC) plus `fee_usd`. `status` is the fill's settlement status ("MATCHED",
+        "MINED", "RETRYING", "CONFIRMED"; None: final), journaled with it and with the time the
+        manager's clock gives; a fill with a status needs a `fill_id`."""
+        booked = None if status is None else self._booked_at(fill_id)
         self._process(
             ev.buy_filled(
                 local_id, token_id, market_id, outcome, fill_qty, fill_price, order_qty,
-                fill_id, fee_usd,
+                fill_id, fee_usd, status, booked,
             )
         )  # fmt: skip
 
@@ -742,24 +834,89 @@ class InventoryManager:
         self,
         local_id: str,
         token_id: str,
-        fill_qty: int,
+        fill_qty: QtyArg,
         fill_price: object,
-        order_qty: int,
+        order_qty: QtyArg,
         *,
         fill_id: str | None = None,
         fee_usd: object = 0,
+        status: str | None = None,
     ) -> None:
-        """A sell fill at `fill_price` dollars: credits the proceeds less `fee_usd` and realises
-        them against the cost basis removed."""
+        """A sell fill of `fill_qty` shares at `fill_price` dollars: credits the proceeds
+        (truncated to the micro-USDC) less `fee_usd` and realises them against the cost basis
+        removed. `status` as for `on_fill_buy`."""
+        booked = None if status is None else self._booked_at(fill_id)
         self._process(
-            ev.sell_filled(local_id, token_id, fill_qty, fill_price, order_qty, fill_id, fee_usd)
-        )
+            ev.sell_filled(
+                local_id, token_id, fill_qty, fill_price, order_qty, fill_id, fee_usd, status,
+                booked,
+            )
+        )  # fmt: skip
 
-    def on_order_cancelled_buy(self, local_id: str, remaining_qty: int, limit_px: int) -> None:
+    def _booked_at(self, fill_id: object) -> int:
+        """The time a fill with a status is booked at, microseconds since the epoch."""
+        if fill_id is None:
+            raise InvalidInput("fill_id", None, "a fill with a settlement status needs a fill id")
+        clock = self._clock
+        return _time_us("clock()", datetime.now(UTC) if clock is None else clock())
+
+    def on_fill_status(self, fill_id: str, status: str) -> None:
+        """A fill's settlement status moved on ("MATCHED", "MINED", "RETRYING", "CONFIRMED",
+        "FAILED"): CONFIRMED settles a provisional fill, FAILED restates its token as if the
+        fill had never happened (ledger rules, "Settlement statuses")."""
+        checked_id = ev.check_id("fill_id", fill_id)
+        checked = ev.check_settlement_status("status", status)
+        booked_final = checked_id not in self._settle.fills and self._booked_final(checked_id)
+        self._process(ev.fill_status_changed(checked_id, checked, booked_final))
+
+    def check_stale_fills(self, now: datetime) -> None:
+        """Report, once each, the fills provisional for longer than `provisional_max_age` at
+        `now` (an aware datetime); journaled, so replay reports the same."""
+        self._process(ev.stale_fills_checked(_time_us("now", now), self._max_age_us))
+
+    def fill_status(self, fill_id: str) -> str | None:
+        """The latest settlement status of a fill the ledger booked ("CONFIRMED" for one booked
+        without a status), None for a fill id it never booked."""
+        checked_id = ev.check_id("fill_id", fill_id)
+        rec = self._settle.fills.get(checked_id)
+        if rec is not None:
+            return rec.status
+        return "CONFIRMED" if self._booked_final(checked_id) else None
+
+    def _booked_final(self, fill_id: str) -> bool:
+        """Whether `fill_id` names a fill booked without a status: the fill ids this manager
+        tracks, or the bound journal's fills table."""
+        if self._fill_ids is not None:
+            return fill_id in self._fill_ids
+        lookup = getattr(self._journal, "fill_booked", None)
+        return bool(lookup(fill_id)) if lookup is not None else False
+
+    def fill_record(self, fill_id: str) -> FillRecord | None:
+        """What the ledger keeps of a fill booked with a status (a copy), or None."""
+        rec = self._settle.fills.get(fill_id)
+        return None if rec is None else FillRecord(*(getattr(rec, n) for n in FillRecord.__slots__))
+
+    @property
+    def unsettled_usd_micro(self) -> int:
+        """Net proceeds of provisional sales, micro-USDC: owned, not yet accessible."""
+        return self._settle.unsettled_usd
+
+    def unsettled_qty_micro(self, token_id: str) -> int:
+        """Micro-shares of the token's provisional buys: held, not yet sellable."""
+        return self._settle.unsettled_qty.get(token_id, 0)
+
+    @property
+    def provisional_max_age(self) -> timedelta:
+        """How long a fill may stay provisional before `check_stale_fills` reports it."""
+        return timedelta(microseconds=self._max_age_us)
+
+    def on_order_cancelled_buy(
+        self, local_id: str, remaining_qty: QtyArg, limit_px: LimitArg
+    ) -> None:
         """A buy order cancelled or rejected: releases whatever the order still reserves."""
         self._process(ev.buy_cancelled(local_id, remaining_qty, limit_px))
 
-    def on_order_cancelled_sell(self, local_id: str, token_id: str, remaining_qty: int) -> None:
+    def on_order_cancelled_sell(self, local_id: str, token_id: str, remaining_qty: QtyArg) -> None:
         """A sell order cancelled or rejected: releases whatever the order still reserves."""
         self._process(ev.sell_cancelled(local_id, token_id, remaining_qty))
 
@@ -775,7 +932,7 @@ class InventoryManager:
     def on_mint_confirmed(
         self,
         condition_id: str,
-        pair_count: int,
+        pair_count: QtyArg,
         yes_token_id: str,
         no_token_id: str,
         market_id: str,
@@ -789,17 +946,17 @@ class InventoryManager:
         """A mint failed: releases the oldest pending mint's reservation of the condition."""
         self._process(ev.mint_failed(condition_id, amount_usd))
 
-    def on_merge_submitted(self, condition_id: str, pair_count: int) -> None:
+    def on_merge_submitted(self, condition_id: str, pair_count: QtyArg) -> None:
         """A merge sent: reserves `min(pair_count, available)` minted pairs."""
         self._process(ev.merge_submitted(condition_id, pair_count))
 
     def on_merge_confirmed(
-        self, condition_id: str, pair_count: int, yes_token_id: str, no_token_id: str
+        self, condition_id: str, pair_count: QtyArg, yes_token_id: str, no_token_id: str
     ) -> None:
         """A merge confirmed: $1 per pair credited, booked as sales of YES and NO at $0.50."""
         self._process(ev.merge_confirmed(condition_id, pair_count, yes_token_id, no_token_id))
 
-    def on_merge_failed(self, condition_id: str, pair_count: int) -> None:
+    def on_merge_failed(self, condition_id: str, pair_count: QtyArg) -> None:
         """A merge failed: the oldest pending merge's reserved pairs become available again."""
         self._process(ev.merge_failed(condition_id, pair_count))
 
@@ -893,6 +1050,15 @@ class InventoryManager:
         if isinstance(event, PositionsLoaded):
             tokens = [row.token_id for row in event.rows]
             return [], tokens, [c for t in tokens for c in token_conds.get(t, ())]
+        if isinstance(event, FillStatusChanged):
+            rec = self._settle.fills.get(event.fill_id)
+            if rec is None:
+                return [], [], []
+            order = orders.get(rec.local_id)
+            tokens = [rec.token_id]
+            if order is not None and order.token_id != rec.token_id:
+                tokens.append(order.token_id)
+            return [rec.local_id], tokens, list(token_conds.get(rec.token_id, ()))
         return [], [], []
 
     def _checkpoint(self, event: Event) -> _Checkpoint:
@@ -925,6 +1091,14 @@ class InventoryManager:
                 (self._local_ids, event.exchange_order_id),
             ):
                 saved.append((mapping, key, mapping.get(key, _MISSING)))
+        settle = self._settle
+        saved_settle = None
+        if isinstance(event, StaleFillsChecked):
+            saved_settle = settle.save([r.fill_id for r in settle.provisional()], [])
+        elif isinstance(event, FillStatusChanged) or getattr(event, "status", None) is not None:
+            saved_settle = settle.save([event.fill_id] if event.fill_id else [], tokens)  # type: ignore[union-attr]
+        elif settle.histories and any(t in settle.histories for t in tokens):
+            saved_settle = settle.save([], tokens)
         added_fill_id = None
         fill_id = getattr(event, "fill_id", None)
         if fill_id is not None and self._fill_ids is not None and fill_id not in self._fill_ids:
@@ -938,6 +1112,7 @@ class InventoryManager:
             added_fill_id,
             saved,
             dirty,
+            saved_settle,
         )
 
     def _restore(self, cp: _Checkpoint) -> None:
@@ -954,6 +1129,8 @@ class InventoryManager:
                 mapping.pop(key, None)
             else:
                 mapping[key] = value
+        if cp.settle is not None:
+            self._settle.restore(cp.settle)
         for flags, key, was_set in cp.dirty:
             if was_set:
                 flags.add(key)
@@ -1020,7 +1197,7 @@ class InventoryManager:
                 f"order {e.local_id!r} was already submitted: this submission is ignored",
             )
             return
-        reserve = e.qty * e.limit_px * _CENT
+        reserve = ev.reserve_micro(e.qty_micro, e.limit_micro)
         in_flight = self._in_flight + reserve
         _money_bound("in_flight_usd", in_flight)
         _money_bound("accessible_usd", self._cash - in_flight)
@@ -1038,7 +1215,7 @@ class InventoryManager:
                 f"buy {e.local_id!r} reserves {_usd(reserve)} with {_usd(accessible)} accessible",
             )
         self._orders[e.local_id] = _Order(
-            "buy", e.market_id, e.token_id, e.qty, e.limit_px, e.tif, reserve, 0
+            "buy", e.market_id, e.token_id, e.qty_micro, e.limit_micro, e.tif, reserve, 0
         )
         self._in_flight += reserve
 
@@ -1052,27 +1229,28 @@ class InventoryManager:
             return
         p = self._positions.get(e.token_id)
         _qty_bound(
-            f"tokens[{e.token_id!r}].in_flight_qty", e.qty + (0 if p is None else p.in_flight_qty)
+            f"tokens[{e.token_id!r}].in_flight_qty",
+            e.qty_micro + (0 if p is None else p.in_flight_qty),
         )
         if p is None:
             self._anomaly(
                 AnomalyKind.UNKNOWN_TOKEN,
                 e,
                 f"sell {e.local_id!r} of token {e.token_id!r} the ledger has never seen: "
-                f"{e.qty} reserved on a placeholder position",
+                f"{_shares(e.qty_micro)} reserved on a placeholder position",
             )
             p = self._new_position(e.token_id, "", _YES)
-        elif e.qty > p.qty - p.in_flight_qty:
+        elif e.qty_micro > p.qty - p.in_flight_qty:
             self._anomaly(
                 AnomalyKind.SELL_EXCEEDS_HOLDINGS,
                 e,
-                f"sell {e.local_id!r} of {e.qty} {e.token_id!r} with "
-                f"{max(p.qty - p.in_flight_qty, 0)} accessible: all {e.qty} reserved",
+                f"sell {e.local_id!r} of {_shares(e.qty_micro)} {e.token_id!r} with "
+                f"{_shares(max(p.qty - p.in_flight_qty, 0))} accessible: all {_shares(e.qty_micro)} reserved",
             )
-        p.in_flight_qty += e.qty
+        p.in_flight_qty += e.qty_micro
         self._touch(e.token_id)
         self._orders[e.local_id] = _Order(
-            "sell", p.market_id, e.token_id, e.qty, e.limit_px, e.tif, 0, e.qty
+            "sell", p.market_id, e.token_id, e.qty_micro, e.limit_micro, e.tif, 0, e.qty_micro
         )
 
     def _seen_fill(self, e: BuyFilled | SellFilled) -> bool:
@@ -1093,20 +1271,22 @@ class InventoryManager:
     ) -> None:
         """Raise `BoundExceeded` if the buy fill would carry an amount past its bound."""
         tag = f"tokens[{e.token_id!r}]"
-        cost = e.fill_qty * e.price_micro
+        cost = e.fill_qty_micro * e.price_micro // MICRO
         if p is not None:
-            _qty_bound(f"{tag}.qty", p.qty + e.fill_qty)
+            _qty_bound(f"{tag}.qty", p.qty + e.fill_qty_micro)
             _money_bound(f"{tag}.total_cost", p.cost_micro + cost)
             _money_bound(f"{tag}.realized_pnl", p.realized_micro - e.fee_micro)
         release = 0
         if order is not None and order.side == "buy":
-            _qty_bound(f"orders[{e.local_id!r}].filled_qty", order.filled_qty + e.fill_qty)
+            _qty_bound(f"orders[{e.local_id!r}].filled_qty", order.filled_qty + e.fill_qty_micro)
             if type(order) is _Order:
-                assert order.limit_px is not None  # every buy order has a limit
-                release = min(e.fill_qty * order.limit_px * _CENT, order.reserved_micro)
+                assert order.limit_micro is not None  # every buy order has a limit
+                release = min(
+                    ev.reserve_micro(e.fill_qty_micro, order.limit_micro), order.reserved_micro
+                )
                 status = order.status
                 if (status is _SUBMITTED or status is _PARTIAL) and (
-                    order.filled_qty + e.fill_qty >= order.qty
+                    order.filled_qty + e.fill_qty_micro >= order.qty
                 ):
                     release = order.reserved_micro  # the fill closes it: all of it is released
         cash = self._cash - cost - e.fee_micro
@@ -1117,12 +1297,14 @@ class InventoryManager:
         self, e: SellFilled, order: _Order | _ClosedOrder | None, p: _Position | None
     ) -> None:
         """Raise `BoundExceeded` if the sell fill would carry an amount past its bound."""
-        proceeds = e.fill_qty * e.price_micro
+        proceeds = e.fill_qty_micro * e.price_micro // MICRO
         if p is not None:
-            realized = p.realized_micro + proceeds - _removed_cost(p, e.fill_qty) - e.fee_micro
+            realized = (
+                p.realized_micro + proceeds - _removed_cost(p, e.fill_qty_micro) - e.fee_micro
+            )
             _money_bound(f"tokens[{e.token_id!r}].realized_pnl", realized)
         if order is not None and order.side == "sell":
-            _qty_bound(f"orders[{e.local_id!r}].filled_qty", order.filled_qty + e.fill_qty)
+            _qty_bound(f"orders[{e.local_id!r}].filled_qty", order.filled_qty + e.fill_qty_micro)
         cash = self._cash + proceeds - e.fee_micro
         _money_bound("total_usd", cash)
         _money_bound("accessible_usd", cash - self._in_flight)
@@ -1130,20 +1312,20 @@ class InventoryManager:
     def _fill_order(self, order: _Order | _ClosedOrder, e: BuyFilled | SellFilled) -> None:
         """Count the fill against its order and release its share of the reservation."""
         status = order.status
-        fill_qty = e.fill_qty
+        fill_qty = e.fill_qty_micro
         open_qty = order.qty - order.filled_qty if status is _SUBMITTED or status is _PARTIAL else 0
         if fill_qty > open_qty:
             self._anomaly(
                 AnomalyKind.OVERFILL,
                 e,
-                f"fill of {fill_qty} for order {e.local_id!r} ({status.value}) with "
-                f"{max(open_qty, 0)} left: applied, nothing more released",
+                f"fill of {_shares(fill_qty)} for order {e.local_id!r} ({status.value}) with "
+                f"{_shares(max(open_qty, 0))} left: applied, nothing more released",
             )
-        if order.qty != e.order_qty:
+        if order.qty != e.order_qty_micro:
             self._anomaly(
                 AnomalyKind.ORDER_QTY_MISMATCH,
                 e,
-                f"fill says order {e.local_id!r} is for {e.order_qty}, the ledger has {order.qty}",
+                f"fill says order {e.local_id!r} is for {_shares(e.order_qty_micro)}, the ledger has {_shares(order.qty)}",
             )
         if isinstance(order, _ClosedOrder):
             # Closed: it reserves nothing, so the fill is only counted.
@@ -1151,8 +1333,8 @@ class InventoryManager:
             return
         order.filled_qty += fill_qty
         if order.side == "buy":
-            assert order.limit_px is not None  # every buy order has a limit
-            release = min(fill_qty * order.limit_px * _CENT, order.reserved_micro)
+            assert order.limit_micro is not None  # every buy order has a limit
+            release = min(ev.reserve_micro(fill_qty, order.limit_micro), order.reserved_micro)
             order.reserved_micro -= release
             self._in_flight -= release
         else:
@@ -1178,7 +1360,7 @@ class InventoryManager:
                 order.market_id,
                 order.token_id,
                 order.qty,
-                order.limit_px,
+                order.limit_micro,
                 order.tif,
                 order.status,
                 order.filled_qty,
@@ -1203,7 +1385,7 @@ class InventoryManager:
             self._anomaly(
                 AnomalyKind.UNKNOWN_ORDER,
                 e,
-                f"{side} fill of {e.fill_qty} {e.token_id!r} for order {e.local_id!r} the ledger "
+                f"{side} fill of {_shares(e.fill_qty_micro)} {e.token_id!r} for order {e.local_id!r} the ledger "
                 "never saw submitted: position and cash updated, no reservation released",
             )
         elif order.side != side:
@@ -1228,8 +1410,8 @@ class InventoryManager:
         if fill_id is not None and self._seen_fill(e):
             return
         token_id = e.token_id
-        fill_qty = e.fill_qty
-        cost = fill_qty * e.price_micro
+        fill_qty = e.fill_qty_micro
+        cost = fill_qty * e.price_micro // MICRO  # the cash leg: truncated, as the chain moves it
         fee = e.fee_micro
         order = self._orders.get(e.local_id)
         p = self._positions.get(token_id)  # the order's side of the fill creates no position
@@ -1239,7 +1421,7 @@ class InventoryManager:
             if type(order) is _Order  # open (a closed order is a _ClosedOrder), and known
             and order.side == "buy"
             and order.token_id == token_id
-            and order.qty == e.order_qty
+            and order.qty == e.order_qty_micro
             and (order.status is _SUBMITTED or order.status is _PARTIAL)
             and order.filled_qty + fill_qty <= order.qty
             else None
@@ -1250,27 +1432,36 @@ class InventoryManager:
             self._cash - self._in_flight - debit < _MIN_MICRO
             or (
                 p is not None
-                and (p.qty + fill_qty > _MAX_QTY or p.realized_micro - fee < _MIN_MICRO)
+                and (p.qty + fill_qty > _MAX_QTY_MICRO or p.realized_micro - fee < _MIN_MICRO)
             )
-            or (common is None and order is not None and order.filled_qty + fill_qty > _MAX_QTY)
+            or (
+                common is None
+                and order is not None
+                and order.filled_qty + fill_qty > _MAX_QTY_MICRO
+            )
         ):
             self._check_buy_fill(e, order, p)
         if fill_id is not None and self._fill_ids is not None:
             self._fill_ids.add(fill_id)
         if common is not None:
             order = common
-            # The common case, inlined: a fill within what a known open buy order has left. Its
-            # reservation is then (qty - filled) * limit, so this release leaves exactly the rest.
-            assert order.limit_px is not None
-            release = e.fill_qty * order.limit_px * _CENT
-            order.reserved_micro -= release
-            order.filled_qty += e.fill_qty
-            self._in_flight -= release
+            # The common case, inlined: a fill within what a known open buy order has left. It
+            # releases its share of the reservation rounded up, never more than is left, and
+            # the fill that closes the order releases all the rest.
+            assert order.limit_micro is not None
+            order.filled_qty += fill_qty
             if order.filled_qty == order.qty:
+                release = order.reserved_micro
                 order.status = _FILLED
-                self._close(e.local_id, order)
             else:
+                release = -(-fill_qty * order.limit_micro // MICRO)
+                if release > order.reserved_micro:
+                    release = order.reserved_micro
                 order.status = _PARTIAL
+            order.reserved_micro -= release
+            self._in_flight -= release
+            if order.status is _FILLED:
+                self._close(e.local_id, order)
         else:
             self._match_order(e, "buy")
         if p is None:
@@ -1284,14 +1475,17 @@ class InventoryManager:
         self._cash -= debit
         self._dirty_model.add(token_id)
         self._dirty_json.add(token_id)
+        if e.status is not None or (self._settle.histories and token_id in self._settle.histories):
+            before = Position(p.qty - fill_qty, p.cost_micro - cost, p.realized_micro + fee)
+            self._settle_fill(e, "buy", cost, before)
 
     def _on_sell_filled(self, e: SellFilled) -> None:
         fill_id = e.fill_id
         if fill_id is not None and self._seen_fill(e):
             return
         token_id = e.token_id
-        fill_qty = e.fill_qty
-        proceeds = fill_qty * e.price_micro
+        fill_qty = e.fill_qty_micro
+        proceeds = fill_qty * e.price_micro // MICRO
         fee = e.fee_micro
         order = self._orders.get(e.local_id)
         p = self._positions.get(token_id)
@@ -1302,7 +1496,7 @@ class InventoryManager:
             and p is not None
             and order.side == "sell"
             and order.token_id == token_id
-            and order.qty == e.order_qty
+            and order.qty == e.order_qty_micro
             and (order.status is _SUBMITTED or order.status is _PARTIAL)
             and order.filled_qty + fill_qty <= order.qty
             else None
@@ -1320,7 +1514,11 @@ class InventoryManager:
                     or p.realized_micro - p.cost_micro - fee < _MIN_MICRO
                 )
             )
-            or (common is None and order is not None and order.filled_qty + fill_qty > _MAX_QTY)
+            or (
+                common is None
+                and order is not None
+                and order.filled_qty + fill_qty > _MAX_QTY_MICRO
+            )
         ):
             self._check_sell_fill(e, order, p)
         if fill_id is not None and self._fill_ids is not None:
@@ -1329,9 +1527,9 @@ class InventoryManager:
             order = common
             # The common case, inlined: a fill within what a known open sell order has left,
             # which it still reserves on this token (its reservation is qty - filled).
-            order.reserved_qty -= e.fill_qty
-            p.in_flight_qty -= e.fill_qty
-            order.filled_qty += e.fill_qty
+            order.reserved_qty -= e.fill_qty_micro
+            p.in_flight_qty -= e.fill_qty_micro
+            order.filled_qty += e.fill_qty_micro
             if order.filled_qty == order.qty:
                 order.status = _FILLED
                 self._close(e.local_id, order)
@@ -1344,22 +1542,26 @@ class InventoryManager:
             self._anomaly(
                 AnomalyKind.UNKNOWN_TOKEN,
                 e,
-                f"sell fill of {e.fill_qty} {token_id!r}, a token the ledger has never seen: "
+                f"sell fill of {_shares(e.fill_qty_micro)} {token_id!r}, a token the ledger has never seen: "
                 "proceeds realised at a zero cost basis on a placeholder position",
             )
             p = self._new_position(token_id, "", _YES)
-        elif e.fill_qty > p.qty:
+        elif e.fill_qty_micro > p.qty:
             self._anomaly(
                 AnomalyKind.OVERSELL,
                 e,
-                f"sell fill of {e.fill_qty} {token_id!r} with {p.qty} held: the excess "
-                f"{e.fill_qty - p.qty} leaves at a zero cost basis",
+                f"sell fill of {_shares(e.fill_qty_micro)} {token_id!r} with {_shares(p.qty)} held: the excess "
+                f"{_shares(e.fill_qty_micro - p.qty)} leaves at a zero cost basis",
             )
+        held = p.qty
         removed = self._remove(p, fill_qty)
         p.realized_micro += net - removed
         self._cash = cash_after
         self._dirty_model.add(token_id)
         self._dirty_json.add(token_id)
+        if e.status is not None or (self._settle.histories and token_id in self._settle.histories):
+            before = Position(held, p.cost_micro + removed, p.realized_micro - net + removed)
+            self._settle_fill(e, "sell", proceeds, before)
         conds = self._token_conds.get(token_id)
         if conds is not None:
             for cond in conds:
@@ -1369,21 +1571,205 @@ class InventoryManager:
     def _remove(p: _Position, qty: int) -> int:
         """Take `qty` contracts out of `p` (at most what it holds); return the cost removed."""
         held = p.qty
-        if qty >= held:
-            removed = p.cost_micro
-            p.qty = 0
-            p.cost_micro = 0
+        removed = removed_cost(held, p.cost_micro, qty)
+        p.qty = held - qty if qty < held else 0
+        p.cost_micro -= removed
+        return removed
+
+    # -- Settlement (the state lives in `settlement.py`) ----------------------------------------
+
+    def _settle_fill(
+        self, e: BuyFilled | SellFilled, side: str, amount: int, before: Position
+    ) -> None:
+        """Keep a fill with a status, or a fill on a token whose history is kept."""
+        settle = self._settle
+        op = "buy" if side == "buy" else "sell"
+        fill_id = e.fill_id
+        if e.status is not None and fill_id is not None:
+            order = self._orders.get(e.local_id)
+            rec = FillRecord(
+                fill_id, side, e.local_id, e.token_id, e.fill_qty_micro, e.price_micro, amount,
+                e.fee_micro, e.status, e.booked_at_us, order is not None and order.side == side,
+            )  # fmt: skip
+            if rec.provisional:
+                settle.book(rec, before)
+                return
+            settle.fills[fill_id] = rec  # confirmed on arrival: final, kept for later statuses
+        if e.token_id in settle.histories:
+            settle.record(e.token_id, Fact(op, e.fill_qty_micro, amount, e.fee_micro))
+
+    def _on_fill_status(self, e: FillStatusChanged) -> None:
+        settle = self._settle
+        rec = settle.fills.get(e.fill_id)
+        if rec is None:
+            if not e.booked_final:
+                self._anomaly(
+                    AnomalyKind.UNKNOWN_FILL,
+                    e,
+                    f"status {e.status} for fill {e.fill_id!r} the ledger never booked: ignored",
+                )
+            elif e.status == "CONFIRMED":
+                self._anomaly(
+                    AnomalyKind.REPEATED_STATUS,
+                    e,
+                    f"fill {e.fill_id!r} was booked final (CONFIRMED): nothing changes",
+                )
+            else:
+                self._anomaly(
+                    AnomalyKind.TERMINAL_STATUS_MOVE,
+                    e,
+                    f"status {e.status} for fill {e.fill_id!r}, booked final without a status: "
+                    "the ledger keeps no details of final fills, nothing is reversed",
+                )
+            return
+        old = rec.status
+        if e.status == old:
+            self._anomaly(
+                AnomalyKind.REPEATED_STATUS,
+                e,
+                f"fill {e.fill_id!r} is already {old}: nothing changes",
+            )
+            return
+        if old in TERMINAL:
+            if e.status in PROVISIONAL:
+                self._anomaly(
+                    AnomalyKind.TERMINAL_STATUS_MOVE,
+                    e,
+                    f"status {e.status} for fill {e.fill_id!r}, already {old}: it stays {old}",
+                )
+                return
+            self._anomaly(
+                AnomalyKind.TERMINAL_STATUS_MOVE,
+                e,
+                f"fill {e.fill_id!r} moves from {old} to {e.status}: "
+                + ("reversed at its own price, cash and fee returned" if e.status == "FAILED"
+                   else "applied again")
+                + ", as a new fact",
+            )  # fmt: skip
+            if e.status == "FAILED":
+                self._reverse(rec)
+            else:
+                self._apply_again(rec)
+            return
+        if e.status == "CONFIRMED":
+            settle.settle(rec)
+        elif e.status == "FAILED":
+            self._fail(rec, e)
         else:
-            removed = _half_even_div(p.cost_micro * qty, held)
-            p.qty = held - qty
-            p.cost_micro -= removed
-        return removed  # what _removed_cost(p, qty) answers before the removal
+            settle.move(rec, e.status)
+        self._touch(rec.token_id)
+
+    def _fail(self, rec: FillRecord, e: FillStatusChanged) -> None:
+        """A provisional fill failed: restate its token as the fold of the remaining facts,
+        return its cash leg and fee, and take it out of its order's filled quantity."""
+        cash = self._cash + (rec.amount + rec.fee if rec.side == "buy" else rec.fee - rec.amount)
+        _money_bound("total_usd", cash)
+        p = self._positions[rec.token_id]
+        restated = self._settle.restate(rec)
+        position = restated.position
+        p.qty, p.cost_micro, p.realized_micro = position
+        self._baseline += restated.baseline_delta
+        self._cash = cash
+        if restated.others_delta:
+            self._anomaly(
+                AnomalyKind.RESTATED_PNL,
+                e,
+                f"failed fill {rec.fill_id!r} restates {rec.token_id!r}: the realised PnL of the "
+                f"other facts since changes by {_usd(restated.others_delta)}, to a total of "
+                f"{_usd(position.realized)}",
+            )
+        self._unfill(rec)
+        self._after_restatement(rec.token_id)
+
+    def _reverse(self, rec: FillRecord) -> None:
+        """FAILED after CONFIRMED: the fill's shares back out at its own price, its cash leg
+        and fee returned, as a new fact at the end of the history."""
+        p = self._positions[rec.token_id]
+        before = Position(p.qty, p.cost_micro, p.realized_micro)
+        if rec.side == "buy":
+            fact = Fact("sell", rec.qty, rec.amount, -rec.fee)
+            after, _ = remove_shares(before, rec.qty, rec.amount, -rec.fee)
+            cash = self._cash + rec.amount + rec.fee
+        else:
+            fact = Fact("buy", rec.qty, rec.amount, -rec.fee)
+            after = Position(p.qty + rec.qty, p.cost_micro + rec.amount, p.realized_micro + rec.fee)
+            cash = self._cash - rec.amount + rec.fee
+        _money_bound("total_usd", cash)
+        _qty_bound(f"tokens[{rec.token_id!r}].qty", after.qty)
+        p.qty, p.cost_micro, p.realized_micro = after
+        self._cash = cash
+        if rec.token_id in self._settle.histories:
+            self._settle.record(rec.token_id, fact)
+        rec.status = "FAILED"
+        self._unfill(rec)
+        self._after_restatement(rec.token_id)
+
+    def _apply_again(self, rec: FillRecord) -> None:
+        """CONFIRMED after FAILED: the fill is applied again, final, as a new fact."""
+        p = self._positions[rec.token_id]
+        order = self._orders.get(rec.local_id)
+        order_qty = order.qty if order is not None else rec.qty
+        price = rec.price
+        if rec.side == "buy":
+            self._on_buy_filled(
+                BuyFilled(rec.local_id, rec.token_id, p.market_id, p.outcome, rec.qty, price,
+                          order_qty, None, rec.fee)
+            )  # fmt: skip
+        else:
+            self._on_sell_filled(
+                SellFilled(rec.local_id, rec.token_id, rec.qty, price, order_qty, None, rec.fee)
+            )
+        rec.status = "CONFIRMED"
+
+    def _unfill(self, rec: FillRecord) -> None:
+        """Take a failed fill out of its order's filled quantity. Its reservation stays
+        released (whether the order rests again is the venue's next fact)."""
+        if not rec.counted:
+            return
+        order = self._orders.get(rec.local_id)
+        if order is None or order.side != rec.side:
+            return
+        filled = max(order.filled_qty - rec.qty, 0)
+        if isinstance(order, _ClosedOrder):
+            if order.status is _FILLED and filled < order.qty:
+                reopened = _Order(
+                    order.side, order.market_id, order.token_id, order.qty, order.limit_micro,
+                    order.tif, 0, 0,
+                )  # fmt: skip
+                reopened.filled_qty = filled
+                reopened.status = _PARTIAL if filled else _SUBMITTED
+                self._orders[rec.local_id] = reopened
+            else:
+                self._keep_closed(rec.local_id, order._replace(filled_qty=filled))
+            return
+        order.filled_qty = filled
+        if order.status is _PARTIAL and not filled:
+            order.status = _SUBMITTED
+
+    def _after_restatement(self, token_id: str) -> None:
+        self._touch(token_id)
+        for cond in self._token_conds.get(token_id, ()):
+            self._enforce_pair_cap(cond)
+
+    def _on_stale_fills_checked(self, e: StaleFillsChecked) -> None:
+        for rec in self._settle.provisional():
+            booked = rec.booked_at_us
+            if rec.reported_stale or booked is None or e.now_us - booked <= e.max_age_us:
+                continue
+            rec.reported_stale = True
+            age = timedelta(microseconds=e.now_us - booked)
+            self._anomaly(
+                AnomalyKind.STALE_FILL,
+                e,
+                f"{rec.side} fill {rec.fill_id!r} of {_shares(rec.qty)} {rec.token_id!r} is still "
+                f"{rec.status} after {age}: for reconciliation to settle",
+            )
 
     def _on_buy_cancelled(self, e: BuyCancelled) -> None:
-        self._cancel(e, "buy", None, e.remaining_qty, e.limit_px)
+        self._cancel(e, "buy", None, e.remaining_qty_micro, e.limit_micro)
 
     def _on_sell_cancelled(self, e: SellCancelled) -> None:
-        self._cancel(e, "sell", e.token_id, e.remaining_qty, None)
+        self._cancel(e, "sell", e.token_id, e.remaining_qty_micro, None)
 
     def _cancel(
         self,
@@ -1414,11 +1800,15 @@ class InventoryManager:
             differences.append(f"a {side} cancel for a {order.side} order")
         if token_id is not None and token_id != order.token_id:
             differences.append(f"token {token_id!r}, the order's is {order.token_id!r}")
-        if limit_px is not None and limit_px != order.limit_px:
-            differences.append(f"limit {limit_px}, the order's is {order.limit_px}")
+        if limit_px is not None and limit_px != order.limit_micro:
+            differences.append(
+                f"limit {_usd(limit_px)}, the order's is {_usd(order.limit_micro or 0)} a share"
+            )
         left = max(order.qty - order.filled_qty, 0)
         if remaining_qty != left:
-            differences.append(f"remaining {remaining_qty}, the ledger has {left}")
+            differences.append(
+                f"remaining {_shares(remaining_qty)}, the ledger has {_shares(left)}"
+            )
         if differences:
             self._anomaly(
                 AnomalyKind.CANCEL_MISMATCH,
@@ -1476,17 +1866,17 @@ class InventoryManager:
 
     def _check_mint_confirmed(self, e: MintConfirmed) -> None:
         """Raise `BoundExceeded` if the mint would carry an amount past its bound."""
-        n = e.pair_count
+        n = e.pair_count_micro
         queue = self._pending_mints.get(e.condition_id)
         released = queue[0] if queue else 0
-        cash = self._cash - n * MICRO
+        cash = self._cash - n
         _money_bound("total_usd", cash)
         _money_bound("accessible_usd", cash - (self._in_flight - released))
-        for token in (e.yes_token_id, e.no_token_id):
+        for token, half in zip((e.yes_token_id, e.no_token_id), _halves(n), strict=True):
             p = self._positions.get(token)
             if p is not None:
                 _qty_bound(f"tokens[{token!r}].qty", p.qty + n)
-                _money_bound(f"tokens[{token!r}].total_cost", p.cost_micro + n * _HALF)
+                _money_bound(f"tokens[{token!r}].total_cost", p.cost_micro + half)
         pairs = self._pairs.get(e.condition_id)
         _qty_bound(
             f"minted_pairs[{e.condition_id!r}].total_minted",
@@ -1495,10 +1885,10 @@ class InventoryManager:
 
     def _on_mint_confirmed(self, e: MintConfirmed) -> None:
         self._check_mint_confirmed(e)
-        n = e.pair_count
+        n = e.pair_count_micro
         cond = e.condition_id
-        self._pop_pending_mint(e, n * MICRO)
-        self._cash -= n * MICRO
+        self._pop_pending_mint(e, n)  # $1 a pair: n micro-shares of pairs cost n micro-USDC
+        self._cash -= n
         recorded = self._cond_tokens.get(cond)
         tokens = (e.yes_token_id, e.no_token_id)
         if recorded is None:
@@ -1515,15 +1905,21 @@ class InventoryManager:
                 f"this mint says {tokens[0]!r} / {tokens[1]!r}: positions follow the event, the "
                 "pair cap the first mint",
             )
-        for token, outcome in ((e.yes_token_id, _YES), (e.no_token_id, _NO)):
+        halves = _halves(n)
+        for token, outcome, half in (
+            (e.yes_token_id, _YES, halves[0]),
+            (e.no_token_id, _NO, halves[1]),
+        ):
             p = self._positions.get(token)
             if p is None:
                 p = self._new_position(token, e.market_id, outcome)
             else:
                 self._identify(p, e.market_id, outcome, e)
             p.qty += n
-            p.cost_micro += n * _HALF
+            p.cost_micro += half
             self._touch(token)
+            if token in self._settle.histories:
+                self._settle.record(token, Fact("buy", n, half, 0))
         pairs = self._pairs.get(cond)
         if pairs is None:
             pairs = self._pairs[cond] = _Pairs(cond)
@@ -1538,19 +1934,21 @@ class InventoryManager:
     def _on_merge_submitted(self, e: MergeSubmitted) -> None:
         pairs = self._pairs.get(e.condition_id)
         available = 0 if pairs is None else pairs.available
-        reserve = min(e.pair_count, available)
-        if reserve < e.pair_count:
+        reserve = min(e.pair_count_micro, available)
+        if reserve < e.pair_count_micro:
             self._anomaly(
                 AnomalyKind.MERGE_EXCEEDS_AVAILABLE,
                 e,
-                f"merge of {e.pair_count} pairs in {e.condition_id!r} with {available} "
-                f"available: {reserve} reserved",
+                f"merge of {_shares(e.pair_count_micro)} pairs in {e.condition_id!r} with {_shares(available)} "
+                f"available: {_shares(reserve)} reserved",
             )
         if pairs is not None and reserve:
             pairs.available -= reserve
             pairs.reserved += reserve
             self._touch_pairs(e.condition_id)
-        self._pending_merges.setdefault(e.condition_id, deque()).append((e.pair_count, reserve))
+        self._pending_merges.setdefault(e.condition_id, deque()).append(
+            (e.pair_count_micro, reserve)
+        )
 
     def _pop_pending_merge(self, e: MergeConfirmed | MergeFailed) -> int:
         """The oldest pending merge's reserved pair count (0 with no pending merge)."""
@@ -1559,32 +1957,32 @@ class InventoryManager:
             self._anomaly(
                 AnomalyKind.NO_PENDING_MERGE,
                 e,
-                f"{e.kind} of {e.pair_count} pairs in {e.condition_id!r} with no pending merge",
+                f"{e.kind} of {_shares(e.pair_count_micro)} pairs in {e.condition_id!r} with no pending merge",
             )
             return 0
         requested, reserved = queue.popleft()
-        if requested != e.pair_count:
+        if requested != e.pair_count_micro:
             self._anomaly(
                 AnomalyKind.MERGE_COUNT_MISMATCH,
                 e,
-                f"{e.kind} of {e.pair_count} pairs in {e.condition_id!r}, the oldest pending "
-                f"merge asked for {requested}",
+                f"{e.kind} of {_shares(e.pair_count_micro)} pairs in {e.condition_id!r}, the oldest pending "
+                f"merge asked for {_shares(requested)}",
             )
         return reserved
 
     def _check_merge_confirmed(self, e: MergeConfirmed) -> None:
         """Raise `BoundExceeded` if the merge would carry an amount past its bound."""
-        n = e.pair_count
-        _money_bound("total_usd", self._cash + n * MICRO)
-        for token in (e.yes_token_id, e.no_token_id):
+        n = e.pair_count_micro
+        _money_bound("total_usd", self._cash + n)
+        for token, half in zip((e.yes_token_id, e.no_token_id), _halves(n), strict=True):
             p = self._positions.get(token)
             if p is not None:
-                realized = p.realized_micro + n * _HALF - _removed_cost(p, n)
+                realized = p.realized_micro + half - _removed_cost(p, n)
                 _money_bound(f"tokens[{token!r}].realized_pnl", realized)
 
     def _on_merge_confirmed(self, e: MergeConfirmed) -> None:
         self._check_merge_confirmed(e)
-        n = e.pair_count
+        n = e.pair_count_micro
         cond = e.condition_id
         reserved = self._pop_pending_merge(e)
         pairs = self._pairs.get(cond)
@@ -1604,24 +2002,30 @@ class InventoryManager:
                 f"condition {cond!r} was minted as YES {recorded[0]!r} / NO {recorded[1]!r}, "
                 f"this merge says {e.yes_token_id!r} / {e.no_token_id!r}: the event's are booked",
             )
-        self._cash += n * MICRO
+        self._cash += n
         short = []
-        for token, outcome in ((e.yes_token_id, _YES), (e.no_token_id, _NO)):
+        halves = _halves(n)
+        for token, outcome, half in (
+            (e.yes_token_id, _YES, halves[0]),
+            (e.no_token_id, _NO, halves[1]),
+        ):
             p = self._positions.get(token)
             if p is None:
                 p = self._new_position(token, "", outcome)
             elif p.market_id == "":
                 p.outcome = outcome
             if n > p.qty:
-                short.append(f"{token!r} ({p.qty} held)")
+                short.append(f"{token!r} ({_shares(p.qty)} held)")
             removed = self._remove(p, n)
-            p.realized_micro += n * _HALF - removed
+            p.realized_micro += half - removed
             self._touch(token)
+            if token in self._settle.histories:
+                self._settle.record(token, Fact("sell", n, half, 0))
         if short:
             self._anomaly(
                 AnomalyKind.MERGE_TOKENS_NOT_HELD,
                 e,
-                f"merge of {n} pairs in {cond!r} beyond the tokens held: " + ", ".join(short)
+                f"merge of {_shares(n)} pairs in {cond!r} beyond the tokens held: " + ", ".join(short)
                 + "; the missing tokens leave at a zero cost basis",
             )  # fmt: skip
         self._enforce_pair_cap(cond)
@@ -1674,10 +2078,10 @@ class InventoryManager:
     def _on_prices_updated(self, e: PricesUpdated) -> None:
         positions = self._positions
         touched = []
-        for token_id, cents in e.prices:
+        for token_id, mark in e.prices:
             p = positions.get(token_id)
             if p is not None:
-                p.mark_micro = cents * _CENT
+                p.mark_micro = mark
                 touched.append(token_id)
         self._dirty_model.update(touched)
         self._dirty_json.update(touched)
@@ -1723,10 +2127,13 @@ class InventoryManager:
                 self._baseline -= p.cost_micro - p.realized_micro
                 p.market_id = row.market_id
                 p.outcome = row.outcome
-            p.qty = row.qty
+            p.qty = row.qty_micro
             p.cost_micro = row.cost_micro
             p.realized_micro = row.realized_micro
             p.mark_micro = None
+            if row.token_id in self._settle.histories:
+                loaded = Position(row.qty_micro, row.cost_micro, row.realized_micro)
+                self._settle.record(row.token_id, Fact("load", 0, 0, 0, None, loaded))
             self._baseline += row.cost_micro - row.realized_micro
             self._touch(row.token_id)
         for row in e.rows:
@@ -1736,11 +2143,13 @@ class InventoryManager:
     # -- Snapshots out ------------------------------------------------------------------------
 
     def _avg(self, token_id: str, cost: int, qty: int) -> tuple[int, int, Decimal, float]:
-        """(cost, qty, avg entry price as Decimal dollars, the same as float), cached."""
+        """(cost, qty, avg entry price as Decimal dollars per share, the same as float), cached.
+
+        Micro-USDC over micro-shares is dollars per share."""
         cached = self._avg_cache.get(token_id)
         if cached is not None and cached[0] == cost and cached[1] == qty:
             return cached
-        avg = _DCTX.divide(_DCTX.divide(Decimal(cost), Decimal(qty)), _MICRO_D) if qty else _ZERO_D
+        avg = _DCTX.divide(Decimal(cost), Decimal(qty)) if qty else _ZERO_D
         cached = (cost, qty, avg, float(avg))
         self._avg_cache[token_id] = cached
         return cached
@@ -1749,21 +2158,22 @@ class InventoryManager:
         p = self._positions[token_id]
         qty = p.qty
         cost = p.cost_micro
+        unsettled = self._settle.unsettled_qty.get(token_id, 0)
         avg = self._avg(token_id, cost, qty)
         mark = p.mark_micro
         if mark is None:
             current, unrealized = avg[3], 0.0
         else:
-            current, unrealized = mark / MICRO, (mark * qty - cost) / MICRO
+            current, unrealized = mark / MICRO, _unrealized(mark, qty, cost)
         return TokenPosition.model_validate(
             {
                 "token_id": token_id,
                 "market_id": p.market_id,
                 "outcome": p.outcome,
-                "qty": qty,
-                "in_flight_qty": p.in_flight_qty,
-                "unsettled_qty": 0,
-                "accessible_qty": max(qty - p.in_flight_qty, 0),
+                "qty": _decimal_shares(qty),
+                "in_flight_qty": _decimal_shares(p.in_flight_qty),
+                "accessible_qty": _decimal_shares(max(qty - unsettled - p.in_flight_qty, 0)),
+                "unsettled_qty": _decimal_shares(unsettled),
                 "avg_entry_price": avg[2],
                 "total_cost": cost / MICRO,
                 "current_price": current,
@@ -1776,11 +2186,22 @@ class InventoryManager:
         pairs = self._pairs[cond]
         return {
             "conditionId": cond,
-            "available": float(pairs.available),
-            "reserved": float(pairs.reserved),
-            "totalMinted": float(pairs.total_minted),
-            "totalSold": float(pairs.total_sold),
-            "totalMerged": float(pairs.total_merged),
+            "available": _decimal_shares(pairs.available),
+            "reserved": _decimal_shares(pairs.reserved),
+            "totalMinted": _decimal_shares(pairs.total_minted),
+            "totalSold": _decimal_shares(pairs.total_sold),
+            "totalMerged": _decimal_shares(pairs.total_merged),
+        }
+
+    def _pair_json(self, cond: str) -> dict[str, object]:
+        pairs = self._pairs[cond]
+        return {
+            "conditionId": cond,
+            "available": pairs.available / MICRO,
+            "reserved": pairs.reserved / MICRO,
+            "totalMinted": pairs.total_minted / MICRO,
+            "totalSold": pairs.total_sold / MICRO,
+            "totalMerged": pairs.total_merged / MICRO,
         }
 
     def snapshot(self) -> InventoryState:
@@ -1800,13 +2221,14 @@ class InventoryManager:
             self._dirty_pairs_model.clear()
         cash = self._cash
         in_flight = self._in_flight
+        unsettled = self._settle.unsettled_usd
         return InventoryState.model_validate(
             {
                 "total_usd": cash / MICRO,
                 "in_flight_usd": in_flight / MICRO,
-                "unsettled_usd": 0.0,
-                "accessible_usd": (cash - in_flight) / MICRO,
-                "adjustments_usd": 0.0,
+                "accessible_usd": (cash - in_flight - unsettled) / MICRO,
+                "unsettled_usd": unsettled / MICRO,
+                "adjustments_usd": self._adjustments / MICRO,
                 "tokens": {token_id: models[token_id] for token_id in positions},
                 "minted_pairs": {cond: pair_models[cond] for cond in self._pairs},
                 "exit_triggered": self._exit,
@@ -1814,7 +2236,7 @@ class InventoryManager:
         )
 
     def _token_fragment(
-        self, token_id: str, p: _Position, key: tuple[object, ...]
+        self, token_id: str, p: _Position, key: tuple[object, ...], unsettled: int = 0
     ) -> tuple[tuple[object, ...], bytes, bytes, bytes, dict[int, bytes]]:
         """The cached parts of `"<token id>":{...}` (as `snapshot().model_dump_json()` writes it),
         rendered again for `key`: the position's fields other than the mark.
@@ -1833,10 +2255,10 @@ class InventoryManager:
                     "tokenId": token_id,
                     "marketId": p.market_id,
                     "outcome": p.outcome.value,
-                    "qty": float(qty),
-                    "inFlightQty": float(p.in_flight_qty),
-                    "unsettledQty": 0.0,
-                    "accessibleQty": float(max(qty - p.in_flight_qty, 0)),
+                    "qty": qty / MICRO,
+                    "inFlightQty": p.in_flight_qty / MICRO,
+                    "unsettledQty": unsettled / MICRO,
+                    "accessibleQty": max(qty - unsettled - p.in_flight_qty, 0) / MICRO,
                     "avgEntryPrice": avg,
                     "totalCost": cost / MICRO,
                 }
@@ -1866,16 +2288,21 @@ class InventoryManager:
             frags = self._token_frags
             frag_parts = self._frag_parts
             join = b"".join
+            unsettled_qty = self._settle.unsettled_qty
             for token_id in dirty:
                 p = positions.get(token_id)
                 if p is None:
                     continue
                 qty = p.qty
                 cost = p.cost_micro
-                key = (p.market_id, p.outcome, qty, p.in_flight_qty, cost, p.realized_micro)
+                unsettled = unsettled_qty.get(token_id, 0) if unsettled_qty else 0
+                key = (
+                    p.market_id, p.outcome, qty, p.in_flight_qty, cost, p.realized_micro,
+                    unsettled,
+                )  # fmt: skip
                 parts = frag_parts.get(token_id)
                 if parts is None or parts[0] != key:
-                    parts = self._token_fragment(token_id, p, key)
+                    parts = self._token_fragment(token_id, p, key, unsettled)
                 mark = p.mark_micro
                 if mark is None:
                     frags[token_id] = parts[3]
@@ -1883,7 +2310,12 @@ class InventoryManager:
                 marks = parts[4]
                 middle = marks.get(mark)
                 if middle is None:
-                    middle = _MARK_JSON[mark] + orjson.dumps((mark * qty - cost) / MICRO)
+                    head_json = _MARK_JSON.get(mark)
+                    if head_json is None:
+                        head_json = orjson.dumps(mark / MICRO) + b',"unrealizedPnl":'
+                    middle = head_json + orjson.dumps(_unrealized(mark, qty, cost))
+                    if len(marks) >= _MARKS_KEPT:
+                        marks.clear()
                     marks[mark] = middle
                 frags[token_id] = join((parts[1], middle, parts[2]))
             dirty.clear()
@@ -1892,18 +2324,19 @@ class InventoryManager:
             pair_frags = self._pair_frags
             for cond in self._dirty_pairs_json:
                 if cond in self._pairs:
-                    pair_frags[cond] = orjson.dumps({cond: self._pair_dict(cond)})[1:-1]
+                    pair_frags[cond] = orjson.dumps({cond: self._pair_json(cond)})[1:-1]
             self._dirty_pairs_json.clear()
             self._pairs_blob = b",".join([pair_frags[cond] for cond in self._pairs])
         cash = self._cash
         in_flight = self._in_flight
+        unsettled_usd = self._settle.unsettled_usd
         head = orjson.dumps(
             {
                 "totalUsd": cash / MICRO,
                 "inFlightUsd": in_flight / MICRO,
-                "unsettledUsd": 0.0,
-                "accessibleUsd": (cash - in_flight) / MICRO,
-                "adjustmentsUsd": 0.0,
+                "unsettledUsd": unsettled_usd / MICRO,
+                "accessibleUsd": (cash - in_flight - unsettled_usd) / MICRO,
+                "adjustmentsUsd": self._adjustments / MICRO,
             }
         )
         return b"".join(

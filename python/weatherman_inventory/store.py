@@ -55,9 +55,12 @@ __all__ = [
     "journal_row_hash",
 ]
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 """The schema this module writes, kept in `PRAGMA user_version` (0: a host database without it;
-1: a journal without the hash chain, which opening for writing computes)."""
+1: a journal without the hash chain, which opening for writing computes; 2: quantities in whole
+contracts and limits in cents, which opening for writing scales to micro-shares and micro-USDC
+per share). Journal rows are never rewritten: their units are told by each session's first
+row (`events.JOURNAL_FORMAT`)."""
 
 JOURNAL_GENESIS: Final = bytes(32)
 """The hash before a session's first journal row."""
@@ -137,7 +140,7 @@ CREATE TABLE IF NOT EXISTS orders (
     token_id          TEXT NOT NULL,
     side              TEXT NOT NULL CHECK(side IN ('buy', 'sell')),
     qty               INTEGER NOT NULL CHECK(qty > 0),
-    limit_px          INTEGER CHECK(limit_px > 0 AND limit_px <= 100),
+    limit_px          INTEGER CHECK(limit_px > 0 AND limit_px <= 1000000),
     tif               TEXT NOT NULL CHECK(tif IN ('GTC', 'GTD', 'FOK')),
     group_id          TEXT,
     status            TEXT NOT NULL DEFAULT 'SUBMITTED'
@@ -616,6 +619,8 @@ class PersistenceLayer:
                 conn.execute("ALTER TABLE journal ADD COLUMN hash BLOB")
             if version < 2:
                 _chain_journal(conn)
+            if version < 3:
+                _scale_to_micro(conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     # -- the writer lock -----------------------------------------------------------------
@@ -1223,6 +1228,32 @@ def _insert_market(  # noqa: PLR0917
             f"YES={row[1]!r} NO={row[2]!r}, not {condition_id!r} {yes_token_id!r} "
             f"{no_token_id!r}"
         )
+
+
+def _scale_to_micro(conn: sqlite3.Connection) -> None:
+    """Version 3's units: every quantity column in micro-shares (whole contracts * 10^6), order
+    limits in micro-USDC per share (cents * 10^4). Money columns are micro-USDC already, and a
+    position's `avg_price` (micro-USDC per contract) is the same number per share.
+
+    The orders table is copied into its new definition (its CHECK on `limit_px` changes, which
+    SQLite cannot alter in place), scaling as it goes.
+    """
+    scaled = (
+        _ORDER_COLUMNS.replace("qty, limit_px", "qty * 1000000, limit_px * 10000")
+        .replace("filled_qty", "filled_qty * 1000000")
+        .replace("reserved_qty", "reserved_qty * 1000000")
+    )
+    conn.execute("ALTER TABLE orders RENAME TO orders_v2")
+    conn.execute(_ORDERS_DDL)
+    conn.execute(f"INSERT INTO orders ({_ORDER_COLUMNS}) SELECT {scaled} FROM orders_v2")
+    conn.execute("DROP TABLE orders_v2")
+    for index in ("idx_orders_session", "idx_orders_market", "idx_orders_exchange"):
+        conn.execute(f"DROP INDEX IF EXISTS {index}")
+    for statement in _statements(_V1_DDL):
+        if "idx_orders" in statement:
+            conn.execute(statement)
+    conn.execute("UPDATE positions SET qty = qty * 1000000")
+    conn.execute("UPDATE fills SET qty = qty * 1000000")
 
 
 def _chain_journal(conn: sqlite3.Connection) -> None:

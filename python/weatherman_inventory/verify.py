@@ -20,7 +20,7 @@ from typing import Any, Final
 import orjson
 
 from weatherman_inventory.errors import JournalInconsistent, StoreError
-from weatherman_inventory.events import SessionOpened
+from weatherman_inventory.events import SessionOpened, decoders_for
 from weatherman_inventory.journal import (
     Journal,
     JournaledManager,
@@ -277,13 +277,13 @@ def _order_findings(
             ("side", record.side, row.side),
             ("market_id", record.market_id, row.market_id),
             ("token_id", record.token_id, row.token_id),
-            ("qty", record.qty, row.qty),
-            ("limit_px", record.limit_px, row.limit_px),
+            ("qty", record.qty_micro, row.qty),
+            ("limit_px", record.limit_micro, row.limit_px),
             ("tif", record.tif, row.tif),
             ("status", record.status.value, row.status),
-            ("filled_qty", record.filled_qty, row.filled_qty),
+            ("filled_qty", record.filled_qty_micro, row.filled_qty),
             ("reserved_usd", record.reserved_micro, row.reserved_usd),
-            ("reserved_qty", record.reserved_qty, row.reserved_qty),
+            ("reserved_qty", record.reserved_qty_micro, row.reserved_qty),
             ("exchange_order_id", exchange_id, row.exchange_order_id),
         ):
             if journal_value != table_value:
@@ -393,7 +393,7 @@ def _replayed_positions(manager: JournaledManager) -> dict[str, _Position]:
         r = manager.position_record(token_id)
         assert r is not None
         positions[token_id] = _Position(
-            r.market_id, r.outcome.value, r.qty, r.cost_micro, r.realized_micro
+            r.market_id, r.outcome.value, r.qty_micro, r.cost_micro, r.realized_micro
         )
     return positions
 
@@ -502,11 +502,12 @@ def _replay_into(
     manager = cls(capital, track_fill_ids=False, log_anomalies=False)
     writer = _RebuildJournal(store, session_id, conn)
     duplicates = _ReplayJournal()
+    decoders = decoders_for(1 if opened is None else opened.journal_format)
     for rows in store.journal_rows(session_id):
         for seq, kind, payload, duplicate, recorded_at, _hash in rows:
             if kind == SessionOpened.kind:
                 continue
-            event = _decode_row(seq, kind, payload)
+            event = _decode_row(seq, kind, payload, decoders)
             writer.seq = seq - 1
             writer.now = row_time(recorded_at)
             if duplicate:

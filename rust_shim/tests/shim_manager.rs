@@ -240,6 +240,38 @@ fn a_journaled_session_through_every_method_recovers_to_the_same_snapshot() {
 }
 
 #[test]
+fn an_exchange_order_id_is_journaled_and_a_conflicting_one_is_an_anomaly() {
+    start();
+    let path = db("exchange-id");
+    let mut mgr = InventoryManager::open(&path, StoreMode::Paper, "sess-x", dec("100"), &spec())
+        .expect("open");
+    mgr.on_order_submitted_buy("o1", "mkt-1", "tok-yes", Outcome::Yes, 10, 50)
+        .expect("submit");
+    let before = mgr.journal_seq().expect("seq");
+    mgr.on_exchange_order_id("o1", "0xvenue01")
+        .expect("exchange id");
+    assert_eq!(mgr.journal_seq().expect("seq"), before + 1);
+    mgr.on_exchange_order_id("o1", "0xvenue02")
+        .expect("a fact, not an error");
+    let anomalies = mgr.anomalies().expect("anomalies");
+    assert_eq!(anomalies.len(), 1, "{anomalies:?}");
+    assert_eq!(anomalies[0].kind, "exchange_id_conflict");
+    mgr.close().expect("close");
+
+    let conn = rusqlite::Connection::open(&path).expect("open db");
+    let id: String = conn
+        .query_row(
+            "SELECT exchange_order_id FROM orders WHERE local_id = 'o1'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("order row");
+    assert_eq!(id, "0xvenue01", "the first id the venue gave is kept");
+    let recovered = InventoryManager::recover(&path, StoreMode::Paper, "sess-x").expect("recover");
+    assert_eq!(recovered.anomalies().expect("anomalies").len(), 1);
+}
+
+#[test]
 fn an_in_memory_ledger_keeps_the_invariant_and_shares_unchanged_snapshots() {
     start();
     let mut mgr = InventoryManager::new(dec("250")).expect("new");

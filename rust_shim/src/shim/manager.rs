@@ -783,6 +783,22 @@ impl InventoryManager {
         })
     }
 
+    /// The venue's id of an order, once the session learns it: journaled, so recovery and
+    /// `verify` know it from the journal (a second, different id is recorded as an anomaly).
+    pub fn on_exchange_order_id(
+        &mut self,
+        local_id: &str,
+        exchange_order_id: &str,
+    ) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            self.manager.bind(py).call_method1(
+                intern!(py, "on_exchange_order_id"),
+                (local_id, exchange_order_id),
+            )?;
+            Ok(())
+        })
+    }
+
     /// Seeds positions from the fast-start cache (the seed's `load_positions`).
     pub fn load_positions(&mut self, rows: &[LoadedPosition]) -> Result<(), ShimError> {
         Python::attach(|py| {
