@@ -44,6 +44,7 @@ from weatherman_inventory.events import (
     Event,
     ExchangeOrderIdAssigned,
     ExitTriggered,
+    FillStatusChanged,
     LoadedPosition,
     MergeConfirmed,
     MergeFailed,
@@ -120,6 +121,8 @@ class JournaledManager(Protocol):
     def exchange_order_id(self, local_id: str) -> str | None: ...
 
     def position_record(self, token_id: str) -> PositionRecord | None: ...
+
+    def fill_record(self, fill_id: str) -> Any: ...
 
     def token_ids(self) -> tuple[str, ...]: ...
 
@@ -391,6 +394,13 @@ class Journal:
             writes.append((_RESOLVE_MINT, ("FAILED", now, sid, event.condition_id, op), None))
         elif isinstance(event, ExitTriggered):
             writes.append((_SET_EXIT, (int(manager.exit_triggered), sid), None))
+        elif isinstance(event, FillStatusChanged):
+            # FAILED restates the fill's order (its filled quantity) and its token: their rows
+            # follow, as after the fill itself.
+            rec = manager.fill_record(event.fill_id)
+            if rec is not None:
+                self._plan_order(writes, manager, rec.local_id, now)
+                self._plan_position(writes, manager, rec.token_id, now)
         elif isinstance(event, PositionsLoaded):
             for row in event.rows:
                 self._plan_position(writes, manager, row.token_id, now)
