@@ -458,7 +458,8 @@ impl LegacyTracker {
             let cost_off = avg_off * f64::try_from(qty).unwrap_or(f64::NAN);
             if legacy_qty != qty
                 || legacy_unsettled != unsettled
-                || (avg_off > PRICE_TOLERANCE_USD && !(cost_off <= COST_TOLERANCE_USD))
+                || (avg_off > PRICE_TOLERANCE_USD
+                    && (cost_off > COST_TOLERANCE_USD || cost_off.is_nan()))
             {
                 log::warn!(
                     "inventory/position discrepancy detected token={} legacy_qty={legacy_qty} \
