@@ -3,7 +3,6 @@ cannot be the whole truth, and rebuilds a cache that disagrees with it."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import sqlite3
 import subprocess
