@@ -11,6 +11,8 @@ from weatherman_inventory.events import (
     BuySubmitted,
     Event,
     ExchangeOrderIdAssigned,
+    FillStatusChanged,
+    StaleFillsChecked,
     ExitTriggered,
     LoadedPosition,
     MergeConfirmed,
@@ -56,6 +58,10 @@ EVENTS: list[Event] = [
     ),
     PositionsLoaded(()),
     ExchangeOrderIdAssigned("o1", "0xabc-1"),
+    BuyFilled("o1", "t1", "m1", Outcome.YES, 40, 645_000, 100, "f-4", 0, "MINED", 1_700_000_000),
+    FillStatusChanged("f-2", "FAILED"),
+    FillStatusChanged("f-1", "CONFIRMED", True),
+    StaleFillsChecked(1_700_000_000_000_000, 86_400_000_000),
 ]
 
 
@@ -77,7 +83,9 @@ def test_a_fill_is_compact() -> None:
     payload = encode_event(
         BuyFilled("ord-123", "tok-123", "mkt-1", Outcome.YES, 7_575_758, 650_000, 10**7)
     )
-    assert payload == b'["ord-123","tok-123","mkt-1","YES",7575758,650000,10000000,null,0,null]'
+    assert (
+        payload == b'["ord-123","tok-123","mkt-1","YES",7575758,650000,10000000,null,0,null,null]'
+    )
 
 
 def test_unknown_kind_is_a_store_error() -> None:
