@@ -11,9 +11,8 @@ from weatherman_inventory.events import (
     BuySubmitted,
     Event,
     ExchangeOrderIdAssigned,
-    FillStatusChanged,
-    StaleFillsChecked,
     ExitTriggered,
+    FillStatusChanged,
     LoadedPosition,
     MergeConfirmed,
     MergeFailed,
@@ -26,6 +25,7 @@ from weatherman_inventory.events import (
     SellCancelled,
     SellFilled,
     SellSubmitted,
+    StaleFillsChecked,
 )
 from weatherman_inventory.journal import decode_event, encode_event
 from weatherman_inventory.models import Outcome

@@ -48,7 +48,6 @@ __all__ = [
     "EVENT_FIELDS",
     "EVENT_TYPES",
     "FILL_STATUSES",
-    "SETTLEMENT_STATUSES",
     "FROM_FIELDS",
     "JOURNAL_FORMAT",
     "LEGACY_FROM_FIELDS",
@@ -59,6 +58,7 @@ __all__ = [
     "MAX_QTY_MICRO",
     "MICRO",
     "SESSION_OPENED_FROM_FIELDS",
+    "SETTLEMENT_STATUSES",
     "TIFS",
     "BuyCancelled",
     "BuyFilled",
@@ -1107,7 +1107,7 @@ _NAMESPACE: Final[dict[str, object]] = {
 
 def _compile(name: str, source: str, local: dict[str, object]) -> Callable[..., Any]:
     namespace = {**_NAMESPACE, **local}
-    exec(compile(source, f"<events: {name}>", "exec"), namespace)  # noqa: S102
+    exec(compile(source, f"<events: {name}>", "exec"), namespace)
     function: Callable[..., Any] = namespace[name]  # type: ignore[assignment]
     return function
 

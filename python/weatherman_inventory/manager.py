@@ -63,18 +63,18 @@ from weatherman_inventory.events import (
     SellSubmitted,
     StaleFillsChecked,
 )
+from weatherman_inventory.models import InventoryState, MintedPairBalance, Outcome, TokenPosition
 from weatherman_inventory.settlement import (
+    PROVISIONAL,
+    TERMINAL,
     Fact,
     FillRecord,
     Position,
     Settlement,
-    PROVISIONAL,
-    TERMINAL,
     half_even_div,
     remove_shares,
     removed_cost,
 )
-from weatherman_inventory.models import InventoryState, MintedPairBalance, Outcome, TokenPosition
 
 __all__ = ["Anomaly", "AnomalyKind", "InventoryManager", "Journal", "LimitArg", "QtyArg"]
 
@@ -1455,8 +1455,7 @@ class InventoryManager:
                 order.status = _FILLED
             else:
                 release = -(-fill_qty * order.limit_micro // MICRO)
-                if release > order.reserved_micro:
-                    release = order.reserved_micro
+                release = min(release, order.reserved_micro)
                 order.status = _PARTIAL
             order.reserved_micro -= release
             self._in_flight -= release
