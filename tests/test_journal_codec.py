@@ -104,10 +104,11 @@ def test_a_legacy_row_decodes_in_micro_shares_and_micro_usdc_per_share() -> None
     legacy = decode_event("buy_submitted", b'["o1","m1","t1","NO",100,65,"FOK"]', 1)
     assert legacy == BuySubmitted("o1", "m1", "t1", Outcome.NO, 100_000_000, 650_000, "FOK")
     fill = decode_event("buy_filled", b'["o1","t1","m1","NO",3,650000,100,"f",0]', 1)
+    assert isinstance(fill, BuyFilled)
     assert (fill.fill_qty_micro, fill.order_qty_micro, fill.status) == (
         3_000_000,
         100_000_000,
         None,
-    )  # type: ignore[union-attr]
+    )
     marks = decode_event("prices_updated", b'[[["t1",65]]]', 1)
     assert marks == PricesUpdated((("t1", 650_000),))

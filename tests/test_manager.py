@@ -205,10 +205,10 @@ def test_mint_confirmed_creates_positions_and_pairs() -> None:
     assert snap.in_flight_usd == 0.0
     assert snap.total_usd == 500.0
     pair = snap.minted_pairs["cond-1"]
-    assert (pair.available, pair.total_minted) == (500, 500)
+    assert (pair.available, pair.total_minted) == (Decimal(500), Decimal(500))
     yes, no = snap.tokens["tok-yes"], snap.tokens["tok-no"]
-    assert (yes.qty, yes.outcome, yes.avg_entry_price) == (500, YES, Decimal("0.5"))
-    assert (no.qty, no.outcome, no.avg_entry_price) == (500, NO, Decimal("0.5"))
+    assert (yes.qty, yes.outcome, yes.avg_entry_price) == (Decimal(500), YES, Decimal("0.5"))
+    assert (no.qty, no.outcome, no.avg_entry_price) == (Decimal(500), NO, Decimal("0.5"))
     assert_invariant(mgr)
 
 
@@ -227,11 +227,15 @@ def test_merge_confirmed_credits_usd_and_removes_pairs() -> None:
     mgr.on_mint_confirmed("cond-1", 500, "tok-yes", "tok-no", "mkt-1")
     mgr.on_merge_submitted("cond-1", 200)
     pair = mgr.snapshot().minted_pairs["cond-1"]
-    assert (pair.available, pair.reserved) == (300, 200)
+    assert (pair.available, pair.reserved) == (Decimal(300), Decimal(200))
     mgr.on_merge_confirmed("cond-1", 200, "tok-yes", "tok-no")
     snap = mgr.snapshot()
     pair = snap.minted_pairs["cond-1"]
-    assert (pair.available, pair.reserved, pair.total_merged) == (300, 0, 200)
+    assert (pair.available, pair.reserved, pair.total_merged) == (
+        Decimal(300),
+        Decimal(0),
+        Decimal(200),
+    )
     assert snap.tokens["tok-yes"].qty == 300
     assert snap.tokens["tok-no"].qty == 300
     assert snap.total_usd == 700.0
@@ -535,5 +539,5 @@ def test_load_positions_replaces_and_moves_the_baseline() -> None:
     assert mgr.snapshot().tokens["tok-yes"].unrealized_pnl == 0.0  # marked at entry again
     # The minted-pair cap follows the smaller holding: 10 YES now cover 10 pairs of 30.
     pair = mgr.snapshot().minted_pairs["cond-1"]
-    assert (pair.available, pair.total_sold) == (10, 20)
+    assert (pair.available, pair.total_sold) == (Decimal(10), Decimal(20))
     assert_invariant(mgr)

@@ -581,6 +581,8 @@ def _scaled(field: str, value: object, number: Decimal, places: int, reason: str
         raise InvalidInput(field, value, reason)
     if number.__sizeof__() <= _INLINE_DECIMAL_SIZE:
         numerator, denominator = number.as_integer_ratio()
+        scaled: int
+        rest: int
         scaled, rest = divmod(numerator * 10**places, denominator)
         if rest:
             raise InvalidInput(field, value, reason)
@@ -800,6 +802,7 @@ _ID = _Kind(
     arg_fast=(_ID_TEST, "{a}"),
     json_fast=(_ID_TEST, "{a}"),
 )
+_intern: Final = sys.intern
 # An id kept for an order's or a position's lifetime: interned, the orders of one token share
 # one string instead of holding a copy each (Polymarket's ids are ~70 characters).
 _KEPT_ID = _Kind(
@@ -1085,7 +1088,6 @@ def _slot_setters(cls: type) -> tuple[Callable[[object, object], None], ...]:
 
 
 _new = object.__new__
-_intern = sys.intern
 _NAMESPACE: Final[dict[str, object]] = {
     "_new": _new,
     "_intern": _intern,
@@ -1445,9 +1447,20 @@ def _rows_from_fields(v: object, fmt: int) -> Event:
     return check_event(PositionsLoaded(tuple(loaded)))
 
 
+def _format_decoders(fmt: int) -> tuple[Callable[[object], Event], Callable[[object], Event]]:
+    """The decoders of the two events whose fields are lists, for journal format `fmt`."""
+
+    def prices(values: object) -> Event:
+        return _prices_from_fields(values, fmt)
+
+    def rows(values: object) -> Event:
+        return _rows_from_fields(values, fmt)
+
+    return prices, rows
+
+
 for _fmt, _table in _DECODERS.items():
-    _table[PricesUpdated.kind] = lambda v, _fmt=_fmt: _prices_from_fields(v, _fmt)
-    _table[PositionsLoaded.kind] = lambda v, _fmt=_fmt: _rows_from_fields(v, _fmt)
+    _table[PricesUpdated.kind], _table[PositionsLoaded.kind] = _format_decoders(_fmt)
 del _fmt, _table
 
 FROM_FIELDS: Final[dict[str, Callable[[object], Event]]] = _DECODERS[JOURNAL_FORMAT]
