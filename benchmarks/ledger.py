@@ -130,8 +130,9 @@ def bench_snapshot(render: Callable[[InventoryManager], object], moved: int) -> 
     return median_ns(batch)
 
 
-def _raw_state(mgr: InventoryManager) -> list[tuple[str, str, str, int, int, int, int, int]]:
-    """Per token: (token, market, outcome, qty, in flight, cost, realised, mark), all ints."""
+def _raw_state(mgr: InventoryManager) -> list[tuple[str, str, str, int, float, int, int, int]]:
+    """Per token: (token, market, outcome, qty, in flight, cost, realised, mark): whole shares,
+    micro-USDC, the in-flight quantity as the number the snapshot's JSON carries."""
     snap = mgr.snapshot()
     rows = []
     for record in mgr.position_records():
@@ -167,6 +168,7 @@ def bench_pydantic_baseline() -> float:
                 "outcome": Outcome(outcome),
                 "qty": qty,
                 "in_flight_qty": flight,
+                "unsettled_qty": 0,
                 "accessible_qty": max(qty - flight, 0),
                 "avg_entry_price": Decimal(cost) / Decimal(qty) / MICRO,
                 "total_cost": cost / MICRO,
@@ -177,7 +179,9 @@ def bench_pydantic_baseline() -> float:
         state = {
             "total_usd": cash / MICRO,
             "in_flight_usd": in_flight / MICRO,
+            "unsettled_usd": 0.0,
             "accessible_usd": (cash - in_flight) / MICRO,
+            "adjustments_usd": 0.0,
             "tokens": tokens,
             "minted_pairs": {},
             "exit_triggered": False,
@@ -209,6 +213,7 @@ def bench_orjson_baseline() -> float:
                 "outcome": outcome,
                 "qty": qty,
                 "inFlightQty": flight,
+                "unsettledQty": 0,
                 "accessibleQty": max(qty - flight, 0),
                 "avgEntryPrice": float(Decimal(cost) / Decimal(qty) / MICRO),
                 "totalCost": cost / MICRO,
@@ -220,7 +225,9 @@ def bench_orjson_baseline() -> float:
             {
                 "totalUsd": cash / MICRO,
                 "inFlightUsd": in_flight / MICRO,
+                "unsettledUsd": 0.0,
                 "accessibleUsd": (cash - in_flight) / MICRO,
+                "adjustmentsUsd": 0.0,
                 "tokens": tokens,
                 "mintedPairs": {},
                 "exitTriggered": False,

@@ -191,8 +191,8 @@ def build_journal(path: str, length: int) -> None:
         record = manager.position_record(token_id)
         assert record is not None
         store.upsert_position(
-            record.market_id, token_id, SESSION, "buy", record.qty,
-            record.cost_micro // record.qty if record.qty else 0,
+            record.market_id, token_id, SESSION, "buy", record.qty_micro,
+            record.cost_micro * 10**6 // record.qty_micro if record.qty_micro else 0,
             record.realized_micro, 0, now, cost_basis=record.cost_micro,
             outcome=record.outcome.value,
         )  # fmt: skip

@@ -12,6 +12,7 @@ from weatherman_inventory.events import (
     Event,
     ExchangeOrderIdAssigned,
     ExitTriggered,
+    FillStatusChanged,
     LoadedPosition,
     MergeConfirmed,
     MergeFailed,
@@ -24,6 +25,7 @@ from weatherman_inventory.events import (
     SellCancelled,
     SellFilled,
     SellSubmitted,
+    StaleFillsChecked,
 )
 from weatherman_inventory.journal import decode_event, encode_event
 from weatherman_inventory.models import Outcome
@@ -56,6 +58,10 @@ EVENTS: list[Event] = [
     ),
     PositionsLoaded(()),
     ExchangeOrderIdAssigned("o1", "0xabc-1"),
+    BuyFilled("o1", "t1", "m1", Outcome.YES, 40, 645_000, 100, "f-4", 0, "MINED", 1_700_000_000),
+    FillStatusChanged("f-2", "FAILED"),
+    FillStatusChanged("f-1", "CONFIRMED", True),
+    StaleFillsChecked(1_700_000_000_000_000, 86_400_000_000),
 ]
 
 
@@ -77,7 +83,9 @@ def test_a_fill_is_compact() -> None:
     payload = encode_event(
         BuyFilled("ord-123", "tok-123", "mkt-1", Outcome.YES, 7_575_758, 650_000, 10**7)
     )
-    assert payload == b'["ord-123","tok-123","mkt-1","YES",7575758,650000,10000000,null,0,null]'
+    assert (
+        payload == b'["ord-123","tok-123","mkt-1","YES",7575758,650000,10000000,null,0,null,null]'
+    )
 
 
 def test_unknown_kind_is_a_store_error() -> None:
@@ -96,10 +104,11 @@ def test_a_legacy_row_decodes_in_micro_shares_and_micro_usdc_per_share() -> None
     legacy = decode_event("buy_submitted", b'["o1","m1","t1","NO",100,65,"FOK"]', 1)
     assert legacy == BuySubmitted("o1", "m1", "t1", Outcome.NO, 100_000_000, 650_000, "FOK")
     fill = decode_event("buy_filled", b'["o1","t1","m1","NO",3,650000,100,"f",0]', 1)
+    assert isinstance(fill, BuyFilled)
     assert (fill.fill_qty_micro, fill.order_qty_micro, fill.status) == (
         3_000_000,
         100_000_000,
         None,
-    )  # type: ignore[union-attr]
+    )
     marks = decode_event("prices_updated", b'[[["t1",65]]]', 1)
     assert marks == PricesUpdated((("t1", 650_000),))

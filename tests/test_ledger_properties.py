@@ -139,7 +139,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if not (armed == "duplicate" and journal.calls):
             assert self.mgr.snapshot_json() == before_json
 
-    def order_qty(self, local_id: str, exact: bool, fallback: int) -> object:
+    def order_qty(self, local_id: str, exact: bool, fallback: object) -> object:
         record = self.mgr.order_record(local_id)
         return shares(record.qty_micro) if exact and record is not None else fallback
 
@@ -184,7 +184,7 @@ class LedgerMachine(RuleBasedStateMachine):
         fill_qty: int,
         price: object,
         exact: bool,
-        order_qty: int,
+        order_qty: object,
         fill_id: str | None,
         fee: object,
     ) -> None:
@@ -210,7 +210,7 @@ class LedgerMachine(RuleBasedStateMachine):
         fill_qty: int,
         price: object,
         exact: bool,
-        order_qty: int,
+        order_qty: object,
         fill_id: str | None,
         fee: object,
     ) -> None:
@@ -258,7 +258,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.call("on_merge_submitted", cond, pairs)
 
     @rule(cond=conditions, exact=st.booleans(), pairs=st.integers(1, 40), own_tokens=st.booleans())
-    def merge_confirm(self, cond: str, exact: bool, pairs: int, own_tokens: bool) -> None:
+    def merge_confirm(self, cond: str, exact: bool, pairs: object, own_tokens: bool) -> None:
         queue = self.mgr.pending_merge_reservations(cond)
         if exact and queue:
             pairs = shares(queue[0][0])
@@ -266,7 +266,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.call("on_merge_confirmed", cond, pairs, yes, no)
 
     @rule(cond=conditions, exact=st.booleans(), pairs=st.integers(1, 40))
-    def merge_fail(self, cond: str, exact: bool, pairs: int) -> None:
+    def merge_fail(self, cond: str, exact: bool, pairs: object) -> None:
         queue = self.mgr.pending_merge_reservations(cond)
         if exact and queue:
             pairs = shares(queue[0][0])

@@ -274,11 +274,11 @@ def test_merge_reserves_at_most_the_available_pairs() -> None:
     mgr = minted(10)
     mgr.on_merge_submitted("cond", 25)
     pair = mgr.snapshot().minted_pairs["cond"]
-    assert (pair.available, pair.reserved) == (Decimal(0), Decimal(10))
+    assert (pair.available, pair.reserved) == (D(0), D(10))
     assert kinds(mgr) == [AnomalyKind.MERGE_EXCEEDS_AVAILABLE]
     mgr.on_merge_failed("cond", 25)
     pair = mgr.snapshot().minted_pairs["cond"]
-    assert (pair.available, pair.reserved) == (Decimal(10), Decimal(0))
+    assert (pair.available, pair.reserved) == (D(10), D(0))
 
 
 def test_accessible_is_total_less_in_flight_and_qty_never_negative() -> None:
@@ -382,7 +382,7 @@ def test_minted_pair_cap_gives_up_pairs_when_a_token_is_sold() -> None:
     mgr.on_fill_sell("s", "no", 80, D("0.5"), 80)  # 20 NO left
     pair = mgr.snapshot().minted_pairs["cond"]
     # 50 available + 50 reserved > 20: available gives 50, then the newest merge 20, the older 10
-    assert (pair.available, pair.reserved, pair.total_sold) == (0, 20, 80)
+    assert (pair.available, pair.reserved, pair.total_sold) == (D(0), D(20), D(80))
     assert mgr.pending_merge_reservations("cond") == (
         (30 * MICRO, 20 * MICRO),
         (20 * MICRO, 0),

@@ -48,7 +48,6 @@ __all__ = [
     "EVENT_FIELDS",
     "EVENT_TYPES",
     "FILL_STATUSES",
-    "SETTLEMENT_STATUSES",
     "FROM_FIELDS",
     "JOURNAL_FORMAT",
     "LEGACY_FROM_FIELDS",
@@ -59,6 +58,7 @@ __all__ = [
     "MAX_QTY_MICRO",
     "MICRO",
     "SESSION_OPENED_FROM_FIELDS",
+    "SETTLEMENT_STATUSES",
     "TIFS",
     "BuyCancelled",
     "BuyFilled",
@@ -141,7 +141,7 @@ class OrderStatus(StrEnum):
 FILL_STATUSES: Final = ("MATCHED", "MINED", "RETRYING", "CONFIRMED")
 """The settlement statuses a fill may carry when it arrives (None: final)."""
 
-SETTLEMENT_STATUSES: Final = (*FILL_STATUSES, "FAILED")
+SETTLEMENT_STATUSES: Final = ("MATCHED", "MINED", "RETRYING", "CONFIRMED", "FAILED")
 """The statuses `on_fill_status` moves a fill to; CONFIRMED and FAILED are terminal."""
 
 
@@ -410,6 +410,9 @@ MAX_ID_BYTES = 256
 """Longest identifier, in bytes of UTF-8 (the venue's token ids are 77-78 digits)."""
 
 MAX_NUMBER_CHARS = 40
+
+MAX_TIME_US: Final = 2**62
+"""Largest time or duration in microseconds a settlement event holds."""
 """Longest decimal text accepted for an amount, quantity or price."""
 
 CENT_MICRO = 10_000
@@ -438,9 +441,6 @@ _ONE_D = Decimal(1)
 _OUTCOMES: dict[str, Outcome] = {"YES": Outcome.YES, "NO": Outcome.NO}
 _TIF_OF: dict[str, str] = {tif: tif for tif in TIFS}
 _STATUS_OF: dict[str, str] = {status: status for status in FILL_STATUSES}
-_SETTLEMENT_OF: dict[str, str] = {status: status for status in SETTLEMENT_STATUSES}
-MAX_TIME_US: Final = 2**62
-"""Largest time or duration in microseconds a settlement event holds."""
 _MAX_ID = MAX_ID_BYTES
 _YES = Outcome.YES
 _NO = Outcome.NO
@@ -521,6 +521,9 @@ def check_status(field: str, value: object) -> str | None:
     raise InvalidInput(field, value, f"None or one of {', '.join(FILL_STATUSES)} is required")
 
 
+_SETTLEMENT_OF: dict[str, str] = {status: status for status in SETTLEMENT_STATUSES}
+
+
 def check_settlement_status(field: str, value: object) -> str:
     """A status `on_fill_status` moves a fill to: one of `SETTLEMENT_STATUSES`."""
     if isinstance(value, str):
@@ -578,6 +581,8 @@ def _scaled(field: str, value: object, number: Decimal, places: int, reason: str
         raise InvalidInput(field, value, reason)
     if number.__sizeof__() <= _INLINE_DECIMAL_SIZE:
         numerator, denominator = number.as_integer_ratio()
+        scaled: int
+        rest: int
         scaled, rest = divmod(numerator * 10**places, denominator)
         if rest:
             raise InvalidInput(field, value, reason)
@@ -797,6 +802,7 @@ _ID = _Kind(
     arg_fast=(_ID_TEST, "{a}"),
     json_fast=(_ID_TEST, "{a}"),
 )
+_intern: Final = sys.intern
 # An id kept for an order's or a position's lifetime: interned, the orders of one token share
 # one string instead of holding a copy each (Polymarket's ids are ~70 characters).
 _KEPT_ID = _Kind(
@@ -841,25 +847,45 @@ _STATUS = _Kind(
 )
 
 
+def _json_settlement(field: str, value: object, legacy: bool) -> str:
+    return check_settlement_status(field, value)
+
+
+def _json_time(field: str, value: object, legacy: bool) -> int:
+    return check_time_us(field, value)
+
+
+def _optional_time(field: str, value: object) -> int | None:
+    return None if value is None else check_time_us(field, value)
+
+
+def _json_optional_time(field: str, value: object, legacy: bool) -> int | None:
+    return _optional_time(field, value)
+
+
+def _json_bool(field: str, value: object, legacy: bool) -> bool:
+    return _check_bool(field, value)
+
+
 _SETTLEMENT = _Kind(
     "settlement status",
     arg_slow=check_settlement_status,
     check=check_settlement_status,
-    json_slow=lambda field, value, legacy: check_settlement_status(field, value),
+    json_slow=_json_settlement,
     json_fast=("type({a}) is str and {a} in _SETTLEMENT_OF", "{a}"),
 )
 _TIME = _Kind(
     "time",
     arg_slow=check_time_us,
     check=check_time_us,
-    json_slow=lambda field, value, legacy: check_time_us(field, value),
+    json_slow=_json_time,
     json_fast=("type({a}) is int and 0 <= {a} <= MAX_TIME_US", "{a}"),
 )
 _OPTIONAL_TIME = _Kind(
     "optional time",
-    arg_slow=lambda field, value: None if value is None else check_time_us(field, value),
-    check=lambda field, value: None if value is None else check_time_us(field, value),
-    json_slow=lambda field, value, legacy: None if value is None else check_time_us(field, value),
+    arg_slow=_optional_time,
+    check=_optional_time,
+    json_slow=_json_optional_time,
     arg_fast=("{a} is None", "None"),
     json_fast=("{a} is None or (type({a}) is int and 0 <= {a} <= MAX_TIME_US)", "{a}"),
 )
@@ -867,7 +893,7 @@ _BOOL = _Kind(
     "bool",
     arg_slow=_check_bool,
     check=_check_bool,
-    json_slow=lambda field, value, legacy: _check_bool(field, value),
+    json_slow=_json_bool,
     arg_fast=("type({a}) is bool", "{a}"),
     json_fast=("type({a}) is bool", "{a}"),
 )
@@ -1062,7 +1088,6 @@ def _slot_setters(cls: type) -> tuple[Callable[[object, object], None], ...]:
 
 
 _new = object.__new__
-_intern = sys.intern
 _NAMESPACE: Final[dict[str, object]] = {
     "_new": _new,
     "_intern": _intern,
@@ -1084,7 +1109,7 @@ _NAMESPACE: Final[dict[str, object]] = {
 
 def _compile(name: str, source: str, local: dict[str, object]) -> Callable[..., Any]:
     namespace = {**_NAMESPACE, **local}
-    exec(compile(source, f"<events: {name}>", "exec"), namespace)  # noqa: S102
+    exec(compile(source, f"<events: {name}>", "exec"), namespace)
     function: Callable[..., Any] = namespace[name]  # type: ignore[assignment]
     return function
 
@@ -1198,9 +1223,7 @@ for _cls, _specs in EVENT_FIELDS.items():
         _table[_cls.kind] = _compile("_decode", _source, _local)  # type: ignore[attr-defined]
 del _cls, _specs, _fmt, _table, _source, _local
 # Settlement events exist in the current format only: a legacy journal holds none.
-for _cls in (FillStatusChanged, StaleFillsChecked):
-    del _DECODERS[1][_cls.kind]
-del _cls
+del _DECODERS[1][FillStatusChanged.kind], _DECODERS[1][StaleFillsChecked.kind]
 
 
 # Builders: one per event, arguments in the manager's order, derived from `EVENT_FIELDS`.
@@ -1424,9 +1447,20 @@ def _rows_from_fields(v: object, fmt: int) -> Event:
     return check_event(PositionsLoaded(tuple(loaded)))
 
 
+def _format_decoders(fmt: int) -> tuple[Callable[[object], Event], Callable[[object], Event]]:
+    """The decoders of the two events whose fields are lists, for journal format `fmt`."""
+
+    def prices(values: object) -> Event:
+        return _prices_from_fields(values, fmt)
+
+    def rows(values: object) -> Event:
+        return _rows_from_fields(values, fmt)
+
+    return prices, rows
+
+
 for _fmt, _table in _DECODERS.items():
-    _table[PricesUpdated.kind] = lambda v, _fmt=_fmt: _prices_from_fields(v, _fmt)
-    _table[PositionsLoaded.kind] = lambda v, _fmt=_fmt: _rows_from_fields(v, _fmt)
+    _table[PricesUpdated.kind], _table[PositionsLoaded.kind] = _format_decoders(_fmt)
 del _fmt, _table
 
 FROM_FIELDS: Final[dict[str, Callable[[object], Event]]] = _DECODERS[JOURNAL_FORMAT]

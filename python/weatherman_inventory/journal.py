@@ -277,6 +277,10 @@ class Journal:
         self._now_ms = -1
         self._now = ""
 
+    def fill_booked(self, fill_id: str) -> bool:
+        """Whether the store's fills table holds `fill_id` (a fill booked before)."""
+        return self.store.fill_booked(fill_id)
+
     def close(self) -> None:
         """Give up the session's writer lock (the store stays open)."""
         self.store.unlock_session(self.session_id)
@@ -394,16 +398,14 @@ class Journal:
             writes.append((_RESOLVE_MINT, ("FAILED", now, sid, event.condition_id, op), None))
         elif isinstance(event, ExitTriggered):
             writes.append((_SET_EXIT, (int(manager.exit_triggered), sid), None))
+        elif isinstance(event, PositionsLoaded):
+            for row in event.rows:
+                self._plan_position(writes, manager, row.token_id, now)
         elif isinstance(event, FillStatusChanged):
-            # FAILED restates the fill's order (its filled quantity) and its token: their rows
-            # follow, as after the fill itself.
             rec = manager.fill_record(event.fill_id)
             if rec is not None:
                 self._plan_order(writes, manager, rec.local_id, now)
                 self._plan_position(writes, manager, rec.token_id, now)
-        elif isinstance(event, PositionsLoaded):
-            for row in event.rows:
-                self._plan_position(writes, manager, row.token_id, now)
         elif (
             isinstance(event, ExchangeOrderIdAssigned)
             and manager.exchange_order_id(event.local_id) == event.exchange_order_id

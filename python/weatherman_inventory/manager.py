@@ -63,18 +63,18 @@ from weatherman_inventory.events import (
     SellSubmitted,
     StaleFillsChecked,
 )
+from weatherman_inventory.models import InventoryState, MintedPairBalance, Outcome, TokenPosition
 from weatherman_inventory.settlement import (
+    PROVISIONAL,
+    TERMINAL,
     Fact,
     FillRecord,
     Position,
     Settlement,
-    PROVISIONAL,
-    TERMINAL,
     half_even_div,
     remove_shares,
     removed_cost,
 )
-from weatherman_inventory.models import InventoryState, MintedPairBalance, Outcome, TokenPosition
 
 __all__ = ["Anomaly", "AnomalyKind", "InventoryManager", "Journal", "LimitArg", "QtyArg"]
 
@@ -1245,7 +1245,8 @@ class InventoryManager:
                 AnomalyKind.SELL_EXCEEDS_HOLDINGS,
                 e,
                 f"sell {e.local_id!r} of {_shares(e.qty_micro)} {e.token_id!r} with "
-                f"{_shares(max(p.qty - p.in_flight_qty, 0))} accessible: all {_shares(e.qty_micro)} reserved",
+                f"{_shares(max(p.qty - p.in_flight_qty, 0))} accessible: "
+                f"all {_shares(e.qty_micro)} reserved",
             )
         p.in_flight_qty += e.qty_micro
         self._touch(e.token_id)
@@ -1325,7 +1326,8 @@ class InventoryManager:
             self._anomaly(
                 AnomalyKind.ORDER_QTY_MISMATCH,
                 e,
-                f"fill says order {e.local_id!r} is for {_shares(e.order_qty_micro)}, the ledger has {_shares(order.qty)}",
+                f"fill says order {e.local_id!r} is for {_shares(e.order_qty_micro)}, "
+                f"the ledger has {_shares(order.qty)}",
             )
         if isinstance(order, _ClosedOrder):
             # Closed: it reserves nothing, so the fill is only counted.
@@ -1385,8 +1387,9 @@ class InventoryManager:
             self._anomaly(
                 AnomalyKind.UNKNOWN_ORDER,
                 e,
-                f"{side} fill of {_shares(e.fill_qty_micro)} {e.token_id!r} for order {e.local_id!r} the ledger "
-                "never saw submitted: position and cash updated, no reservation released",
+                f"{side} fill of {_shares(e.fill_qty_micro)} {e.token_id!r} for order "
+                f"{e.local_id!r} the ledger never saw submitted: position and cash updated, "
+                "no reservation released",
             )
         elif order.side != side:
             self._anomaly(
@@ -1455,8 +1458,7 @@ class InventoryManager:
                 order.status = _FILLED
             else:
                 release = -(-fill_qty * order.limit_micro // MICRO)
-                if release > order.reserved_micro:
-                    release = order.reserved_micro
+                release = min(release, order.reserved_micro)
                 order.status = _PARTIAL
             order.reserved_micro -= release
             self._in_flight -= release
@@ -1542,16 +1544,17 @@ class InventoryManager:
             self._anomaly(
                 AnomalyKind.UNKNOWN_TOKEN,
                 e,
-                f"sell fill of {_shares(e.fill_qty_micro)} {token_id!r}, a token the ledger has never seen: "
-                "proceeds realised at a zero cost basis on a placeholder position",
+                f"sell fill of {_shares(e.fill_qty_micro)} {token_id!r}, "
+                "a token the ledger has never seen: proceeds realised at a zero cost basis "
+                "on a placeholder position",
             )
             p = self._new_position(token_id, "", _YES)
         elif e.fill_qty_micro > p.qty:
             self._anomaly(
                 AnomalyKind.OVERSELL,
                 e,
-                f"sell fill of {_shares(e.fill_qty_micro)} {token_id!r} with {_shares(p.qty)} held: the excess "
-                f"{_shares(e.fill_qty_micro - p.qty)} leaves at a zero cost basis",
+                f"sell fill of {_shares(e.fill_qty_micro)} {token_id!r} with {_shares(p.qty)} "
+                f"held: the excess {_shares(e.fill_qty_micro - p.qty)} leaves at a zero cost basis",
             )
         held = p.qty
         removed = self._remove(p, fill_qty)
@@ -1939,8 +1942,8 @@ class InventoryManager:
             self._anomaly(
                 AnomalyKind.MERGE_EXCEEDS_AVAILABLE,
                 e,
-                f"merge of {_shares(e.pair_count_micro)} pairs in {e.condition_id!r} with {_shares(available)} "
-                f"available: {_shares(reserve)} reserved",
+                f"merge of {_shares(e.pair_count_micro)} pairs in {e.condition_id!r} with "
+                f"{_shares(available)} available: {_shares(reserve)} reserved",
             )
         if pairs is not None and reserve:
             pairs.available -= reserve
@@ -1957,7 +1960,8 @@ class InventoryManager:
             self._anomaly(
                 AnomalyKind.NO_PENDING_MERGE,
                 e,
-                f"{e.kind} of {_shares(e.pair_count_micro)} pairs in {e.condition_id!r} with no pending merge",
+                f"{e.kind} of {_shares(e.pair_count_micro)} pairs in {e.condition_id!r} "
+                "with no pending merge",
             )
             return 0
         requested, reserved = queue.popleft()
@@ -1965,8 +1969,8 @@ class InventoryManager:
             self._anomaly(
                 AnomalyKind.MERGE_COUNT_MISMATCH,
                 e,
-                f"{e.kind} of {_shares(e.pair_count_micro)} pairs in {e.condition_id!r}, the oldest pending "
-                f"merge asked for {_shares(requested)}",
+                f"{e.kind} of {_shares(e.pair_count_micro)} pairs in {e.condition_id!r}, "
+                f"the oldest pending merge asked for {_shares(requested)}",
             )
         return reserved
 
@@ -2025,8 +2029,8 @@ class InventoryManager:
             self._anomaly(
                 AnomalyKind.MERGE_TOKENS_NOT_HELD,
                 e,
-                f"merge of {_shares(n)} pairs in {cond!r} beyond the tokens held: " + ", ".join(short)
-                + "; the missing tokens leave at a zero cost basis",
+                f"merge of {_shares(n)} pairs in {cond!r} beyond the tokens held: "
+                + ", ".join(short) + "; the missing tokens leave at a zero cost basis",
             )  # fmt: skip
         self._enforce_pair_cap(cond)
         for token in (e.yes_token_id, e.no_token_id):

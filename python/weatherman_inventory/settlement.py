@@ -229,9 +229,7 @@ class Settlement:
     def state(self) -> dict[str, object]:
         """Everything that defines the settlement state, as comparable values."""
         return {
-            "fills": {
-                k: tuple(getattr(r, n) for n in FillRecord.__slots__) for k, r in self.fills.items()
-            },  # fmt: skip
+            "fills": {k: _copy_record(r) for k, r in self.fills.items()},
             "histories": {k: (h.start, tuple(h.facts)) for k, h in self.histories.items()},
             "unsettled_qty": {k: v for k, v in self.unsettled_qty.items() if v},
             "unsettled_usd": self.unsettled_usd,
@@ -279,7 +277,7 @@ class Settlement:
         """A provisional fill failed: its token's position as the fold of the facts that
         remain. The caller applies the result; the fill leaves the history."""
         history = self.histories[rec.token_id]
-        old, old_deltas, old_shift = fold(history.start, history.facts)
+        _, old_deltas, old_shift = fold(history.start, history.facts)
         index = next(i for i, f in enumerate(history.facts) if f.fill_id == rec.fill_id)
         del history.facts[index]
         new, new_deltas, new_shift = fold(history.start, history.facts)
