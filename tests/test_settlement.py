@@ -217,7 +217,7 @@ def test_failed_sale_keeps_used_up_minted_pairs_and_the_cap_applies_after() -> N
     assert m.snapshot().minted_pairs["c"].available == 6
     m.on_fill_status("f1", "FAILED")
     pairs = m.snapshot().minted_pairs["c"]
-    assert (pairs.available, pairs.total_sold) == (6, 4)  # not restored
+    assert (pairs.available, pairs.total_sold) == (Decimal(6), Decimal(4))  # not restored
     assert m.position_record("y").qty_micro == 10_000_000  # type: ignore[union-attr]
     _invariant(m)
 
@@ -247,7 +247,7 @@ def test_status_events_are_journaled_and_recovery_equals_the_live_manager(tmp_pa
         assert recovered.ledger_state() == live
         assert _kinds(recovered) == kinds
         assert AnomalyKind.STALE_FILL in kinds
-        assert verify_session(store, "s").ok  # type: ignore[attr-defined]
+        assert verify_session(store, "s").ok
 
 
 # -- Model-based: a failed fill leaves the state of the same history without it -------------

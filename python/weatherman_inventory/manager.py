@@ -1501,6 +1501,7 @@ class InventoryManager:
             and order.qty == e.order_qty_micro
             and (order.status is _SUBMITTED or order.status is _PARTIAL)
             and order.filled_qty + fill_qty <= order.qty
+            and order.reserved_qty >= fill_qty  # less only after a failed fill's restatement
             else None
         )
         # Bounds: a cheap test that passes for every ordinary fill, the exact check otherwise.
