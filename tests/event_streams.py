@@ -9,6 +9,7 @@ accepts each one, applying it or recording an anomaly.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from weatherman_inventory.events import (
     BuySubmitted,
     Event,
     ExitTriggered,
+    FillStatusChanged,
     LoadedPosition,
     MergeConfirmed,
     MergeFailed,
@@ -30,6 +32,7 @@ from weatherman_inventory.events import (
     SellCancelled,
     SellFilled,
     SellSubmitted,
+    StaleFillsChecked,
 )
 from weatherman_inventory.models import Outcome
 
@@ -60,6 +63,8 @@ class _State:
     mints: list[tuple[str, int]] = field(default_factory=list)
     merges: list[tuple[str, int]] = field(default_factory=list)
     fill_ids: list[str] = field(default_factory=list)
+    status_rng: random.Random = field(default_factory=random.Random)
+    final_fills: set[str] = field(default_factory=set)
     orders: int = 0
     fills: int = 0
     exit: bool = False
@@ -246,10 +251,44 @@ def make_stream(
             PositionsLoaded((LoadedPosition(yes, market_id, Outcome.YES, 20 * U, 9_000_000, 0),))
         )
         s.held[yes] = 20 * U
+    s.status_rng = random.Random(seed + 1)
     while len(events) < length:
         if len(events) == exit_index:
             s.exit = True
             events.append(ExitTriggered())
         else:
-            events.append(_event(s))
+            events.append(_settlement(s, _event(s)))
+            status = _status_event(s)
+            if status is not None and len(events) < length:
+                events.append(status)
     return events
+
+
+_START_US = 1_700_000_000_000_000
+
+
+def _settlement(s: _State, event: Event) -> Event:
+    """Make about a third of the fills with an id provisional (a status and a booking time),
+    drawing from the status generator so the rest of the stream stays as it was."""
+    if not isinstance(event, BuyFilled | SellFilled) or event.fill_id is None:
+        return event
+    if event.status is None and s.status_rng.random() < 0.35:
+        booked = _START_US + s.fills * 60_000_000
+        return dataclasses.replace(event, status="MATCHED", booked_at_us=booked)
+    if event.status is None and event.fill_id not in s.fill_ids[:-1]:
+        s.final_fills.add(event.fill_id)
+    return event
+
+
+def _status_event(s: _State) -> Event | None:
+    """Now and then a settlement status for an earlier fill (or an unknown one), or a check
+    for stale provisional fills."""
+    rng = s.status_rng
+    roll = rng.random()
+    if roll < 0.12 and s.fill_ids:
+        fill_id = rng.choice(s.fill_ids[-30:]) if rng.random() < 0.97 else "fill-unknown"
+        status = rng.choice(["MINED", "RETRYING", "CONFIRMED", "CONFIRMED", "FAILED", "FAILED"])
+        return FillStatusChanged(fill_id, status, fill_id in s.final_fills)
+    if roll < 0.125:
+        return StaleFillsChecked(_START_US + s.fills * 60_000_000, 86_400_000_000)
+    return None

@@ -13,6 +13,7 @@ from weatherman_inventory.events import (
     Event,
     ExchangeOrderIdAssigned,
     ExitTriggered,
+    FillStatusChanged,
     LoadedPosition,
     MergeConfirmed,
     MergeFailed,
@@ -25,6 +26,7 @@ from weatherman_inventory.events import (
     SellCancelled,
     SellFilled,
     SellSubmitted,
+    StaleFillsChecked,
 )
 from weatherman_inventory.journal import decode_event, encode_event
 from weatherman_inventory.models import Outcome
@@ -57,6 +59,10 @@ EVENTS: list[Event] = [
     ),
     PositionsLoaded(()),
     ExchangeOrderIdAssigned("o1", "0xabc-1"),
+    BuyFilled("o1", "t1", "m1", Outcome.YES, 40, 645_000, 100, "f-4", 0, "MINED", 1_700_000_000),
+    FillStatusChanged("f-2", "FAILED"),
+    FillStatusChanged("f-1", "CONFIRMED", True),
+    StaleFillsChecked(1_700_000_000_000_000, 86_400_000_000),
     CashAdjusted("CORRECTION", -10_000, "reconciliation: venue balance lower"),
 ]
 
@@ -79,7 +85,9 @@ def test_a_fill_is_compact() -> None:
     payload = encode_event(
         BuyFilled("ord-123", "tok-123", "mkt-1", Outcome.YES, 7_575_758, 650_000, 10**7)
     )
-    assert payload == b'["ord-123","tok-123","mkt-1","YES",7575758,650000,10000000,null,0,null]'
+    assert (
+        payload == b'["ord-123","tok-123","mkt-1","YES",7575758,650000,10000000,null,0,null,null]'
+    )
 
 
 def test_unknown_kind_is_a_store_error() -> None:

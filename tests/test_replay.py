@@ -27,12 +27,14 @@ from weatherman_inventory.events import (
     CashAdjusted,
     Event,
     ExchangeOrderIdAssigned,
+    FillStatusChanged,
     MintSubmitted,
     PositionsLoaded,
     PricesUpdated,
     SellCancelled,
     SellFilled,
     SellSubmitted,
+    StaleFillsChecked,
     _checked_from_fields,
     check_event,
 )
@@ -79,6 +81,8 @@ for _event in STREAM:
 SAMPLES[PricesUpdated.kind] = PricesUpdated((("yes-0", 0), ("no-0", 1_000_000)))
 SAMPLES[SellSubmitted.kind] = SellSubmitted("s-1", "yes-0", 3_000_000, 450_000, "FOK")
 SAMPLES[ExchangeOrderIdAssigned.kind] = ExchangeOrderIdAssigned("b-1", "0xabc-1")
+SAMPLES[FillStatusChanged.kind] = FillStatusChanged("f-1", "FAILED")
+SAMPLES[StaleFillsChecked.kind] = StaleFillsChecked(1_700_000_000_000_000, 86_400_000_000)
 SAMPLES[CashAdjusted.kind] = CashAdjusted("DEPOSIT", 2_500_000, "top-up")
 
 

@@ -59,6 +59,7 @@ __all__ = [
     "MAX_QTY_MICRO",
     "MICRO",
     "SESSION_OPENED_FROM_FIELDS",
+    "SETTLEMENT_STATUSES",
     "TIFS",
     "BuyCancelled",
     "BuyFilled",
@@ -68,6 +69,7 @@ __all__ = [
     "ExchangeOrderIdAssigned",
     "ExitTriggered",
     "FieldSpec",
+    "FillStatusChanged",
     "LoadedPosition",
     "MergeConfirmed",
     "MergeFailed",
@@ -84,6 +86,7 @@ __all__ = [
     "SellFilled",
     "SellSubmitted",
     "SessionOpened",
+    "StaleFillsChecked",
     "buy_cancelled",
     "buy_filled",
     "buy_submitted",
@@ -95,9 +98,11 @@ __all__ = [
     "check_outcome",
     "check_prices",
     "check_qty",
+    "check_settlement_status",
     "check_status",
     "check_tif",
     "exchange_order_id_assigned",
+    "fill_status_changed",
     "format_shares",
     "loaded_position",
     "merge_confirmed",
@@ -114,6 +119,7 @@ __all__ = [
     "sell_filled",
     "sell_submitted",
     "shares_micro",
+    "stale_fills_checked",
 ]
 
 MICRO = 1_000_000
@@ -136,6 +142,9 @@ class OrderStatus(StrEnum):
 
 FILL_STATUSES: Final = ("MATCHED", "MINED", "RETRYING", "CONFIRMED")
 """The settlement statuses a fill may carry when it arrives (None: final)."""
+
+SETTLEMENT_STATUSES: Final = ("MATCHED", "MINED", "RETRYING", "CONFIRMED", "FAILED")
+"""The statuses `on_fill_status` moves a fill to; CONFIRMED and FAILED are terminal."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +182,7 @@ class BuyFilled:
     fill_id: str | None = None
     fee_micro: int = 0
     status: str | None = None  # one of FILL_STATUSES; None: final
+    booked_at_us: int | None = None  # microseconds since the epoch, for a provisional fill
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +196,7 @@ class SellFilled:
     fill_id: str | None = None
     fee_micro: int = 0
     status: str | None = None
+    booked_at_us: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +283,28 @@ class ExchangeOrderIdAssigned:
 
 
 @dataclass(frozen=True, slots=True)
+class FillStatusChanged:
+    """A fill's settlement status moved on (`SETTLEMENT_STATUSES`). `booked_final` says the
+    fill id names a fill the ledger booked without a status (so, CONFIRMED): decided when the
+    status arrived, from the ledger or its store, and journaled so replay decides alike."""
+
+    kind: ClassVar[str] = "fill_status"
+    fill_id: str
+    status: str
+    booked_final: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StaleFillsChecked:
+    """Fills provisional for longer than `max_age_us` at `now_us` (microseconds since the
+    epoch) are reported, each once."""
+
+    kind: ClassVar[str] = "stale_fills_checked"
+    now_us: int
+    max_age_us: int
+
+
+@dataclass(frozen=True, slots=True)
 class SessionOpened:
     """The first row of every session's journal: what recovery starts the ledger from.
 
@@ -342,6 +375,8 @@ Event = (
     | ExitTriggered
     | PositionsLoaded
     | ExchangeOrderIdAssigned
+    | FillStatusChanged
+    | StaleFillsChecked
     | CashAdjusted
 )
 
@@ -397,6 +432,9 @@ MAX_ID_BYTES = 256
 """Longest identifier, in bytes of UTF-8 (the venue's token ids are 77-78 digits)."""
 
 MAX_NUMBER_CHARS = 40
+
+MAX_TIME_US: Final = 2**62
+"""Largest time or duration in microseconds a settlement event holds."""
 """Longest decimal text accepted for an amount, quantity or price."""
 
 CENT_MICRO = 10_000
@@ -503,6 +541,31 @@ def check_status(field: str, value: object) -> str | None:
         if status is not None:
             return status
     raise InvalidInput(field, value, f"None or one of {', '.join(FILL_STATUSES)} is required")
+
+
+_SETTLEMENT_OF: dict[str, str] = {status: status for status in SETTLEMENT_STATUSES}
+
+
+def check_settlement_status(field: str, value: object) -> str:
+    """A status `on_fill_status` moves a fill to: one of `SETTLEMENT_STATUSES`."""
+    if isinstance(value, str):
+        status = _SETTLEMENT_OF.get(value)
+        if status is not None:
+            return status
+    raise InvalidInput(field, value, f"one of {', '.join(SETTLEMENT_STATUSES)} is required")
+
+
+def check_time_us(field: str, value: object) -> int:
+    """A time or duration in microseconds: an int, 0..`MAX_TIME_US`."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_TIME_US:
+        return int(value)
+    raise InvalidInput(field, value, f"an int of microseconds, 0..{MAX_TIME_US}, is required")
+
+
+def _check_bool(field: str, value: object) -> bool:
+    if type(value) is bool:
+        return value
+    raise InvalidInput(field, value, "a bool is required")
 
 
 CASH_ADJUSTMENTS: Final = ("DEPOSIT", "WITHDRAWAL", "REBATE", "CORRECTION")
@@ -847,6 +910,58 @@ _STATUS = _Kind(
 )
 
 
+def _json_settlement(field: str, value: object, legacy: bool) -> str:
+    return check_settlement_status(field, value)
+
+
+def _json_time(field: str, value: object, legacy: bool) -> int:
+    return check_time_us(field, value)
+
+
+def _optional_time(field: str, value: object) -> int | None:
+    return None if value is None else check_time_us(field, value)
+
+
+def _json_optional_time(field: str, value: object, legacy: bool) -> int | None:
+    return _optional_time(field, value)
+
+
+def _json_bool(field: str, value: object, legacy: bool) -> bool:
+    return _check_bool(field, value)
+
+
+_SETTLEMENT = _Kind(
+    "settlement status",
+    arg_slow=check_settlement_status,
+    check=check_settlement_status,
+    json_slow=_json_settlement,
+    json_fast=("type({a}) is str and {a} in _SETTLEMENT_OF", "{a}"),
+)
+_TIME = _Kind(
+    "time",
+    arg_slow=check_time_us,
+    check=check_time_us,
+    json_slow=_json_time,
+    json_fast=("type({a}) is int and 0 <= {a} <= MAX_TIME_US", "{a}"),
+)
+_OPTIONAL_TIME = _Kind(
+    "optional time",
+    arg_slow=_optional_time,
+    check=_optional_time,
+    json_slow=_json_optional_time,
+    arg_fast=("{a} is None", "None"),
+    json_fast=("{a} is None or (type({a}) is int and 0 <= {a} <= MAX_TIME_US)", "{a}"),
+)
+_BOOL = _Kind(
+    "bool",
+    arg_slow=_check_bool,
+    check=_check_bool,
+    json_slow=_json_bool,
+    arg_fast=("type({a}) is bool", "{a}"),
+    json_fast=("type({a}) is bool", "{a}"),
+)
+
+
 def _shares_kind(minimum: int) -> _Kind:
     """Shares in micro-shares; `minimum` 1 (an order or fill) or 0 (what is left)."""
     low = "0 < {a}" if minimum else "0 <= {a}"
@@ -978,6 +1093,7 @@ EVENT_FIELDS: Final[dict[type, tuple[FieldSpec, ...]]] = {
         _f("fill_id", _OPTIONAL_ID, default=None),
         _f("fee_micro", _FEE, "fee_usd", 0),
         FieldSpec("status", "status", _STATUS, None, since=2),
+        FieldSpec("booked_at_us", "booked_at_us", _OPTIONAL_TIME, None, since=2),
     ),
     SellFilled: (
         _f("local_id", _ID),
@@ -988,6 +1104,7 @@ EVENT_FIELDS: Final[dict[type, tuple[FieldSpec, ...]]] = {
         _f("fill_id", _OPTIONAL_ID, default=None),
         _f("fee_micro", _FEE, "fee_usd", 0),
         FieldSpec("status", "status", _STATUS, None, since=2),
+        FieldSpec("booked_at_us", "booked_at_us", _OPTIONAL_TIME, None, since=2),
     ),
     BuyCancelled: (
         _f("local_id", _ID),
@@ -1018,6 +1135,15 @@ EVENT_FIELDS: Final[dict[type, tuple[FieldSpec, ...]]] = {
     MergeFailed: (_f("condition_id", _ID), _f("pair_count_micro", _SHARES, "pair_count")),
     ExitTriggered: (),
     ExchangeOrderIdAssigned: (_f("local_id", _ID), _f("exchange_order_id", _ID)),
+    FillStatusChanged: (
+        FieldSpec("fill_id", "fill_id", _ID, _REQUIRED, since=2),
+        FieldSpec("status", "status", _SETTLEMENT, _REQUIRED, since=2),
+        FieldSpec("booked_final", "booked_final", _BOOL, False, since=2),
+    ),
+    StaleFillsChecked: (
+        FieldSpec("now_us", "now_us", _TIME, _REQUIRED, since=2),
+        FieldSpec("max_age_us", "max_age_us", _TIME, _REQUIRED, since=2),
+    ),
     CashAdjusted: (
         _f("adjustment", _ADJUSTMENT, "kind"),
         _f("amount_micro", _SIGNED_MONEY, "amount_usd"),
@@ -1069,6 +1195,8 @@ _NAMESPACE: Final[dict[str, object]] = {
     "_OUTCOMES": _OUTCOMES,
     "_TIF_OF": _TIF_OF,
     "_STATUS_OF": _STATUS_OF,
+    "_SETTLEMENT_OF": _SETTLEMENT_OF,
+    "MAX_TIME_US": MAX_TIME_US,
     "MICRO": MICRO,
     "MAX_QTY": MAX_QTY,
     "MAX_QTY_MICRO": MAX_QTY_MICRO,
@@ -1192,6 +1320,8 @@ for _cls, _specs in EVENT_FIELDS.items():
         _source, _local = _decoder_source(_cls, _specs, _fmt)
         _table[_cls.kind] = _compile("_decode", _source, _local)  # type: ignore[attr-defined]
 del _cls, _specs, _fmt, _table, _source, _local
+# Settlement events exist in the current format only: a legacy journal holds none.
+del _DECODERS[1][FillStatusChanged.kind], _DECODERS[1][StaleFillsChecked.kind]
 
 
 # Builders: one per event, arguments in the manager's order, derived from `EVENT_FIELDS`.
@@ -1210,6 +1340,8 @@ merge_failed: Final[Callable[..., MergeFailed]] = _BUILDERS[MergeFailed]
 exchange_order_id_assigned: Final[Callable[..., ExchangeOrderIdAssigned]] = _BUILDERS[
     ExchangeOrderIdAssigned
 ]
+fill_status_changed: Final[Callable[..., FillStatusChanged]] = _BUILDERS[FillStatusChanged]
+stale_fills_checked: Final[Callable[..., StaleFillsChecked]] = _BUILDERS[StaleFillsChecked]
 cash_adjusted: Final[Callable[..., CashAdjusted]] = _BUILDERS[CashAdjusted]
 
 
@@ -1469,6 +1601,8 @@ def legacy_fields(event: Event) -> list[Any]:
                 for r in event.rows
             ]
         ]  # fmt: skip
+    if isinstance(event, FillStatusChanged | StaleFillsChecked):
+        raise InvalidInput(event.kind, event, _LEGACY_REASON)
     values: list[Any] = []
     for spec in EVENT_FIELDS[type(event)]:
         value = getattr(event, spec.name)

@@ -44,6 +44,7 @@ from weatherman_inventory.events import (
     Event,
     ExchangeOrderIdAssigned,
     ExitTriggered,
+    FillStatusChanged,
     LoadedPosition,
     MergeConfirmed,
     MergeFailed,
@@ -120,6 +121,8 @@ class JournaledManager(Protocol):
     def exchange_order_id(self, local_id: str) -> str | None: ...
 
     def position_record(self, token_id: str) -> PositionRecord | None: ...
+
+    def fill_record(self, fill_id: str) -> Any: ...
 
     def token_ids(self) -> tuple[str, ...]: ...
 
@@ -274,6 +277,10 @@ class Journal:
         self._now_ms = -1
         self._now = ""
 
+    def fill_booked(self, fill_id: str) -> bool:
+        """Whether the store's fills table holds `fill_id` (a fill booked before)."""
+        return self.store.fill_booked(fill_id)
+
     def close(self) -> None:
         """Give up the session's writer lock (the store stays open)."""
         self.store.unlock_session(self.session_id)
@@ -394,6 +401,11 @@ class Journal:
         elif isinstance(event, PositionsLoaded):
             for row in event.rows:
                 self._plan_position(writes, manager, row.token_id, now)
+        elif isinstance(event, FillStatusChanged):
+            rec = manager.fill_record(event.fill_id)
+            if rec is not None:
+                self._plan_order(writes, manager, rec.local_id, now)
+                self._plan_position(writes, manager, rec.token_id, now)
         elif (
             isinstance(event, ExchangeOrderIdAssigned)
             and manager.exchange_order_id(event.local_id) == event.exchange_order_id

@@ -28,6 +28,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from enum import Enum, StrEnum
 from typing import Any, Final, NamedTuple, Protocol, cast
@@ -45,6 +46,7 @@ from weatherman_inventory.events import (
     Event,
     ExchangeOrderIdAssigned,
     ExitTriggered,
+    FillStatusChanged,
     LoadedPosition,
     MergeConfirmed,
     MergeFailed,
@@ -60,8 +62,20 @@ from weatherman_inventory.events import (
     SellCancelled,
     SellFilled,
     SellSubmitted,
+    StaleFillsChecked,
 )
 from weatherman_inventory.models import InventoryState, MintedPairBalance, Outcome, TokenPosition
+from weatherman_inventory.settlement import (
+    PROVISIONAL,
+    TERMINAL,
+    Fact,
+    FillRecord,
+    Position,
+    Settlement,
+    half_even_div,
+    remove_shares,
+    removed_cost,
+)
 
 __all__ = ["Anomaly", "AnomalyKind", "InventoryManager", "Journal", "LimitArg", "QtyArg"]
 
@@ -158,6 +172,17 @@ class AnomalyKind(StrEnum):
     EXCHANGE_ID_CONFLICT = "exchange_id_conflict"
     """An exchange order id for an order that already has another, or that another order has:
     ignored, the first assignment is kept."""
+    UNKNOWN_FILL = "unknown_fill"
+    """A settlement status for a fill id the ledger never booked: nothing changes."""
+    REPEATED_STATUS = "repeated_status"
+    """A settlement status a fill already has: nothing changes."""
+    TERMINAL_STATUS_MOVE = "terminal_status_move"
+    """A status moving a fill out of CONFIRMED or FAILED: the latest word wins, as a new fact
+    (FAILED after CONFIRMED reverses the fill, CONFIRMED after FAILED applies it again)."""
+    RESTATED_PNL = "restated_pnl"
+    """A failed fill's restatement changed the realised PnL of other facts on its token."""
+    STALE_FILL = "stale_fill"
+    """A fill provisional for longer than the configured age, for reconciliation to settle."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,15 +383,10 @@ class _Checkpoint:
     added_fill_id: str | None
     saved: list[tuple[dict[str, Any], str, object]]
     dirty: list[tuple[set[str], str, bool]]
+    settle: tuple[object, ...] | None = None
 
 
-def _half_even_div(numerator: int, denominator: int) -> int:
-    """numerator / denominator rounded half-even (both >= 0, denominator > 0)."""
-    quotient, remainder = divmod(numerator, denominator)
-    twice = 2 * remainder
-    if twice > denominator or (twice == denominator and quotient & 1):
-        quotient += 1
-    return quotient
+_half_even_div = half_even_div
 
 
 def _qty_bound(field: str, qty: int) -> None:
@@ -383,11 +403,8 @@ def _money_bound(field: str, micro: int) -> None:
 
 
 def _removed_cost(p: _Position, qty: int) -> int:
-    """The cost basis a removal of `qty` contracts takes out of `p` (all of it at or past qty)."""
-    held = p.qty
-    if qty >= held:
-        return p.cost_micro
-    return _half_even_div(p.cost_micro * qty, held)
+    """The cost basis a removal of `qty` micro-shares takes out of `p` (`removed_cost`)."""
+    return removed_cost(p.qty, p.cost_micro, qty)
 
 
 def _halves(pairs_micro: int) -> tuple[int, int]:
@@ -395,6 +412,20 @@ def _halves(pairs_micro: int) -> tuple[int, int]:
     so the two always sum to the $1 a pair moves."""
     no = pairs_micro // 2
     return pairs_micro - no, no
+
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(delta: timedelta) -> int:
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _time_us(field: str, value: object) -> int:
+    """An aware datetime as microseconds since the epoch."""
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise InvalidInput(field, value, "an aware datetime is required")
+    return ev.check_time_us(field, _micros(value - _EPOCH))
 
 
 def _decimal_shares(micro: int) -> Decimal:
@@ -431,6 +462,11 @@ class InventoryManager:
     With `track_fill_ids=False` the manager keeps no set of fill ids (a bound store's UNIQUE
     fill_id deduplicates instead, and replay does not grow memory with the journal). With
     `log_anomalies=False` anomalies are recorded but not logged.
+
+    Settlement (`settlement.py`): a fill booked with a status is provisional until
+    `on_fill_status` confirms or fails it. `clock` (aware datetimes) stamps provisional fills,
+    and `check_stale_fills(now)` reports those provisional for longer than
+    `provisional_max_age`.
     """
 
     def __init__(
@@ -439,11 +475,22 @@ class InventoryManager:
         *,
         track_fill_ids: bool = True,
         log_anomalies: bool = True,
+        provisional_max_age: timedelta = timedelta(days=1),
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         if not isinstance(track_fill_ids, bool):
             raise InvalidInput("track_fill_ids", track_fill_ids, "a bool is required")
         if not isinstance(log_anomalies, bool):
             raise InvalidInput("log_anomalies", log_anomalies, "a bool is required")
+        if not isinstance(provisional_max_age, timedelta) or provisional_max_age < timedelta(0):
+            raise InvalidInput(
+                "provisional_max_age", provisional_max_age, "a timedelta >= 0 is required"
+            )
+        if clock is not None and not callable(clock):
+            raise InvalidInput("clock", clock, "a callable returning an aware datetime is required")
+        self._max_age_us = _micros(provisional_max_age)
+        self._clock = clock
+        self._settle = Settlement()
         self.log_anomalies = log_anomalies
         """Whether anomalies are logged as they are recorded (replays of a journal set it off,
         since what they find again was logged when it happened)."""
@@ -502,6 +549,8 @@ class InventoryManager:
             ExitTriggered: self._on_exit_triggered,
             PositionsLoaded: self._on_positions_loaded,
             ExchangeOrderIdAssigned: self._on_exchange_order_id,
+            FillStatusChanged: self._on_fill_status,
+            StaleFillsChecked: self._on_stale_fills_checked,
             CashAdjusted: self._on_cash_adjusted,
         }
 
@@ -678,6 +727,7 @@ class InventoryManager:
             "token_conds": dict(self._token_conds),
             "anomalies": list(self._anomalies),
             "fill_ids": None if self._fill_ids is None else frozenset(self._fill_ids),
+            "settlement": self._settle.state(),
         }
 
     # -- Risk checks --------------------------------------------------------------------------
@@ -687,19 +737,24 @@ class InventoryManager:
         an exact decimal) fits the accessible USDC, its reservation rounded up."""
         q = ev.check_qty("qty", qty)
         limit = ev.check_limit("limit_px", limit_px)
-        return not self._exit and ev.reserve_micro(q, limit) <= self._cash - self._in_flight
+        accessible = self._cash - self._in_flight - self._settle.unsettled_usd
+        return not self._exit and ev.reserve_micro(q, limit) <= accessible
 
     def can_sell(self, token_id: object, qty: object) -> bool:
-        """Whether `qty` shares of the token are held and not reserved by open sells."""
+        """Whether `qty` settled shares of the token are held and not reserved by open sells
+        (shares of provisional buys are not sellable yet)."""
         token = ev.check_id("token_id", token_id)
         q = ev.check_qty("qty", qty)
         p = self._positions.get(token)
-        return p is not None and p.qty - p.in_flight_qty >= q
+        unsettled = self._settle.unsettled_qty.get(token, 0)
+        return p is not None and p.qty - p.in_flight_qty - unsettled >= q
 
     def can_mint(self, amount_usd: object) -> bool:
         """Whether minting `amount_usd` dollars of pairs fits the accessible USDC."""
         amount = ev.money_micro("amount_usd", amount_usd)
-        return not self._exit and amount <= self._cash - self._in_flight
+        return not self._exit and amount <= (
+            self._cash - self._in_flight - self._settle.unsettled_usd
+        )
 
     # -- Facts in -----------------------------------------------------------------------------
 
@@ -790,11 +845,13 @@ class InventoryManager:
         """A buy fill of `fill_qty` shares at `fill_price` dollars: releases `fill_qty * limit`
         (rounded up) of the order's reservation and debits `fill_qty * fill_price` (truncated to
         the micro-USDC) plus `fee_usd`. `status` is the fill's settlement status ("MATCHED",
-        "MINED", "RETRYING", "CONFIRMED"; None: final), journaled with it."""
+        "MINED", "RETRYING", "CONFIRMED"; None: final), journaled with it and with the time the
+        manager's clock gives; a fill with a status needs a `fill_id`."""
+        booked = None if status is None else self._booked_at(fill_id)
         self._process(
             ev.buy_filled(
                 local_id, token_id, market_id, outcome, fill_qty, fill_price, order_qty,
-                fill_id, fee_usd, status,
+                fill_id, fee_usd, status, booked,
             )
         )  # fmt: skip
 
@@ -813,11 +870,70 @@ class InventoryManager:
         """A sell fill of `fill_qty` shares at `fill_price` dollars: credits the proceeds
         (truncated to the micro-USDC) less `fee_usd` and realises them against the cost basis
         removed. `status` as for `on_fill_buy`."""
+        booked = None if status is None else self._booked_at(fill_id)
         self._process(
             ev.sell_filled(
-                local_id, token_id, fill_qty, fill_price, order_qty, fill_id, fee_usd, status
+                local_id, token_id, fill_qty, fill_price, order_qty, fill_id, fee_usd, status,
+                booked,
             )
-        )
+        )  # fmt: skip
+
+    def _booked_at(self, fill_id: object) -> int:
+        """The time a fill with a status is booked at, microseconds since the epoch."""
+        if fill_id is None:
+            raise InvalidInput("fill_id", None, "a fill with a settlement status needs a fill id")
+        clock = self._clock
+        return _time_us("clock()", datetime.now(UTC) if clock is None else clock())
+
+    def on_fill_status(self, fill_id: str, status: str) -> None:
+        """A fill's settlement status moved on ("MATCHED", "MINED", "RETRYING", "CONFIRMED",
+        "FAILED"): CONFIRMED settles a provisional fill, FAILED restates its token as if the
+        fill had never happened (ledger rules, "Settlement statuses")."""
+        checked_id = ev.check_id("fill_id", fill_id)
+        checked = ev.check_settlement_status("status", status)
+        booked_final = checked_id not in self._settle.fills and self._booked_final(checked_id)
+        self._process(ev.fill_status_changed(checked_id, checked, booked_final))
+
+    def check_stale_fills(self, now: datetime) -> None:
+        """Report, once each, the fills provisional for longer than `provisional_max_age` at
+        `now` (an aware datetime); journaled, so replay reports the same."""
+        self._process(ev.stale_fills_checked(_time_us("now", now), self._max_age_us))
+
+    def fill_status(self, fill_id: str) -> str | None:
+        """The latest settlement status of a fill the ledger booked ("CONFIRMED" for one booked
+        without a status), None for a fill id it never booked."""
+        checked_id = ev.check_id("fill_id", fill_id)
+        rec = self._settle.fills.get(checked_id)
+        if rec is not None:
+            return rec.status
+        return "CONFIRMED" if self._booked_final(checked_id) else None
+
+    def _booked_final(self, fill_id: str) -> bool:
+        """Whether `fill_id` names a fill booked without a status: the fill ids this manager
+        tracks, or the bound journal's fills table."""
+        if self._fill_ids is not None:
+            return fill_id in self._fill_ids
+        lookup = getattr(self._journal, "fill_booked", None)
+        return bool(lookup(fill_id)) if lookup is not None else False
+
+    def fill_record(self, fill_id: str) -> FillRecord | None:
+        """What the ledger keeps of a fill booked with a status (a copy), or None."""
+        rec = self._settle.fills.get(fill_id)
+        return None if rec is None else FillRecord(*(getattr(rec, n) for n in FillRecord.__slots__))
+
+    @property
+    def unsettled_usd_micro(self) -> int:
+        """Net proceeds of provisional sales, micro-USDC: owned, not yet accessible."""
+        return self._settle.unsettled_usd
+
+    def unsettled_qty_micro(self, token_id: str) -> int:
+        """Micro-shares of the token's provisional buys: held, not yet sellable."""
+        return self._settle.unsettled_qty.get(token_id, 0)
+
+    @property
+    def provisional_max_age(self) -> timedelta:
+        """How long a fill may stay provisional before `check_stale_fills` reports it."""
+        return timedelta(microseconds=self._max_age_us)
 
     def on_order_cancelled_buy(
         self, local_id: str, remaining_qty: QtyArg, limit_px: LimitArg
@@ -959,6 +1075,15 @@ class InventoryManager:
         if isinstance(event, PositionsLoaded):
             tokens = [row.token_id for row in event.rows]
             return [], tokens, [c for t in tokens for c in token_conds.get(t, ())]
+        if isinstance(event, FillStatusChanged):
+            rec = self._settle.fills.get(event.fill_id)
+            if rec is None:
+                return [], [], []
+            order = orders.get(rec.local_id)
+            tokens = [rec.token_id]
+            if order is not None and order.token_id != rec.token_id:
+                tokens.append(order.token_id)
+            return [rec.local_id], tokens, list(token_conds.get(rec.token_id, ()))
         return [], [], []
 
     def _checkpoint(self, event: Event) -> _Checkpoint:
@@ -991,6 +1116,14 @@ class InventoryManager:
                 (self._local_ids, event.exchange_order_id),
             ):
                 saved.append((mapping, key, mapping.get(key, _MISSING)))
+        settle = self._settle
+        saved_settle = None
+        if isinstance(event, StaleFillsChecked):
+            saved_settle = settle.save([r.fill_id for r in settle.provisional()], [])
+        elif isinstance(event, FillStatusChanged) or getattr(event, "status", None) is not None:
+            saved_settle = settle.save([event.fill_id] if event.fill_id else [], tokens)  # type: ignore[union-attr]
+        elif settle.histories and any(t in settle.histories for t in tokens):
+            saved_settle = settle.save([], tokens)
         added_fill_id = None
         fill_id = getattr(event, "fill_id", None)
         if fill_id is not None and self._fill_ids is not None and fill_id not in self._fill_ids:
@@ -1005,6 +1138,7 @@ class InventoryManager:
             added_fill_id,
             saved,
             dirty,
+            saved_settle,
         )
 
     def _restore(self, cp: _Checkpoint) -> None:
@@ -1022,6 +1156,8 @@ class InventoryManager:
                 mapping.pop(key, None)
             else:
                 mapping[key] = value
+        if cp.settle is not None:
+            self._settle.restore(cp.settle)
         for flags, key, was_set in cp.dirty:
             if was_set:
                 flags.add(key)
@@ -1369,6 +1505,9 @@ class InventoryManager:
         self._cash -= debit
         self._dirty_model.add(token_id)
         self._dirty_json.add(token_id)
+        if e.status is not None or (self._settle.histories and token_id in self._settle.histories):
+            before = Position(p.qty - fill_qty, p.cost_micro - cost, p.realized_micro + fee)
+            self._settle_fill(e, "buy", cost, before)
 
     def _on_sell_filled(self, e: SellFilled) -> None:
         fill_id = e.fill_id
@@ -1390,6 +1529,7 @@ class InventoryManager:
             and order.qty == e.order_qty_micro
             and (order.status is _SUBMITTED or order.status is _PARTIAL)
             and order.filled_qty + fill_qty <= order.qty
+            and order.reserved_qty >= fill_qty  # less only after a failed fill's restatement
             else None
         )
         # Bounds: a cheap test that passes for every ordinary fill, the exact check otherwise.
@@ -1445,11 +1585,15 @@ class InventoryManager:
                 f"sell fill of {_shares(e.fill_qty_micro)} {token_id!r} with {_shares(p.qty)} "
                 f"held: the excess {_shares(e.fill_qty_micro - p.qty)} leaves at a zero cost basis",
             )
+        held = p.qty
         removed = self._remove(p, fill_qty)
         p.realized_micro += net - removed
         self._cash = cash_after
         self._dirty_model.add(token_id)
         self._dirty_json.add(token_id)
+        if e.status is not None or (self._settle.histories and token_id in self._settle.histories):
+            before = Position(held, p.cost_micro + removed, p.realized_micro - net + removed)
+            self._settle_fill(e, "sell", proceeds, before)
         conds = self._token_conds.get(token_id)
         if conds is not None:
             for cond in conds:
@@ -1459,15 +1603,199 @@ class InventoryManager:
     def _remove(p: _Position, qty: int) -> int:
         """Take `qty` contracts out of `p` (at most what it holds); return the cost removed."""
         held = p.qty
-        if qty >= held:
-            removed = p.cost_micro
-            p.qty = 0
-            p.cost_micro = 0
+        removed = removed_cost(held, p.cost_micro, qty)
+        p.qty = held - qty if qty < held else 0
+        p.cost_micro -= removed
+        return removed
+
+    # -- Settlement (the state lives in `settlement.py`) ----------------------------------------
+
+    def _settle_fill(
+        self, e: BuyFilled | SellFilled, side: str, amount: int, before: Position
+    ) -> None:
+        """Keep a fill with a status, or a fill on a token whose history is kept."""
+        settle = self._settle
+        op = "buy" if side == "buy" else "sell"
+        fill_id = e.fill_id
+        if e.status is not None and fill_id is not None:
+            order = self._orders.get(e.local_id)
+            rec = FillRecord(
+                fill_id, side, e.local_id, e.token_id, e.fill_qty_micro, e.price_micro, amount,
+                e.fee_micro, e.status, e.booked_at_us, order is not None and order.side == side,
+            )  # fmt: skip
+            if rec.provisional:
+                settle.book(rec, before)
+                return
+            settle.fills[fill_id] = rec  # confirmed on arrival: final, kept for later statuses
+        if e.token_id in settle.histories:
+            settle.record(e.token_id, Fact(op, e.fill_qty_micro, amount, e.fee_micro))
+
+    def _on_fill_status(self, e: FillStatusChanged) -> None:
+        settle = self._settle
+        rec = settle.fills.get(e.fill_id)
+        if rec is None:
+            if not e.booked_final:
+                self._anomaly(
+                    AnomalyKind.UNKNOWN_FILL,
+                    e,
+                    f"status {e.status} for fill {e.fill_id!r} the ledger never booked: ignored",
+                )
+            elif e.status == "CONFIRMED":
+                self._anomaly(
+                    AnomalyKind.REPEATED_STATUS,
+                    e,
+                    f"fill {e.fill_id!r} was booked final (CONFIRMED): nothing changes",
+                )
+            else:
+                self._anomaly(
+                    AnomalyKind.TERMINAL_STATUS_MOVE,
+                    e,
+                    f"status {e.status} for fill {e.fill_id!r}, booked final without a status: "
+                    "the ledger keeps no details of final fills, nothing is reversed",
+                )
+            return
+        old = rec.status
+        if e.status == old:
+            self._anomaly(
+                AnomalyKind.REPEATED_STATUS,
+                e,
+                f"fill {e.fill_id!r} is already {old}: nothing changes",
+            )
+            return
+        if old in TERMINAL:
+            if e.status in PROVISIONAL:
+                self._anomaly(
+                    AnomalyKind.TERMINAL_STATUS_MOVE,
+                    e,
+                    f"status {e.status} for fill {e.fill_id!r}, already {old}: it stays {old}",
+                )
+                return
+            self._anomaly(
+                AnomalyKind.TERMINAL_STATUS_MOVE,
+                e,
+                f"fill {e.fill_id!r} moves from {old} to {e.status}: "
+                + ("reversed at its own price, cash and fee returned" if e.status == "FAILED"
+                   else "applied again")
+                + ", as a new fact",
+            )  # fmt: skip
+            if e.status == "FAILED":
+                self._reverse(rec)
+            else:
+                self._apply_again(rec)
+            return
+        if e.status == "CONFIRMED":
+            settle.settle(rec)
+        elif e.status == "FAILED":
+            self._fail(rec, e)
         else:
-            removed = _half_even_div(p.cost_micro * qty, held)
-            p.qty = held - qty
-            p.cost_micro -= removed
-        return removed  # what _removed_cost(p, qty) answers before the removal
+            settle.move(rec, e.status)
+        self._touch(rec.token_id)
+
+    def _fail(self, rec: FillRecord, e: FillStatusChanged) -> None:
+        """A provisional fill failed: restate its token as the fold of the remaining facts,
+        return its cash leg and fee, and take it out of its order's filled quantity."""
+        cash = self._cash + (rec.amount + rec.fee if rec.side == "buy" else rec.fee - rec.amount)
+        _money_bound("total_usd", cash)
+        p = self._positions[rec.token_id]
+        restated = self._settle.restate(rec)
+        position = restated.position
+        p.qty, p.cost_micro, p.realized_micro = position
+        self._baseline += restated.baseline_delta
+        self._cash = cash
+        if restated.others_delta:
+            self._anomaly(
+                AnomalyKind.RESTATED_PNL,
+                e,
+                f"failed fill {rec.fill_id!r} restates {rec.token_id!r}: the realised PnL of the "
+                f"other facts since changes by {_usd(restated.others_delta)}, to a total of "
+                f"{_usd(position.realized)}",
+            )
+        self._unfill(rec)
+        self._after_restatement(rec.token_id)
+
+    def _reverse(self, rec: FillRecord) -> None:
+        """FAILED after CONFIRMED: the fill's shares back out at its own price, its cash leg
+        and fee returned, as a new fact at the end of the history."""
+        p = self._positions[rec.token_id]
+        before = Position(p.qty, p.cost_micro, p.realized_micro)
+        if rec.side == "buy":
+            fact = Fact("sell", rec.qty, rec.amount, -rec.fee)
+            after, _ = remove_shares(before, rec.qty, rec.amount, -rec.fee)
+            cash = self._cash + rec.amount + rec.fee
+        else:
+            fact = Fact("buy", rec.qty, rec.amount, -rec.fee)
+            after = Position(p.qty + rec.qty, p.cost_micro + rec.amount, p.realized_micro + rec.fee)
+            cash = self._cash - rec.amount + rec.fee
+        _money_bound("total_usd", cash)
+        _qty_bound(f"tokens[{rec.token_id!r}].qty", after.qty)
+        p.qty, p.cost_micro, p.realized_micro = after
+        self._cash = cash
+        if rec.token_id in self._settle.histories:
+            self._settle.record(rec.token_id, fact)
+        rec.status = "FAILED"
+        self._unfill(rec)
+        self._after_restatement(rec.token_id)
+
+    def _apply_again(self, rec: FillRecord) -> None:
+        """CONFIRMED after FAILED: the fill is applied again, final, as a new fact."""
+        p = self._positions[rec.token_id]
+        order = self._orders.get(rec.local_id)
+        order_qty = order.qty if order is not None else rec.qty
+        price = rec.price
+        if rec.side == "buy":
+            self._on_buy_filled(
+                BuyFilled(rec.local_id, rec.token_id, p.market_id, p.outcome, rec.qty, price,
+                          order_qty, None, rec.fee)
+            )  # fmt: skip
+        else:
+            self._on_sell_filled(
+                SellFilled(rec.local_id, rec.token_id, rec.qty, price, order_qty, None, rec.fee)
+            )
+        rec.status = "CONFIRMED"
+
+    def _unfill(self, rec: FillRecord) -> None:
+        """Take a failed fill out of its order's filled quantity. Its reservation stays
+        released (whether the order rests again is the venue's next fact)."""
+        if not rec.counted:
+            return
+        order = self._orders.get(rec.local_id)
+        if order is None or order.side != rec.side:
+            return
+        filled = max(order.filled_qty - rec.qty, 0)
+        if isinstance(order, _ClosedOrder):
+            if order.status is _FILLED and filled < order.qty:
+                reopened = _Order(
+                    order.side, order.market_id, order.token_id, order.qty, order.limit_micro,
+                    order.tif, 0, 0,
+                )  # fmt: skip
+                reopened.filled_qty = filled
+                reopened.status = _PARTIAL if filled else _SUBMITTED
+                self._orders[rec.local_id] = reopened
+            else:
+                self._keep_closed(rec.local_id, order._replace(filled_qty=filled))
+            return
+        order.filled_qty = filled
+        if order.status is _PARTIAL and not filled:
+            order.status = _SUBMITTED
+
+    def _after_restatement(self, token_id: str) -> None:
+        self._touch(token_id)
+        for cond in self._token_conds.get(token_id, ()):
+            self._enforce_pair_cap(cond)
+
+    def _on_stale_fills_checked(self, e: StaleFillsChecked) -> None:
+        for rec in self._settle.provisional():
+            booked = rec.booked_at_us
+            if rec.reported_stale or booked is None or e.now_us - booked <= e.max_age_us:
+                continue
+            rec.reported_stale = True
+            age = timedelta(microseconds=e.now_us - booked)
+            self._anomaly(
+                AnomalyKind.STALE_FILL,
+                e,
+                f"{rec.side} fill {rec.fill_id!r} of {_shares(rec.qty)} {rec.token_id!r} is still "
+                f"{rec.status} after {age}: for reconciliation to settle",
+            )
 
     def _on_buy_cancelled(self, e: BuyCancelled) -> None:
         self._cancel(e, "buy", None, e.remaining_qty_micro, e.limit_micro)
@@ -1622,6 +1950,8 @@ class InventoryManager:
             p.qty += n
             p.cost_micro += half
             self._touch(token)
+            if token in self._settle.histories:
+                self._settle.record(token, Fact("buy", n, half, 0))
         pairs = self._pairs.get(cond)
         if pairs is None:
             pairs = self._pairs[cond] = _Pairs(cond)
@@ -1722,6 +2052,8 @@ class InventoryManager:
             removed = self._remove(p, n)
             p.realized_micro += half - removed
             self._touch(token)
+            if token in self._settle.histories:
+                self._settle.record(token, Fact("sell", n, half, 0))
         if short:
             self._anomaly(
                 AnomalyKind.MERGE_TOKENS_NOT_HELD,
@@ -1846,6 +2178,9 @@ class InventoryManager:
             p.cost_micro = row.cost_micro
             p.realized_micro = row.realized_micro
             p.mark_micro = None
+            if row.token_id in self._settle.histories:
+                loaded = Position(row.qty_micro, row.cost_micro, row.realized_micro)
+                self._settle.record(row.token_id, Fact("load", 0, 0, 0, None, loaded))
             self._baseline += row.cost_micro - row.realized_micro
             self._touch(row.token_id)
         for row in e.rows:
@@ -1870,6 +2205,7 @@ class InventoryManager:
         p = self._positions[token_id]
         qty = p.qty
         cost = p.cost_micro
+        unsettled = self._settle.unsettled_qty.get(token_id, 0)
         avg = self._avg(token_id, cost, qty)
         mark = p.mark_micro
         if mark is None:
@@ -1883,8 +2219,8 @@ class InventoryManager:
                 "outcome": p.outcome,
                 "qty": _decimal_shares(qty),
                 "in_flight_qty": _decimal_shares(p.in_flight_qty),
-                "accessible_qty": _decimal_shares(max(qty - p.in_flight_qty, 0)),
-                "unsettled_qty": _ZERO_D,
+                "accessible_qty": _decimal_shares(max(qty - unsettled - p.in_flight_qty, 0)),
+                "unsettled_qty": _decimal_shares(unsettled),
                 "avg_entry_price": avg[2],
                 "total_cost": cost / MICRO,
                 "current_price": current,
@@ -1932,12 +2268,13 @@ class InventoryManager:
             self._dirty_pairs_model.clear()
         cash = self._cash
         in_flight = self._in_flight
+        unsettled = self._settle.unsettled_usd
         return InventoryState.model_validate(
             {
                 "total_usd": cash / MICRO,
                 "in_flight_usd": in_flight / MICRO,
-                "accessible_usd": (cash - in_flight) / MICRO,
-                "unsettled_usd": 0.0,
+                "accessible_usd": (cash - in_flight - unsettled) / MICRO,
+                "unsettled_usd": unsettled / MICRO,
                 "adjustments_usd": self._adjustments / MICRO,
                 "tokens": {token_id: models[token_id] for token_id in positions},
                 "minted_pairs": {cond: pair_models[cond] for cond in self._pairs},
@@ -1946,7 +2283,7 @@ class InventoryManager:
         )
 
     def _token_fragment(
-        self, token_id: str, p: _Position, key: tuple[object, ...]
+        self, token_id: str, p: _Position, key: tuple[object, ...], unsettled: int = 0
     ) -> tuple[tuple[object, ...], bytes, bytes, bytes, dict[int, bytes]]:
         """The cached parts of `"<token id>":{...}` (as `snapshot().model_dump_json()` writes it),
         rendered again for `key`: the position's fields other than the mark.
@@ -1967,8 +2304,8 @@ class InventoryManager:
                     "outcome": p.outcome.value,
                     "qty": qty / MICRO,
                     "inFlightQty": p.in_flight_qty / MICRO,
-                    "unsettledQty": 0.0,
-                    "accessibleQty": max(qty - p.in_flight_qty, 0) / MICRO,
+                    "unsettledQty": unsettled / MICRO,
+                    "accessibleQty": max(qty - unsettled - p.in_flight_qty, 0) / MICRO,
                     "avgEntryPrice": avg,
                     "totalCost": cost / MICRO,
                 }
@@ -1998,16 +2335,21 @@ class InventoryManager:
             frags = self._token_frags
             frag_parts = self._frag_parts
             join = b"".join
+            unsettled_qty = self._settle.unsettled_qty
             for token_id in dirty:
                 p = positions.get(token_id)
                 if p is None:
                     continue
                 qty = p.qty
                 cost = p.cost_micro
-                key = (p.market_id, p.outcome, qty, p.in_flight_qty, cost, p.realized_micro)
+                unsettled = unsettled_qty.get(token_id, 0) if unsettled_qty else 0
+                key = (
+                    p.market_id, p.outcome, qty, p.in_flight_qty, cost, p.realized_micro,
+                    unsettled,
+                )  # fmt: skip
                 parts = frag_parts.get(token_id)
                 if parts is None or parts[0] != key:
-                    parts = self._token_fragment(token_id, p, key)
+                    parts = self._token_fragment(token_id, p, key, unsettled)
                 mark = p.mark_micro
                 if mark is None:
                     frags[token_id] = parts[3]
@@ -2034,12 +2376,13 @@ class InventoryManager:
             self._pairs_blob = b",".join([pair_frags[cond] for cond in self._pairs])
         cash = self._cash
         in_flight = self._in_flight
+        unsettled_usd = self._settle.unsettled_usd
         head = orjson.dumps(
             {
                 "totalUsd": cash / MICRO,
                 "inFlightUsd": in_flight / MICRO,
-                "unsettledUsd": 0.0,
-                "accessibleUsd": (cash - in_flight) / MICRO,
+                "unsettledUsd": unsettled_usd / MICRO,
+                "accessibleUsd": (cash - in_flight - unsettled_usd) / MICRO,
                 "adjustmentsUsd": self._adjustments / MICRO,
             }
         )

@@ -1036,6 +1036,12 @@ class PersistenceLayer:
             ).fetchall()
         return [FillRow(*r) for r in rows]
 
+    def fill_booked(self, fill_id: str) -> bool:
+        """Whether the fills table holds a fill with this id (any session)."""
+        with self.transaction(write=False) as conn:
+            row = conn.execute("SELECT 1 FROM fills WHERE fill_id = ?", (fill_id,)).fetchone()
+        return row is not None
+
     # -- the journal ---------------------------------------------------------------------
 
     def last_seq(self, session_id: str) -> int:

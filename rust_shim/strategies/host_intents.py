@@ -6,9 +6,10 @@ The same JSON shapes as `strategies/intents.d.ts` and `Intent`/`Reply` in
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
 
 from weatherman_inventory import Outcome
@@ -34,8 +35,11 @@ class OrderIntent(_Wire):
     side: Literal["buy", "sell"]
     market_id: str
     outcome: Outcome
-    qty: Annotated[int, Field(ge=1)]
-    """Contracts."""
+    qty: Annotated[
+        Decimal, Field(gt=0, lt=10**9, decimal_places=6), PlainSerializer(float, return_type=float)
+    ]
+    """Shares, exact to 6 decimals (the venue's unit); on the wire a JSON number, which a float
+    carries exactly at 15 significant digits and fewer."""
     limit_px: Annotated[int, Field(ge=1, le=99)]
     """Limit price, cents of a dollar."""
 

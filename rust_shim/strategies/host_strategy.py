@@ -36,6 +36,8 @@ def _no_side(ctx: DecisionContext, inventory: InventoryState) -> list[Intent]:
         pairs = inventory.minted_pairs.get(market.condition_id)
         # Tokens backing minted pairs stay for the merge.
         paired = 0 if pairs is None else pairs.available + pairs.reserved
+        # accessible_qty leaves out unsettled_qty: shares of buys the chain has not confirmed yet
+        # are never offered.
         if held is not None and held.accessible_qty > paired:
             bid = Decimal(market.no_bid_px) / 100
             entry = held.avg_entry_price

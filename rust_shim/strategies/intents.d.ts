@@ -8,7 +8,7 @@ interface OrderIntent {
   side: "buy" | "sell";
   marketId: string;
   outcome: Outcome;
-  /** Contracts, integer >= 1. */
+  /** Shares, > 0, at most 6 decimals (the venue's unit): 7.575758 is a valid quantity. */
   qty: number;
   /** Limit price, cents of a dollar, integer 1..99. */
   limitPx: number;

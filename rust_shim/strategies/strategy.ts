@@ -41,7 +41,11 @@ function profitTaking(ctx: DecisionContext, inventory: InventoryState): Intent[]
     }
     // Tokens backing minted pairs stay for the merge.
     const pairs = inventory.mintedPairs[market.conditionId];
-    const sellable = token.accessibleQty - (pairs === undefined ? 0 : pairs.available + pairs.reserved);
+    // accessibleQty leaves out unsettledQty (shares of buys not yet confirmed on chain): only
+    // settled shares are sold. Rounded to the micro-share, the venue's unit, as the difference of
+    // two numbers can carry a float's noise.
+    const paired = pairs === undefined ? 0 : pairs.available + pairs.reserved;
+    const sellable = Math.floor((token.accessibleQty - paired) * 1e6 + 1e-6) / 1e6;
     if (sellable <= 0 || token.unrealizedPnl <= 0.4) {
       continue;
     }

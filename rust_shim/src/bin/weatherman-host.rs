@@ -250,12 +250,14 @@ fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
         let Ok(snapshot) = s.ledger.snapshot() else {
             return;
         };
-        let (orders, pending) = s.in_flight();
+        let (orders, pending, settling) = s.in_flight();
         let line = format!(
-            "tick {tick:>5}/{total}  cash ${:>11.2}  in flight ${:>9.2}  accessible ${:>11.2}  \
-             open orders {orders:>2}  chain {pending}  fills {:>5}  discrepancies {}",
+            "tick {tick:>5}/{total}  cash ${:>11.2}  in flight ${:>9.2}  unsettled ${:>8.2}  \
+             accessible ${:>11.2}  open orders {orders:>2}  chain {pending}  settling \
+             {settling:>2}  fills {:>5}  discrepancies {}",
             snapshot.state.total_usd,
             snapshot.state.in_flight_usd,
+            snapshot.state.unsettled_usd,
             snapshot.state.accessible_usd,
             s.stats.fills,
             s.stats.discrepancies
@@ -309,6 +311,10 @@ fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
             ticks: cfg.ticks,
             steps_sent: stats.steps_sent,
             fills: stats.fills,
+            fractional_fills: stats.fractional_fills,
+            fills_confirmed: stats.fills_confirmed,
+            fills_failed: stats.fills_failed,
+            fees_micro: stats.fees_micro,
             refused: stats.refused,
             invalid_intents: stats.invalid_intents,
             discrepancies: stats.discrepancies,

@@ -81,14 +81,28 @@ pub fn journal(db: &Path, session: &str) -> Vec<(String, Vec<u8>)> {
     rows
 }
 
-/// The session's journal rows as text, comparable across runs: session ids masked, and the
-/// marks of a `prices_updated` sorted (the shim takes prices as a `HashMap`, whose order
-/// differs from process to process and does not matter to the ledger).
+/// The session's journal rows as text, comparable across runs: session ids masked, the marks
+/// of a `prices_updated` sorted (the shim takes prices as a `HashMap`, whose order differs from
+/// process to process and does not matter to the ledger), and the wall-clock time at which a
+/// provisional fill was booked (the ledger's clock for stale fills) masked.
 pub fn journal_normalised(db: &Path, session: &str) -> Vec<String> {
     journal(db, session)
         .into_iter()
         .map(|(kind, payload)| {
             let text = String::from_utf8_lossy(&payload).replace(session, "<session>");
+            // buy_filled and sell_filled end with the booking time when they carry a status.
+            let booked_at = match kind.as_str() {
+                "buy_filled" => 10,
+                "sell_filled" => 8,
+                _ => usize::MAX,
+            };
+            if booked_at != usize::MAX {
+                let mut value: Value = serde_json::from_str(&text).expect("payload json");
+                if let Some(at) = value.get_mut(booked_at) {
+                    *at = Value::from("<booked at>");
+                }
+                return format!("{kind} {value}");
+            }
             if kind != "prices_updated" {
                 return format!("{kind} {text}");
             }

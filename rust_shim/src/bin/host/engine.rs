@@ -1,6 +1,14 @@
-//! The paper matching engine: resting limit orders filled against the moving books, partially
-//! and across ticks, at or better than their limit; cancels; mints and merges that settle a few
-//! ticks later, confirmed or failed.
+//! The paper matching engine, playing the venue: resting limit orders filled against the moving
+//! books, partially and across ticks, at or better than their limit; cancels; mints and merges
+//! that settle a few ticks later, confirmed or failed.
+//!
+//! As on the venue, a fill is reported `MATCHED` and settles (`CONFIRMED`) a few ticks later,
+//! or fails on chain (`FAILED`) for a seeded share of them. An order that crosses the book takes
+//! it and pays the taker fee (`fees::WEATHER_FEES`); an order resting inside the spread is
+//! sometimes hit by a taker spending a whole number of dollars, which fills it in fractional
+//! shares (5 dollars at 0.66 is 7.575758 shares) at its limit, without a fee (a maker's).
+//! Pending settlements are derived from the fills themselves, so replaying the applied events
+//! rebuilds them.
 //!
 //! `match_tick` only reads the engine; `apply` changes it. The session applies each event to
 //! the ledger, the legacy tracker and the engine alike, and on resume replays the applied events
@@ -9,6 +17,7 @@
 use weatherman_inventory::contract::Outcome;
 
 use super::events::{LedgerEvent, Side};
+use super::fees::WEATHER_FEES;
 use super::market::PaperMarket;
 use super::rng::{Rng, Stream};
 
@@ -20,6 +29,22 @@ const CANCEL_PERCENT: u64 = 2;
 const PARTIAL_PERCENT: u64 = 40;
 /// Chance that a mint or merge fails on chain.
 const FAIL_PERCENT: u64 = 15;
+/// Chance that a settling fill fails on chain.
+pub const FILL_FAIL_PERCENT: u64 = 12;
+/// Chance per tick that a taker spending dollars hits an order resting inside the spread.
+const TAKER_HIT_PERCENT: u64 = 20;
+/// The most a dollar-sized taker spends.
+const TAKER_MAX_USD: i64 = 12;
+/// Micro-units per share or dollar.
+const MICRO: u64 = 1_000_000;
+
+/// The shares `dollars` buy at `price_micro`, to the micro-share (half up), as the venue sizes
+/// a dollar-sized market order: 5 dollars at 0.66 is 7.575758 shares.
+pub fn shares_for_dollars(dollars: u64, price_micro: u64) -> u64 {
+    let num = u128::from(dollars) * u128::from(MICRO) * u128::from(MICRO);
+    let price = u128::from(price_micro.max(1));
+    u64::try_from((num + price / 2) / price).unwrap_or(u64::MAX)
+}
 
 /// An order resting on the paper exchange.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,10 +54,19 @@ pub struct OpenOrder {
     pub market_id: String,
     pub token_id: String,
     pub outcome: Outcome,
+    /// Micro-shares.
     pub qty: u64,
+    /// Micro-shares.
     pub filled: u64,
     pub limit_px: u64,
     pub placed_tick: u64,
+}
+
+/// A fill waiting for the chain: the `FillSettle` it becomes at `settle_tick`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PendingFill {
+    settle: LedgerEvent,
+    settle_tick: u64,
 }
 
 /// A mint or merge waiting for the chain.
@@ -53,6 +87,7 @@ struct Pending {
 pub struct Engine {
     orders: Vec<OpenOrder>,
     pending: Vec<Pending>,
+    fills: Vec<PendingFill>,
 }
 
 impl Engine {
@@ -64,6 +99,11 @@ impl Engine {
     /// Mints and merges not yet settled.
     pub fn pending_count(&self) -> usize {
         self.pending.len()
+    }
+
+    /// Fills not yet settled on chain.
+    pub fn unsettled_fills(&self) -> usize {
+        self.fills.len()
     }
 
     /// What the exchange and the chain report at `tick`: fills, cancels, settlements. At most
@@ -99,7 +139,7 @@ impl Engine {
                 local_id: order.local_id.clone(),
                 side: order.side,
                 token_id: order.token_id.clone(),
-                remaining_qty: remaining,
+                remaining_qty_micro: remaining,
                 limit_px: order.limit_px,
             };
             if tick >= order.placed_tick + ORDER_TTL_TICKS || rng.percent(CANCEL_PERCENT) {
@@ -122,20 +162,38 @@ impl Engine {
                     (bid >= order.limit_px, bid, &mut bids[index][side_index])
                 }
             };
-            if !crosses || *offered == 0 {
+            let limit_micro = order.limit_px * 10_000;
+            let (take, price_micro, fee_micro) = if crosses && *offered > 0 {
+                // The order takes the book: whole shares, a taker's fee.
+                let mut take = remaining.min(*offered * MICRO);
+                if take > MICRO && rng.percent(PARTIAL_PERCENT) {
+                    let whole = (take / MICRO) as i64;
+                    take = if whole > 1 {
+                        rng.range(1, whole - 1) as u64 * MICRO
+                    } else {
+                        take.min(MICRO)
+                    };
+                }
+                *offered -= take.div_ceil(MICRO).min(*offered);
+                // Up to two tenths of a cent of price improvement (Polymarket ticks are 0.001).
+                let improvement = rng.range(0, 2) as u64 * 1_000;
+                let price_micro = match order.side {
+                    Side::Buy => px * 10_000 - improvement,
+                    Side::Sell => (px * 10_000 + improvement).min(MICRO),
+                };
+                let fee = WEATHER_FEES.taker_fee_micro(take, price_micro).unwrap_or(0);
+                (take, price_micro, fee)
+            } else if !crosses && rng.percent(TAKER_HIT_PERCENT) {
+                // A taker spending whole dollars hits the resting order at its limit.
+                let dollars = rng.range(1, TAKER_MAX_USD) as u64;
+                let take = shares_for_dollars(dollars, limit_micro).min(remaining);
+                (take, limit_micro, 0)
+            } else {
+                continue;
+            };
+            if take == 0 {
                 continue;
             }
-            let mut take = remaining.min(*offered);
-            if take > 1 && rng.percent(PARTIAL_PERCENT) {
-                take = rng.range(1, take as i64 - 1) as u64;
-            }
-            *offered -= take;
-            // Up to two tenths of a cent of price improvement (Polymarket ticks are 0.001).
-            let improvement = rng.range(0, 2) as u64 * 1_000;
-            let price_micro = match order.side {
-                Side::Buy => px * 10_000 - improvement,
-                Side::Sell => (px * 10_000 + improvement).min(1_000_000),
-            };
             events.push(LedgerEvent::Fill {
                 local_id: order.local_id.clone(),
                 side: order.side,
@@ -143,11 +201,20 @@ impl Engine {
                 market_id: order.market_id.clone(),
                 token_id: order.token_id.clone(),
                 outcome: order.outcome,
-                qty: take,
+                qty_micro: take,
                 price_micro,
-                order_qty: order.qty,
+                order_qty_micro: order.qty,
+                fee_micro,
+                provisional: true,
             });
             fills += 1;
+        }
+        for pending in self.fills.iter().filter(|p| p.settle_tick <= tick) {
+            let mut settle = pending.settle.clone();
+            if let LedgerEvent::FillSettle { confirmed, .. } = &mut settle {
+                *confirmed = !rng.percent(FILL_FAIL_PERCENT);
+            }
+            events.push(settle);
         }
         for pending in self.pending.iter().filter(|p| p.settle_tick <= tick) {
             let confirmed = !rng.percent(FAIL_PERCENT);
@@ -187,7 +254,7 @@ impl Engine {
                 market_id,
                 token_id,
                 outcome,
-                qty,
+                qty_micro,
                 limit_px,
             } => self.orders.push(OpenOrder {
                 local_id: local_id.clone(),
@@ -195,19 +262,54 @@ impl Engine {
                 market_id: market_id.clone(),
                 token_id: token_id.clone(),
                 outcome: *outcome,
-                qty: *qty,
+                qty: *qty_micro,
                 filled: 0,
                 limit_px: *limit_px,
                 placed_tick: tick,
             }),
-            LedgerEvent::Fill { local_id, qty, .. } => {
+            LedgerEvent::Fill {
+                local_id,
+                side,
+                fill_id,
+                market_id,
+                token_id,
+                outcome,
+                qty_micro,
+                price_micro,
+                fee_micro,
+                provisional,
+                ..
+            } => {
                 if let Some(pos) = self.orders.iter().position(|o| &o.local_id == local_id) {
                     let order = &mut self.orders[pos];
-                    order.filled += qty;
+                    order.filled += qty_micro;
                     if order.filled >= order.qty {
                         self.orders.remove(pos);
                     }
                 }
+                if *provisional {
+                    self.fills.push(PendingFill {
+                        settle: LedgerEvent::FillSettle {
+                            local_id: local_id.clone(),
+                            side: *side,
+                            fill_id: fill_id.clone(),
+                            market_id: market_id.clone(),
+                            token_id: token_id.clone(),
+                            outcome: *outcome,
+                            qty_micro: *qty_micro,
+                            price_micro: *price_micro,
+                            fee_micro: *fee_micro,
+                            confirmed: true,
+                        },
+                        // Two to four ticks on chain, from the fill itself so that replay agrees.
+                        settle_tick: tick + 2 + qty_micro % 3,
+                    });
+                }
+            }
+            LedgerEvent::FillSettle { fill_id, .. } => {
+                self.fills.retain(|p| {
+                    !matches!(&p.settle, LedgerEvent::FillSettle { fill_id: id, .. } if id == fill_id)
+                });
             }
             LedgerEvent::Cancel { local_id, .. } => {
                 self.orders.retain(|o| &o.local_id != local_id);
@@ -268,6 +370,8 @@ impl Engine {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     fn submit(
@@ -288,41 +392,57 @@ mod tests {
             }
             .into(),
             outcome,
-            qty,
+            qty_micro: qty * MICRO,
             limit_px,
         }
     }
 
-    #[test]
-    fn fills_are_at_or_better_than_the_limit_and_never_beyond_the_order() {
-        let mut market = PaperMarket::new(3, 1);
+    /// Runs the engine for `ticks` with a buy and a sell resting whenever none is: at the book
+    /// (they cross) on even ticks, inside the spread on odd ones. Returns every event applied,
+    /// with its tick.
+    fn session(seed: u64, ticks: u64) -> (Engine, Vec<(u64, LedgerEvent)>) {
+        let mut market = PaperMarket::new(seed, 1);
         let mut engine = Engine::default();
-        let mut filled = 0;
-        for tick in 1..=400 {
+        let mut applied = Vec::new();
+        for tick in 1..=ticks {
             market.advance_to(tick);
+            let mut events = engine.match_tick(&market, seed, tick, "");
             if engine.open_orders().is_empty() {
                 let book = *market.book(0);
-                let ask = book.ask(Outcome::Yes);
-                let bid = book.bid(Outcome::No);
-                engine.apply(
-                    &submit(&format!("b{tick}"), Side::Buy, Outcome::Yes, 120, ask),
-                    &market,
-                    tick,
-                );
-                engine.apply(
-                    &submit(&format!("s{tick}"), Side::Sell, Outcome::No, 120, bid),
-                    &market,
-                    tick,
-                );
-                continue;
+                let inside = tick % 2 == 1;
+                let buy_px = if inside {
+                    book.bid(Outcome::Yes)
+                } else {
+                    book.ask(Outcome::Yes)
+                };
+                let sell_px = if inside {
+                    book.ask(Outcome::No)
+                } else {
+                    book.bid(Outcome::No)
+                };
+                events.push(submit(
+                    &format!("b{tick}"),
+                    Side::Buy,
+                    Outcome::Yes,
+                    120,
+                    buy_px,
+                ));
+                events.push(submit(
+                    &format!("s{tick}"),
+                    Side::Sell,
+                    Outcome::No,
+                    120,
+                    sell_px,
+                ));
             }
-            let events = engine.match_tick(&market, 3, tick, "");
             for event in &events {
                 if let LedgerEvent::Fill {
                     local_id,
                     side,
-                    qty,
+                    qty_micro,
                     price_micro,
+                    fee_micro,
+                    provisional,
                     ..
                 } = event
                 {
@@ -331,38 +451,133 @@ mod tests {
                         .iter()
                         .find(|o| &o.local_id == local_id)
                         .expect("open");
-                    assert!(*qty >= 1 && *qty <= order.qty - order.filled);
+                    assert!(*qty_micro >= 1 && *qty_micro <= order.qty - order.filled);
+                    let limit = order.limit_px * 10_000;
                     match side {
-                        Side::Buy => assert!(*price_micro <= order.limit_px * 10_000),
-                        Side::Sell => assert!(*price_micro >= order.limit_px * 10_000),
+                        Side::Buy => assert!(*price_micro <= limit),
+                        Side::Sell => assert!(*price_micro >= limit),
                     }
-                    filled += qty;
+                    assert!(*provisional, "every fill is reported MATCHED first");
+                    if *fee_micro > 0 {
+                        assert_eq!(
+                            Some(*fee_micro),
+                            WEATHER_FEES.taker_fee_micro(*qty_micro, *price_micro)
+                        );
+                    } else {
+                        // A maker fill: at its limit, hit by a taker spending whole dollars.
+                        assert_eq!(*price_micro, limit, "{event:?}");
+                    }
                 }
-            }
-            for event in &events {
                 engine.apply(event, &market, tick);
+                applied.push((tick, event.clone()));
             }
         }
-        assert!(filled > 0, "the books crossed some orders");
+        (engine, applied)
+    }
+
+    #[test]
+    fn a_dollar_sized_taker_buys_fractional_shares() {
+        assert_eq!(shares_for_dollars(5, 660_000), 7_575_758);
+        assert_eq!(shares_for_dollars(1, 820_000), 1_219_512);
+        assert_eq!(shares_for_dollars(3, 500_000), 6_000_000);
+    }
+
+    #[test]
+    fn fills_are_matched_then_settle_once_a_seeded_share_failing_some_fractional_some_with_fees() {
+        let (engine, applied) = session(3, 400);
+        let mut matched = HashMap::new();
+        let (mut confirmed, mut failed, mut fractional, mut taker) = (0, 0, 0, 0);
+        for (tick, event) in &applied {
+            match event {
+                LedgerEvent::Fill {
+                    fill_id,
+                    qty_micro,
+                    fee_micro,
+                    ..
+                } => {
+                    assert!(matched.insert(fill_id.clone(), *tick).is_none());
+                    fractional += u64::from(qty_micro % MICRO != 0);
+                    taker += u64::from(*fee_micro > 0);
+                }
+                LedgerEvent::FillSettle {
+                    fill_id,
+                    confirmed: ok,
+                    ..
+                } => {
+                    let at = matched
+                        .remove(fill_id)
+                        .expect("settled once, after its fill");
+                    assert!(
+                        (at + 2..=at + 4).contains(tick),
+                        "{fill_id}: {at} -> {tick}"
+                    );
+                    if *ok {
+                        confirmed += 1;
+                    } else {
+                        failed += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(matched.len(), engine.unsettled_fills());
+        assert!(fractional >= 10 && taker >= 10, "{fractional} {taker}");
+        assert!(
+            failed >= 5 && confirmed > 4 * failed,
+            "{confirmed} {failed}"
+        );
+    }
+
+    #[test]
+    fn replaying_the_applied_events_rebuilds_the_engine_with_its_pending_settlements() {
+        // The first tick after 150 with fills still settling.
+        let ticks = (150..250)
+            .find(|&t| session(9, t).0.unsettled_fills() > 0)
+            .expect("fills settling");
+        let (engine, applied) = session(9, ticks);
+        let mut market = PaperMarket::new(9, 1);
+        let mut replayed = Engine::default();
+        for (tick, event) in &applied {
+            market.advance_to(*tick);
+            replayed.apply(event, &market, *tick);
+        }
+        assert_eq!(replayed, engine);
+        market.advance_to(ticks + 1);
+        assert_eq!(
+            replayed.match_tick(&market, 9, ticks + 1, ""),
+            engine.match_tick(&market, 9, ticks + 1, "")
+        );
     }
 
     #[test]
     fn an_order_left_resting_is_cancelled_with_what_remains() {
         let mut market = PaperMarket::new(5, 1);
         let mut engine = Engine::default();
-        // A bid at 1 cent never crosses.
-        engine.apply(&submit("b1", Side::Buy, Outcome::Yes, 10, 1), &market, 0);
+        // A bid at 1 cent never crosses; dollar-sized takers may fill part of it.
+        engine.apply(
+            &submit("b1", Side::Buy, Outcome::Yes, 100_000, 1),
+            &market,
+            0,
+        );
         let mut cancelled = None;
         for tick in 1..=ORDER_TTL_TICKS {
             market.advance_to(tick);
             let events = engine.match_tick(&market, 5, tick, "");
-            if let Some(LedgerEvent::Cancel { remaining_qty, .. }) = events.first() {
-                cancelled = Some((tick, *remaining_qty));
-                break;
+            for event in &events {
+                if let LedgerEvent::Cancel {
+                    remaining_qty_micro,
+                    ..
+                } = event
+                {
+                    let filled = engine.open_orders()[0].filled;
+                    cancelled = Some((tick, *remaining_qty_micro, filled));
+                }
+                engine.apply(event, &market, tick);
             }
         }
-        let (tick, remaining) = cancelled.expect("cancelled");
+        let (tick, remaining, filled) = cancelled.expect("cancelled");
         assert!(tick <= ORDER_TTL_TICKS);
-        assert_eq!(remaining, 10);
+        assert_eq!(remaining + filled, 100_000 * MICRO);
+        assert!(engine.open_orders().is_empty());
     }
 }

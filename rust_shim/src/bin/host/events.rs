@@ -1,14 +1,15 @@
 //! The facts the host feeds the ledger, in a form it can journal in its own plan table.
 //!
-//! Prices are integer micro-dollars per contract and amounts whole dollars, so a plan read back
-//! from the database gives exactly the `Decimal`s the first run passed.
+//! Quantities are integer micro-shares (the venue's shares have 6 decimals), prices integer
+//! micro-dollars per share, fees micro-dollars and mint amounts whole dollars, so a plan read
+//! back from the database gives exactly the `Decimal`s the first run passed.
 
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use weatherman_inventory::contract::Outcome;
-use weatherman_inventory::shim::{FillMeta, InventoryManager, ShimError};
+use weatherman_inventory::shim::{FillMeta, FillStatus, InventoryManager, Shares, ShimError};
 
 /// Which way an order trades.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,11 +30,13 @@ pub enum LedgerEvent {
         market_id: String,
         token_id: String,
         outcome: Outcome,
-        qty: u64,
+        /// Micro-shares.
+        qty_micro: u64,
         /// Cents, 1..99.
         limit_px: u64,
     },
-    /// A (partial) fill of an order.
+    /// A (partial) fill of an order, booked `MATCHED` when `provisional` (its settlement follows
+    /// as a `FillSettle`), final otherwise.
     Fill {
         local_id: String,
         side: Side,
@@ -41,17 +44,36 @@ pub enum LedgerEvent {
         market_id: String,
         token_id: String,
         outcome: Outcome,
-        qty: u64,
-        /// Micro-dollars per contract.
+        /// Micro-shares.
+        qty_micro: u64,
+        /// Micro-dollars per share.
         price_micro: u64,
-        order_qty: u64,
+        order_qty_micro: u64,
+        /// The taker fee, micro-dollars (0 for a maker fill).
+        fee_micro: u64,
+        provisional: bool,
+    },
+    /// The chain settled a provisional fill: `CONFIRMED`, or `FAILED` (the fill never happened).
+    /// It repeats the fill's facts, so that a reader of the plan (the legacy tracker) can undo it.
+    FillSettle {
+        local_id: String,
+        side: Side,
+        fill_id: String,
+        market_id: String,
+        token_id: String,
+        outcome: Outcome,
+        qty_micro: u64,
+        price_micro: u64,
+        fee_micro: u64,
+        confirmed: bool,
     },
     /// The rest of an order cancelled.
     Cancel {
         local_id: String,
         side: Side,
         token_id: String,
-        remaining_qty: u64,
+        /// Micro-shares.
+        remaining_qty_micro: u64,
         limit_px: u64,
     },
     /// A mint of `amount_usd` dollars of pairs sent to the chain.
@@ -90,6 +112,11 @@ pub enum LedgerEvent {
     Marks { prices: BTreeMap<String, u64> },
 }
 
+/// Micro-shares as the exact quantity the ledger takes.
+pub fn shares_from_micro(micro: u64) -> Shares {
+    Shares::from(Decimal::from_i128_with_scale(i128::from(micro), 6).normalize())
+}
+
 /// Micro-dollars as an exact `Decimal` of dollars.
 pub fn dollars_from_micro(micro: u64) -> Decimal {
     Decimal::from_i128_with_scale(i128::from(micro), 6).normalize()
@@ -105,17 +132,23 @@ impl LedgerEvent {
                 market_id,
                 token_id,
                 outcome,
-                qty,
+                qty_micro,
                 limit_px,
-            } => ledger
-                .on_order_submitted_buy(local_id, market_id, token_id, *outcome, *qty, *limit_px),
+            } => ledger.on_order_submitted_buy(
+                local_id,
+                market_id,
+                token_id,
+                *outcome,
+                shares_from_micro(*qty_micro),
+                *limit_px,
+            ),
             LedgerEvent::Submit {
                 local_id,
                 side: Side::Sell,
                 token_id,
-                qty,
+                qty_micro,
                 ..
-            } => ledger.on_order_submitted_sell(local_id, token_id, *qty),
+            } => ledger.on_order_submitted_sell(local_id, token_id, shares_from_micro(*qty_micro)),
             LedgerEvent::Fill {
                 local_id,
                 side,
@@ -123,39 +156,63 @@ impl LedgerEvent {
                 market_id,
                 token_id,
                 outcome,
-                qty,
+                qty_micro,
                 price_micro,
-                order_qty,
+                order_qty_micro,
+                fee_micro,
+                provisional,
             } => {
                 let meta = FillMeta {
                     fill_id: Some(fill_id.clone()),
-                    fee_usd: Decimal::ZERO,
-                    status: None,
+                    fee_usd: dollars_from_micro(*fee_micro),
+                    status: provisional.then_some(FillStatus::Matched),
                 };
                 let price = dollars_from_micro(*price_micro);
+                let (qty, order_qty) = (
+                    shares_from_micro(*qty_micro),
+                    shares_from_micro(*order_qty_micro),
+                );
                 match side {
                     Side::Buy => ledger.on_fill_buy_with(
-                        local_id, token_id, market_id, *outcome, *qty, price, *order_qty, &meta,
+                        local_id, token_id, market_id, *outcome, qty, price, order_qty, &meta,
                     ),
                     Side::Sell => {
-                        ledger.on_fill_sell_with(local_id, token_id, *qty, price, *order_qty, &meta)
+                        ledger.on_fill_sell_with(local_id, token_id, qty, price, order_qty, &meta)
                     }
                 }
             }
+            LedgerEvent::FillSettle {
+                fill_id, confirmed, ..
+            } => ledger.on_fill_status(
+                fill_id,
+                if *confirmed {
+                    FillStatus::Confirmed
+                } else {
+                    FillStatus::Failed
+                },
+            ),
             LedgerEvent::Cancel {
                 local_id,
                 side: Side::Buy,
-                remaining_qty,
+                remaining_qty_micro,
                 limit_px,
                 ..
-            } => ledger.on_order_cancelled_buy(local_id, *remaining_qty, *limit_px),
+            } => ledger.on_order_cancelled_buy(
+                local_id,
+                shares_from_micro(*remaining_qty_micro),
+                *limit_px,
+            ),
             LedgerEvent::Cancel {
                 local_id,
                 side: Side::Sell,
                 token_id,
-                remaining_qty,
+                remaining_qty_micro,
                 ..
-            } => ledger.on_order_cancelled_sell(local_id, token_id, *remaining_qty),
+            } => ledger.on_order_cancelled_sell(
+                local_id,
+                token_id,
+                shares_from_micro(*remaining_qty_micro),
+            ),
             LedgerEvent::MintSubmit {
                 condition_id,
                 amount_usd,
@@ -218,6 +275,8 @@ mod tests {
         assert_eq!(dollars_from_micro(655_000).to_string(), "0.655");
         assert_eq!(dollars_from_micro(1_000_000).to_string(), "1");
         assert_eq!(dollars_from_micro(1).to_string(), "0.000001");
+        assert_eq!(shares_from_micro(7_575_758).value().to_string(), "7.575758");
+        assert_eq!(shares_from_micro(20_000_000).value().to_string(), "20");
     }
 
     #[test]
@@ -229,9 +288,11 @@ mod tests {
             market_id: "mkt-1".into(),
             token_id: "tok-1-no".into(),
             outcome: Outcome::No,
-            qty: 12,
+            qty_micro: 7_575_758,
             price_micro: 431_000,
-            order_qty: 20,
+            order_qty_micro: 20_000_000,
+            fee_micro: 12_340,
+            provisional: true,
         };
         let text = serde_json::to_string(&event).expect("serialise");
         assert_eq!(

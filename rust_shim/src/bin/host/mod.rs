@@ -4,6 +4,7 @@
 pub mod engine;
 pub mod error;
 pub mod events;
+pub mod fees;
 pub mod legacy;
 pub mod market;
 pub mod plan_store;

@@ -14,7 +14,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use weatherman_inventory::shim::{InventoryManager, ShimError};
 
-use super::events::LedgerEvent;
+use super::events::{shares_from_micro, LedgerEvent};
 
 const DDL: &str = "
 CREATE TABLE IF NOT EXISTS host_sessions (
@@ -66,17 +66,32 @@ impl Phase {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "check", rename_all = "snake_case")]
 pub enum Check {
-    Buy { qty: u64, limit_px: u64 },
-    Sell { token_id: String, qty: u64 },
-    Mint { amount_usd: u64 },
+    /// `qty_micro` in micro-shares.
+    Buy {
+        qty_micro: u64,
+        limit_px: u64,
+    },
+    Sell {
+        token_id: String,
+        qty_micro: u64,
+    },
+    Mint {
+        amount_usd: u64,
+    },
 }
 
 impl Check {
     /// Asks the ledger.
     pub fn passes(&self, ledger: &InventoryManager) -> Result<bool, ShimError> {
         match self {
-            Check::Buy { qty, limit_px } => ledger.can_buy(*qty, *limit_px),
-            Check::Sell { token_id, qty } => ledger.can_sell(token_id, *qty),
+            Check::Buy {
+                qty_micro,
+                limit_px,
+            } => ledger.can_buy(shares_from_micro(*qty_micro), *limit_px),
+            Check::Sell {
+                token_id,
+                qty_micro,
+            } => ledger.can_sell(token_id, shares_from_micro(*qty_micro)),
             Check::Mint { amount_usd } => ledger.can_mint(rust_decimal::Decimal::from(*amount_usd)),
         }
     }

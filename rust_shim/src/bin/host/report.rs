@@ -57,6 +57,10 @@ pub struct Report<'a> {
     pub ticks: u64,
     pub steps_sent: u64,
     pub fills: u64,
+    pub fractional_fills: u64,
+    pub fills_confirmed: u64,
+    pub fills_failed: u64,
+    pub fees_micro: u64,
     pub refused: u64,
     pub invalid_intents: u64,
     pub discrepancies: u64,
@@ -103,9 +107,24 @@ pub fn render(
         stats.refused,
         stats.invalid_intents
     );
+    let _ = writeln!(
+        out,
+        "fills on chain: {} confirmed, {} failed; {} in fractional shares; taker fees ${:.5}",
+        stats.fills_confirmed,
+        stats.fills_failed,
+        stats.fractional_fills,
+        stats.fees_micro as f64 / 1e6
+    );
     let _ = writeln!(out, "\n  cash (total)  ${}", money(s.total_usd));
+    let _ = writeln!(
+        out,
+        "    settled     ${}",
+        money(s.total_usd - s.unsettled_usd)
+    );
+    let _ = writeln!(out, "    unsettled   ${}", money(s.unsettled_usd));
     let _ = writeln!(out, "  in flight     ${}", money(s.in_flight_usd));
     let _ = writeln!(out, "  accessible    ${}", money(s.accessible_usd));
+    let _ = writeln!(out, "  adjustments   ${}", money(s.adjustments_usd));
     let _ = writeln!(
         out,
         "  exit          {}",
@@ -113,17 +132,18 @@ pub fn render(
     );
     let _ = writeln!(
         out,
-        "\n  {:<11} {:>7} {:>7} {:>10} {:>8} {:>13} {:>13}",
-        "token", "qty", "in fl.", "avg $", "price $", "realised $", "unrealised $"
+        "\n  {:<11} {:>17} {:>17} {:>17} {:>10} {:>8} {:>13} {:>13}",
+        "token", "qty", "unsettled", "in fl.", "avg $", "price $", "realised $", "unrealised $"
     );
     let mut tokens: Vec<_> = s.tokens.values().collect();
     tokens.sort_by_key(|t| token_order.get(&t.token_id).copied().unwrap_or(usize::MAX));
     for t in tokens {
         let _ = writeln!(
             out,
-            "  {:<11} {:>7} {:>7} {:>10.6} {:>8.3} {:>13.6} {:>13.6}",
+            "  {:<11} {:>17} {:>17} {:>17} {:>10.6} {:>8.3} {:>13.6} {:>13.6}",
             t.token_id,
             t.qty,
+            t.unsettled_qty,
             t.in_flight_qty,
             t.avg_entry_price,
             t.current_price,

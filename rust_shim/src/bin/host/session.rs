@@ -33,6 +33,13 @@ pub struct Stats {
     pub last_tick: u64,
     pub steps_sent: u64,
     pub fills: u64,
+    /// Fills in fractional shares (hit by takers spending whole dollars).
+    pub fractional_fills: u64,
+    /// Fills the chain confirmed, and those that failed.
+    pub fills_confirmed: u64,
+    pub fills_failed: u64,
+    /// Taker fees charged on this run's fills, micro-dollars.
+    pub fees_micro: u64,
     pub refused: u64,
     pub invalid_intents: u64,
     pub discrepancies: u64,
@@ -563,8 +570,21 @@ impl Session {
             self.engine.apply(&step.event, &self.market, tick);
             self.legacy.apply(&step.event);
             self.stats.steps_sent += 1;
-            if matches!(step.event, LedgerEvent::Fill { .. }) {
-                self.stats.fills += 1;
+            match &step.event {
+                LedgerEvent::Fill {
+                    qty_micro,
+                    fee_micro,
+                    ..
+                } => {
+                    self.stats.fills += 1;
+                    self.stats.fractional_fills += u64::from(qty_micro % 1_000_000 != 0);
+                    self.stats.fees_micro += fee_micro;
+                }
+                LedgerEvent::FillSettle {
+                    confirmed: true, ..
+                } => self.stats.fills_confirmed += 1,
+                LedgerEvent::FillSettle { .. } => self.stats.fills_failed += 1,
+                _ => {}
             }
         }
         Ok(())
@@ -605,9 +625,14 @@ impl Session {
         }
     }
 
-    /// Open orders on the paper exchange and mints or merges pending on the paper chain.
-    pub fn in_flight(&self) -> (usize, usize) {
-        (self.engine.open_orders().len(), self.engine.pending_count())
+    /// Open orders on the paper exchange, mints or merges pending on the paper chain, and fills
+    /// not yet settled there.
+    pub fn in_flight(&self) -> (usize, usize, usize) {
+        (
+            self.engine.open_orders().len(),
+            self.engine.pending_count(),
+            self.engine.unsettled_fills(),
+        )
     }
 
     /// Ends the session: closes the store so `verify` and a later `--resume` can open it.
@@ -651,6 +676,16 @@ fn context_json(ctx: &DecisionContext, snapshot: &Arc<Snapshot>) -> Result<Strin
     Ok(text)
 }
 
+/// Exact shares as micro-shares: `None` below zero, with more than 6 decimals, or from 10^9.
+fn micro_shares(qty: Decimal) -> Option<u64> {
+    let micro = qty * Decimal::from(1_000_000u32);
+    if qty.is_sign_negative() || !micro.fract().is_zero() || qty >= Decimal::from(1_000_000_000u32)
+    {
+        return None;
+    }
+    u64::try_from(micro).ok()
+}
+
 /// Turns an intent into a checked step, or says why it is malformed.
 fn step_for(
     market: &PaperMarket,
@@ -673,15 +708,18 @@ fn step_for(
             limit_px,
         } => {
             let spec = spec_of(&market_id)?;
-            if qty == 0 || !(1..=99).contains(&limit_px) {
-                return Err(format!("order qty {qty} at {limit_px} cents"));
-            }
+            let qty_micro = micro_shares(qty)
+                .filter(|&q| q > 0 && (1..=99).contains(&limit_px))
+                .ok_or_else(|| format!("order qty {qty} at {limit_px} cents"))?;
             let token_id = spec.token(outcome).to_owned();
             let check = match side {
-                Side::Buy => Check::Buy { qty, limit_px },
+                Side::Buy => Check::Buy {
+                    qty_micro,
+                    limit_px,
+                },
                 Side::Sell => Check::Sell {
                     token_id: token_id.clone(),
-                    qty,
+                    qty_micro,
                 },
             };
             let event = LedgerEvent::Submit {
@@ -690,7 +728,7 @@ fn step_for(
                 market_id,
                 token_id,
                 outcome,
-                qty,
+                qty_micro,
                 limit_px,
             };
             (Some(check), event)

@@ -25,13 +25,15 @@ use super::events::Side;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
 pub enum Intent {
-    /// A limit order; `limit_px` in cents, 1..99.
+    /// A limit order of `qty` shares (a JSON number, at most 6 decimals); `limit_px` in cents,
+    /// 1..99.
     #[serde(rename_all = "camelCase")]
     Order {
         side: Side,
         market_id: String,
         outcome: Outcome,
-        qty: u64,
+        #[serde(deserialize_with = "shares_number")]
+        qty: Decimal,
         limit_px: u64,
     },
     /// Mint `amount_usd` dollars of YES+NO pairs.
@@ -40,6 +42,22 @@ pub enum Intent {
     /// Merge `pairs` minted pairs back into USDC.
     #[serde(rename_all = "camelCase")]
     Merge { market_id: String, pairs: u64 },
+}
+
+/// A JSON number of shares read by its shortest representation, as the text says it: `7.575758`
+/// is exactly 7.575758 (a check for at most 6 decimals follows, where the intent is turned into
+/// a step).
+fn shares_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    let value = f64::deserialize(d)?;
+    if !value.is_finite() {
+        return Err(serde::de::Error::custom(format!(
+            "qty {value} is not a number"
+        )));
+    }
+    value
+        .to_string()
+        .parse::<Decimal>()
+        .map_err(|err| serde::de::Error::custom(format!("qty {value}: {err}")))
 }
 
 /// The keys a script strategy found in `ctx.inventory`, so the host can show (and the tests
@@ -134,8 +152,8 @@ impl Strategy for RustStrategy {
                             side: Side::Sell,
                             market_id: market.market_id.clone(),
                             outcome: Outcome::Yes,
-                            // The paper engine trades whole shares.
-                            qty: u64::try_from((p.accessible_qty - paired).trunc()).unwrap_or(0),
+                            // Settled shares only: accessibleQty leaves out unsettledQty.
+                            qty: p.accessible_qty - paired,
                             limit_px: market.yes_bid_px.max(1),
                         });
                     }
@@ -148,7 +166,7 @@ impl Strategy for RustStrategy {
                             side: Side::Buy,
                             market_id: market.market_id.clone(),
                             outcome: Outcome::Yes,
-                            qty: 20,
+                            qty: Decimal::from(20),
                             limit_px: market.yes_ask_px,
                         });
                     }
@@ -379,12 +397,28 @@ mod tests {
                 side: Side::Buy,
                 market_id: "mkt-0".into(),
                 outcome: Outcome::No,
-                qty: 5,
+                qty: Decimal::from(5),
                 limit_px: 41
             }
         );
         assert!(serde_json::from_str::<Intent>(
             r#"{"kind":"mint","marketId":"mkt-1","amountUsd":30,"extra":1}"#
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn a_fractional_quantity_is_read_exactly_as_its_text() {
+        let intent: Intent = serde_json::from_str(
+            r#"{"kind":"order","side":"sell","marketId":"mkt-0","outcome":"YES","qty":7.575758,"limitPx":66}"#,
+        )
+        .expect("parse");
+        let Intent::Order { qty, .. } = intent else {
+            panic!("an order")
+        };
+        assert_eq!(qty.to_string(), "7.575758");
+        assert!(serde_json::from_str::<Intent>(
+            r#"{"kind":"order","side":"sell","marketId":"mkt-0","outcome":"YES","qty":"7","limitPx":66}"#
         )
         .is_err());
     }
