@@ -10,9 +10,12 @@ that refuses the next commit: the manager must then be exactly as before.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import pytest
+from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -53,6 +56,10 @@ qtys = st.integers(1, 60)
 limits = st.integers(1, 100)
 outcome_values = st.sampled_from([YES, NO, "YES", "NO"])
 fill_ids = st.sampled_from(FILL_IDS)
+# A fill with no status is final; the others are provisional until CONFIRMED or FAILED.
+BOOKED_AT = datetime(2026, 3, 8, 14, 3, tzinfo=UTC)
+fill_statuses = st.sampled_from([None, None, "MATCHED", "MINED", "RETRYING", "CONFIRMED"])
+status_moves = st.sampled_from(["MATCHED", "MINED", "RETRYING", "CONFIRMED", "FAILED", "FAILED"])
 micro_prices = st.integers(0, 100).map(lambda cents: cents * 10_000) | st.integers(0, MICRO)
 
 
@@ -97,15 +104,25 @@ class FailingJournal:
 class LedgerMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.mgr = InventoryManager(Decimal(500))
-        self.shadow = InventoryManager(Decimal(500))
+        self.mgr = InventoryManager(Decimal(500), clock=self.clock)
+        self.shadow = InventoryManager(Decimal(500), clock=self.clock)
         self.armed: str | None = None
         self.steps = 0
+        # What the status rule needs to name the histories it makes: each fill id's token, the
+        # token's sales before it, and its last status; each token's sales so far.
+        self.fills: dict[str, tuple[str, int]] = {}
+        self.last_status: dict[str, str] = {}
+        self.sales: dict[str, int] = {}
 
     @initialize(capital=dollars(st.integers(0, 2_000 * MICRO)))
     def start(self, capital: object) -> None:
-        self.mgr = InventoryManager(capital)
-        self.shadow = InventoryManager(capital)
+        self.mgr = InventoryManager(capital, clock=self.clock)
+        self.shadow = InventoryManager(capital, clock=self.clock)
+
+    @staticmethod
+    def clock() -> datetime:
+        """Both managers book provisional fills at the same instant, so they stay equal."""
+        return BOOKED_AT
 
     # -- calling both managers, or checking a refused commit --------------------------------
 
@@ -175,6 +192,7 @@ class LedgerMachine(RuleBasedStateMachine):
         order_qty=qtys,
         fill_id=fill_ids,
         fee=fees,
+        status=fill_statuses,
     )
     def fill_buy(  # noqa: PLR0917 (hypothesis passes rule arguments by name)
         self,
@@ -187,11 +205,13 @@ class LedgerMachine(RuleBasedStateMachine):
         order_qty: object,
         fill_id: str | None,
         fee: object,
+        status: str | None,
     ) -> None:
         market = TOKENS[token][0]
         order_qty = self.order_qty(local_id, exact, order_qty)
         self.call("on_fill_buy", local_id, token, market, outcome, fill_qty, price, order_qty,
-                  fill_id=fill_id, fee_usd=fee)  # fmt: skip
+                  fill_id=fill_id, fee_usd=fee, status=status if fill_id else None)  # fmt: skip
+        self.remember_fill(fill_id, token, status)
 
     @rule(
         local_id=local_ids,
@@ -202,6 +222,7 @@ class LedgerMachine(RuleBasedStateMachine):
         order_qty=qtys,
         fill_id=fill_ids,
         fee=fees,
+        status=fill_statuses,
     )
     def fill_sell(  # noqa: PLR0917 (hypothesis passes rule arguments by name)
         self,
@@ -213,10 +234,35 @@ class LedgerMachine(RuleBasedStateMachine):
         order_qty: object,
         fill_id: str | None,
         fee: object,
+        status: str | None,
     ) -> None:
         order_qty = self.order_qty(local_id, exact, order_qty)
         self.call("on_fill_sell", local_id, token, fill_qty, price, order_qty,
-                  fill_id=fill_id, fee_usd=fee)  # fmt: skip
+                  fill_id=fill_id, fee_usd=fee, status=status if fill_id else None)  # fmt: skip
+        self.remember_fill(fill_id, token, status)
+        self.sales[token] = self.sales.get(token, 0) + 1
+
+    def remember_fill(self, fill_id: str | None, token: str, status: str | None) -> None:
+        if fill_id is not None and fill_id not in self.fills:
+            self.fills[fill_id] = (token, self.sales.get(token, 0))
+            self.last_status[fill_id] = status or "CONFIRMED"
+
+    @rule(fill_id=st.sampled_from([*FILL_IDS[2:], "f-unknown"]), status=status_moves)
+    def fill_status(self, fill_id: str, status: str) -> None:
+        """A settlement status for a fill: provisional ones move on or fail (restated as if they
+        never happened), terminal ones contradicted, unknown ids recorded."""
+        known = self.fills.get(fill_id)
+        last = self.last_status.get(fill_id)
+        if known is not None:
+            token, sales_before = known
+            if status == last:
+                event("status: repeated")
+            elif status == "CONFIRMED" and last == "FAILED":
+                event("status: CONFIRMED after FAILED")
+            elif status == "FAILED" and self.sales.get(token, 0) > sales_before:
+                event("status: FAILED after a later sale of its token")
+            self.last_status[fill_id] = status
+        self.call("on_fill_status", fill_id, status)
 
     @rule(local_id=local_ids, exact=st.booleans(), remaining=st.integers(0, 60), limit=limits)
     def cancel_buy(self, local_id: str, exact: bool, remaining: int, limit: object) -> None:
@@ -335,6 +381,19 @@ class LedgerMachine(RuleBasedStateMachine):
         )
 
     @invariant()
+    def unsettled_amounts_are_kept_apart(self) -> None:
+        state = self.mgr.snapshot()
+        assert state.unsettled_usd >= 0
+        assert state.accessible_usd == pytest.approx(
+            state.total_usd - state.in_flight_usd - state.unsettled_usd, abs=1e-6
+        )
+        for token in state.tokens.values():
+            assert token.unsettled_qty >= 0
+            assert token.accessible_qty == max(
+                token.qty - token.unsettled_qty - token.in_flight_qty, Decimal(0)
+            )
+
+    @invariant()
     def reservations_are_exact_and_never_negative(self) -> None:
         mgr = self.mgr
         orders = [mgr.order_record(i) for i in mgr.order_ids()]
@@ -356,7 +415,9 @@ class LedgerMachine(RuleBasedStateMachine):
             reserved = sum(o.reserved_qty_micro for o in orders if o and o.token_id == token_id)
             assert token.in_flight_qty == shares(reserved)
             assert token.qty >= 0 and token.in_flight_qty >= 0
-            assert token.accessible_qty == max(token.qty - token.in_flight_qty, 0)
+            assert token.accessible_qty == max(
+                token.qty - token.unsettled_qty - token.in_flight_qty, 0
+            )
             record = mgr.position_record(token_id)
             assert record is not None and record.cost_micro >= 0
             if token.qty == 0:
@@ -393,7 +454,10 @@ class LedgerMachine(RuleBasedStateMachine):
         parsed = InventoryState.model_validate_json(text)
         assert parsed.model_dump_json() == text
         assert parsed.model_dump(exclude={"tokens"}) == snap.model_dump(exclude={"tokens"})
-        assert snap.accessible_usd == (mgr.cash_micro - mgr.in_flight_micro) / MICRO
+        assert (
+            snap.accessible_usd
+            == (mgr.cash_micro - mgr.in_flight_micro - round(snap.unsettled_usd * MICRO)) / MICRO
+        )
 
     @invariant()
     def a_manager_rendering_rarely_agrees(self) -> None:
