@@ -60,7 +60,7 @@ fn an_anomaly_warning_reaches_the_rust_log_with_its_fields() {
         "kind='unknown_order'",
         "local_id='ghost'",
         "token_id='tok-1'",
-        "fill_qty=5",
+        "fill_qty_micro=5000000",
     ] {
         assert!(message.contains(field), "{field} missing from {message}");
     }

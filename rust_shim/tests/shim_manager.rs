@@ -519,13 +519,14 @@ fn price_updates_are_journaled_in_token_order() {
         .collect::<Result<_, _>>()
         .expect("rows");
     assert_eq!(payloads.len(), 16);
+    // Marks are journaled in micro-dollars per share, in token order.
     for (round, payload) in payloads.iter().enumerate() {
         assert_eq!(
             payload,
             &format!(
                 "[[[\"tok-no\",{}],[\"tok-yes\",{}]]]",
-                60 - round,
-                40 + round
+                (60 - round) * 10_000,
+                (40 + round) * 10_000
             )
         );
     }
