@@ -44,7 +44,8 @@ from weatherman_inventory.journal import (
 )
 from weatherman_inventory.manager import InventoryManager
 from weatherman_inventory.models import Outcome
-from weatherman_inventory.store import _INSERT_FILL, Mode, PersistenceLayer
+from weatherman_inventory.store import _INSERT_FILL, Mode, PersistenceLayer, journal_row_hash
+from weatherman_inventory.verify import rebuild_caches
 
 SESSION = "bench"
 ROUNDS = 5
@@ -163,39 +164,35 @@ def _recovery_stream(length: int) -> Iterator[Event]:
 
 
 def build_journal(path: str, length: int) -> None:
-    """A session whose journal holds `length` events, its positions table consistent with them.
+    """A session whose journal holds `length` events (its opening row included), with hash
+    chain and caches as a live session leaves them.
 
-    Written in bulk (an unbound manager applies the events, `executemany` stores them): a
-    million single-event transactions would take minutes and measure nothing recovery does.
+    Written in bulk (an unbound manager applies the events, `executemany` stores them with their
+    chained hashes, `rebuild_caches` then writes the tables from the journal): a million
+    single-event transactions would take minutes and measure nothing recovery does.
     """
     store = PersistenceLayer(path, mode="paper")
-    store.insert_session(
-        SESSION, "paper", "", "{}", datetime.now(UTC), initial_capital=10**8 * 10**6
-    )
+    open_session(InventoryManager, store, SESSION, 10**8)
+    seq, previous = store.journal_head(SESSION)
+    assert previous is not None
     manager = InventoryManager(10**8, track_fill_ids=False)
     batch: list[tuple[object, ...]] = []
-    for seq, event in enumerate(_recovery_stream(length), start=1):
+    for event in _recovery_stream(length - seq):
         manager.apply(event)
-        batch.append((SESSION, seq, event.kind, encode_event(event), 0, 0))
+        seq += 1
+        payload = encode_event(event)
+        previous = journal_row_hash(previous, SESSION, seq, event.kind, payload, 0, 0)
+        batch.append((SESSION, seq, event.kind, payload, 0, 0, previous))
         if len(batch) == 100_000 or seq == length:
             with store.transaction() as conn:
                 conn.executemany(
                     "INSERT INTO journal (session_id, seq, kind, payload, duplicate, "
-                    "recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    "recorded_at, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     batch,
                 )
             batch.clear()
             print(f"    journaled {seq:>9,} / {length:,}", flush=True)
-    now = datetime.now(UTC)
-    for token_id in manager.token_ids():
-        record = manager.position_record(token_id)
-        assert record is not None
-        store.upsert_position(
-            record.market_id, token_id, SESSION, "buy", record.qty_micro,
-            record.cost_micro * 10**6 // record.qty_micro if record.qty_micro else 0,
-            record.realized_micro, 0, now, cost_basis=record.cost_micro,
-            outcome=record.outcome.value,
-        )  # fmt: skip
+    rebuild_caches(store, SESSION)
     store.close()
 
 
