@@ -583,9 +583,10 @@ _REPLAY_BATCH: Final = 512
 class Replayed:
     """A replayed journal: the manager (bound to nothing) and what the cache checks need.
 
-    `fill_digest` is the sha256 over the journal's accepted fills as the fills table holds them
-    (`fills` lists them when collected), `mints` the mint_events rows the journal implies,
-    `findings` what a lenient replay found wrong with the journal itself.
+    `fill_digest` is the sha256 over the journal's accepted fills as the fills table holds them,
+    each as the JSON array of its row followed by a comma (`fills` lists them when collected),
+    `mints` the mint_events rows the journal implies, `findings` what a lenient replay found
+    wrong with the journal itself.
     """
 
     manager: Any
@@ -698,6 +699,7 @@ def replay_checked(
     for rows in _chain_batches(first, batches):
         events: list[Event] = []
         append = events.append
+        batch_fills: list[tuple[str, str, str, str, int, int, int]] = []
         # The chain is checked natively a batch at a time: `bad` is the next row whose stored
         # hash the native check could not confirm; that row is hashed again here, in Python.
         bad = chain_mismatch(previous, session_id, rows, 0)
@@ -744,11 +746,7 @@ def replay_checked(
                 previous = stored_hash  # type: ignore[assignment]  # confirmed bytes
             n_events += 1
             if kind in _FILL_KINDS and not duplicate:
-                fill = _fill_row(session_id, seq, event)  # type: ignore[arg-type]
-                fill_digest.update(dumps(fill))
-                n_fills += 1
-                if fills is not None:
-                    fills.append(fill)
+                batch_fills.append(_fill_row(session_id, seq, event))  # type: ignore[arg-type]
             elif kind in _MINT_KINDS:
                 _track_mint(mints, event)
             if duplicate:
@@ -763,6 +761,13 @@ def replay_checked(
             else:
                 append(event)
         manager._replay(events)
+        if batch_fills:
+            # Each fill's JSON array followed by a comma, as `verify` hashes the fills table.
+            fill_digest.update(memoryview(dumps(batch_fills))[1:-1])
+            fill_digest.update(b",")
+            n_fills += len(batch_fills)
+            if fills is not None:
+                fills += batch_fills
         result.last_seq = expected - 1
     result.events = n_events
     result.fill_count = n_fills
