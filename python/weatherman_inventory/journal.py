@@ -693,6 +693,10 @@ def replay_checked(
     previous = JOURNAL_GENESIS
     n_events = 0
     n_fills = 0
+    opened_kind = SessionOpened.kind if result.opened is not None else None
+    fill_kinds = _FILL_KINDS
+    mint_kinds = _MINT_KINDS
+    fill_row = _fill_row
     # The hot loop of recovery: plain rows, the checked decoders, and one call into the manager
     # per batch; no per-row object beyond the event itself. Batches are small enough that the
     # events a batch decodes are still in the CPU cache when the manager applies them.
@@ -710,7 +714,7 @@ def replay_checked(
                     "the sequence has a hole or a renumbered row",
                 )
             expected = seq + 1
-            if kind == SessionOpened.kind and seq == 1 and result.opened is not None:
+            if kind == opened_kind and seq == 1:
                 if at == bad:
                     previous = _check_row_hash(
                         fault, previous, session_id, seq, kind, payload, duplicate,
@@ -745,9 +749,9 @@ def replay_checked(
             else:
                 previous = stored_hash  # type: ignore[assignment]  # confirmed bytes
             n_events += 1
-            if kind in _FILL_KINDS and not duplicate:
-                batch_fills.append(_fill_row(session_id, seq, event))  # type: ignore[arg-type]
-            elif kind in _MINT_KINDS:
+            if kind in fill_kinds and not duplicate:
+                batch_fills.append(fill_row(session_id, seq, event))  # type: ignore[arg-type]
+            elif kind in mint_kinds:
                 _track_mint(mints, event)
             if duplicate:
                 manager._replay(events)
