@@ -9,6 +9,7 @@ from weatherman_inventory.events import (
     BuyCancelled,
     BuyFilled,
     BuySubmitted,
+    CashAdjusted,
     Event,
     ExchangeOrderIdAssigned,
     ExitTriggered,
@@ -62,6 +63,7 @@ EVENTS: list[Event] = [
     FillStatusChanged("f-2", "FAILED"),
     FillStatusChanged("f-1", "CONFIRMED", True),
     StaleFillsChecked(1_700_000_000_000_000, 86_400_000_000),
+    CashAdjusted("CORRECTION", -10_000, "reconciliation: venue balance lower"),
 ]
 
 

@@ -276,6 +276,16 @@ class LedgerMachine(RuleBasedStateMachine):
     def update_prices(self, prices: dict[str, int]) -> None:
         self.call("update_prices", prices)
 
+    @rule(
+        kind=st.sampled_from(["DEPOSIT", "WITHDRAWAL", "REBATE", "CORRECTION"]),
+        amount=dollars(st.integers(0, 50 * MICRO)),
+        negative=st.booleans(),
+    )
+    def adjust_cash(self, kind: str, amount: object, negative: bool) -> None:
+        if negative and kind == "CORRECTION" and amount:
+            amount = -Decimal(str(amount))
+        self.call("on_cash_adjustment", kind, amount, f"{kind.lower()} in a test session")
+
     @precondition(lambda self: not self.mgr.exit_triggered)
     @rule(chance=st.integers(0, 9))
     def trigger_exit(self, chance: int) -> None:
@@ -320,7 +330,9 @@ class LedgerMachine(RuleBasedStateMachine):
         records = mgr.position_records()
         cost = sum(r.cost_micro for r in records)
         realized = sum(r.realized_micro for r in records)
-        assert mgr.cash_micro + cost == mgr.capital_baseline_micro + realized
+        assert mgr.cash_micro + cost == (
+            mgr.capital_baseline_micro + mgr.adjustments_micro + realized
+        )
 
     @invariant()
     def reservations_are_exact_and_never_negative(self) -> None:

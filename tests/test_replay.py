@@ -24,6 +24,7 @@ from weatherman_inventory.events import (
     BuyCancelled,
     BuyFilled,
     BuySubmitted,
+    CashAdjusted,
     Event,
     ExchangeOrderIdAssigned,
     FillStatusChanged,
@@ -82,6 +83,7 @@ SAMPLES[SellSubmitted.kind] = SellSubmitted("s-1", "yes-0", 3_000_000, 450_000, 
 SAMPLES[ExchangeOrderIdAssigned.kind] = ExchangeOrderIdAssigned("b-1", "0xabc-1")
 SAMPLES[FillStatusChanged.kind] = FillStatusChanged("f-1", "FAILED")
 SAMPLES[StaleFillsChecked.kind] = StaleFillsChecked(1_700_000_000_000_000, 86_400_000_000)
+SAMPLES[CashAdjusted.kind] = CashAdjusted("DEPOSIT", 2_500_000, "top-up")
 
 
 def test_every_kind_has_a_sample() -> None:

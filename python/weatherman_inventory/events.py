@@ -44,6 +44,7 @@ from weatherman_inventory.errors import InvalidInput
 from weatherman_inventory.models import Outcome
 
 __all__ = [
+    "CASH_ADJUSTMENTS",
     "CENT_MICRO",
     "EVENT_FIELDS",
     "EVENT_TYPES",
@@ -63,6 +64,7 @@ __all__ = [
     "BuyCancelled",
     "BuyFilled",
     "BuySubmitted",
+    "CashAdjusted",
     "Event",
     "ExchangeOrderIdAssigned",
     "ExitTriggered",
@@ -332,6 +334,25 @@ class LoadedPosition:
 
 
 @dataclass(frozen=True, slots=True)
+class CashAdjusted:
+    """Cash that moves without a token: a deposit, withdrawal, rebate or correction.
+
+    `amount_micro` as the caller gave it, micro-USDC: >= 0 for DEPOSIT, WITHDRAWAL and REBATE
+    (the adjustment gives the sign), signed for CORRECTION. `reason` says why, for the journal.
+    """
+
+    kind: ClassVar[str] = "cash_adjusted"
+    adjustment: str  # one of CASH_ADJUSTMENTS
+    amount_micro: int
+    reason: str
+
+    @property
+    def signed_micro(self) -> int:
+        """What the adjustment does to cash, micro-USDC."""
+        return -self.amount_micro if self.adjustment == "WITHDRAWAL" else self.amount_micro
+
+
+@dataclass(frozen=True, slots=True)
 class PositionsLoaded:
     kind: ClassVar[str] = "positions_loaded"
     rows: tuple[LoadedPosition, ...]
@@ -356,6 +377,7 @@ Event = (
     | ExchangeOrderIdAssigned
     | FillStatusChanged
     | StaleFillsChecked
+    | CashAdjusted
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = get_args(Event)
@@ -546,6 +568,33 @@ def _check_bool(field: str, value: object) -> bool:
     raise InvalidInput(field, value, "a bool is required")
 
 
+CASH_ADJUSTMENTS: Final = ("DEPOSIT", "WITHDRAWAL", "REBATE", "CORRECTION")
+"""The kinds of cash adjustment: CORRECTION alone carries a signed amount."""
+_ADJUSTMENT_OF: Final = {a: a for a in CASH_ADJUSTMENTS}
+MAX_REASON_CHARS = 500
+"""The longest reason a cash adjustment may carry, in characters."""
+
+
+def check_adjustment(field: str, value: object) -> str:
+    """One of `CASH_ADJUSTMENTS`."""
+    if isinstance(value, str):
+        adjustment = _ADJUSTMENT_OF.get(value)
+        if adjustment is not None:
+            return adjustment
+    raise InvalidInput(field, value, f"one of {', '.join(CASH_ADJUSTMENTS)} is required")
+
+
+def check_reason(field: str, value: object) -> str:
+    """A reason: a non-empty str of printable characters, at most `MAX_REASON_CHARS`."""
+    if type(value) is not str:
+        raise InvalidInput(field, value, "a str is required")
+    if not value.strip() or len(value) > MAX_REASON_CHARS or not value.isprintable():
+        raise InvalidInput(
+            field, value, f"a non-empty printable text of at most {MAX_REASON_CHARS} characters"
+        )
+    return value
+
+
 def _to_decimal(field: str, value: object) -> Decimal:
     """A finite Decimal from a Decimal, int, str or float (by its shortest repr), never a bool."""
     if isinstance(value, Decimal):
@@ -612,18 +661,32 @@ def money_micro(field: str, value: object, *, signed: bool = False) -> int:
     return micro
 
 
+_PRICES_KEPT = 4096
+_PRICE_MICRO: dict[Decimal, int] = {}
+"""Decimal fill prices already converted (a session trades at a few hundred distinct prices):
+equal Decimals are the same price whatever their exponent, so the value is the key."""
+
+
 def price_micro(field: str, value: object) -> int:
     """A fill price in dollars, 0..1, as exact micro-USDC per share (0..1_000_000)."""
     if type(value) is Decimal:
-        number = value
-        if not number.is_finite():
+        if not value.is_finite():  # before hashing: a signalling NaN refuses to hash
             raise InvalidInput(field, value, "a finite number is required")
-    elif type(value) is int:
+        micro = _PRICE_MICRO.get(value)
+        if micro is not None:
+            return micro
+        if not _ZERO_D <= value <= _ONE_D:
+            raise InvalidInput(field, value, _PRICE_RANGE)
+        micro = _scaled(field, value, value, 6, _NOT_WHOLE_MICRO)
+        if len(_PRICE_MICRO) >= _PRICES_KEPT:
+            _PRICE_MICRO.clear()
+        _PRICE_MICRO[value] = micro
+        return micro
+    if type(value) is int:
         if 0 <= value <= 1:
             return value * MICRO
         raise InvalidInput(field, value, _PRICE_RANGE)
-    else:
-        number = _to_decimal(field, value)
+    number = _to_decimal(field, value)
     if not _ZERO_D <= number <= _ONE_D:
         raise InvalidInput(field, value, _PRICE_RANGE)
     return _scaled(field, value, number, 6, _NOT_WHOLE_MICRO)
@@ -963,6 +1026,26 @@ _FEE = _Kind(
 )
 
 
+_SIGNED_MONEY = _Kind(
+    "signed money",
+    arg_slow=lambda field, value: money_micro(field, value, signed=True),
+    check=lambda field, value: _check_micro(field, value, -MAX_MICRO, MAX_MICRO),
+    json_slow=_json_int(-MAX_MICRO, MAX_MICRO),
+)
+_ADJUSTMENT = _Kind(
+    "adjustment",
+    arg_slow=check_adjustment,
+    check=check_adjustment,
+    json_slow=lambda field, value, legacy: check_adjustment(field, value),
+)
+_REASON = _Kind(
+    "reason",
+    arg_slow=check_reason,
+    check=check_reason,
+    json_slow=lambda field, value, legacy: check_reason(field, value),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
     """One field of an event: its name, the builder's argument for it, its kind, the
@@ -1061,6 +1144,11 @@ EVENT_FIELDS: Final[dict[type, tuple[FieldSpec, ...]]] = {
         FieldSpec("now_us", "now_us", _TIME, _REQUIRED, since=2),
         FieldSpec("max_age_us", "max_age_us", _TIME, _REQUIRED, since=2),
     ),
+    CashAdjusted: (
+        _f("adjustment", _ADJUSTMENT, "kind"),
+        _f("amount_micro", _SIGNED_MONEY, "amount_usd"),
+        _f("reason", _REASON),
+    ),
 }
 """Every event of scalar fields, its fields in declaration order: the single source of its
 builder, its checks and its journal decoders. (`PricesUpdated` and `PositionsLoaded` hold
@@ -1072,9 +1160,19 @@ def _check_distinct_tokens(event: Any) -> None:
         raise InvalidInput("no_token_id", event.no_token_id, "must differ from yes_token_id")
 
 
+def _check_adjustment_sign(event: Any) -> None:
+    if event.amount_micro < 0 and event.adjustment != "CORRECTION":
+        raise InvalidInput(
+            "amount_usd",
+            Decimal(event.amount_micro).scaleb(-6),
+            f"must be 0 dollars or more for a {event.adjustment} (its kind gives the sign)",
+        )
+
+
 _CROSS_CHECKS: Final[dict[type, Callable[[Any], None]]] = {
     MintConfirmed: _check_distinct_tokens,
     MergeConfirmed: _check_distinct_tokens,
+    CashAdjusted: _check_adjustment_sign,
 }
 """Checks across fields, run on the built event."""
 
@@ -1244,6 +1342,7 @@ exchange_order_id_assigned: Final[Callable[..., ExchangeOrderIdAssigned]] = _BUI
 ]
 fill_status_changed: Final[Callable[..., FillStatusChanged]] = _BUILDERS[FillStatusChanged]
 stale_fills_checked: Final[Callable[..., StaleFillsChecked]] = _BUILDERS[StaleFillsChecked]
+cash_adjusted: Final[Callable[..., CashAdjusted]] = _BUILDERS[CashAdjusted]
 
 
 # ---------------------------------------------------------------------------------------------

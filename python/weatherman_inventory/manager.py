@@ -42,6 +42,7 @@ from weatherman_inventory.events import (
     BuyCancelled,
     BuyFilled,
     BuySubmitted,
+    CashAdjusted,
     Event,
     ExchangeOrderIdAssigned,
     ExitTriggered,
@@ -155,6 +156,8 @@ class AnomalyKind(StrEnum):
     """A merge confirmed or failed for another pair count than the oldest pending one."""
     MERGE_TOKENS_NOT_HELD = "merge_tokens_not_held"
     """A merge of tokens not held: they leave at a zero cost basis."""
+    WITHDRAWAL_EXCEEDS_CASH = "withdrawal_exceeds_cash"
+    """A withdrawal of more than the cash the ledger holds: applied (the ledger was wrong)."""
     BUY_AFTER_EXIT = "buy_after_exit"
     """A buy submitted after `trigger_exit()`: applied, since it reached the exchange."""
     MINT_AFTER_EXIT = "mint_after_exit"
@@ -375,6 +378,7 @@ class _Checkpoint:
     in_flight: int
     exit: bool
     baseline: int
+    adjustments: int
     n_anomalies: int
     added_fill_id: str | None
     saved: list[tuple[dict[str, Any], str, object]]
@@ -547,6 +551,7 @@ class InventoryManager:
             ExchangeOrderIdAssigned: self._on_exchange_order_id,
             FillStatusChanged: self._on_fill_status,
             StaleFillsChecked: self._on_stale_fills_checked,
+            CashAdjusted: self._on_cash_adjusted,
         }
 
     # -- Durable sessions (the store and journal live in `journal.py`) -------------------------
@@ -583,9 +588,18 @@ class InventoryManager:
     def capital_baseline_micro(self) -> int:
         """The invariant's baseline, micro-USDC: the initial capital, moved by `load_positions`.
 
-        `cash + sum(cost) == capital_baseline + sum(realized)` holds exactly at every step.
+        `cash + sum(cost) == capital_baseline + adjustments + sum(realized)` holds exactly at
+        every step.
         """
         return self._baseline
+
+    @property
+    def adjustments_micro(self) -> int:
+        """The signed sum of cash adjustments, micro-USDC (the snapshot's adjustmentsUsd).
+
+        `cash + sum(cost) == capital_baseline + adjustments + sum(realized)` holds exactly.
+        """
+        return self._adjustments
 
     @property
     def cash_micro(self) -> int:
@@ -684,6 +698,7 @@ class InventoryManager:
         return {
             "initial": self._initial,
             "baseline": self._baseline,
+            "adjustments": self._adjustments,
             "cash": self._cash,
             "in_flight": self._in_flight,
             "exit": self._exit,
@@ -771,6 +786,16 @@ class InventoryManager:
                 changed.append((token_id, checked))
         if changed:
             self._process(PricesUpdated(tuple(changed)))
+
+    def on_cash_adjustment(self, kind: str, amount_usd: object, reason: str) -> None:
+        """Cash that moves without a token, journaled with its `reason`.
+
+        `kind` "DEPOSIT", "WITHDRAWAL" or "REBATE" with `amount_usd` >= 0 dollars (the kind
+        gives the sign), or "CORRECTION" with a signed amount. A withdrawal beyond the cash the
+        ledger holds is applied and recorded as an anomaly: it can only mean the ledger was
+        wrong.
+        """
+        self._process(ev.cash_adjusted(kind, amount_usd, reason))
 
     def trigger_exit(self) -> None:
         """Stop new risk: `can_buy` and `can_mint` answer False from now on."""
@@ -1108,6 +1133,7 @@ class InventoryManager:
             self._in_flight,
             self._exit,
             self._baseline,
+            self._adjustments,
             len(self._anomalies),
             added_fill_id,
             saved,
@@ -1121,6 +1147,7 @@ class InventoryManager:
         self._in_flight = cp.in_flight
         self._exit = cp.exit
         self._baseline = cp.baseline
+        self._adjustments = cp.adjustments
         del self._anomalies[cp.n_anomalies :]
         if cp.added_fill_id is not None and self._fill_ids is not None:
             self._fill_ids.discard(cp.added_fill_id)
@@ -1458,7 +1485,8 @@ class InventoryManager:
                 order.status = _FILLED
             else:
                 release = -(-fill_qty * order.limit_micro // MICRO)
-                release = min(release, order.reserved_micro)
+                if release > order.reserved_micro:  # noqa: PLR1730 (the hot path: no call)
+                    release = order.reserved_micro
                 order.status = _PARTIAL
             order.reserved_micro -= release
             self._in_flight -= release
@@ -2090,6 +2118,20 @@ class InventoryManager:
                 touched.append(token_id)
         self._dirty_model.update(touched)
         self._dirty_json.update(touched)
+
+    def _on_cash_adjusted(self, e: CashAdjusted) -> None:
+        delta = e.signed_micro
+        _money_bound("total_usd", self._cash + delta)
+        _money_bound("adjustments_usd", self._adjustments + delta)
+        if e.adjustment == "WITHDRAWAL" and e.amount_micro > self._cash:
+            self._anomaly(
+                AnomalyKind.WITHDRAWAL_EXCEEDS_CASH,
+                e,
+                f"withdrawal of {_usd(e.amount_micro)} ({e.reason!r}) with {_usd(self._cash)} "
+                "held: applied, cash goes below zero",
+            )
+        self._cash += delta
+        self._adjustments += delta
 
     def _on_exit_triggered(self, e: ExitTriggered) -> None:
         self._exit = True
