@@ -1161,6 +1161,20 @@ class PersistenceLayer:
                 return
             after = rows[-1][0]
 
+    def fill_json_batches(self, session_id: str, *, batch: int = 4096) -> Iterator[list[str]]:
+        """The session's fills as SQLite's `json_array(fill_id, order_id, token_id, side, qty,
+        price, fee)` texts, in the order they were recorded: one read, one short string per row
+        (far cheaper to compare than seven columns). A value JSON cannot hold (a BLOB) raises
+        `StoreError`."""
+        select = (
+            "SELECT json_array(fill_id, order_id, token_id, side, qty, price, fee) FROM fills "
+            "WHERE session_id = ? ORDER BY id"
+        )
+        with self.transaction(write=False) as conn:
+            cursor = conn.execute(select, (session_id,))
+            while rows := cursor.fetchmany(batch):
+                yield [row[0] for row in rows]
+
     def integrity_check(self) -> str:
         """`PRAGMA integrity_check`: "ok" for a sound database, else SQLite's findings."""
         with self.transaction(write=False) as conn:

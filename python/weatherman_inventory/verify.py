@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-import orjson
-
 from weatherman_inventory.errors import JournalInconsistent, StoreError
 from weatherman_inventory.events import SessionOpened, decoders_for
 from weatherman_inventory.journal import (
@@ -296,13 +294,7 @@ _FILL_FIELDS: Final = ("order_id", "token_id", "side", "qty", "price", "fee")
 def _fill_findings(
     store: PersistenceLayer, session_id: str, replayed: Replayed
 ) -> Iterator[Finding]:
-    digest = hashlib.sha256()
-    count = 0
-    for batch in store.fill_batches(session_id):
-        for row in batch:
-            digest.update(orjson.dumps(row))
-        count += len(batch)
-    if count == replayed.fill_count and digest.digest() == replayed.fill_digest:
+    if _fill_digest(store, session_id) == (replayed.fill_count, replayed.fill_digest):
         return
     journal = replayed.fills
     if journal is None:
@@ -332,6 +324,26 @@ def _fill_findings(
         if want_id != got_id:
             yield Finding("fills", f"#{at + 1}", "fill_id", want_id, got_id)
             break
+
+
+def _fill_digest(store: PersistenceLayer, session_id: str) -> tuple[int, bytes] | None:
+    """The number of the session's fills and the sha256 of their rows as `Replayed.fill_digest`
+    spells them (each row's JSON array followed by a comma), or None if a row holds a value JSON
+    cannot (the exact comparison then tells what it is).
+
+    SQLite writes the JSON and orjson the replay's: both write plain ids and integers alike; an
+    id either escapes otherwise gives another digest, and the exact comparison that follows
+    finds the rows equal. Equal digests mean equal rows: the JSON of a row is unambiguous."""
+    digest = hashlib.sha256()
+    count = 0
+    try:
+        for batch in store.fill_json_batches(session_id):
+            digest.update(",".join(batch).encode("utf-8", "surrogatepass"))
+            digest.update(b",")
+            count += len(batch)
+    except StoreError:
+        return None
+    return count, digest.digest()
 
 
 def _mint_findings(

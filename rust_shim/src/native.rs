@@ -3,11 +3,15 @@
 //! Besides the version it exposes Rust's view of the contract: each `roundtrip_*` function parses a
 //! JSON document with the serde types of `contract.rs` and serialises it back, so the Python tests
 //! prove in-process that Rust accepts, refuses and re-emits every vector as pydantic does.
+//! `journal_chain_mismatch` checks the journal's hash chain for recovery: the same bytes as
+//! `store.journal_row_hash`, at native speed.
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::contract::{DecisionContext, InventoryState};
 
@@ -31,11 +35,88 @@ fn roundtrip_decision_context(json: &str) -> PyResult<String> {
     roundtrip::<DecisionContext>("DecisionContext", json)
 }
 
+/// The sha256 of one journal row chained to `previous`, encoded as `store.journal_row_hash`
+/// encodes it (big-endian `>IqIBIBq` head, then session id, kind and payload); `None` for a row
+/// this fast path does not encode (a value of another type, text that is not UTF-8, a number or
+/// length out of range), which the caller hashes in Python instead.
+fn row_hash(previous: &[u8], session_id: &[u8], row: &Bound<'_, PyAny>) -> Option<[u8; 32]> {
+    let row = row.cast::<PyTuple>().ok()?;
+    if row.len() != 6 {
+        return None;
+    }
+    let seq: i64 = row.get_item(0).ok()?.extract().ok()?;
+    let kind_item = row.get_item(1).ok()?;
+    let kind = kind_item.cast::<PyString>().ok()?.to_str().ok()?;
+    let payload_item = row.get_item(2).ok()?;
+    let (tag, body): (u8, &[u8]) = if let Ok(bytes) = payload_item.cast::<PyBytes>() {
+        (0, bytes.as_bytes())
+    } else if let Ok(text) = payload_item.cast::<PyString>() {
+        (1, text.to_str().ok()?.as_bytes())
+    } else {
+        return None;
+    };
+    let duplicate = u8::from(row.get_item(3).ok()?.is_truthy().ok()?);
+    let recorded_at: i64 = row.get_item(4).ok()?.extract().ok()?;
+    let mut hasher = Sha256::new();
+    hasher.update(previous);
+    hasher.update(u32::try_from(session_id.len()).ok()?.to_be_bytes());
+    hasher.update(seq.to_be_bytes());
+    hasher.update(u32::try_from(kind.len()).ok()?.to_be_bytes());
+    hasher.update([tag]);
+    hasher.update(u32::try_from(body.len()).ok()?.to_be_bytes());
+    hasher.update([duplicate]);
+    hasher.update(recorded_at.to_be_bytes());
+    hasher.update(session_id);
+    hasher.update(kind.as_bytes());
+    hasher.update(body);
+    Some(hasher.finalize().into())
+}
+
+/// The index of the first of `rows[start:]` whose stored hash is not the hash of the row chained
+/// to the one before (to `previous` for `rows[start]`), or `len(rows)` if the chain holds.
+///
+/// `rows` are journal rows as `PersistenceLayer.journal_rows` yields them: (seq, kind, payload,
+/// duplicate, recorded_at, hash). A row the fast path cannot encode is reported as the first
+/// mismatch too: the caller checks the reported row with `store.journal_row_hash` and goes on
+/// from the row after it.
+#[pyfunction]
+fn journal_chain_mismatch(
+    previous: &[u8],
+    session_id: &Bound<'_, PyString>,
+    rows: &Bound<'_, PyList>,
+    start: usize,
+) -> usize {
+    let end = rows.len();
+    let Ok(session_id) = session_id.to_str() else {
+        return start.min(end);
+    };
+    let session_id = session_id.as_bytes();
+    let mut previous: [u8; 32] = match previous.try_into() {
+        Ok(hash) => hash,
+        Err(_) => return start.min(end),
+    };
+    for index in start..end {
+        let Ok(row) = rows.get_item(index) else {
+            return index;
+        };
+        let Some(digest) = row_hash(&previous, session_id, &row) else {
+            return index;
+        };
+        let stored = row.cast::<PyTuple>().ok().and_then(|r| r.get_item(5).ok());
+        match stored.as_ref().and_then(|s| s.cast::<PyBytes>().ok()) {
+            Some(stored) if stored.as_bytes() == digest => previous = digest,
+            _ => return index,
+        }
+    }
+    end
+}
+
 #[pymodule]
 #[pyo3(name = "_native")]
 fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(roundtrip_inventory_state, m)?)?;
     m.add_function(wrap_pyfunction!(roundtrip_decision_context, m)?)?;
+    m.add_function(wrap_pyfunction!(journal_chain_mismatch, m)?)?;
     Ok(())
 }
