@@ -149,6 +149,16 @@ pub(crate) mod decimal_number {
         }
 
         fn visit_f64<E: Error>(self, value: f64) -> Result<Decimal, E> {
+            // Below 10^9 two numbers of at most 6 decimals lie further apart than an f64's
+            // rounding interval, so when the nearest micro-unit reads back as this f64 it is the
+            // shortest text's value: every share quantity and most money takes this path, with
+            // no text in between.
+            if value.abs() < 1e9 {
+                let micros = (value * 1e6).round();
+                if micros / 1e6 == value {
+                    return Ok(Decimal::new(micros as i64, 6).normalize());
+                }
+            }
             // Display is the shortest text that reads back as the same f64, like Python's repr,
             // so 0.65 becomes exactly 0.65 in both languages.
             Decimal::from_str(&value.to_string())

@@ -525,6 +525,42 @@ mod tests {
         std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"))
     }
 
+    /// A JSON number read as the contract's Decimal: whatever path the reader takes, the value
+    /// is the one of the shortest text that reads back as the same f64 (as Python's repr).
+    #[test]
+    fn decimal_numbers_read_as_their_shortest_text() {
+        use std::str::FromStr;
+
+        let read = |text: &str| {
+            let mut de = serde_json::Deserializer::from_str(text);
+            crate::contract::decimal_number::deserialize(&mut de).expect("a number")
+        };
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 0..200_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let value = match i % 4 {
+                // Share quantities and money: at most 6 decimals, below 10^9.
+                0 => (x % 1_000_000_000_000_000) as f64 / 1e6,
+                1 => -((x % 1_000_000_000) as f64) / 1e6,
+                // More decimals (an average price), and large or tiny magnitudes.
+                2 => (x % 1_000_000_000_000_000) as f64 / 1e9,
+                _ => f64::from_bits(x >> 2) % 1e12,
+            };
+            if !value.is_finite() {
+                continue;
+            }
+            let text = serde_json::to_string(&value).expect("json");
+            let want = Decimal::from_str(&value.to_string()).ok();
+            if let Some(want) = want {
+                let got = read(&text);
+                assert_eq!(got, want, "{text}");
+                assert_eq!(got.to_string(), want.to_string(), "{text}");
+            }
+        }
+    }
+
     #[test]
     fn incremental_parse_equals_full_parse_on_every_good_vector() {
         for name in [
