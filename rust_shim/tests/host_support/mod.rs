@@ -128,6 +128,29 @@ pub fn assert_same_journal(got: &[String], want: &[String]) {
     assert_eq!(got.len(), want.len(), "journal lengths differ");
 }
 
+/// A resumed session's report against the uninterrupted run of the same session: it reached
+/// `last_tick`, verified, and holds the same journal, event for event, and the same final
+/// inventory.
+pub fn assert_resumed_as_uninterrupted(
+    resumed: &Value,
+    last_tick: u64,
+    (db, straight_db): (&Path, &Path),
+    straight: &Value,
+    session: &str,
+) {
+    assert_eq!(resumed["lastTick"], last_tick);
+    assert_eq!(
+        resumed["verify"]["ok"], true,
+        "{}",
+        resumed["verify"]["output"]
+    );
+    assert_same_journal(
+        &journal_normalised(db, session),
+        &journal_normalised(straight_db, session),
+    );
+    assert_eq!(resumed["finalInventory"], straight["finalInventory"]);
+}
+
 /// The last tick the host has planned for `session` in `db` (0 before the host tables exist).
 pub fn planned_tick(db: &Path, session: &str) -> u64 {
     let Ok(conn) = rusqlite::Connection::open(db) else {
