@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.support import run_cli
 from weatherman_inventory.journal import open_session
 from weatherman_inventory.manager import InventoryManager
 from weatherman_inventory.store import PersistenceLayer
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "weatherman_inventory", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def _db(tmp_path: Path) -> Path:
@@ -31,7 +20,7 @@ def _db(tmp_path: Path) -> Path:
 
 
 def test_verify_ok_exits_0(tmp_path: Path) -> None:
-    result = _run("verify", "--db", str(_db(tmp_path)), "--session", "s1")
+    result = run_cli("verify", "--db", str(_db(tmp_path)), "--session", "s1")
     assert result.returncode == 0, result.stderr
     assert "session s1: 2 journaled events, 1 fills, 1 positions" in result.stdout
     assert "OK: every table matches the journal, and the journal is whole" in result.stdout
@@ -41,7 +30,7 @@ def test_verify_difference_exits_1(tmp_path: Path) -> None:
     db = _db(tmp_path)
     with PersistenceLayer(db) as store, store.transaction() as conn:
         conn.execute("UPDATE positions SET qty = 9000000")  # micro-shares
-    result = _run("verify", "--db", str(db), "--session", "s1")
+    result = run_cli("verify", "--db", str(db), "--session", "s1")
     assert result.returncode == 1
     assert (
         "DIFF token t1: qty is 10000000 by the journal, 9000000 in the positions table"
@@ -51,20 +40,20 @@ def test_verify_difference_exits_1(tmp_path: Path) -> None:
 
 
 def test_verify_of_an_unknown_session_exits_2(tmp_path: Path) -> None:
-    result = _run("verify", "--db", str(_db(tmp_path)), "--session", "nope")
+    result = run_cli("verify", "--db", str(_db(tmp_path)), "--session", "nope")
     assert result.returncode == 2
     assert "no session 'nope'" in result.stderr
 
 
 def test_verify_of_a_missing_file_exits_2(tmp_path: Path) -> None:
-    result = _run("verify", "--db", str(tmp_path / "absent.db"), "--session", "s1")
+    result = run_cli("verify", "--db", str(tmp_path / "absent.db"), "--session", "s1")
     assert result.returncode == 2
     assert result.stderr == f"error: no database at {tmp_path / 'absent.db'}\n"
     assert not (tmp_path / "absent.db").exists()
 
 
 def test_sessions_lists_each_session(tmp_path: Path) -> None:
-    result = _run("sessions", "--db", str(_db(tmp_path)))
+    result = run_cli("sessions", "--db", str(_db(tmp_path)))
     assert result.returncode == 0, result.stderr
     [header, row] = result.stdout.splitlines()
     assert header.split()[:2] == ["session", "mode"]

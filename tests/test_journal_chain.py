@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.support import execute_sql
 from weatherman_inventory._native import journal_chain_mismatch
 from weatherman_inventory.errors import JournalInconsistent
 from weatherman_inventory.journal import open_session, recover_session
@@ -126,18 +127,13 @@ def _long_session(db: Path, fills: int) -> None:
     store.close()
 
 
-def _sql(db: Path, statement: str) -> None:
-    conn = sqlite3.connect(db)
-    with conn:
-        conn.execute(statement)
-    conn.close()
-
-
 @pytest.mark.parametrize("seq", [2, 512, 513, 900, 1002])
 def test_hash_tampered_in_a_later_batch_is_refused_by_recovery(tmp_path: Path, seq: int) -> None:
     db = tmp_path / "t.db"
     _long_session(db, 1000)
-    _sql(db, f"UPDATE journal SET hash = zeroblob(32) WHERE session_id = '{SID}' AND seq = {seq}")
+    execute_sql(
+        db, f"UPDATE journal SET hash = zeroblob(32) WHERE session_id = '{SID}' AND seq = {seq}"
+    )
     store = PersistenceLayer(db, mode="paper")
     with pytest.raises(JournalInconsistent, match=f"journal seq {seq}: .*hash chain is broken"):
         recover_session(InventoryManager, store, SID)

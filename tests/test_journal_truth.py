@@ -4,14 +4,12 @@ cannot be the whole truth, and rebuilds a cache that disagrees with it."""
 from __future__ import annotations
 
 import shutil
-import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import orjson
 import pytest
 
+from tests.support import execute_sql, run_cli
 from weatherman_inventory.errors import JournalInconsistent, SessionLocked, StoreError
 from weatherman_inventory.journal import open_session, recover_session, row_time
 from weatherman_inventory.manager import AnomalyKind, InventoryManager
@@ -38,31 +36,13 @@ def _session(db: Path) -> str:
         return m.snapshot_json()
 
 
-def _sql(db: Path, *statements: str) -> None:
-    conn = sqlite3.connect(db)
-    with conn:
-        for statement in statements:
-            conn.execute(statement)
-    conn.close()
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "weatherman_inventory", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 # -- everything recovery needs comes from the journal ---------------------------------------
 
 
 def test_doubled_initial_capital_column_gives_recovery_no_money(tmp_path: Path) -> None:
     db = tmp_path / "j.db"
     snapshot = _session(db)
-    _sql(db, "UPDATE sessions SET initial_capital = initial_capital * 2")
+    execute_sql(db, "UPDATE sessions SET initial_capital = initial_capital * 2")
     with PersistenceLayer(db) as store:
         recovered = recover_session(InventoryManager, store, SID)
         assert recovered.initial_capital_micro == 1_000_000_000
@@ -90,7 +70,7 @@ def test_exchange_order_id_is_journaled_and_recovered(tmp_path: Path) -> None:
         assert order is not None
         assert order.exchange_order_id == "0xs1"
     # The table is a cache: the journal alone brings the id back.
-    _sql(db, "UPDATE orders SET exchange_order_id = NULL")
+    execute_sql(db, "UPDATE orders SET exchange_order_id = NULL")
     with PersistenceLayer(db) as store:
         recovered = recover_session(InventoryManager, store, SID)
         assert recovered.exchange_order_id("s1") == "0xs1"
@@ -105,7 +85,7 @@ def test_exchange_order_id_is_journaled_and_recovered(tmp_path: Path) -> None:
 def test_dropped_journal_table_refuses_recovery(tmp_path: Path) -> None:
     db = tmp_path / "j.db"
     _session(db)
-    _sql(db, "DROP TABLE journal")
+    execute_sql(db, "DROP TABLE journal")
     with PersistenceLayer(db) as store:
         with pytest.raises(JournalInconsistent) as info:
             recover_session(InventoryManager, store, SID)
@@ -121,7 +101,7 @@ def test_dropped_journal_table_refuses_recovery(tmp_path: Path) -> None:
 def test_emptied_journal_refuses_recovery(tmp_path: Path) -> None:
     db = tmp_path / "j.db"
     _session(db)
-    _sql(db, f"DELETE FROM journal WHERE session_id = '{SID}'")
+    execute_sql(db, f"DELETE FROM journal WHERE session_id = '{SID}'")
     with PersistenceLayer(db) as store, pytest.raises(JournalInconsistent) as info:
         recover_session(InventoryManager, store, SID)
     assert info.value.table == "journal"
@@ -130,7 +110,7 @@ def test_emptied_journal_refuses_recovery(tmp_path: Path) -> None:
 def test_journal_row_deleted_mid_way_refuses_recovery(tmp_path: Path) -> None:
     db = tmp_path / "j.db"
     _session(db)
-    _sql(db, f"DELETE FROM journal WHERE session_id = '{SID}' AND seq = 4")
+    execute_sql(db, f"DELETE FROM journal WHERE session_id = '{SID}' AND seq = 4")
     with PersistenceLayer(db) as store, pytest.raises(JournalInconsistent) as info:
         recover_session(InventoryManager, store, SID)
     error = info.value
@@ -145,7 +125,7 @@ def test_journal_row_deleted_mid_way_refuses_recovery(tmp_path: Path) -> None:
 def test_journal_rows_renumbered_refuse_recovery(tmp_path: Path) -> None:
     db = tmp_path / "j.db"
     _session(db)
-    _sql(
+    execute_sql(
         db,
         f"UPDATE journal SET seq = 100 WHERE session_id = '{SID}' AND seq = 3",
         f"UPDATE journal SET seq = 3 WHERE session_id = '{SID}' AND seq = 5",
@@ -164,7 +144,7 @@ def test_journal_rows_renumbered_refuse_recovery(tmp_path: Path) -> None:
 def test_rewritten_journal_payload_refuses_recovery(tmp_path: Path) -> None:
     db = tmp_path / "j.db"
     _session(db)
-    _sql(
+    execute_sql(
         db,
         f"UPDATE journal SET payload = replace(payload, '390000', '190000') "
         f"WHERE session_id = '{SID}' AND seq = 3",
@@ -185,11 +165,11 @@ def test_verify_prints_the_head_hash_and_checks_an_expected_one(tmp_path: Path) 
     assert report.ok
     assert report.head_seq == 8
     assert len(report.head_hash) == 64
-    ok = _run("verify", "--db", str(db), "--session", SID, "--expect-head", report.head_hash)
+    ok = run_cli("verify", "--db", str(db), "--session", SID, "--expect-head", report.head_hash)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert f"journal head: seq 8 hash {report.head_hash}" in ok.stdout
     wrong = "0" * 64
-    failed = _run("verify", "--db", str(db), "--session", SID, "--expect-head", wrong)
+    failed = run_cli("verify", "--db", str(db), "--session", SID, "--expect-head", wrong)
     assert failed.returncode == 1
     assert f"head hash is {report.head_hash!r} by the journal, {wrong!r}" in failed.stdout
 
@@ -197,24 +177,24 @@ def test_verify_prints_the_head_hash_and_checks_an_expected_one(tmp_path: Path) 
 def test_rebuild_caches_rewrites_tampered_tables_from_the_journal(tmp_path: Path) -> None:
     db = tmp_path / "j.db"
     _session(db)
-    _sql(
+    execute_sql(
         db,
         "UPDATE fills SET price = price + 100000 WHERE fill_id = 'f1'",
         "UPDATE orders SET reserved_usd = 1 WHERE local_id = 'b1'",
         "UPDATE mint_events SET amount = amount * 100",
         "DELETE FROM positions WHERE token_id = 'no-1'",
     )
-    before = _run("verify", "--db", str(db), "--session", SID)
+    before = run_cli("verify", "--db", str(db), "--session", SID)
     assert before.returncode == 1
-    rebuilt = _run("rebuild-caches", "--db", str(db), "--session", SID)
+    rebuilt = run_cli("rebuild-caches", "--db", str(db), "--session", SID)
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "fills f1: price is 390000 by the journal, 490000 in the fills table" in rebuilt.stdout
     assert "orders b1: reserved_usd is 16000000 by the journal, 1 " in rebuilt.stdout
     assert "token no-1: row is 'present' by the journal, None" in rebuilt.stdout
     assert "rebuilt: 4 difference(s) resolved" in rebuilt.stdout
-    after = _run("verify", "--db", str(db), "--session", SID)
+    after = run_cli("verify", "--db", str(db), "--session", SID)
     assert after.returncode == 0, after.stdout
-    again = _run("rebuild-caches", "--db", str(db), "--session", SID)
+    again = run_cli("rebuild-caches", "--db", str(db), "--session", SID)
     assert "nothing to rebuild" in again.stdout
 
 
@@ -223,7 +203,7 @@ def test_rebuild_caches_needs_the_writer_lock(tmp_path: Path) -> None:
     _session(db)
     with PersistenceLayer(db) as store:
         recover_session(InventoryManager, store, SID)
-        refused = _run("rebuild-caches", "--db", str(db), "--session", SID)
+        refused = run_cli("rebuild-caches", "--db", str(db), "--session", SID)
         assert refused.returncode == 2
         assert "another process" in refused.stderr
         with pytest.raises(SessionLocked):
@@ -233,8 +213,8 @@ def test_rebuild_caches_needs_the_writer_lock(tmp_path: Path) -> None:
 def test_rebuild_caches_refuses_a_journal_with_a_hole(tmp_path: Path) -> None:
     db = tmp_path / "j.db"
     _session(db)
-    _sql(db, f"DELETE FROM journal WHERE session_id = '{SID}' AND seq = 4")
-    refused = _run("rebuild-caches", "--db", str(db), "--session", SID)
+    execute_sql(db, f"DELETE FROM journal WHERE session_id = '{SID}' AND seq = 4")
+    refused = run_cli("rebuild-caches", "--db", str(db), "--session", SID)
     assert refused.returncode == 2
     assert "journal seq 4" in refused.stderr
 
@@ -296,7 +276,7 @@ def test_version_1_database_keeps_its_capital_from_the_sessions_row(tmp_path: Pa
         assert recovered.snapshot_json().startswith('{"totalUsd":948.03,')
         recovered._bind(None)
         store.unlock_session(LEGACY_SID)
-    result = _run("verify", "--db", str(db), "--session", LEGACY_SID)
+    result = run_cli("verify", "--db", str(db), "--session", LEGACY_SID)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "the initial capital, mode and start time come from the sessions row" in result.stdout
 

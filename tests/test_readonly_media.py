@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import run_cli
 from weatherman_inventory.store import PersistenceLayer
 
 pytestmark = pytest.mark.skipif(
@@ -78,16 +79,6 @@ def _read_only_mount(source: Path, target: Path) -> Iterator[Path]:
         subprocess.run(["umount", str(target)], check=True)
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "weatherman_inventory", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def _private_copies() -> set[str]:
     return {
         name
@@ -102,13 +93,13 @@ def _assert_the_cli_reads_every_commit(ro: Path) -> None:
     with pytest.raises(OSError, match="Read-only file system"):
         (ro / "probe").touch()
 
-    verify = _run("verify", "--db", db, "--session", "s1")
+    verify = run_cli("verify", "--db", db, "--session", "s1")
     assert verify.returncode == 0, verify.stderr
     [summary, head, verdict] = verify.stdout.splitlines()
     assert summary.startswith("session s1: 2 journaled events, 1 fills"), summary
     assert head.startswith("  journal head: seq 3 hash "), head
     assert verdict == "OK: every table matches the journal, and the journal is whole"
-    sessions = _run("sessions", "--db", db)
+    sessions = run_cli("sessions", "--db", db)
     assert sessions.returncode == 0, sessions.stderr
     [_, row] = sessions.stdout.splitlines()
     assert row.split()[:5] == ["s1", "live", "250.500000", "3", "no"]

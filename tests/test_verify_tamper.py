@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import execute_sql
 from weatherman_inventory.journal import open_session
 from weatherman_inventory.manager import InventoryManager
 from weatherman_inventory.store import PersistenceLayer
@@ -32,14 +33,6 @@ def _session(db: Path) -> None:
         m.on_mint_confirmed("cond-1", 5, "yes-1", "no-1", "mkt-1")  # 9
         m.on_merge_submitted("cond-1", 2)  # 10
         m.trigger_exit()  # 11
-
-
-def _sql(db: Path, *statements: str) -> None:
-    conn = sqlite3.connect(db)
-    with conn:
-        for statement in statements:
-            conn.execute(statement)
-    conn.close()
 
 
 def _verify(db: Path) -> tuple[bool, list[Finding], str]:
@@ -140,7 +133,7 @@ def test_tampered_table_fails_verify_naming_table_key_and_both_values(
     _session(db)
     ok, findings, text = _verify(db)
     assert ok, text
-    _sql(db, *statements)
+    execute_sql(db, *statements)
     ok, findings, text = _verify(db)
     assert not ok, f"verify passed a tampered database:\n{text}"
     table, key, field, journal_value, table_value = expected
@@ -152,7 +145,7 @@ def test_tampered_table_fails_verify_naming_table_key_and_both_values(
 def test_doubled_initial_capital_column_is_refused_by_verify(tmp_path: Path) -> None:
     db = tmp_path / "t.db"
     _session(db)
-    _sql(db, "UPDATE sessions SET initial_capital = initial_capital * 2")
+    execute_sql(db, "UPDATE sessions SET initial_capital = initial_capital * 2")
     ok, findings, text = _verify(db)
     assert not ok
     assert [(f.table, f.field, f.journal, f.table_value) for f in findings] == [
@@ -165,7 +158,7 @@ def test_journal_rows_renumbered_fail_verify_on_the_hash_chain(tmp_path: Path) -
     db = tmp_path / "t.db"
     _session(db)
     # Swap rows 3 and 4 (the two buy fills): the sequence stays 1..N without a hole.
-    _sql(
+    execute_sql(
         db,
         f"UPDATE journal SET seq = 100 WHERE session_id = '{SID}' AND seq = 3",
         f"UPDATE journal SET seq = 3 WHERE session_id = '{SID}' AND seq = 4",
@@ -190,7 +183,7 @@ def test_journal_payload_rewritten_fails_verify_on_the_hash_chain(tmp_path: Path
     db = tmp_path / "t.db"
     _session(db)
     # A decodable, consistent rewrite of a fill price, in the journal and its caches alike.
-    _sql(
+    execute_sql(
         db,
         f"UPDATE journal SET payload = replace(payload, '390000', '290000') "
         f"WHERE session_id = '{SID}' AND seq = 3",
@@ -229,9 +222,11 @@ def test_overwritten_host_plans_pages_fail_verify_on_integrity_check(tmp_path: P
 @pytest.mark.parametrize(
     "drop",
     [
-        lambda db: _sql(db, f"DELETE FROM fills WHERE fill_id = 'f2' AND session_id = '{SID}'"),
-        lambda db: _sql(db, "DELETE FROM orders WHERE local_id = 's1'"),
-        lambda db: _sql(db, "DELETE FROM mint_events WHERE operation = 'MERGE'"),
+        lambda db: execute_sql(
+            db, f"DELETE FROM fills WHERE fill_id = 'f2' AND session_id = '{SID}'"
+        ),
+        lambda db: execute_sql(db, "DELETE FROM orders WHERE local_id = 's1'"),
+        lambda db: execute_sql(db, "DELETE FROM mint_events WHERE operation = 'MERGE'"),
     ],
     ids=["fill", "order", "merge"],
 )
