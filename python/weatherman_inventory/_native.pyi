@@ -1,5 +1,8 @@
 """Type stubs of the extension module maturin builds from `rust_shim/src/native.rs`."""
 
+from collections.abc import Callable
+from typing import Any
+
 __version__: str
 
 def roundtrip_inventory_state(json: str) -> str:
@@ -27,3 +30,29 @@ def journal_chain_mismatch(
     A row the native check cannot encode (a value of an unexpected type, text that is not
     UTF-8) is reported as a mismatch: the caller checks it with `journal_row_hash`.
     """
+
+class JournalDecoder:
+    """Recovery's decoding of journal rows into events, the tests of `events._JsonTest` run
+    natively; it stops at the first row it is not sure of, which the caller decodes in Python.
+    """
+
+    def __init__(
+        self,
+        kinds: dict[str, object],
+        loads: Callable[[bytes | str], object],
+        synthetic_fill_id: Callable[[str, int], str],
+    ) -> None:
+        """`kinds` as `events.native_decoder_kinds()` gives them, each fill kind's entry with
+        its fills-table row: (side, index of fill_id, local_id, token_id, qty, price, fee)."""
+
+    def decode(
+        self,
+        rows: list[tuple[int, str, bytes, int, int, bytes | None]],
+        start: int,
+        end: int,
+        seq: int,
+        session_id: str,
+    ) -> tuple[list[Any], bytes, int, int]:
+        """(events, fills, fill count, stop): the events of `rows[start:stop]`, the first
+        expected to be number `seq`, stopping before `end` or the first row left to the caller;
+        `fills` is their fills-table rows as JSON arrays, each followed by a comma."""

@@ -792,6 +792,50 @@ def format_shares(qty_micro: int) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class _JsonTest:
+    """The common case of a journal value in the current units, as data: the Python decoders'
+    inline test is generated from it, and the native decoder (`_native.JournalDecoder`) runs
+    the same test on the row's JSON. A value outside it takes the kind's full `json_slow`."""
+
+    test: str
+    """ "id" (ASCII, 1.._MAX_ID characters), "int" (`low`..`high`), "map" (a key of the
+    table named `table`, decoded to its value) or "bool"."""
+    optional: bool = False
+    low: int = 0
+    high: int = 0
+    table: str = ""
+    intern: bool = False
+
+    def source(self) -> tuple[str, str]:
+        """(inline test, value) of the variable `{a}`."""
+        if self.test == "id":
+            test = "type({a}) is str and 0 < len({a}) <= _MAX_ID and {a}.isascii()"
+            value = "_intern({a})" if self.intern else "{a}"
+        elif self.test == "int":
+            test = f"type({{a}}) is int and {self.low} <= {{a}} <= {self.high}"
+            value = "{a}"
+        elif self.test == "map":
+            test = f"type({{a}}) is str and {{a}} in {self.table}"
+            value = f"{self.table}[{{a}}]"
+        else:
+            test, value = "type({a}) is bool", "{a}"
+        if self.optional:
+            test = f"{{a}} is None or ({test})"
+            value = value if value == "{a}" else f"None if {{a}} is None else {value}"
+        return test, value
+
+    def native(self) -> tuple[object, ...]:
+        """The test as `_native.JournalDecoder` takes it: (test, optional, parameters...)."""
+        if self.test == "id":
+            return ("id", self.optional, self.intern, _MAX_ID)
+        if self.test == "int":
+            return ("int", self.optional, self.low, self.high)
+        if self.test == "map":
+            return ("map", self.optional, _NAMESPACE[self.table])
+        return ("bool", self.optional)
+
+
+@dataclass(frozen=True, slots=True)
 class _Kind:
     """How one kind of field is checked. Source templates take the variable as `{a}`."""
 
@@ -804,12 +848,18 @@ class _Kind:
     """A journal value (legacy units if the flag is set), checked and converted."""
     arg_fast: tuple[str, str] | None = None
     """(inline test, converted value) of a raw argument's common case."""
-    json_fast: tuple[str, str] = ("False", "{a}")
-    """(inline test, value) of a journal value in the current units."""
+    json: _JsonTest | None = None
+    """The common case of a journal value in the current units; None: every value takes
+    `json_slow`."""
     legacy_fast: tuple[str, str] | None = None
     """The same in legacy units (whole contracts, cents); None: as `json_fast`."""
     legacy_scale: int = 1
     """Current units per legacy unit (a quantity: `MICRO`; a limit: `CENT_MICRO`)."""
+
+    @property
+    def json_fast(self) -> tuple[str, str]:
+        """(inline test, value) of a journal value in the current units."""
+        return ("False", "{a}") if self.json is None else self.json.source()
 
 
 def _json_id(field: str, value: object, legacy: bool) -> str:
@@ -863,7 +913,7 @@ _ID = _Kind(
     check=check_id,
     json_slow=_json_id,
     arg_fast=(_ID_TEST, "{a}"),
-    json_fast=(_ID_TEST, "{a}"),
+    json=_JsonTest("id"),
 )
 _intern: Final = sys.intern
 # An id kept for an order's or a position's lifetime: interned, the orders of one token share
@@ -874,7 +924,7 @@ _KEPT_ID = _Kind(
     check=check_id,
     json_slow=lambda field, value, legacy: _intern(_json_id(field, value, legacy)),
     arg_fast=(_ID_TEST, "_intern({a})"),
-    json_fast=(_ID_TEST, "_intern({a})"),
+    json=_JsonTest("id", intern=True),
 )
 _OPTIONAL_ID = _Kind(
     "optional id",
@@ -882,7 +932,7 @@ _OPTIONAL_ID = _Kind(
     check=check_optional_id,
     json_slow=_optional(_json_id),
     arg_fast=("{a} is None", "None"),
-    json_fast=("{a} is None or (" + _ID_TEST + ")", "{a}"),
+    json=_JsonTest("id", optional=True),
 )
 _OUTCOME = _Kind(
     "outcome",
@@ -890,7 +940,7 @@ _OUTCOME = _Kind(
     check=_check_outcome_strict,
     json_slow=_json_outcome,
     arg_fast=("{a} is _YES or {a} is _NO", "{a}"),
-    json_fast=("type({a}) is str and {a} in _OUTCOMES", "_OUTCOMES[{a}]"),
+    json=_JsonTest("map", table="_OUTCOMES"),
 )
 _TIF = _Kind(
     "tif",
@@ -898,7 +948,7 @@ _TIF = _Kind(
     check=check_tif,
     json_slow=lambda field, value, legacy: check_tif(field, value),
     arg_fast=("type({a}) is str and {a} in _TIF_OF", "_TIF_OF[{a}]"),
-    json_fast=("type({a}) is str and {a} in _TIF_OF", "_TIF_OF[{a}]"),
+    json=_JsonTest("map", table="_TIF_OF"),
 )
 _STATUS = _Kind(
     "status",
@@ -906,7 +956,7 @@ _STATUS = _Kind(
     check=check_status,
     json_slow=lambda field, value, legacy: check_status(field, value),
     arg_fast=("{a} is None", "None"),
-    json_fast=("{a} is None or (type({a}) is str and {a} in _STATUS_OF)", "{a}"),
+    json=_JsonTest("map", optional=True, table="_STATUS_OF"),
 )
 
 
@@ -935,14 +985,14 @@ _SETTLEMENT = _Kind(
     arg_slow=check_settlement_status,
     check=check_settlement_status,
     json_slow=_json_settlement,
-    json_fast=("type({a}) is str and {a} in _SETTLEMENT_OF", "{a}"),
+    json=_JsonTest("map", table="_SETTLEMENT_OF"),
 )
 _TIME = _Kind(
     "time",
     arg_slow=check_time_us,
     check=check_time_us,
     json_slow=_json_time,
-    json_fast=("type({a}) is int and 0 <= {a} <= MAX_TIME_US", "{a}"),
+    json=_JsonTest("int", low=0, high=MAX_TIME_US),
 )
 _OPTIONAL_TIME = _Kind(
     "optional time",
@@ -950,7 +1000,7 @@ _OPTIONAL_TIME = _Kind(
     check=_optional_time,
     json_slow=_json_optional_time,
     arg_fast=("{a} is None", "None"),
-    json_fast=("{a} is None or (type({a}) is int and 0 <= {a} <= MAX_TIME_US)", "{a}"),
+    json=_JsonTest("int", optional=True, low=0, high=MAX_TIME_US),
 )
 _BOOL = _Kind(
     "bool",
@@ -958,7 +1008,7 @@ _BOOL = _Kind(
     check=_check_bool,
     json_slow=_json_bool,
     arg_fast=("type({a}) is bool", "{a}"),
-    json_fast=("type({a}) is bool", "{a}"),
+    json=_JsonTest("bool"),
 )
 
 
@@ -971,7 +1021,7 @@ def _shares_kind(minimum: int) -> _Kind:
         check=lambda field, value: _check_micro(field, value, minimum, MAX_QTY_MICRO),
         json_slow=_json_units(minimum, MAX_QTY_MICRO, MAX_QTY, MICRO),
         arg_fast=(f"type({{a}}) is int and {low} <= MAX_QTY", "{a} * MICRO"),
-        json_fast=(f"type({{a}}) is int and {low} <= MAX_QTY_MICRO", "{a}"),
+        json=_JsonTest("int", low=minimum, high=MAX_QTY_MICRO),
         legacy_fast=(f"type({{a}}) is int and {low} <= MAX_QTY", "{a} * MICRO"),
         legacy_scale=MICRO,
     )
@@ -985,7 +1035,7 @@ _LIMIT = _Kind(
     check=lambda field, value: _check_micro(field, value, 1, MICRO),
     json_slow=_json_units(1, MICRO, 100, CENT_MICRO),
     arg_fast=("type({a}) is int and 0 < {a} <= 100", "{a} * CENT_MICRO"),
-    json_fast=("type({a}) is int and 0 < {a} <= MICRO", "{a}"),
+    json=_JsonTest("int", low=1, high=MICRO),
     legacy_fast=("type({a}) is int and 0 < {a} <= 100", "{a} * CENT_MICRO"),
     legacy_scale=CENT_MICRO,
 )
@@ -995,7 +1045,7 @@ _OPTIONAL_LIMIT = _Kind(
     check=lambda field, value: None if value is None else _check_micro(field, value, 1, MICRO),
     json_slow=_optional(_json_units(1, MICRO, 100, CENT_MICRO)),
     arg_fast=("{a} is None", "None"),
-    json_fast=("{a} is None or (type({a}) is int and 0 < {a} <= MICRO)", "{a}"),
+    json=_JsonTest("int", optional=True, low=1, high=MICRO),
     legacy_fast=(
         "{a} is None or (type({a}) is int and 0 < {a} <= 100)",
         "None if {a} is None else {a} * CENT_MICRO",
@@ -1007,14 +1057,14 @@ _PRICE = _Kind(
     arg_slow=price_micro,
     check=lambda field, value: _check_micro(field, value, 0, MICRO),
     json_slow=_json_int(0, MICRO),
-    json_fast=("type({a}) is int and 0 <= {a} <= MICRO", "{a}"),
+    json=_JsonTest("int", low=0, high=MICRO),
 )
 _MONEY = _Kind(
     "money",
     arg_slow=money_micro,
     check=lambda field, value: _check_micro(field, value, 0, MAX_MICRO),
     json_slow=_json_int(0, MAX_MICRO),
-    json_fast=("type({a}) is int and 0 <= {a} <= MAX_MICRO", "{a}"),
+    json=_JsonTest("int", low=0, high=MAX_MICRO),
 )
 _FEE = _Kind(
     "fee",
@@ -1022,7 +1072,7 @@ _FEE = _Kind(
     check=_MONEY.check,
     json_slow=_MONEY.json_slow,
     arg_fast=("type({a}) is int and {a} == 0", "0"),
-    json_fast=_MONEY.json_fast,
+    json=_MONEY.json,
 )
 
 
@@ -1615,6 +1665,22 @@ def legacy_fields(event: Event) -> list[Any]:
             value if scale == 1 or value is None else _legacy_value(spec.name, value, scale)
         )
     return values
+
+
+def native_decoder_kinds() -> dict[str, object]:
+    """The current format's decoders as `_native.JournalDecoder` takes them: for an event of
+    scalar fields each of which has a common case, (class, ((slot, test), ...), its check
+    across fields or None, None); for any other kind, its Python decoder (`FROM_FIELDS`)."""
+    kinds: dict[str, object] = dict(FROM_FIELDS)
+    for cls, specs in EVENT_FIELDS.items():
+        tests = [spec.kind.json for spec in specs]
+        if all(test is not None for test in tests):
+            slots = tuple(
+                (spec.name, test.native())  # type: ignore[union-attr]  # checked above
+                for spec, test in zip(specs, tests, strict=True)
+            )
+            kinds[cls.kind] = (cls, slots, _CROSS_CHECKS.get(cls), None)  # type: ignore[attr-defined]
+    return kinds
 
 
 def decoders_for(journal_format: int) -> dict[str, Callable[[object], Event]]:

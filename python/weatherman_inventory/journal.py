@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 import orjson
 
-from weatherman_inventory._native import journal_chain_mismatch
+from weatherman_inventory._native import JournalDecoder, journal_chain_mismatch
 from weatherman_inventory.errors import (
     DuplicateFill,
     InvalidInput,
@@ -63,6 +63,7 @@ from weatherman_inventory.events import (
     check_id,
     decoders_for,
     legacy_fields,
+    native_decoder_kinds,
 )
 from weatherman_inventory.manager import AnomalyKind
 from weatherman_inventory.models import Outcome
@@ -697,17 +698,42 @@ def replay_checked(
     fill_kinds = _FILL_KINDS
     mint_kinds = _MINT_KINDS
     fill_row = _fill_row
-    # The hot loop of recovery: plain rows, the checked decoders, and one call into the manager
-    # per batch; no per-row object beyond the event itself. Batches are small enough that the
-    # events a batch decodes are still in the CPU cache when the manager applies them.
+    # The hot loop of recovery: plain rows, decoded a run at a time by the native decoder
+    # (the current format; a legacy journal, or verify's fill list, takes the Python loop), one
+    # call into the manager per batch. A row the native decoder leaves (the first row, a mint,
+    # a duplicate, a fault, a value outside the common case) is decoded here, one at a time.
+    # Batches are small enough that the events a batch decodes are still in the CPU cache when
+    # the manager applies them.
+    native = (
+        _NATIVE_DECODER.decode
+        if fills is None
+        and result.opened is not None
+        and result.opened.journal_format >= JOURNAL_FORMAT
+        else None
+    )
     for rows in _chain_batches(first, batches):
         events: list[Event] = []
         append = events.append
-        batch_fills: list[tuple[str, str, str, str, int, int, int]] = []
         # The chain is checked natively a batch at a time: `bad` is the next row whose stored
         # hash the native check could not confirm; that row is hashed again here, in Python.
         bad = chain_mismatch(previous, session_id, rows, 0)
-        for at, (seq, kind, payload, duplicate, recorded_at, stored_hash) in enumerate(rows):
+        at = 0
+        end = len(rows)
+        while at < end:
+            if native is not None and at < bad:
+                decoded, fill_text, fill_count, stop = native(rows, at, bad, expected, session_id)
+                if stop > at:
+                    events += decoded
+                    if fill_count:
+                        fill_digest.update(fill_text)
+                        n_fills += fill_count
+                    n_events += stop - at
+                    expected += stop - at
+                    previous = rows[stop - 1][5]  # type: ignore[assignment]  # confirmed bytes
+                    at = stop
+                    continue
+            seq, kind, payload, duplicate, recorded_at, stored_hash = rows[at]
+            at += 1
             if seq != expected:
                 fault(
                     Finding("journal", f"seq {expected}", "seq", expected, seq),
@@ -715,12 +741,12 @@ def replay_checked(
                 )
             expected = seq + 1
             if kind == opened_kind and seq == 1:
-                if at == bad:
+                if at - 1 == bad:
                     previous = _check_row_hash(
                         fault, previous, session_id, seq, kind, payload, duplicate,
                         recorded_at, stored_hash,
                     )  # fmt: skip
-                    bad = chain_mismatch(previous, session_id, rows, at + 1)
+                    bad = chain_mismatch(previous, session_id, rows, at)
                 else:
                     previous = stored_hash  # type: ignore[assignment]  # confirmed bytes
                 continue
@@ -733,24 +759,30 @@ def replay_checked(
                     )
                     # The row is left out of the chain: the next is checked against the one
                     # before it.
-                    bad = chain_mismatch(previous, session_id, rows, at + 1)
+                    bad = chain_mismatch(previous, session_id, rows, at)
                     continue
                 raise _unknown_kind(seq, kind)
             try:
                 event = decode(loads(payload))
             except (ValueError, TypeError) as exc:  # as in _decode_row
                 raise _invalid_row(seq, kind, exc) from exc
-            if at == bad:
+            if at - 1 == bad:
                 previous = _check_row_hash(
                     fault, previous, session_id, seq, kind, payload, duplicate, recorded_at,
                     stored_hash,
                 )  # fmt: skip
-                bad = chain_mismatch(previous, session_id, rows, at + 1)
+                bad = chain_mismatch(previous, session_id, rows, at)
             else:
                 previous = stored_hash  # type: ignore[assignment]  # confirmed bytes
             n_events += 1
             if kind in fill_kinds and not duplicate:
-                batch_fills.append(fill_row(session_id, seq, event))  # type: ignore[arg-type]
+                row = fill_row(session_id, seq, event)  # type: ignore[arg-type]
+                # Each fill's JSON array followed by a comma, as `verify` hashes the table.
+                fill_digest.update(dumps(row))
+                fill_digest.update(b",")
+                n_fills += 1
+                if fills is not None:
+                    fills.append(row)
             elif kind in mint_kinds:
                 _track_mint(mints, event)
             if duplicate:
@@ -765,13 +797,6 @@ def replay_checked(
             else:
                 append(event)
         manager._replay(events)
-        if batch_fills:
-            # Each fill's JSON array followed by a comma, as `verify` hashes the fills table.
-            fill_digest.update(memoryview(dumps(batch_fills))[1:-1])
-            fill_digest.update(b",")
-            n_fills += len(batch_fills)
-            if fills is not None:
-                fills += batch_fills
         result.last_seq = expected - 1
     result.events = n_events
     result.fill_count = n_fills
@@ -830,6 +855,29 @@ def _fill_row(
         event.price_micro,
         event.fee_micro,
     )
+
+
+def _native_decoder() -> JournalDecoder:
+    """The native decoder of the current format, with each fill's fills-table row as
+    `_fill_row` builds it; mints are left to the Python loop, which tracks their rows."""
+    kinds = native_decoder_kinds()
+    for kind in _MINT_KINDS:
+        del kinds[kind]
+    for cls, side in ((BuyFilled, "buy"), (SellFilled, "sell")):
+        declared = kinds[cls.kind]
+        if not isinstance(declared, tuple):
+            del kinds[cls.kind]  # no native path: the Python loop digests its fills
+            continue
+        slots = [name for name, _test in declared[1]]
+        row = (
+            slots.index(name)
+            for name in ("fill_id", "local_id", "token_id", "fill_qty_micro", "price_micro")
+        )
+        kinds[cls.kind] = (*declared[:3], (side, *row, slots.index("fee_micro")))
+    return JournalDecoder(kinds, orjson.loads, _synthetic_fill_id)
+
+
+_NATIVE_DECODER: Final = _native_decoder()
 
 
 def _track_mint(mints: list[list[Any]], event: Event) -> None:

@@ -15,6 +15,8 @@ use sha2::{Digest, Sha256};
 
 use crate::contract::{DecisionContext, InventoryState};
 
+mod decoder;
+
 /// Parses `json` as `T` and serialises it back; a serde error becomes a `ValueError` naming it.
 fn roundtrip<T: DeserializeOwned + Serialize>(type_name: &str, json: &str) -> PyResult<String> {
     let value: T = serde_json::from_str(json)
@@ -118,5 +120,6 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(roundtrip_inventory_state, m)?)?;
     m.add_function(wrap_pyfunction!(roundtrip_decision_context, m)?)?;
     m.add_function(wrap_pyfunction!(journal_chain_mismatch, m)?)?;
+    m.add_class::<decoder::JournalDecoder>()?;
     Ok(())
 }
