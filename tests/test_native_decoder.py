@@ -17,7 +17,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.event_streams import make_stream
+from tests.support import execute_sql
 from tests.test_journal_codec import EVENTS
+from weatherman_inventory import journal
+from weatherman_inventory.errors import JournalInconsistent, StoreError
 from weatherman_inventory.events import FROM_FIELDS, BuyFilled, Event, SellFilled
 from weatherman_inventory.journal import (
     _NATIVE_DECODER,
@@ -181,3 +184,127 @@ def test_a_fill_journaled_without_an_id_gets_its_synthetic_id() -> None:
         "SELECT json_array('synthetic:native-decoder:9', 'o2', 't1', 'sell', 10, 1000000, 3)"
     ).fetchone()[0]
     assert fills == text.encode() + b","
+
+
+# -- the native scan of a long journal: the same verdicts as the Python reader --------------
+
+_TAMPERINGS: dict[str, tuple[tuple[str, ...], type[Exception] | None, str | None]] = {
+    # name: (statements, what recovery raises, the first finding of verify as "key field")
+    "untouched": ((), None, None),
+    "payload rewritten": (
+        ("UPDATE journal SET payload = X'5B5D' WHERE seq = 1000",),
+        StoreError,
+        None,
+    ),
+    "fill price rewritten": (
+        (
+            "UPDATE journal SET payload = replace(payload, ',0,null', ',1,null') "
+            "WHERE seq = (SELECT min(seq) FROM journal WHERE seq > 900 AND kind = 'buy_filled')",
+        ),
+        JournalInconsistent,
+        "hash",
+    ),
+    "row deleted": (("DELETE FROM journal WHERE seq = 1000",), JournalInconsistent, "seq 1000 seq"),
+    "hash erased": (
+        ("UPDATE journal SET hash = NULL WHERE seq = 1200",),
+        JournalInconsistent,
+        "seq 1200 hash",
+    ),
+    "payload as text": (
+        ("UPDATE journal SET payload = CAST(payload AS TEXT) WHERE seq > 1400",),
+        JournalInconsistent,
+        "seq 1401 hash",
+    ),
+    "second opening row": (
+        ("UPDATE journal SET kind = 'session_opened' WHERE seq = 1100",),
+        JournalInconsistent,
+        "seq 1100 kind",
+    ),
+}
+
+
+def _long_session(path: Path) -> str:
+    store = PersistenceLayer(str(path), mode="paper")
+    manager = open_session(InventoryManager, store, SESSION, 10**6)
+    for event in make_stream(3, 1600):
+        manager.apply(event)
+    want = manager.snapshot_json()
+    store.close()
+    return want
+
+
+def _verdict(path: Path, *, strict: bool, python: bool) -> tuple[object, ...]:
+    store = PersistenceLayer(str(path), mode="paper", readonly=not strict)
+    try:
+        assert store.native_uri() is not None
+        replayed = replay_checked(
+            InventoryManager, store, SESSION, strict=strict, collect_fills=python
+        )
+    except (JournalInconsistent, StoreError) as exc:
+        return (type(exc), str(exc))
+    finally:
+        store.close()
+    return (
+        replayed.manager.snapshot_json(),
+        replayed.last_seq,
+        replayed.events,
+        replayed.head,
+        replayed.fill_count,
+        replayed.fill_digest,
+        replayed.mints,
+        replayed.findings,
+    )
+
+
+@pytest.mark.parametrize("tampering", _TAMPERINGS, ids=str)
+@pytest.mark.parametrize("strict", [True, False], ids=["recovery", "verify"])
+def test_a_long_journal_read_natively_gets_the_python_readers_verdict(
+    tmp_path: Path, tampering: str, strict: bool
+) -> None:
+    path = tmp_path / "s.db"
+    want = _long_session(path)
+    statements, refusal, finding = _TAMPERINGS[tampering]
+    execute_sql(path, *statements)
+    native = _verdict(path, strict=strict, python=False)
+    assert native == _verdict(path, strict=strict, python=True)
+    if refusal is None:
+        assert native[0] == want
+        assert isinstance(native[1], int) and native[1] > 1500
+    elif strict or refusal is StoreError:
+        assert native[0] is refusal
+    else:
+        findings = native[-1]
+        assert isinstance(findings, list) and findings
+        first = findings[0]
+        assert finding is not None
+        assert f"{first.key} {first.field}".endswith(finding)
+
+
+class _CountingDecoder:
+    """The native decoder, counting the rows its scan reads and decodes."""
+
+    def __init__(self) -> None:
+        self.scanned = 0
+
+    def decode(self, *args: Any) -> Any:
+        return _NATIVE_DECODER.decode(*args)
+
+    def scan(self, *args: Any) -> Any:
+        result = _NATIVE_DECODER.scan(*args)
+        self.scanned += len(result[0])
+        return result
+
+
+def test_recovery_of_a_long_journal_reads_it_natively(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "s.db"
+    want = _long_session(path)
+    counting = _CountingDecoder()
+    monkeypatch.setattr(journal, "_NATIVE_DECODER", counting)
+    store = PersistenceLayer(str(path), mode="paper")
+    recovered = recover_session(InventoryManager, store, SESSION)
+    assert recovered.snapshot_json() == want
+    # The first batch is read in Python (it holds the opening row); the rest natively.
+    assert counting.scanned > 900
+    store.close()

@@ -56,3 +56,32 @@ class JournalDecoder:
         """(events, fills, fill count, stop): the events of `rows[start:stop]`, the first
         expected to be number `seq`, stopping before `end` or the first row left to the caller;
         `fills` is their fills-table rows as JSON arrays, each followed by a comma."""
+
+    def scan(
+        self,
+        uri: str,
+        session_id: str,
+        after: int,
+        limit: int,
+        previous: bytes,
+    ) -> tuple[
+        list[Any],
+        bytes,
+        int,
+        int,
+        bytes,
+        tuple[int, str, bytes, int, int, bytes | None] | None,
+        bool,
+    ]:
+        """Read the session's journal rows after number `after` (at most `limit`) from the
+        SQLite database at `uri` (read-only), check each row's hash chained from `previous`
+        and decode it, up to the first row left to the caller.
+
+        (events, fills, fill count, last seq, head, stop, end): `stop` is that row as
+        `journal_rows` gives it (None if none), `end` whether the journal ended. A database it
+        cannot read raises ValueError."""
+
+def fills_digest(uri: str, session_id: str) -> tuple[int, bytes] | None:
+    """The number of the session's fills and the sha256 of their rows as `verify` digests
+    them, or None if a row holds a value JSON cannot. A database it cannot read raises
+    ValueError."""

@@ -579,6 +579,10 @@ def session_capital(
 _REPLAY_BATCH: Final = 512
 """Journal rows recovery reads, decodes and applies at a time."""
 
+JournalRowTuple = tuple[int, str, bytes, int, int, bytes | None]
+"""A journal row as `PersistenceLayer.journal_rows` gives it: (seq, kind, payload, duplicate,
+recorded_at, hash)."""
+
 
 @dataclass(slots=True)
 class Replayed:
@@ -680,129 +684,188 @@ def replay_checked(
                 "the journal is empty while the other tables hold the session",
             )
         return result
-    duplicates = _ReplayJournal()
     # A session's units are told by its first row: one opened before the format field (or a
     # version-1 journal without a first row) wrote whole contracts and cents.
-    decoders = decoders_for(1 if result.opened is None else result.opened.journal_format)
-    loads = orjson.loads
-    dumps = orjson.dumps
-    chain_mismatch = journal_chain_mismatch
-    fill_digest = hashlib.sha256()
-    fills = result.fills = [] if collect_fills else None
-    mints = result.mints
-    expected = 1
-    previous = JOURNAL_GENESIS
-    n_events = 0
-    n_fills = 0
-    opened_kind = SessionOpened.kind if result.opened is not None else None
-    fill_kinds = _FILL_KINDS
-    mint_kinds = _MINT_KINDS
-    fill_row = _fill_row
-    # The hot loop of recovery: plain rows, decoded a run at a time by the native decoder
-    # (the current format; a legacy journal, or verify's fill list, takes the Python loop), one
-    # call into the manager per batch. A row the native decoder leaves (the first row, a mint,
-    # a duplicate, a fault, a value outside the common case) is decoded here, one at a time.
-    # Batches are small enough that the events a batch decodes are still in the CPU cache when
-    # the manager applies them.
-    native = (
-        _NATIVE_DECODER.decode
-        if fills is None
-        and result.opened is not None
-        and result.opened.journal_format >= JOURNAL_FORMAT
-        else None
+    fmt = 1 if result.opened is None else result.opened.journal_format
+    replay = _Replay(
+        result, session_id, fault, Finding, decoders_for(fmt), collect_fills=collect_fills
     )
-    for rows in _chain_batches(first, batches):
+    # The native decoder takes the current format, and `fills` are collected in Python.
+    native = fmt >= JOURNAL_FORMAT and not collect_fills
+    replay.rows(first, native=native)
+    uri = store.native_uri() if native and len(first) == _REPLAY_BATCH else None
+    if uri is not None:
+        # The rest is read natively; what the native reader cannot read, with `journal_rows`.
+        unread = replay.scan(uri)
+        after = replay.expected - 1
+        batches = (
+            store.journal_rows(session_id, batch=_REPLAY_BATCH, after=after) if unread else iter(())
+        )
+    for rows in batches:
+        replay.rows(rows, native=native)
+    result.events = replay.n_events
+    result.fill_count = replay.n_fills
+    result.fill_digest = replay.fill_digest.digest()
+    result.head = replay.previous
+    result.last_seq = replay.expected - 1
+    return result
+
+
+_SCAN_BATCH: Final = 4096
+"""Journal rows the native scan reads, checks and decodes at a time."""
+
+
+class _Replay:
+    """The state of `replay_checked` once the first rows are read: what the next row must be
+    (`expected`, chained to `previous`), the fills digest, and the manager the events go to.
+
+    Rows are decoded a run at a time by the native decoder (`rows`, or `scan`, which also reads
+    and chains them natively) and applied a batch at a time; the rows it leaves (the first row,
+    mints, duplicates, faults, values outside the common case) go through `row`, one at a time.
+    """
+
+    def __init__(
+        self,
+        result: Replayed,
+        session_id: str,
+        fault: Callable[[Any, str], None],
+        finding: Callable[..., Any],
+        decoders: dict[str, Callable[[object], Event]],
+        *,
+        collect_fills: bool,
+    ) -> None:
+        self.result = result
+        self.manager: Any = result.manager
+        self.session_id = session_id
+        self.fault = fault
+        self.finding = finding
+        self.decoders = decoders
+        self.fills = result.fills = [] if collect_fills else None
+        self.opened_kind = SessionOpened.kind if result.opened is not None else None
+        self.duplicates = _ReplayJournal()
+        self.fill_digest = hashlib.sha256()
+        self.expected = 1
+        self.previous = JOURNAL_GENESIS
+        self.n_events = 0
+        self.n_fills = 0
+
+    def rows(self, rows: list[JournalRowTuple], *, native: bool) -> None:
+        """Check and apply a batch of rows as `PersistenceLayer.journal_rows` gives them."""
         events: list[Event] = []
-        append = events.append
         # The chain is checked natively a batch at a time: `bad` is the next row whose stored
-        # hash the native check could not confirm; that row is hashed again here, in Python.
-        bad = chain_mismatch(previous, session_id, rows, 0)
+        # hash the native check could not confirm; that row is hashed again, in Python.
+        bad = journal_chain_mismatch(self.previous, self.session_id, rows, 0)
         at = 0
-        end = len(rows)
-        while at < end:
-            if native is not None and at < bad:
-                decoded, fill_text, fill_count, stop = native(rows, at, bad, expected, session_id)
+        while at < len(rows):
+            if native and at < bad:
+                decoded, fill_text, fill_count, stop = _NATIVE_DECODER.decode(
+                    rows, at, bad, self.expected, self.session_id
+                )
                 if stop > at:
                     events += decoded
-                    if fill_count:
-                        fill_digest.update(fill_text)
-                        n_fills += fill_count
-                    n_events += stop - at
-                    expected += stop - at
-                    previous = rows[stop - 1][5]  # type: ignore[assignment]  # confirmed bytes
+                    self._decoded(stop - at, fill_text, fill_count, rows[stop - 1][5])
                     at = stop
                     continue
-            seq, kind, payload, duplicate, recorded_at, stored_hash = rows[at]
+            if self.row(rows[at], events, hash_checked=at != bad):
+                bad = journal_chain_mismatch(self.previous, self.session_id, rows, at + 1)
             at += 1
-            if seq != expected:
-                fault(
-                    Finding("journal", f"seq {expected}", "seq", expected, seq),
-                    "the sequence has a hole or a renumbered row",
-                )
-            expected = seq + 1
-            if kind == opened_kind and seq == 1:
-                if at - 1 == bad:
-                    previous = _check_row_hash(
-                        fault, previous, session_id, seq, kind, payload, duplicate,
-                        recorded_at, stored_hash,
-                    )  # fmt: skip
-                    bad = chain_mismatch(previous, session_id, rows, at)
-                else:
-                    previous = stored_hash  # type: ignore[assignment]  # confirmed bytes
-                continue
-            decode = decoders.get(kind)
-            if decode is None:
-                if kind == SessionOpened.kind:
-                    fault(
-                        Finding("journal", f"seq {seq}", "kind", "not session_opened", kind),
-                        "only the first row opens the session",
-                    )
-                    # The row is left out of the chain: the next is checked against the one
-                    # before it.
-                    bad = chain_mismatch(previous, session_id, rows, at)
-                    continue
-                raise _unknown_kind(seq, kind)
+        self.manager._replay(events)
+
+    def scan(self, uri: str) -> bool:
+        """Read, check and apply the rest of the journal natively from the database at `uri`.
+
+        Returns False at the journal's end, True if the native reader cannot read the rest
+        (the caller reads it with `journal_rows`)."""
+        while True:
+            events: list[Event] = []
             try:
-                event = decode(loads(payload))
-            except (ValueError, TypeError) as exc:  # as in _decode_row
-                raise _invalid_row(seq, kind, exc) from exc
-            if at - 1 == bad:
-                previous = _check_row_hash(
-                    fault, previous, session_id, seq, kind, payload, duplicate, recorded_at,
-                    stored_hash,
-                )  # fmt: skip
-                bad = chain_mismatch(previous, session_id, rows, at)
-            else:
-                previous = stored_hash  # type: ignore[assignment]  # confirmed bytes
-            n_events += 1
-            if kind in fill_kinds and not duplicate:
-                row = fill_row(session_id, seq, event)  # type: ignore[arg-type]
-                # Each fill's JSON array followed by a comma, as `verify` hashes the table.
-                fill_digest.update(dumps(row))
-                fill_digest.update(b",")
-                n_fills += 1
-                if fills is not None:
-                    fills.append(row)
-            elif kind in mint_kinds:
-                _track_mint(mints, event)
-            if duplicate:
-                manager._replay(events)
-                events.clear()
-                duplicates.fill_id = _duplicate_of(seq, event)
-                manager._bind(duplicates)
-                try:
-                    manager.apply(event)
-                finally:
-                    manager._bind(None)
-            else:
-                append(event)
-        manager._replay(events)
-        result.last_seq = expected - 1
-    result.events = n_events
-    result.fill_count = n_fills
-    result.fill_digest = fill_digest.digest()
-    result.head = previous
-    return result
+                scanned = _NATIVE_DECODER.scan(
+                    uri, self.session_id, self.expected - 1, _SCAN_BATCH, self.previous
+                )
+            except ValueError:
+                return True
+            decoded, fill_text, fill_count, last, head, stop, end = scanned
+            events += decoded
+            self._decoded(last - self.expected + 1, fill_text, fill_count, head)
+            if stop is not None:
+                confirmed = journal_chain_mismatch(self.previous, self.session_id, [stop], 0)
+                self.row(stop, events, hash_checked=confirmed == 1)
+            self.manager._replay(events)
+            if end:
+                return False
+
+    def _decoded(self, count: int, fill_text: bytes, fill_count: int, head: object) -> None:
+        self.n_events += count
+        self.expected += count
+        self.previous = head  # type: ignore[assignment]  # confirmed bytes
+        if fill_count:
+            self.fill_digest.update(fill_text)
+            self.n_fills += fill_count
+
+    def row(self, row: JournalRowTuple, events: list[Event], *, hash_checked: bool) -> bool:
+        """Check and apply (or queue in `events`) one row in Python; True if the chain check
+        must start again after it (its hash was checked here, or it was left out)."""
+        seq, kind, payload, duplicate, _recorded_at, _stored_hash = row
+        if seq != self.expected:
+            self.fault(
+                self.finding("journal", f"seq {self.expected}", "seq", self.expected, seq),
+                "the sequence has a hole or a renumbered row",
+            )
+        self.expected = seq + 1
+        if kind == self.opened_kind and seq == 1:
+            return self._chain(row, hash_checked)
+        decode = self.decoders.get(kind)
+        if decode is None:
+            if kind == SessionOpened.kind:
+                self.fault(
+                    self.finding("journal", f"seq {seq}", "kind", "not session_opened", kind),
+                    "only the first row opens the session",
+                )
+                # The row is left out of the chain: the next is checked against the one
+                # before it.
+                return True
+            raise _unknown_kind(seq, kind)
+        try:
+            event = decode(orjson.loads(payload))
+        except (ValueError, TypeError) as exc:  # as in _decode_row
+            raise _invalid_row(seq, kind, exc) from exc
+        again = self._chain(row, hash_checked)
+        self.n_events += 1
+        if kind in _FILL_KINDS and not duplicate:
+            fill = _fill_row(self.session_id, seq, event)  # type: ignore[arg-type]
+            # Each fill's JSON array followed by a comma, as `verify` hashes the table.
+            self.fill_digest.update(orjson.dumps(fill))
+            self.fill_digest.update(b",")
+            self.n_fills += 1
+            if self.fills is not None:
+                self.fills.append(fill)
+        elif kind in _MINT_KINDS:
+            _track_mint(self.result.mints, event)
+        if duplicate:
+            self.manager._replay(events)
+            events.clear()
+            self.duplicates.fill_id = _duplicate_of(seq, event)
+            self.manager._bind(self.duplicates)
+            try:
+                self.manager.apply(event)
+            finally:
+                self.manager._bind(None)
+        else:
+            events.append(event)
+        return again
+
+    def _chain(self, row: JournalRowTuple, hash_checked: bool) -> bool:
+        """Move the chain past `row`: its stored hash, confirmed natively (`hash_checked`) or
+        checked here; True if it was checked here."""
+        seq, kind, payload, duplicate, recorded_at, stored_hash = row
+        if hash_checked:
+            self.previous = stored_hash  # type: ignore[assignment]  # confirmed bytes
+            return False
+        self.previous = _check_row_hash(
+            self.fault, self.previous, self.session_id, seq, kind, payload, duplicate,
+            recorded_at, stored_hash,
+        )  # fmt: skip
+        return True
 
 
 def _check_row_hash(  # noqa: PLR0917 (a journal row's columns, in order)

@@ -484,6 +484,7 @@ class PersistenceLayer:
         self._lock = threading.RLock()
         self._session_locks: dict[str, _SessionLock] = {}
         self._private_copy: weakref.finalize[..., Any] | None = None
+        self._uri: str | None = None
         try:
             if readonly:
                 if self.path == ":memory:":
@@ -495,6 +496,8 @@ class PersistenceLayer:
                 self._conn = sqlite3.connect(
                     self.path, isolation_level=None, check_same_thread=False
                 )
+                if self.path not in ("", ":memory:") and not self.path.startswith("file:"):
+                    self._uri = _file_uri(os.path.abspath(self.path), "mode=ro")
             self._conn.execute("PRAGMA busy_timeout = 5000")
             self._conn.execute("PRAGMA foreign_keys = ON")
             if not readonly:
@@ -516,7 +519,8 @@ class PersistenceLayer:
         then read from a private copy (removed by `close`). A database with no `-wal` on a
         read-only medium is opened `immutable`, which would ignore a WAL if there were one.
         """
-        conn = _connect_readonly(_file_uri(self.path, "mode=ro"))
+        self._uri = _file_uri(self.path, "mode=ro")
+        conn = _connect_readonly(self._uri)
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             return conn
@@ -527,7 +531,8 @@ class PersistenceLayer:
                 raise  # SQLite could have created the -shm: a failure of another kind
         wal = self.path + "-wal"
         if not os.path.exists(wal) and os.statvfs(directory).f_flag & os.ST_RDONLY:
-            return _connect_readonly(_file_uri(self.path, "mode=ro&immutable=1"))
+            self._uri = _file_uri(self.path, "mode=ro&immutable=1")
+            return _connect_readonly(self._uri)
         private = tempfile.mkdtemp(prefix="weatherman-readonly-")
         self._private_copy = weakref.finalize(self, shutil.rmtree, private, True)
         copy = os.path.join(private, os.path.basename(self.path))
@@ -537,7 +542,8 @@ class PersistenceLayer:
                 shutil.copyfile(wal, copy + "-wal")
         except OSError as exc:
             raise StoreError(f"cannot copy {self.path} to read it: {exc}") from exc
-        return _connect_readonly(_file_uri(copy, "mode=ro"))
+        self._uri = _file_uri(copy, "mode=ro")
+        return _connect_readonly(self._uri)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -1091,15 +1097,15 @@ class PersistenceLayer:
             after = rows[-1][0]
 
     def journal_rows(
-        self, session_id: str, *, batch: int = 4096
+        self, session_id: str, *, batch: int = 4096, after: int = 0
     ) -> Iterator[list[tuple[int, str, bytes, int, int, bytes | None]]]:
-        """The session's journal as lists of plain (seq, kind, payload, duplicate, recorded_at,
-        hash) rows in sequence order, one read per batch (inside `snapshot()`, one read)."""
+        """The session's journal after row number `after` as lists of plain (seq, kind,
+        payload, duplicate, recorded_at, hash) rows in sequence order, one read per batch
+        (inside `snapshot()`, one read)."""
         if self._conn.in_transaction:
             with self.transaction(write=False) as conn:
-                yield conn.execute(_SELECT_JOURNAL_FULL, (session_id, 0, -1)).fetchall()
+                yield conn.execute(_SELECT_JOURNAL_FULL, (session_id, after, -1)).fetchall()
             return
-        after = 0
         while True:
             with self.transaction(write=False) as conn:
                 rows = conn.execute(_SELECT_JOURNAL_FULL, (session_id, after, batch)).fetchall()
@@ -1108,6 +1114,14 @@ class PersistenceLayer:
             if len(rows) < batch:
                 return
             after = rows[-1][0]
+
+    def native_uri(self) -> str | None:
+        """The URI under which the native readers (`_native.JournalDecoder.scan`,
+        `_native.fills_digest`) open this database read-only and see every commit this
+        connection sees; None when they cannot (in memory, or inside a transaction)."""
+        if self._uri is None or self._conn.in_transaction:
+            return None
+        return self._uri
 
     def journal_head(self, session_id: str) -> tuple[int, bytes | None]:
         """The last row's sequence number and hash ((0, JOURNAL_GENESIS) for an empty journal)."""

@@ -12,11 +12,13 @@ recorded as an anomaly.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from weatherman_inventory._native import fills_digest
 from weatherman_inventory.errors import JournalInconsistent, StoreError
 from weatherman_inventory.events import SessionOpened, decoders_for
 from weatherman_inventory.journal import (
@@ -334,6 +336,11 @@ def _fill_digest(store: PersistenceLayer, session_id: str) -> tuple[int, bytes] 
     SQLite writes the JSON and orjson the replay's: both write plain ids and integers alike; an
     id either escapes otherwise gives another digest, and the exact comparison that follows
     finds the rows equal. Equal digests mean equal rows: the JSON of a row is unambiguous."""
+    uri = store.native_uri()
+    if uri is not None:
+        with contextlib.suppress(ValueError):  # not readable natively: read it below
+            native = fills_digest(uri, session_id)
+            return None if native is None else (native[0], native[1])
     digest = hashlib.sha256()
     count = 0
     try:

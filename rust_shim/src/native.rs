@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::contract::{DecisionContext, InventoryState};
 
-mod decoder;
+mod journal;
 
 /// Parses `json` as `T` and serialises it back; a serde error becomes a `ValueError` naming it.
 fn roundtrip<T: DeserializeOwned + Serialize>(type_name: &str, json: &str) -> PyResult<String> {
@@ -59,6 +59,31 @@ fn row_hash(previous: &[u8], session_id: &[u8], row: &Bound<'_, PyAny>) -> Optio
     };
     let duplicate = u8::from(row.get_item(3).ok()?.is_truthy().ok()?);
     let recorded_at: i64 = row.get_item(4).ok()?.extract().ok()?;
+    chain_hash(
+        previous,
+        session_id,
+        seq,
+        kind.as_bytes(),
+        tag,
+        body,
+        duplicate,
+        recorded_at,
+    )
+}
+
+/// `store.journal_row_hash` of one row's values: the payload's `tag` is 0 for bytes (a BLOB),
+/// 1 for text. None if a length does not fit the encoding.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn chain_hash(
+    previous: &[u8],
+    session_id: &[u8],
+    seq: i64,
+    kind: &[u8],
+    tag: u8,
+    body: &[u8],
+    duplicate: u8,
+    recorded_at: i64,
+) -> Option<[u8; 32]> {
     let mut hasher = Sha256::new();
     hasher.update(previous);
     hasher.update(u32::try_from(session_id.len()).ok()?.to_be_bytes());
@@ -69,7 +94,7 @@ fn row_hash(previous: &[u8], session_id: &[u8], row: &Bound<'_, PyAny>) -> Optio
     hasher.update([duplicate]);
     hasher.update(recorded_at.to_be_bytes());
     hasher.update(session_id);
-    hasher.update(kind.as_bytes());
+    hasher.update(kind);
     hasher.update(body);
     Some(hasher.finalize().into())
 }
@@ -120,6 +145,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(roundtrip_inventory_state, m)?)?;
     m.add_function(wrap_pyfunction!(roundtrip_decision_context, m)?)?;
     m.add_function(wrap_pyfunction!(journal_chain_mismatch, m)?)?;
-    m.add_class::<decoder::JournalDecoder>()?;
+    m.add_class::<journal::JournalDecoder>()?;
+    m.add_function(wrap_pyfunction!(journal::fills_digest, m)?)?;
     Ok(())
 }

@@ -14,7 +14,13 @@ use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple, PyType};
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags};
 use serde_json::Value;
+
+use sha2::{Digest, Sha256};
+
+use super::chain_hash;
 
 /// The common case of one field's JSON value (`events._JsonTest.native()`).
 enum Test {
@@ -325,43 +331,244 @@ impl JournalDecoder {
         session_id: &Bound<'py, PyString>,
     ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyBytes>, usize, usize)> {
         let py = rows.py();
-        let events = PyList::empty(py);
-        let mut fills = Vec::new();
-        let mut fill_count = 0;
+        let mut out = Decoded::new(py);
         let end = end.min(rows.len());
         let mut at = start;
         while at < end {
+            let expected = seq + (at - start) as i64;
             if self
-                .decode_row(
-                    py,
-                    &rows.get_item(at)?,
-                    seq + (at - start) as i64,
-                    session_id,
-                    &events,
-                    &mut fills,
-                    &mut fill_count,
-                )
+                .decode_row(&rows.get_item(at)?, expected, session_id, &mut out)
                 .is_none()
             {
                 break;
             }
             at += 1;
         }
-        Ok((events, PyBytes::new(py, &fills), fill_count, at))
+        Ok((out.events, PyBytes::new(py, &out.fills), out.fill_count, at))
+    }
+
+    /// Reads the session's journal rows after number `after` (at most `limit`) from the
+    /// SQLite database at `uri` (opened read-only), checks each row's hash chained from
+    /// `previous` and decodes it, up to the first row it leaves to the caller.
+    ///
+    /// Returns (events, fills, fill count, last seq, head, stop, end): the events of the rows
+    /// after `after` up to `last seq`, whose hash is `head`; `stop` is the row after them as
+    /// `journal_rows` gives it, left to the caller (None if none was); `end` is whether the
+    /// journal ended. A database it cannot read raises `ValueError`.
+    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
+    fn scan<'py>(
+        &self,
+        py: Python<'py>,
+        uri: &str,
+        session_id: &Bound<'py, PyString>,
+        after: i64,
+        limit: i64,
+        previous: &[u8],
+    ) -> PyResult<(
+        Bound<'py, PyList>,
+        Bound<'py, PyBytes>,
+        usize,
+        i64,
+        Bound<'py, PyBytes>,
+        Option<Bound<'py, PyTuple>>,
+        bool,
+    )> {
+        let sid = session_id.to_str()?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(uri, flags).map_err(|e| sqlite_error(&e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| sqlite_error(&e))?;
+        let mut select = conn
+            .prepare(
+                "SELECT seq, kind, payload, duplicate, recorded_at, hash FROM journal \
+                 WHERE session_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+            )
+            .map_err(|e| sqlite_error(&e))?;
+        let mut rows = select
+            .query((sid, after, limit))
+            .map_err(|e| sqlite_error(&e))?;
+        let mut out = Decoded::new(py);
+        let mut last = after;
+        let mut head = previous.to_vec();
+        let mut read = 0;
+        let mut stop = None;
+        while let Some(row) = rows.next().map_err(|e| sqlite_error(&e))? {
+            read += 1;
+            let decoded = self.scan_row(
+                py,
+                row,
+                last + 1,
+                sid.as_bytes(),
+                &head,
+                session_id,
+                &mut out,
+            );
+            match decoded {
+                Some(hash) => {
+                    last += 1;
+                    head = hash.to_vec();
+                }
+                None => {
+                    let Some(row) = python_row(py, row) else {
+                        return Err(PyValueError::new_err(format!(
+                            "journal: the row after {last} is not readable here"
+                        )));
+                    };
+                    stop = Some(row);
+                    break;
+                }
+            }
+        }
+        let end = stop.is_none() && read < limit;
+        let fills = PyBytes::new(py, &out.fills);
+        Ok((
+            out.events,
+            fills,
+            out.fill_count,
+            last,
+            PyBytes::new(py, &head),
+            stop,
+            end,
+        ))
+    }
+}
+
+/// A row's column as Python's `sqlite3` returns it.
+fn column<'py>(py: Python<'py>, value: ValueRef<'_>) -> Option<Bound<'py, PyAny>> {
+    Some(match value {
+        ValueRef::Null => py.None().into_bound(py),
+        ValueRef::Integer(n) => n.into_pyobject(py).ok()?.into_any(),
+        ValueRef::Real(x) => x.into_pyobject(py).ok()?.into_any(),
+        ValueRef::Text(text) => PyString::new(py, std::str::from_utf8(text).ok()?).into_any(),
+        ValueRef::Blob(bytes) => PyBytes::new(py, bytes).into_any(),
+    })
+}
+
+/// A journal row as `PersistenceLayer.journal_rows` gives it.
+fn python_row<'py>(py: Python<'py>, row: &rusqlite::Row<'_>) -> Option<Bound<'py, PyTuple>> {
+    let mut items = Vec::with_capacity(6);
+    for index in 0..6 {
+        items.push(column(py, row.get_ref(index).ok()?)?);
+    }
+    PyTuple::new(py, items).ok()
+}
+
+fn sqlite_error(err: &rusqlite::Error) -> PyErr {
+    PyValueError::new_err(format!("journal: {err}"))
+}
+
+/// What a run of decoded rows gives: its events, and its fills' rows as `fill_row` writes them.
+struct Decoded<'py> {
+    events: Bound<'py, PyList>,
+    fills: Vec<u8>,
+    fill_count: usize,
+}
+
+impl<'py> Decoded<'py> {
+    fn new(py: Python<'py>) -> Self {
+        Self {
+            events: PyList::empty(py),
+            fills: Vec::new(),
+            fill_count: 0,
+        }
     }
 }
 
 impl JournalDecoder {
+    /// Decodes one row that is in sequence and no duplicate into `out`, or None (nothing added)
+    /// if the row is left to the caller. `payload` is the row's payload object when the caller
+    /// has one (a Python decoder takes it as is).
     #[allow(clippy::too_many_arguments)]
-    fn decode_row(
+    fn decode_one<'py>(
         &self,
-        py: Python<'_>,
-        row: &Bound<'_, PyAny>,
+        py: Python<'py>,
+        seq: i64,
+        kind: &str,
+        body: &[u8],
+        payload: Option<&Bound<'py, PyAny>>,
+        session_id: &Bound<'py, PyString>,
+        out: &mut Decoded<'py>,
+    ) -> Option<()> {
+        let event = match self.kinds.get(kind)? {
+            Entry::Declared(declared) => {
+                let values: Vec<Value> = serde_json::from_slice(body).ok()?;
+                let event = self.build(py, declared, &values)?;
+                if let Some(fill) = &declared.fill {
+                    let mark = out.fills.len();
+                    if self
+                        .fill_row(py, fill, &values, session_id, seq, &mut out.fills)
+                        .is_none()
+                    {
+                        out.fills.truncate(mark);
+                        return None;
+                    }
+                    out.fill_count += 1;
+                }
+                event
+            }
+            Entry::Python(decode) => {
+                let value = match payload {
+                    Some(payload) => self.loads.bind(py).call1((payload,)),
+                    None => self.loads.bind(py).call1((PyBytes::new(py, body),)),
+                };
+                decode.bind(py).call1((value.ok()?,)).ok()?
+            }
+        };
+        out.events.append(event).ok()
+    }
+
+    /// Checks and decodes one row read from SQLite: its hash chained to `previous` (returned),
+    /// or None (nothing added) if the row is left to the caller.
+    #[allow(clippy::too_many_arguments)]
+    fn scan_row<'py>(
+        &self,
+        py: Python<'py>,
+        row: &rusqlite::Row<'_>,
         expected: i64,
-        session_id: &Bound<'_, PyString>,
-        events: &Bound<'_, PyList>,
-        fills: &mut Vec<u8>,
-        fill_count: &mut usize,
+        sid: &[u8],
+        previous: &[u8],
+        session_id: &Bound<'py, PyString>,
+        out: &mut Decoded<'py>,
+    ) -> Option<[u8; 32]> {
+        let seq = row.get_ref(0).ok()?.as_i64().ok()?;
+        let duplicate = row.get_ref(3).ok()?.as_i64().ok()?;
+        if seq != expected || duplicate != 0 {
+            return None;
+        }
+        let kind = row.get_ref(1).ok()?.as_str().ok()?;
+        let (tag, body) = match row.get_ref(2).ok()? {
+            ValueRef::Blob(body) => (0, body),
+            ValueRef::Text(body) => (1, body),
+            _ => return None,
+        };
+        let recorded_at = row.get_ref(4).ok()?.as_i64().ok()?;
+        let stored = row.get_ref(5).ok()?.as_blob().ok()?;
+        let hash = chain_hash(
+            previous,
+            sid,
+            seq,
+            kind.as_bytes(),
+            tag,
+            body,
+            0,
+            recorded_at,
+        )?;
+        if stored != hash {
+            return None;
+        }
+        self.decode_one(py, seq, kind, body, None, session_id, out)?;
+        Some(hash)
+    }
+
+    /// `decode_one` of a row as `PersistenceLayer.journal_rows` gives it.
+    fn decode_row<'py>(
+        &self,
+        row: &Bound<'py, PyAny>,
+        expected: i64,
+        session_id: &Bound<'py, PyString>,
+        out: &mut Decoded<'py>,
     ) -> Option<()> {
         let row = row.cast::<PyTuple>().ok()?;
         let seq: i64 = row.get_item(0).ok()?.extract().ok()?;
@@ -369,37 +576,53 @@ impl JournalDecoder {
             return None;
         }
         let kind = row.get_item(1).ok()?;
-        let entry = self
-            .kinds
-            .get(kind.cast::<PyString>().ok()?.to_str().ok()?)?;
+        let kind = kind.cast::<PyString>().ok()?.to_str().ok()?;
         let payload = row.get_item(2).ok()?;
-        let event = match entry {
-            Entry::Declared(declared) => {
-                let body: &[u8] = if let Ok(bytes) = payload.cast::<PyBytes>() {
-                    bytes.as_bytes()
-                } else {
-                    payload.cast::<PyString>().ok()?.to_str().ok()?.as_bytes()
-                };
-                let values: Vec<Value> = serde_json::from_slice(body).ok()?;
-                let event = self.build(py, declared, &values)?;
-                if let Some(fill) = &declared.fill {
-                    let mark = fills.len();
-                    if self
-                        .fill_row(py, fill, &values, session_id, seq, fills)
-                        .is_none()
-                    {
-                        fills.truncate(mark);
-                        return None;
-                    }
-                    *fill_count += 1;
-                }
-                event
-            }
-            Entry::Python(decode) => {
-                let value = self.loads.bind(py).call1((payload,)).ok()?;
-                decode.bind(py).call1((value,)).ok()?
-            }
+        let body: &[u8] = if let Ok(bytes) = payload.cast::<PyBytes>() {
+            bytes.as_bytes()
+        } else {
+            payload.cast::<PyString>().ok()?.to_str().ok()?.as_bytes()
         };
-        events.append(event).ok()
+        self.decode_one(row.py(), seq, kind, body, Some(&payload), session_id, out)
     }
+}
+
+/// The number of the session's fills in the SQLite database at `uri` and the sha256 of their
+/// rows as `verify._fill_digest` computes them (each row's `json_array(fill_id, order_id,
+/// token_id, side, qty, price, fee)` followed by a comma, in the order recorded), or None if a
+/// row holds a value JSON cannot (a BLOB). A database it cannot read raises `ValueError`.
+#[pyfunction]
+pub fn fills_digest(uri: &str, session_id: &str) -> PyResult<Option<(u64, Vec<u8>)>> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(uri, flags).map_err(|e| sqlite_error(&e))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| sqlite_error(&e))?;
+    let mut select = conn
+        .prepare(
+            "SELECT json_array(fill_id, order_id, token_id, side, qty, price, fee) FROM fills \
+             WHERE session_id = ?1 ORDER BY id",
+        )
+        .map_err(|e| sqlite_error(&e))?;
+    let mut rows = select.query([session_id]).map_err(|e| sqlite_error(&e))?;
+    let mut digest = Sha256::new();
+    let mut count = 0;
+    loop {
+        match rows.next() {
+            Ok(Some(row)) => {
+                let Ok(text) = row.get_ref(0).and_then(|v| Ok(v.as_str()?)) else {
+                    return Ok(None);
+                };
+                digest.update(text.as_bytes());
+                digest.update(b",");
+                count += 1;
+            }
+            Ok(None) => break,
+            // SQLite refuses a BLOB in json_array: the exact comparison names it.
+            Err(rusqlite::Error::SqliteFailure(_, _)) => return Ok(None),
+            Err(err) => return Err(sqlite_error(&err)),
+        }
+    }
+    Ok(Some((count, digest.finalize().to_vec())))
 }
