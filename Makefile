@@ -22,7 +22,7 @@ PY_STAMP := $(VENV)/.installed
 NATIVE_STAMP := $(VENV)/.native
 NODE_STAMP := $(TS_DIR)/node_modules/.installed
 
-.PHONY: help setup lock check-lock types check-types lint typecheck pytest cargo-test clippy fmt-check ts-check \
+.PHONY: help setup lock check-lock types check-types lint typecheck pytest pg-server cargo-test clippy fmt-check ts-check \
 	test test-long bench demo clean
 
 help: ## List the targets
@@ -65,7 +65,15 @@ lint: $(NATIVE_STAMP) ## ruff
 typecheck: $(NATIVE_STAMP) ## mypy --strict over the package and the tests
 	$(VENV)/bin/mypy
 
-pytest: $(NATIVE_STAMP) $(NODE_STAMP) ## The Python tests (fast hypothesis profile)
+# The tests start their own PostgreSQL cluster (tools/pg_cluster.py) from Debian's server binaries.
+pg-server: ## Install Debian's PostgreSQL server binaries when missing (no cluster is created)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || { \
+		echo "installing Debian's postgresql (server binaries for the tests' own cluster)"; \
+		mkdir -p /etc/postgresql-common && \
+		echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf && \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }
+
+pytest: $(NATIVE_STAMP) $(NODE_STAMP) pg-server ## The Python tests (fast hypothesis profile)
 	$(VENV)/bin/pytest -q
 
 cargo-test: $(NATIVE_STAMP) $(NODE_STAMP) ## cargo test (embeds the virtualenv's Python)
