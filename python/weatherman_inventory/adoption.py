@@ -107,9 +107,7 @@ def order_adopted(m: InventoryManager, e: OrderAdopted) -> None:
         return
     if e.side == "buy":
         m._on_buy_submitted(
-            BuySubmitted(
-                e.local_id, e.market_id, e.token_id, e.outcome, e.qty_micro, e.limit_micro
-            )
+            BuySubmitted(e.local_id, e.market_id, e.token_id, e.outcome, e.qty_micro, e.limit_micro)
         )
     else:
         if e.token_id not in m._positions:

@@ -99,8 +99,8 @@ __all__ = [
     "check_event",
     "check_id",
     "check_limit",
-    "check_order_side",
     "check_mark",
+    "check_order_side",
     "check_outcome",
     "check_prices",
     "check_qty",
@@ -1132,7 +1132,7 @@ def _signed_shares_micro(field: str, value: object) -> int:
 
 _SIGNED_SHARES = _Kind(
     "signed shares",
-    arg_slow=lambda field, value: _signed_shares_micro(field, value),
+    arg_slow=_signed_shares_micro,
     check=lambda field, value: _check_micro(field, value, -MAX_QTY_MICRO, MAX_QTY_MICRO),
     json_slow=_json_int(-MAX_QTY_MICRO, MAX_QTY_MICRO),
 )
