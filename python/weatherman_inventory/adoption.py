@@ -12,8 +12,10 @@ and the venue's value, and each keeps the invariant
   Shares added come at a zero cost basis (nothing paid for them that the ledger knows of);
   shares removed take their average cost out, realised as a loss. It is a position fact like a
   fill, so a later FAILED restatement of the token folds it in its place.
-- `OrderAdopted`: a venue order unknown to the ledger opens as a submission would (a buy
-  reserves `qty * limit`, a sell reserves the shares) and takes its venue id.
+- `OrderAdopted`: a venue order unknown to the ledger opens as the venue has it: its original
+  size, its size matched as filled (those fills reached the ledger, if at all, as fills of an
+  unknown order), reserving what it has left as a submission of that much would (a buy
+  `left * limit`, a sell the shares), under its venue id.
 - `OrderDropped`: an order the venue does not hold open is closed and releases what it reserved.
 - `CashReconciled`: cash moves by `venue - ledger`, counted in the adjustments.
 """
@@ -87,7 +89,7 @@ def position_reconciled(m: InventoryManager, e: PositionReconciled) -> None:
 
 
 def order_adopted(m: InventoryManager, e: OrderAdopted) -> None:
-    from weatherman_inventory.manager import AnomalyKind  # noqa: PLC0415 (cycle)
+    from weatherman_inventory.manager import AnomalyKind, _Order  # noqa: PLC0415 (cycle)
 
     if e.local_id in m._orders:
         m._anomaly(
@@ -105,22 +107,39 @@ def order_adopted(m: InventoryManager, e: OrderAdopted) -> None:
             f"venue order {e.exchange_order_id!r} is already order {owner!r}: not adopted",
         )
         return
+    left = e.qty_micro - e.filled_qty_micro
+    if left <= 0:
+        m._anomaly(
+            AnomalyKind.OVERFILL,
+            e,
+            f"venue order {e.exchange_order_id!r} has nothing left "
+            f"({format_shares(e.filled_qty_micro)} of {format_shares(e.qty_micro)} matched): "
+            "not adopted",
+        )
+        return
     if e.side == "buy":
         m._on_buy_submitted(
-            BuySubmitted(e.local_id, e.market_id, e.token_id, e.outcome, e.qty_micro, e.limit_micro)
+            BuySubmitted(e.local_id, e.market_id, e.token_id, e.outcome, left, e.limit_micro)
         )
     else:
         if e.token_id not in m._positions:
             m._new_position(e.token_id, e.market_id, e.outcome)
-        m._on_sell_submitted(SellSubmitted(e.local_id, e.token_id, e.qty_micro, e.limit_micro))
+        m._on_sell_submitted(SellSubmitted(e.local_id, e.token_id, left, e.limit_micro))
+    order = m._orders[e.local_id]
+    assert type(order) is _Order  # just opened
+    order.qty = e.qty_micro
+    if e.filled_qty_micro:
+        order.filled_qty = e.filled_qty_micro
+        order.status = OrderStatus.PARTIALLY_FILLED
     m._exchange_ids[e.local_id] = e.exchange_order_id
     m._local_ids[e.exchange_order_id] = e.local_id
     m._anomaly(
         AnomalyKind.RECONCILIATION,
         e,
         f"venue order {e.exchange_order_id!r} ({e.side} {format_shares(e.qty_micro)} "
-        f"{e.token_id!r} @ {_usd(e.limit_micro)}) is open at the venue, unknown to the ledger: "
-        f"opened as order {e.local_id!r}",
+        f"{e.token_id!r} @ {_usd(e.limit_micro)}, {format_shares(e.filled_qty_micro)} matched) "
+        f"is open at the venue, unknown to the ledger: opened as order {e.local_id!r} with "
+        f"{format_shares(left)} left",
     )
 
 

@@ -387,7 +387,8 @@ class PositionReconciled:
 @dataclass(frozen=True, slots=True)
 class OrderAdopted:
     """Reconciliation found an open order at the venue the ledger did not know: opened under
-    `local_id` for what it has left (`qty_micro`) at its price, with its venue id."""
+    `local_id` with its venue id, as the venue has it (`qty_micro` its original size,
+    `filled_qty_micro` its size matched), reserving what it has left at its price."""
 
     kind: ClassVar[str] = "order_adopted"
     local_id: str
@@ -398,6 +399,7 @@ class OrderAdopted:
     outcome: Outcome
     qty_micro: int
     limit_micro: int
+    filled_qty_micro: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -1275,6 +1277,7 @@ EVENT_FIELDS: Final[dict[type, tuple[FieldSpec, ...]]] = {
         FieldSpec("outcome", "outcome", _OUTCOME, _REQUIRED, since=2),
         FieldSpec("qty_micro", "qty", _SHARES, _REQUIRED, since=2),
         FieldSpec("limit_micro", "limit_px", _LIMIT, _REQUIRED, since=2),
+        FieldSpec("filled_qty_micro", "filled_qty", _SHARES_LEFT, 0, since=2),
     ),
     OrderDropped: (
         FieldSpec("local_id", "local_id", _ID, _REQUIRED, since=2),

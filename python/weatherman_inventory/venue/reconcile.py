@@ -36,7 +36,7 @@ not adopted (the venue's order and the ledger's cannot both be right without a f
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from itertools import combinations
 from typing import Final, Literal
 
@@ -64,7 +64,9 @@ __all__ = [
     "TokenDifference",
     "adopt",
     "catch_up",
+    "corrections",
     "reconcile",
+    "usd_text",
 ]
 
 _UNMINED: Final = frozenset({"MATCHED", "RETRYING"})
@@ -111,6 +113,8 @@ class OrderDifference(_Model):
     """What the ledger's order has left (qty - filled), micro-shares; None: no ledger order."""
     venue_left_micro: int | None
     """What the venue's order has left (original_size - size_matched); None: not at the venue."""
+    venue_matched_micro: int | None = None
+    """The venue order's size matched (of an unknown order, what adopting counts as filled)."""
     limit_micro: int | None
     """The venue's price, or the ledger's limit when the venue has no order, micro-USDC."""
     detail: str = ""
@@ -146,44 +150,12 @@ class Difference(_Model):
         """Whether anything found is pending (provisional fills explain it)."""
         return any(t.pending for t in self.tokens) or (self.cash is not None and self.cash.pending)
 
-    def rows(self) -> list[tuple[str, str, str, str, str]]:
-        """(what, key, ledger, venue, status) per difference, for a table."""
-        out: list[tuple[str, str, str, str, str]] = []
-        if self.cash is not None:
-            c = self.cash
-            out.append(
-                ("cash", "USDC", _usd(c.ledger_micro), _usd(c.venue_micro), _status(c.pending))
-            )
-        for t in self.tokens:
-            out.append(
-                (
-                    "token",
-                    t.token_id,
-                    format_shares(t.ledger_micro),
-                    format_shares(t.venue_micro),
-                    _status(t.pending, t.explained_by),
-                )
-            )
-        for o in self.orders:
-            key = o.venue_order_id or o.local_id or ""
-            ledger = "-" if o.ledger_left_micro is None else format_shares(o.ledger_left_micro)
-            venue = "-" if o.venue_left_micro is None else format_shares(o.venue_left_micro)
-            status = {"missing": "close", "unknown": "open", "mismatch": "operator"}[o.kind]
-            out.append((f"order {o.kind}", key, ledger, venue, status))
-        out.extend(("token unverified", t, "?", "no balance", "operator") for t in self.unverified)
-        return out
 
-
-def _usd(micro: int) -> str:
+def usd_text(micro: int) -> str:
+    """Micro-USDC as dollars with 6 decimals (`984.515000`, `-0.500000`)."""
     sign = "-" if micro < 0 else ""
     whole, rest = divmod(abs(micro), 1_000_000)
     return f"{sign}{whole}.{rest:06d}"
-
-
-def _status(pending: bool, fills: Sequence[str] = ()) -> str:
-    if not pending:
-        return "adopt"
-    return "pending" + (f" ({', '.join(fills)})" if fills else "")
 
 
 # -- 1. the trades the stream missed --------------------------------------------------------
@@ -340,7 +312,9 @@ def _orders(manager: InventoryManager, orders: Iterable[OpenOrder]) -> list[Orde
         if record.token_id != order.asset_id:
             terms.append(f"token {order.asset_id}, the ledger's {record.token_id}")
         if record.limit_micro is not None and record.limit_micro != order.price:
-            terms.append(f"price {_usd(order.price)}, the ledger's {_usd(record.limit_micro)}")
+            terms.append(
+                f"price {usd_text(order.price)}, the ledger's {usd_text(record.limit_micro)}"
+            )
         if left != order.left_micro:
             terms.append(
                 f"{format_shares(order.left_micro)} left, the ledger's {format_shares(left)}"
@@ -362,6 +336,7 @@ def _orders(manager: InventoryManager, orders: Iterable[OpenOrder]) -> list[Orde
                 outcome=Outcome(label) if label in {"YES", "NO"} else None,
                 ledger_left_micro=None,
                 venue_left_micro=order.left_micro,
+                venue_matched_micro=order.size_matched,
                 limit_micro=order.price,
                 detail=f"{order.status.status} at the venue, unknown to the ledger",
             )
@@ -432,10 +407,11 @@ def corrections(manager: InventoryManager, difference: Difference) -> list[Event
             if outcome is None:
                 record = manager.position_record(o.token_id)
                 outcome = record.outcome if record is not None else Outcome.YES
+            matched = o.venue_matched_micro or 0
             events.append(
                 OrderAdopted(
                     o.venue_order_id, o.venue_order_id, o.side, market_id, o.token_id, outcome,
-                    o.venue_left_micro, o.limit_micro,
+                    o.venue_left_micro + matched, o.limit_micro, matched,
                 )
             )  # fmt: skip
     events.extend(
