@@ -333,6 +333,46 @@ def test_difference_beyond_what_provisional_fills_explain_is_adopted() -> None:
     assert reconcile(ledger, venue).cash is None
 
 
+def test_position_adjustment_survives_the_restatement_of_a_failed_fill() -> None:
+    conditional = {YES: {"balance": "30000000"}, NO: {"balance": "0"}}
+    ledger, venue = caught_up(pages(trades=matched_trades(), conditional=conditional))
+    adopt(ledger, reconcile(ledger, venue))
+    assert qty(ledger, YES) == HELD + 10 * MICRO
+    # The provisional fill fails: the token is the fold of its other facts, the adjustment kept.
+    ledger.on_fill_status(TAKER_FILL, "FAILED")
+    record = ledger.position_record(YES)
+    assert record is not None
+    assert (record.qty_micro, record.cost_micro, record.realized_micro) == (
+        30 * MICRO,
+        20 * 520_000,
+        0,
+    )
+    assert reconcile(ledger, venue).tokens == ()
+
+
+def test_token_the_ledger_never_saw_is_adopted_with_the_market_the_venue_names() -> None:
+    other = "7" * 77
+    conditional = {**load("conditional.json"), other: {"balance": "1219511"}}
+    rows = load("positions.json")
+    rows.append(
+        {**rows[0], "asset": other, "conditionId": "0xfeed", "outcome": "No", "outcomeIndex": 1,
+         "size": 1.219511}
+    )  # fmt: skip
+    ledger, venue = caught_up(pages(conditional=conditional, positions=rows))
+    assert adopt(ledger, reconcile(ledger, venue)) == [
+        PositionReconciled(other, "0xfeed", Outcome.NO, 0, 1_219_511)
+    ]
+    record = ledger.position_record(other)
+    assert record is not None
+    assert (record.market_id, record.outcome, record.qty_micro, record.cost_micro) == (
+        "0xfeed",
+        Outcome.NO,
+        1_219_511,
+        0,
+    )
+    assert reconcile(ledger, venue).empty
+
+
 # -- token balances: balance-allowance is the truth, data-API rows are advisory ----------------
 
 
