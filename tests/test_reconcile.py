@@ -21,6 +21,7 @@ import pytest
 
 from tests.support import run_cli
 from weatherman_inventory import InventoryManager, PersistenceLayer
+from weatherman_inventory.errors import InvalidInput
 from weatherman_inventory.events import (
     CashReconciled,
     OrderAdopted,
@@ -444,6 +445,22 @@ def test_malformed_page_is_refused_naming_the_field_and_changes_nothing(
     assert reader.account() == before
 
 
+def test_malformed_difference_is_refused_before_any_correction_is_applied() -> None:
+    orders = load("orders.json")
+    del orders["data"][1]
+    ledger, venue = caught_up(pages(orders=orders))
+    found = reconcile(ledger, venue)
+    bad = TokenDifference(
+        token_id=YES, market_id=MKT, outcome=Outcome.YES, ledger_micro=HELD, venue_micro=-1,
+        pending=False,
+    )  # fmt: skip
+    state = ledger.ledger_state()
+    with pytest.raises(InvalidInput) as refused:
+        adopt(ledger, found.model_copy(update={"tokens": (bad,)}))
+    assert (refused.value.field, refused.value.value) == ("venue_qty_micro", -1)
+    assert ledger.ledger_state() == state  # order N's drop, valid, was not applied either
+
+
 def test_orders_listing_without_its_last_page_is_refused() -> None:
     orders = load("orders.json")
     orders["next_cursor"] = "MTAw"
@@ -594,6 +611,15 @@ def test_cli_equal_account_exits_0_and_files_can_be_named_one_by_one(tmp_path: P
     result = run_cli("reconcile", "--db", str(db), "--session", "s1", "--account", *files)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "the ledger agrees with the venue"
+
+
+def test_cli_refuses_an_unreadable_identity_file_with_exit_2(tmp_path: Path) -> None:
+    db = session_db(tmp_path)
+    folder = account_dir(tmp_path, pages())
+    (folder / "identity.json").write_text("api_key=abc")
+    result = run_cli("reconcile", "--db", str(db), "--session", "s1", "--account", str(folder))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"error: {folder / 'identity.json'}='api_key=abc': ")
 
 
 def test_cli_refuses_a_malformed_file_naming_the_field(tmp_path: Path) -> None:

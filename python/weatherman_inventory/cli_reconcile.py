@@ -103,7 +103,10 @@ def read_account(paths: Sequence[str]) -> tuple[VenueAccount, dict[str, str]]:
     identity: dict[str, str] = {}
     for path in sorted(_files(paths), key=lambda p: p.name):
         kind = next((k for k in _PREFIXES if path.name.startswith(k)), None)
-        text = path.read_bytes()
+        try:
+            text = path.read_bytes()
+        except OSError as exc:
+            raise InvalidInput("--account", str(path), f"cannot be read: {exc}") from None
         if kind == "collateral":
             pages.add_collateral(text)
         elif kind == "conditional":
@@ -115,7 +118,10 @@ def read_account(paths: Sequence[str]) -> tuple[VenueAccount, dict[str, str]]:
         elif kind == "positions":
             pages.add_positions(text)
         elif kind == "identity":
-            raw = json.loads(text)
+            try:
+                raw = json.loads(text)
+            except ValueError:
+                raw = text.decode("utf-8", "replace")
             if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
                 raise InvalidInput(str(path), raw, '{"api_key": ..., "funder": ...} is required')
             identity = raw

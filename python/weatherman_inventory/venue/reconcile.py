@@ -49,6 +49,7 @@ from weatherman_inventory.events import (
     OrderDropped,
     OrderStatus,
     PositionReconciled,
+    check_event,
     format_shares,
 )
 from weatherman_inventory.manager import InventoryManager
@@ -431,6 +432,8 @@ def adopt(manager: InventoryManager, difference: Difference) -> list[Event]:
     as an anomaly with both values. `difference` must be the manager's current one
     (`reconcile` just before). Returns the events applied."""
     events = corrections(manager, difference)
+    for event in events:
+        check_event(event)  # every one, before the first is applied
     for event in events:
         manager.apply(event)
     return events
