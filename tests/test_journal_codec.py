@@ -10,6 +10,7 @@ from weatherman_inventory.events import (
     BuyFilled,
     BuySubmitted,
     CashAdjusted,
+    CashReconciled,
     Event,
     ExchangeOrderIdAssigned,
     ExitTriggered,
@@ -21,6 +22,9 @@ from weatherman_inventory.events import (
     MintConfirmed,
     MintFailed,
     MintSubmitted,
+    OrderAdopted,
+    OrderDropped,
+    PositionReconciled,
     PositionsLoaded,
     PricesUpdated,
     SellCancelled,
@@ -64,6 +68,12 @@ EVENTS: list[Event] = [
     FillStatusChanged("f-1", "CONFIRMED", True),
     StaleFillsChecked(1_700_000_000_000_000, 86_400_000_000),
     CashAdjusted("CORRECTION", -10_000, "reconciliation: venue balance lower"),
+    PositionReconciled("t1", None, Outcome.YES, -1, 7_575_758),
+    PositionReconciled("t2", "m1", Outcome.NO, 10_000_000, 0),
+    OrderAdopted("0xo9", "0xo9", "sell", "m1", "t1", Outcome.NO, 1_219_511, 513_000, 19_511),
+    OrderDropped("o1", None, 0),
+    OrderDropped("o2", "0xabc-2", 6_000_000),
+    CashReconciled(-5, 10**15 - 1),
 ]
 
 

@@ -25,10 +25,14 @@ from weatherman_inventory.events import (
     BuyFilled,
     BuySubmitted,
     CashAdjusted,
+    CashReconciled,
     Event,
     ExchangeOrderIdAssigned,
     FillStatusChanged,
     MintSubmitted,
+    OrderAdopted,
+    OrderDropped,
+    PositionReconciled,
     PositionsLoaded,
     PricesUpdated,
     SellCancelled,
@@ -84,6 +88,12 @@ SAMPLES[ExchangeOrderIdAssigned.kind] = ExchangeOrderIdAssigned("b-1", "0xabc-1"
 SAMPLES[FillStatusChanged.kind] = FillStatusChanged("f-1", "FAILED")
 SAMPLES[StaleFillsChecked.kind] = StaleFillsChecked(1_700_000_000_000_000, 86_400_000_000)
 SAMPLES[CashAdjusted.kind] = CashAdjusted("DEPOSIT", 2_500_000, "top-up")
+SAMPLES[PositionReconciled.kind] = PositionReconciled("yes-0", None, Outcome.YES, -1, 2_000_000)
+SAMPLES[OrderAdopted.kind] = OrderAdopted(
+    "0xv-1", "0xv-1", "buy", "m-0", "no-0", Outcome.NO, 10_000_000, 350_000, 2_500_000
+)
+SAMPLES[OrderDropped.kind] = OrderDropped("b-1", None, 4_000_000)
+SAMPLES[CashReconciled.kind] = CashReconciled(-1, 984_015_000)
 
 
 def test_every_kind_has_a_sample() -> None:

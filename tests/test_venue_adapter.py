@@ -1,18 +1,15 @@
 """The Polymarket adapter: messages shaped field for field like the venue's recorded ones in, the
 ledger's numbers out.
 
-Two ledgers: `Recorder`, a small exact ledger implementing the adapter's `Ledger` protocol with
-settlement statuses (fills with `status=`, `on_fill_status`), and `StoreLedger`, the real
-InventoryManager bound to a real SQLite store, for every call it supports today (final fills,
-submissions, cancels, venue ids); its `fill_status` reads the store's fills table.
+The ledger is the real InventoryManager bound to a real SQLite store: its `fill_status` answers
+from its settlement state and the store's fills table, so what the adapter applied survives a
+restart, and every settlement status goes through `on_fill_status`.
 """
 
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -50,183 +47,10 @@ def load(name: str) -> Any:
     return json.loads(text(name))
 
 
-def micro(value: object) -> int:
-    if isinstance(value, int):
-        return value * MICRO
-    return int(Decimal(str(value)).scaleb(6))
-
-
-class Recorder:
-    """An exact ledger of micro-units with statuses: what the adapter's protocol promises."""
-
-    def __init__(self, cash_usd: int) -> None:
-        self.cash = cash_usd * MICRO
-        self.in_flight = 0
-        self.positions: dict[str, int] = {}
-        self.outcomes: dict[str, Outcome] = {}
-        self.orders: dict[str, dict[str, Any]] = {}
-        self.venue_ids: dict[str, str] = {}
-        self.fills: dict[str, dict[str, Any]] = {}
-        self.calls: list[tuple[str, str]] = []
-        self.anomalies: list[str] = []
-
-    # setup
-    def submit(  # noqa: PLR0917
-        self, local_id: str, venue_id: str, side: str, token: str, qty: object, cents: int
-    ) -> None:
-        qty_micro = micro(qty)
-        reserved = -(-qty_micro * cents * 10_000 // MICRO) if side == "buy" else 0
-        self.orders[local_id] = dict(
-            side=side, token_id=token, market_id=MKT, qty_micro=qty_micro,
-            limit_micro=cents * 10_000, filled_qty_micro=0, status="SUBMITTED",
-            reserved=reserved,
-        )  # fmt: skip
-        self.in_flight += reserved
-        self.venue_ids[local_id] = venue_id
-
-    # the protocol
-    def order_ids(self) -> tuple[str, ...]:
-        return tuple(self.orders)
-
-    def exchange_order_id(self, local_id: str) -> str | None:
-        return self.venue_ids.get(local_id)
-
-    def order_record(self, local_id: str) -> Any:
-        order = self.orders.get(local_id)
-        return None if order is None else SimpleNamespace(**order)
-
-    def position_record(self, token_id: str) -> Any:
-        if token_id not in self.outcomes:
-            return None
-        return SimpleNamespace(market_id=MKT, outcome=self.outcomes[token_id])
-
-    def fill_status(self, fill_id: str) -> str | None:
-        fill = self.fills.get(fill_id)
-        return None if fill is None else str(fill["status"])
-
-    def _fill(  # noqa: PLR0917
-        self, side: str, local_id: str, token: str, qty: Any, price: Any, fee: Any,
-              fill_id: str | None, status: str | None) -> None:  # fmt: skip
-        assert fill_id is not None and fill_id not in self.fills
-        q, p, f = micro(qty), micro(price), micro(fee)
-        leg = q * p // MICRO
-        cash = -(leg + f) if side == "buy" else leg - f
-        self.fills[fill_id] = dict(
-            side=side, token=token, qty=q, cash=cash, local_id=local_id,
-            status=status or "CONFIRMED",
-        )  # fmt: skip
-        self._book(self.fills[fill_id], 1)
-        order = self.orders.get(local_id)
-        if order is None:
-            self.anomalies.append(f"unknown order {local_id}")
-            return
-        order["filled_qty_micro"] += q
-        if order["side"] == "buy":
-            release = min(-(-q * order["limit_micro"] // MICRO), order["reserved"])
-            order["reserved"] -= release
-            self.in_flight -= release
-        if order["status"] in {"SUBMITTED", "PARTIALLY_FILLED"}:
-            if order["filled_qty_micro"] >= order["qty_micro"]:
-                self.in_flight -= order["reserved"]
-                order["reserved"] = 0
-                order["status"] = "FILLED"
-            else:
-                order["status"] = "PARTIALLY_FILLED"
-
-    def _book(self, fill: dict[str, Any], sign: int) -> None:
-        self.cash += sign * fill["cash"]
-        delta = fill["qty"] if fill["side"] == "buy" else -fill["qty"]
-        self.positions[fill["token"]] = self.positions.get(fill["token"], 0) + sign * delta
-
-    def on_fill_buy(  # noqa: PLR0917
-        self, local_id: str, token_id: str, market_id: str, outcome: Outcome | str,
-                    fill_qty: Any, fill_price: Any, order_qty: Any, *,
-                    fill_id: str | None = None, fee_usd: Any = 0,
-                    status: str | None = None) -> None:  # fmt: skip
-        self.calls.append(("buy", f"{fill_id} {fill_qty} @{fill_price} fee {fee_usd} {status}"))
-        self.outcomes[token_id] = Outcome(outcome)
-        self._fill("buy", local_id, token_id, fill_qty, fill_price, fee_usd, fill_id, status)
-
-    def on_fill_sell(
-        self, local_id: str, token_id: str, fill_qty: Any, fill_price: Any,
-                     order_qty: Any, *, fill_id: str | None = None, fee_usd: Any = 0,
-                     status: str | None = None) -> None:  # fmt: skip
-        self.calls.append(("sell", f"{fill_id} {fill_qty} @{fill_price} fee {fee_usd} {status}"))
-        self._fill("sell", local_id, token_id, fill_qty, fill_price, fee_usd, fill_id, status)
-
-    def on_fill_status(self, fill_id: str, status: str) -> None:
-        self.calls.append(("status", f"{fill_id} {status}"))
-        fill = self.fills[fill_id]
-        if status == "FAILED" and fill["status"] != "FAILED":
-            self._book(fill, -1)
-            order = self.orders.get(fill["local_id"])
-            if order is not None:
-                order["filled_qty_micro"] -= fill["qty"]
-        fill["status"] = status
-
-    def _cancel(self, local_id: str) -> None:
-        order = self.orders[local_id]
-        if order["status"] not in {"SUBMITTED", "PARTIALLY_FILLED"}:
-            self.anomalies.append(f"cancel of closed order {local_id}")
-            return
-        self.in_flight -= order["reserved"]
-        order["reserved"] = 0
-        order["status"] = "CANCELLED"
-
-    def on_order_cancelled_buy(self, local_id: str, remaining_qty: Any, limit_px: Any) -> None:
-        self.calls.append(("cancel", f"{local_id} {remaining_qty} @{limit_px}"))
-        self._cancel(local_id)
-
-    def on_order_cancelled_sell(self, local_id: str, token_id: str, remaining_qty: Any) -> None:
-        self.calls.append(("cancel", f"{local_id} {remaining_qty}"))
-        self._cancel(local_id)
-
-
-class StoreLedger(InventoryManager):
-    """The real InventoryManager on a real store; `fill_status` reads the store's fills table.
-
-    Its fills are final (no settlement statuses yet): CONFIRMED trades only.
-    """
-
-    store: PersistenceLayer
-    session_id: str
-
-    def fill_status(self, fill_id: str) -> str | None:
-        known = {row.fill_id for row in self.store.load_fills(self.session_id)}
-        return "CONFIRMED" if fill_id in known else None
-
-    def on_fill_status(self, fill_id: str, status: str) -> None:
-        raise NotImplementedError(f"{fill_id}: {status}: the ledger books final fills only")
-
-    def on_fill_buy(  # noqa: PLR0917
-        self, local_id: str, token_id: str, market_id: str, outcome: Outcome | str,
-        fill_qty: Any, fill_price: Any, order_qty: Any, *, fill_id: str | None = None,
-        fee_usd: Any = 0, status: str | None = None,
-    ) -> None:  # fmt: skip
-        if status is not None:
-            raise NotImplementedError(f"{fill_id}: {status}: the ledger books final fills only")
-        super().on_fill_buy(
-            local_id, token_id, market_id, outcome, fill_qty, fill_price, order_qty,
-            fill_id=fill_id, fee_usd=fee_usd,
-        )  # fmt: skip
-
-    def on_fill_sell(
-        self, local_id: str, token_id: str, fill_qty: Any, fill_price: Any, order_qty: Any,
-        *, fill_id: str | None = None, fee_usd: Any = 0, status: str | None = None,
-    ) -> None:  # fmt: skip
-        if status is not None:
-            raise NotImplementedError(f"{fill_id}: {status}: the ledger books final fills only")
-        super().on_fill_sell(
-            local_id, token_id, fill_qty, fill_price, order_qty, fill_id=fill_id, fee_usd=fee_usd
-        )
-
-
-def store_ledger(store: PersistenceLayer, *, recover: bool = False) -> StoreLedger:
-    ledger = StoreLedger.recover(store, "s1") if recover else StoreLedger.open(store, "s1", 1000)
-    assert isinstance(ledger, StoreLedger)
-    ledger.store = store
-    ledger.session_id = "s1"
-    return ledger
+def store_ledger(store: PersistenceLayer, *, recover: bool = False) -> InventoryManager:
+    if recover:
+        return InventoryManager.recover(store, "s1")
+    return InventoryManager.open(store, "s1", 1000)
 
 
 def adapter(ledger: Ledger) -> PolymarketAdapter:
@@ -398,118 +222,189 @@ def test_refused_batch_changes_nothing_on_the_real_ledger(tmp_path: Path) -> Non
         assert (ledger.snapshot_json(), store.last_seq("s1")) == (before, seq)
 
 
-# -- statuses, fractional shares and fees (the recorder) -----------------------------------------
+# -- statuses, fractional shares and fees --------------------------------------------------------
+
+TAKER_FILL = f"5c4d3e2f-1a0b-4c9d-8e7f-6a5b4c3d2e1f/{TAKER}"
+# The taker buys 7.575758 YES @0.66: the chain moves 5.000000, the weather fee floors to 0.08500.
+TAKER_DEBIT = 5_000_000 + 85_000
 
 
-def recorder() -> Recorder:
-    ledger = Recorder(1000)
-    ledger.submit("T", TAKER, "buy", YES, 10, 70)
-    ledger.submit("A", ORDER_A, "buy", YES, 20, 52)
-    ledger.submit("B", ORDER_B, "buy", YES, 8, 52)
-    ledger.submit("N", ORDER_NO, "buy", NO, 4, 40)
+def with_taker(store: PersistenceLayer) -> InventoryManager:
+    ledger = store_ledger(store)
+    submit_real(ledger)
+    ledger.on_order_submitted_buy("T", MKT, YES, "YES", 10, 70)
+    ledger.on_exchange_order_id("T", TAKER)
     return ledger
 
 
-def test_matched_then_failed_taker_fill_is_undone_in_full() -> None:
-    ledger = recorder()
-    venue = adapter(ledger)
-    venue.on_user_messages(text("taker_matched.json"))
-    fill_id = f"5c4d3e2f-1a0b-4c9d-8e7f-6a5b4c3d2e1f/{TAKER}"
-    # 7.575758 shares @0.66: the chain moves 5.000000; the weather fee floors to 0.08500.
-    assert ledger.calls == [
-        ("buy", f"{fill_id} 7.575758 @0.66 fee 0.085 MATCHED"),
-    ]
-    assert ledger.cash == 1000 * MICRO - 5_000_000 - 85_000
-    assert ledger.positions[YES] == 7_575_758
-    venue.on_user_messages(text("taker_failed.json"))
-    assert ledger.calls[-1] == ("status", f"{fill_id} FAILED")
-    assert (ledger.cash, ledger.positions[YES]) == (1000 * MICRO, 0)
-    # The FAILED resent, and the MATCHED arriving late: neither moves the failed fill again.
-    n = len(ledger.calls)
-    venue.on_user_messages(text("taker_failed.json"))
-    venue.on_user_messages(text("taker_matched.json"))
-    assert len(ledger.calls) == n
-    assert (ledger.cash, ledger.positions[YES]) == (1000 * MICRO, 0)
+def test_matched_then_failed_taker_fill_is_undone_in_full(tmp_path: Path) -> None:
+    with PersistenceLayer(tmp_path / "v.db") as store:
+        ledger = with_taker(store)
+        venue = adapter(ledger)
+        applied = venue.on_user_messages(text("taker_matched.json"))
+        assert [(a.kind, a.key) for a in applied.actions] == [("fill", TAKER_FILL)]
+        assert ledger.fill_status(TAKER_FILL) == "MATCHED"
+        assert ledger.cash_micro == 1000 * MICRO - TAKER_DEBIT
+        assert token_qty(ledger, YES) == 7_575_758
+        assert ledger.unsettled_qty_micro(YES) == 7_575_758  # held, not yet sellable
+        record = ledger.position_record(YES)
+        assert record is not None
+        assert (record.cost_micro, record.realized_micro) == (5_000_000, -85_000)
+        venue.on_user_messages(text("taker_failed.json"))
+        assert ledger.fill_status(TAKER_FILL) == "FAILED"
+        # Nothing happened on chain: shares, cash and fee are back, the order's fill undone.
+        assert (ledger.cash_micro, token_qty(ledger, YES)) == (1000 * MICRO, 0)
+        record, order = ledger.position_record(YES), ledger.order_record("T")
+        assert record is not None and order is not None
+        assert (record.cost_micro, record.realized_micro, order.filled_qty_micro) == (0, 0, 0)
+        # The FAILED resent, and the MATCHED arriving late: neither moves the failed fill again.
+        seq = store.last_seq("s1")
+        venue.on_user_messages(text("taker_failed.json"))
+        venue.on_user_messages(text("taker_matched.json"))
+        assert store.last_seq("s1") == seq
+        assert (ledger.cash_micro, token_qty(ledger, YES)) == (1000 * MICRO, 0)
+        assert ledger.anomalies() == ()
 
 
 @pytest.mark.parametrize(
-    ("sequence", "calls"),
+    ("sequence", "actions", "final", "booked"),
     [
-        (["MATCHED", "MINED", "CONFIRMED"], ["buy MATCHED", "status MINED", "status CONFIRMED"]),
-        (["MATCHED", "RETRYING", "MINED", "CONFIRMED"], ["buy MATCHED", "status RETRYING",
-                                                         "status MINED", "status CONFIRMED"]),
-        (["MINED", "MATCHED", "MINED"], ["buy MINED"]),
-        (["TRADE_STATUS_MATCHED", "TRADE_STATUS_CONFIRMED"], ["buy MATCHED", "status CONFIRMED"]),
-        (["CONFIRMED", "MATCHED", "FAILED"], ["buy None", "status FAILED"]),
-        (["FAILED", "FAILED"], []),
-        (["MATCHED_NOT_BROADCASTED", "MATCHED"], ["buy MATCHED"]),
+        (["MATCHED", "MINED", "CONFIRMED"], ["fill", "status", "status"], "CONFIRMED", True),
+        (["MATCHED", "RETRYING", "MINED", "CONFIRMED"], ["fill", "status", "status", "status"],
+         "CONFIRMED", True),
+        (["MINED", "MATCHED", "MINED"], ["fill", "skip", "skip"], "MINED", True),
+        (["TRADE_STATUS_MATCHED", "TRADE_STATUS_CONFIRMED"], ["fill", "status"], "CONFIRMED",
+         True),
+        (["CONFIRMED", "MATCHED", "FAILED"], ["fill", "skip", "status"], "FAILED", False),
+        (["FAILED", "FAILED"], ["skip", "skip"], None, False),
+        (["MATCHED_NOT_BROADCASTED", "MATCHED"], ["fill", "skip"], "MATCHED", True),
     ],
 )  # fmt: skip
-def test_status_sequences_under_one_trade_id(sequence: list[str], calls: list[str]) -> None:
-    ledger = recorder()
-    venue = adapter(ledger)
-    message = load("taker_matched.json")
-    for i, status in enumerate(sequence):
-        message["status"] = status
-        message["last_update"] = str(1777382000 + i)
-        venue.on_user_messages(json.dumps(message))
-    assert [f"{kind} {detail.split()[-1]}" for kind, detail in ledger.calls] == calls
+def test_status_sequences_under_one_trade_id(
+    tmp_path: Path, sequence: list[str], actions: list[str], final: str | None, booked: bool
+) -> None:
+    with PersistenceLayer(tmp_path / "v.db") as store:
+        ledger = with_taker(store)
+        venue = adapter(ledger)
+        message = load("taker_matched.json")
+        kinds = []
+        for i, status in enumerate(sequence):
+            message["status"] = status
+            message["last_update"] = str(1777382000 + i)
+            kinds += [a.kind for a in venue.on_user_messages(json.dumps(message)).actions]
+        assert kinds == actions
+        assert ledger.fill_status(TAKER_FILL) == final
+        held = 7_575_758 if booked else 0
+        assert ledger.cash_micro == 1000 * MICRO - (TAKER_DEBIT if booked else 0)
+        assert token_qty(ledger, YES) == held
+        provisional = final in {"MATCHED", "MINED", "RETRYING"}
+        assert ledger.unsettled_qty_micro(YES) == (held if provisional else 0)
+        # FAILED after CONFIRMED: the venue's latest word, reversed and recorded as an anomaly.
+        assert [a.kind.value for a in ledger.anomalies()] == (
+            ["terminal_status_move"] if sequence[0] == "CONFIRMED" else []
+        )
 
 
-def test_cross_asset_merge_leg_is_a_sell_of_the_complementary_token() -> None:
-    ledger = recorder()
-    venue = adapter(ledger)
-    venue.on_user_messages(text("cross_asset_mint.json"))
-    ledger.submit("S", "0x5e11", "sell", NO, 4, 30)
-    merge = load("cross_asset_mint.json")
-    merge.update(id="merge-1", side="SELL", price="0.70", status="MATCHED")
-    merge["maker_orders"][0].update(order_id="0x5e11", price="0.30", side="SELL")
-    venue.on_user_messages(json.dumps(merge))
-    assert ledger.calls[-1] == ("sell", "merge-1/0x5e11 4 @0.3 fee 0 MATCHED")
-    assert ledger.positions[NO] == 0
-    assert ledger.cash == 1000 * MICRO - 1_600_000 + 1_200_000
+def test_failed_after_a_confirmed_trade_reverses_the_fill_instead_of_being_ignored(
+    tmp_path: Path,
+) -> None:
+    """A CONFIRMED leg was booked without a status, so the ledger kept nothing to reverse and a
+    later FAILED (the venue's latest word) left the shares and the debit in place."""
+    with PersistenceLayer(tmp_path / "v.db") as store:
+        ledger = with_taker(store)
+        venue = adapter(ledger)
+        confirmed = load("taker_matched.json")
+        confirmed["status"] = "CONFIRMED"
+        venue.on_user_messages(json.dumps(confirmed))
+        assert ledger.cash_micro == 1000 * MICRO - TAKER_DEBIT
+        venue.on_user_messages(text("taker_failed.json"))
+        assert (ledger.cash_micro, token_qty(ledger, YES)) == (1000 * MICRO, 0)
+        assert ledger.fill_status(TAKER_FILL) == "FAILED"
+        seq = store.last_seq("s1")
+        venue.on_user_messages(text("taker_failed.json"))  # resent: reversed once only
+        assert (store.last_seq("s1"), ledger.cash_micro) == (seq, 1000 * MICRO)
+    with PersistenceLayer(tmp_path / "v.db") as store:
+        recovered = store_ledger(store, recover=True)
+        assert (recovered.cash_micro, recovered.fill_status(TAKER_FILL)) == (1000 * MICRO, "FAILED")
 
 
-def test_leg_side_contradicting_the_cross_asset_rule_is_refused() -> None:
-    ledger = recorder()
+def test_cross_asset_merge_leg_is_a_sell_of_the_complementary_token(tmp_path: Path) -> None:
+    with PersistenceLayer(tmp_path / "v.db") as store:
+        ledger = store_ledger(store)
+        submit_real(ledger)
+        venue = adapter(ledger)
+        venue.on_user_messages(text("cross_asset_mint.json"))
+        ledger.on_order_submitted_sell("S", NO, 4, limit_px=30)
+        ledger.on_exchange_order_id("S", "0x5e11")
+        merge = load("cross_asset_mint.json")
+        merge.update(id="merge-1", side="SELL", price="0.70", status="MATCHED")
+        merge["maker_orders"][0].update(order_id="0x5e11", price="0.30", side="SELL")
+        applied = venue.on_user_messages(json.dumps(merge))
+        assert [(a.kind, a.key) for a in applied.actions] == [("fill", "merge-1/0x5e11")]
+        assert ledger.fill_status("merge-1/0x5e11") == "MATCHED"
+        assert token_qty(ledger, NO) == 0
+        assert ledger.cash_micro == 1000 * MICRO - 1_600_000 + 1_200_000
+        assert ledger.unsettled_usd_micro == 1_200_000  # owned, not accessible until confirmed
+        record = ledger.position_record(NO)
+        assert record is not None and record.realized_micro == 1_200_000 - 1_600_000
+        assert ledger.anomalies() == ()
+
+
+def test_leg_side_contradicting_the_cross_asset_rule_is_refused(tmp_path: Path) -> None:
     message = load("cross_asset_mint.json")
     message["maker_orders"][0]["side"] = "SELL"  # a NO leg of a YES BUY is a BUY
-    with pytest.raises(InvalidMessage) as refused:
-        adapter(ledger).on_user_messages(json.dumps(message))
-    assert refused.value.field == "maker_orders[0].side"
-    assert ledger.calls == []
+    with PersistenceLayer(tmp_path / "v.db") as store:
+        ledger = store_ledger(store)
+        submit_real(ledger)
+        before, seq = ledger.snapshot_json(), store.last_seq("s1")
+        with pytest.raises(InvalidMessage) as refused:
+            adapter(ledger).on_user_messages(json.dumps(message))
+        assert refused.value.field == "maker_orders[0].side"
+        assert (ledger.snapshot_json(), store.last_seq("s1")) == (before, seq)
 
 
-def test_taker_view_ignores_other_accounts_legs_and_maker_view_without_ours_books_nothing() -> None:
-    ledger = recorder()
-    venue = adapter(ledger)
-    applied = venue.on_user_messages(text("taker_matched.json"))
-    assert [a.key for a in applied.of("fill")] == [f"5c4d3e2f-1a0b-4c9d-8e7f-6a5b4c3d2e1f/{TAKER}"]
-    foreign = load("maker_several_legs.json")
-    for leg in foreign["maker_orders"]:
-        leg.update(owner="someone-else", maker_address="0x0000000000000000000000000000000000000001")
-    n = len(ledger.calls)
-    assert [a.kind for a in venue.on_user_messages(json.dumps(foreign)).actions] == ["skip"]
-    assert len(ledger.calls) == n
+def test_taker_view_ignores_other_accounts_legs_and_maker_view_without_ours_books_nothing(
+    tmp_path: Path,
+) -> None:
+    with PersistenceLayer(tmp_path / "v.db") as store:
+        ledger = with_taker(store)
+        venue = adapter(ledger)
+        applied = venue.on_user_messages(text("taker_matched.json"))
+        assert [a.key for a in applied.of("fill")] == [TAKER_FILL]
+        foreign = load("maker_several_legs.json")
+        for leg in foreign["maker_orders"]:
+            leg.update(
+                owner="someone-else", maker_address="0x0000000000000000000000000000000000000001"
+            )
+        seq = store.last_seq("s1")
+        assert [a.kind for a in venue.on_user_messages(json.dumps(foreign)).actions] == ["skip"]
+        assert store.last_seq("s1") == seq
+        assert token_qty(ledger, YES) == 7_575_758
 
 
-def test_update_before_trade_then_partial_cancel_on_fractional_shares() -> None:
-    ledger = recorder()
-    venue = adapter(ledger)
+def test_update_before_trade_then_partial_cancel_on_fractional_shares(tmp_path: Path) -> None:
     trade = load("maker_several_legs.json")
     trade["status"] = "MATCHED"
     trade["maker_orders"][0]["matched_amount"] = "1.219511"
     cancel = load("resolved_cancel.json")
     cancel.update(status="CANCELED", size_matched="1.219511")
-    venue.on_user_messages(json.dumps([cancel, trade]))
-    order = ledger.orders["A"]
-    assert (order["status"], order["reserved"], order["filled_qty_micro"]) == (
-        "CANCELLED",
-        0,
-        1_219_511,
-    )
-    assert ("cancel", "A 18.780489 @52") in ledger.calls
-    assert ledger.anomalies == []
+    with PersistenceLayer(tmp_path / "v.db") as store:
+        ledger = store_ledger(store)
+        submit_real(ledger)
+        applied = adapter(ledger).on_user_messages(json.dumps([cancel, trade]))
+        assert [a.kind for a in applied.actions] == ["wait", "fill", "cancel", "fill"]
+        order = ledger.order_record("A")
+        assert order is not None
+        assert (order.status.value, order.reserved_micro, order.filled_qty_micro) == (
+            "CANCELLED",
+            0,
+            1_219_511,
+        )
+        # 1.219511 @0.52 moves 0.634145 (truncated); B's 8 @0.52 move 4.16.
+        assert ledger.cash_micro == 1000 * MICRO - 634_145 - 4_160_000
+        assert token_qty(ledger, YES) == 9_219_511
+        assert ledger.in_flight_micro == 4 * 400_000 + 15 * 450_000
+        assert ledger.anomalies() == ()
 
 
 @pytest.mark.parametrize(
@@ -528,27 +423,34 @@ def test_update_before_trade_then_partial_cancel_on_fractional_shares() -> None:
     ],
 )  # fmt: skip
 def test_unreadable_message_is_refused_naming_the_field(
-    edit: Any, field: str, value: object
+    tmp_path: Path, edit: Any, field: str, value: object
 ) -> None:
-    ledger = recorder()
     message = load("maker_several_legs.json")
     edit(message)
-    with pytest.raises(InvalidMessage) as refused:
-        adapter(ledger).on_user_messages(json.dumps([message]))
-    assert isinstance(refused.value, InvalidInput)
-    assert (refused.value.field, refused.value.value) == (field, value)
-    assert ledger.calls == []
+    with PersistenceLayer(tmp_path / "v.db") as store:
+        ledger = store_ledger(store)
+        submit_real(ledger)
+        before, seq = ledger.snapshot_json(), store.last_seq("s1")
+        with pytest.raises(InvalidMessage) as refused:
+            adapter(ledger).on_user_messages(json.dumps([message]))
+        assert isinstance(refused.value, InvalidInput)
+        assert (refused.value.field, refused.value.value) == (field, value)
+        assert (ledger.snapshot_json(), store.last_seq("s1")) == (before, seq)
 
 
-def test_unknown_order_status_is_refused_and_the_valid_part_of_the_batch_is_not_applied() -> None:
-    ledger = recorder()
+def test_unknown_order_status_is_refused_and_the_valid_part_of_the_batch_is_not_applied(
+    tmp_path: Path,
+) -> None:
     order = load("fok_killed.json")
     order["status"] = "PENDING_REVIEW"
-    with pytest.raises(InvalidMessage) as refused:
-        adapter(ledger).on_user_messages(json.dumps([load("taker_matched.json"), order]))
-    assert (refused.value.field, refused.value.value) == ("[1].status", "PENDING_REVIEW")
-    assert ledger.calls == []
-    assert ledger.cash == 1000 * MICRO
+    with PersistenceLayer(tmp_path / "v.db") as store:
+        ledger = with_taker(store)
+        seq = store.last_seq("s1")
+        with pytest.raises(InvalidMessage) as refused:
+            adapter(ledger).on_user_messages(json.dumps([load("taker_matched.json"), order]))
+        assert (refused.value.field, refused.value.value) == ("[1].status", "PENDING_REVIEW")
+        assert store.last_seq("s1") == seq
+        assert (ledger.cash_micro, ledger.fill_status(TAKER_FILL)) == (1000 * MICRO, None)
 
 
 @pytest.mark.parametrize(
@@ -596,11 +498,19 @@ def test_trailing_zero_decimals_and_empty_fee_rate_read_exactly() -> None:
     assert trade.price == 520_000
 
 
-def test_maker_legs_pay_no_fee_whatever_fee_rate_bps_says() -> None:
-    ledger = recorder()
+def test_maker_legs_pay_no_fee_whatever_fee_rate_bps_says(tmp_path: Path) -> None:
     message = load("cross_asset_mint.json")
     message["maker_orders"][0]["fee_rate_bps"] = "1000"
-    adapter(ledger).on_user_messages(json.dumps(message))
-    assert ledger.calls == [("buy", f"2b7e9d14-0c3a-4f6b-8e21-9d0c1b2a3f45/{ORDER_NO} 4 @0.4 "
-                                    "fee 0 None")]  # fmt: skip
-    assert ledger.cash == 1000 * MICRO - 1_600_000
+    with PersistenceLayer(tmp_path / "v.db") as store:
+        ledger = store_ledger(store)
+        submit_real(ledger)
+        [fill] = adapter(ledger).on_user_messages(json.dumps(message)).of("fill")
+        assert fill.detail.endswith("@ 0.4 fee 0 (CONFIRMED) for order N")
+        record = ledger.position_record(NO)
+        assert record is not None
+        assert (record.qty_micro, record.cost_micro, record.realized_micro) == (
+            4 * MICRO,
+            1_600_000,
+            0,
+        )
+        assert ledger.cash_micro == 1000 * MICRO - 1_600_000

@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from weatherman_inventory.cli_reconcile import register as register_reconcile
 from weatherman_inventory.errors import InventoryError
 from weatherman_inventory.events import MICRO
 from weatherman_inventory.store import PersistenceLayer
@@ -60,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--session", required=True, help="session id")
     sessions = commands.add_parser("sessions", help="list the sessions in a database")
     sessions.add_argument("--db", required=True, help="path of the SQLite database")
+    register_reconcile(commands)
     return parser
 
 
@@ -104,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _verify(args.db, args.session, args.expect_head)
         if args.command == "rebuild-caches":
             return _rebuild(args.db, args.session)
+        if args.command == "reconcile":
+            return int(args.run(args))
         return _sessions(args.db)
     except InventoryError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -65,6 +65,7 @@ __all__ = [
     "BuyFilled",
     "BuySubmitted",
     "CashAdjusted",
+    "CashReconciled",
     "Event",
     "ExchangeOrderIdAssigned",
     "ExitTriggered",
@@ -77,8 +78,11 @@ __all__ = [
     "MintConfirmed",
     "MintFailed",
     "MintSubmitted",
+    "OrderAdopted",
+    "OrderDropped",
     "OrderRecord",
     "OrderStatus",
+    "PositionReconciled",
     "PositionRecord",
     "PositionsLoaded",
     "PricesUpdated",
@@ -91,10 +95,12 @@ __all__ = [
     "buy_filled",
     "buy_submitted",
     "cash_leg_micro",
+    "cash_reconciled",
     "check_event",
     "check_id",
     "check_limit",
     "check_mark",
+    "check_order_side",
     "check_outcome",
     "check_prices",
     "check_qty",
@@ -112,6 +118,9 @@ __all__ = [
     "mint_failed",
     "mint_submitted",
     "money_micro",
+    "order_adopted",
+    "order_dropped",
+    "position_reconciled",
     "positions_loaded",
     "price_micro",
     "reserve_micro",
@@ -353,6 +362,72 @@ class CashAdjusted:
 
 
 @dataclass(frozen=True, slots=True)
+class PositionReconciled:
+    """Reconciliation adopted the venue's balance of a token (ledger rules, "Reconciliation").
+
+    `ledger_qty_micro` is the ledger's on-chain amount when the difference was found (its
+    quantity less provisional buys not yet mined, plus provisional sells not yet mined),
+    `venue_qty_micro` the venue's balance. The position moves by their difference: shares
+    added at a zero cost basis, shares removed at the average cost (realised as a loss).
+    `market_id` None: the venue did not name the token's market (a placeholder position).
+    """
+
+    kind: ClassVar[str] = "position_reconciled"
+    token_id: str
+    market_id: str | None
+    outcome: Outcome
+    ledger_qty_micro: int
+    venue_qty_micro: int
+
+    @property
+    def delta_micro(self) -> int:
+        return self.venue_qty_micro - self.ledger_qty_micro
+
+
+@dataclass(frozen=True, slots=True)
+class OrderAdopted:
+    """Reconciliation found an open order at the venue the ledger did not know: opened under
+    `local_id` with its venue id, as the venue has it (`qty_micro` its original size,
+    `filled_qty_micro` its size matched), reserving what it has left at its price."""
+
+    kind: ClassVar[str] = "order_adopted"
+    local_id: str
+    exchange_order_id: str
+    side: str  # "buy" | "sell"
+    market_id: str
+    token_id: str
+    outcome: Outcome
+    qty_micro: int
+    limit_micro: int
+    filled_qty_micro: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDropped:
+    """Reconciliation found an order open in the ledger that the venue does not hold open:
+    closed, releasing what it reserved. `remaining_qty_micro` is what the ledger had left."""
+
+    kind: ClassVar[str] = "order_dropped"
+    local_id: str
+    exchange_order_id: str | None
+    remaining_qty_micro: int
+
+
+@dataclass(frozen=True, slots=True)
+class CashReconciled:
+    """Reconciliation adopted the venue's collateral balance: cash moves by `venue_micro -
+    ledger_micro` (the ledger's on-chain cash when found), counted as an adjustment."""
+
+    kind: ClassVar[str] = "cash_reconciled"
+    ledger_micro: int
+    venue_micro: int
+
+    @property
+    def delta_micro(self) -> int:
+        return self.venue_micro - self.ledger_micro
+
+
+@dataclass(frozen=True, slots=True)
 class PositionsLoaded:
     kind: ClassVar[str] = "positions_loaded"
     rows: tuple[LoadedPosition, ...]
@@ -378,6 +453,10 @@ Event = (
     | FillStatusChanged
     | StaleFillsChecked
     | CashAdjusted
+    | PositionReconciled
+    | OrderAdopted
+    | OrderDropped
+    | CashReconciled
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = get_args(Event)
@@ -1096,6 +1175,39 @@ _REASON = _Kind(
 )
 
 
+def _signed_shares_micro(field: str, value: object) -> int:
+    """Shares of either sign (an int, Decimal or decimal text) as micro-shares."""
+    number = _to_decimal(field, value)
+    micro = shares_micro(field, abs(number), 0)
+    return -micro if number < 0 else micro
+
+
+_SIGNED_SHARES = _Kind(
+    "signed shares",
+    arg_slow=_signed_shares_micro,
+    check=lambda field, value: _check_micro(field, value, -MAX_QTY_MICRO, MAX_QTY_MICRO),
+    json_slow=_json_int(-MAX_QTY_MICRO, MAX_QTY_MICRO),
+)
+"""A quantity in micro-shares, either sign (a reconciled on-chain amount)."""
+_ORDER_SIDES: Final = {"buy": "buy", "sell": "sell"}
+
+
+def check_order_side(field: str, value: object) -> str:
+    """An order's side: "buy" or "sell"."""
+    side = _ORDER_SIDES.get(value) if isinstance(value, str) else None
+    if side is None:
+        raise InvalidInput(field, value, '"buy" or "sell" is required')
+    return side
+
+
+_ORDER_SIDE = _Kind(
+    "order side",
+    arg_slow=check_order_side,
+    check=check_order_side,
+    json_slow=lambda field, value, legacy: check_order_side(field, value),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
     """One field of an event: its name, the builder's argument for it, its kind, the
@@ -1198,6 +1310,33 @@ EVENT_FIELDS: Final[dict[type, tuple[FieldSpec, ...]]] = {
         _f("adjustment", _ADJUSTMENT, "kind"),
         _f("amount_micro", _SIGNED_MONEY, "amount_usd"),
         _f("reason", _REASON),
+    ),
+    PositionReconciled: (
+        FieldSpec("token_id", "token_id", _KEPT_ID, _REQUIRED, since=2),
+        FieldSpec("market_id", "market_id", _OPTIONAL_ID, _REQUIRED, since=2),
+        FieldSpec("outcome", "outcome", _OUTCOME, _REQUIRED, since=2),
+        FieldSpec("ledger_qty_micro", "ledger_qty", _SIGNED_SHARES, _REQUIRED, since=2),
+        FieldSpec("venue_qty_micro", "venue_qty", _SHARES_LEFT, _REQUIRED, since=2),
+    ),
+    OrderAdopted: (
+        FieldSpec("local_id", "local_id", _ID, _REQUIRED, since=2),
+        FieldSpec("exchange_order_id", "exchange_order_id", _ID, _REQUIRED, since=2),
+        FieldSpec("side", "side", _ORDER_SIDE, _REQUIRED, since=2),
+        FieldSpec("market_id", "market_id", _KEPT_ID, _REQUIRED, since=2),
+        FieldSpec("token_id", "token_id", _KEPT_ID, _REQUIRED, since=2),
+        FieldSpec("outcome", "outcome", _OUTCOME, _REQUIRED, since=2),
+        FieldSpec("qty_micro", "qty", _SHARES, _REQUIRED, since=2),
+        FieldSpec("limit_micro", "limit_px", _LIMIT, _REQUIRED, since=2),
+        FieldSpec("filled_qty_micro", "filled_qty", _SHARES_LEFT, 0, since=2),
+    ),
+    OrderDropped: (
+        FieldSpec("local_id", "local_id", _ID, _REQUIRED, since=2),
+        FieldSpec("exchange_order_id", "exchange_order_id", _OPTIONAL_ID, _REQUIRED, since=2),
+        FieldSpec("remaining_qty_micro", "remaining_qty", _SHARES_LEFT, _REQUIRED, since=2),
+    ),
+    CashReconciled: (
+        FieldSpec("ledger_micro", "ledger_usd", _SIGNED_MONEY, _REQUIRED, since=2),
+        FieldSpec("venue_micro", "venue_usd", _MONEY, _REQUIRED, since=2),
     ),
 }
 """Every event of scalar fields, its fields in declaration order: the single source of its
@@ -1370,8 +1509,18 @@ for _cls, _specs in EVENT_FIELDS.items():
         _source, _local = _decoder_source(_cls, _specs, _fmt)
         _table[_cls.kind] = _compile("_decode", _source, _local)  # type: ignore[attr-defined]
 del _cls, _specs, _fmt, _table, _source, _local
-# Settlement events exist in the current format only: a legacy journal holds none.
-del _DECODERS[1][FillStatusChanged.kind], _DECODERS[1][StaleFillsChecked.kind]
+# Settlement and reconciliation events exist in the current format only: a legacy journal holds
+# none.
+for _cls in (
+    FillStatusChanged,
+    StaleFillsChecked,
+    PositionReconciled,
+    OrderAdopted,
+    OrderDropped,
+    CashReconciled,
+):
+    del _DECODERS[1][_cls.kind]
+del _cls
 
 
 # Builders: one per event, arguments in the manager's order, derived from `EVENT_FIELDS`.
@@ -1393,6 +1542,10 @@ exchange_order_id_assigned: Final[Callable[..., ExchangeOrderIdAssigned]] = _BUI
 fill_status_changed: Final[Callable[..., FillStatusChanged]] = _BUILDERS[FillStatusChanged]
 stale_fills_checked: Final[Callable[..., StaleFillsChecked]] = _BUILDERS[StaleFillsChecked]
 cash_adjusted: Final[Callable[..., CashAdjusted]] = _BUILDERS[CashAdjusted]
+position_reconciled: Final[Callable[..., PositionReconciled]] = _BUILDERS[PositionReconciled]
+order_adopted: Final[Callable[..., OrderAdopted]] = _BUILDERS[OrderAdopted]
+order_dropped: Final[Callable[..., OrderDropped]] = _BUILDERS[OrderDropped]
+cash_reconciled: Final[Callable[..., CashReconciled]] = _BUILDERS[CashReconciled]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1651,7 +1804,15 @@ def legacy_fields(event: Event) -> list[Any]:
                 for r in event.rows
             ]
         ]  # fmt: skip
-    if isinstance(event, FillStatusChanged | StaleFillsChecked):
+    if isinstance(
+        event,
+        FillStatusChanged
+        | StaleFillsChecked
+        | PositionReconciled
+        | OrderAdopted
+        | OrderDropped
+        | CashReconciled,
+    ):
         raise InvalidInput(event.kind, event, _LEGACY_REASON)
     values: list[Any] = []
     for spec in EVENT_FIELDS[type(event)]:

@@ -53,7 +53,10 @@ from weatherman_inventory.events import (
     MintConfirmed,
     MintFailed,
     MintSubmitted,
+    OrderAdopted,
+    OrderDropped,
     OrderRecord,
+    PositionReconciled,
     PositionRecord,
     PositionsLoaded,
     SellCancelled,
@@ -408,6 +411,19 @@ class Journal:
             if rec is not None:
                 self._plan_order(writes, manager, rec.local_id, now)
                 self._plan_position(writes, manager, rec.token_id, now)
+        elif isinstance(event, PositionReconciled):
+            self._plan_position(writes, manager, event.token_id, now)
+        elif isinstance(event, OrderAdopted | OrderDropped):
+            self._plan_order(writes, manager, event.local_id, now)
+            record = manager.order_record(event.local_id)
+            if record is not None and record.side == "sell":
+                self._plan_position(writes, manager, record.token_id, now)
+            if (
+                isinstance(event, OrderAdopted)
+                and manager.exchange_order_id(event.local_id) == event.exchange_order_id
+            ):
+                params = (event.exchange_order_id, now, event.local_id, sid)
+                writes.append((_SET_EXCHANGE_ID, params, None))
         elif (
             isinstance(event, ExchangeOrderIdAssigned)
             and manager.exchange_order_id(event.local_id) == event.exchange_order_id

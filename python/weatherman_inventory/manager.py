@@ -35,6 +35,7 @@ from typing import Any, Final, NamedTuple, Protocol, cast
 
 import orjson
 
+from weatherman_inventory import adoption
 from weatherman_inventory import events as ev
 from weatherman_inventory.errors import BoundExceeded, DuplicateFill, InvalidInput
 from weatherman_inventory.events import (
@@ -43,6 +44,7 @@ from weatherman_inventory.events import (
     BuyFilled,
     BuySubmitted,
     CashAdjusted,
+    CashReconciled,
     Event,
     ExchangeOrderIdAssigned,
     ExitTriggered,
@@ -54,8 +56,11 @@ from weatherman_inventory.events import (
     MintConfirmed,
     MintFailed,
     MintSubmitted,
+    OrderAdopted,
+    OrderDropped,
     OrderRecord,
     OrderStatus,
+    PositionReconciled,
     PositionRecord,
     PositionsLoaded,
     PricesUpdated,
@@ -183,6 +188,9 @@ class AnomalyKind(StrEnum):
     """A failed fill's restatement changed the realised PnL of other facts on its token."""
     STALE_FILL = "stale_fill"
     """A fill provisional for longer than the configured age, for reconciliation to settle."""
+    RECONCILIATION = "reconciliation"
+    """The venue's account differed from the ledger and reconciliation adopted the venue's
+    value (a token's balance, an open order, cash): the message holds both values."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -552,6 +560,10 @@ class InventoryManager:
             FillStatusChanged: self._on_fill_status,
             StaleFillsChecked: self._on_stale_fills_checked,
             CashAdjusted: self._on_cash_adjusted,
+            PositionReconciled: lambda e: adoption.position_reconciled(self, e),
+            OrderAdopted: lambda e: adoption.order_adopted(self, e),
+            OrderDropped: lambda e: adoption.order_dropped(self, e),
+            CashReconciled: lambda e: adoption.cash_reconciled(self, e),
         }
 
     # -- Durable sessions (the store and journal live in `journal.py`) -------------------------
@@ -921,6 +933,13 @@ class InventoryManager:
         rec = self._settle.fills.get(fill_id)
         return None if rec is None else FillRecord(*(getattr(rec, n) for n in FillRecord.__slots__))
 
+    def provisional_fills(self) -> tuple[FillRecord, ...]:
+        """Copies of the fills still provisional (MATCHED, MINED, RETRYING), oldest first."""
+        return tuple(
+            FillRecord(*(getattr(rec, n) for n in FillRecord.__slots__))
+            for rec in self._settle.provisional()
+        )
+
     @property
     def unsettled_usd_micro(self) -> int:
         """Net proceeds of provisional sales, micro-USDC: owned, not yet accessible."""
@@ -1075,6 +1094,13 @@ class InventoryManager:
         if isinstance(event, PositionsLoaded):
             tokens = [row.token_id for row in event.rows]
             return [], tokens, [c for t in tokens for c in token_conds.get(t, ())]
+        if isinstance(event, PositionReconciled):
+            return [], [event.token_id], list(token_conds.get(event.token_id, ()))
+        if isinstance(event, OrderAdopted):
+            return [event.local_id], [event.token_id], []
+        if isinstance(event, OrderDropped):
+            order = orders.get(event.local_id)
+            return [event.local_id], [] if order is None else [order.token_id], []
         if isinstance(event, FillStatusChanged):
             rec = self._settle.fills.get(event.fill_id)
             if rec is None:
@@ -1110,7 +1136,7 @@ class InventoryManager:
             saved.append((self._cond_tokens, cond, self._cond_tokens.get(cond, _MISSING)))
             for flags in (self._dirty_pairs_model, self._dirty_pairs_json):
                 dirty.append((flags, cond, cond in flags))
-        if isinstance(event, ExchangeOrderIdAssigned):
+        if isinstance(event, ExchangeOrderIdAssigned | OrderAdopted):
             for mapping, key in (
                 (self._exchange_ids, event.local_id),
                 (self._local_ids, event.exchange_order_id),

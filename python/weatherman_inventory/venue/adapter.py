@@ -13,12 +13,13 @@ page of `GET /data/trades` (`on_trade_page`). Every branch follows a fact of `ve
   when its `asset_id` differs from the taker's (mint or merge), the opposite when equal. A leg
   whose own `side` contradicts that is refused.
 - Per-leg fill ids [§1]: `"{trade id}/{our order id}"`, so every leg of one trade is its own fill.
-- Statuses [§3]: a leg the ledger has not booked is booked with the trade's status (CONFIRMED is
-  booked final, without a status; `MATCHED_NOT_BROADCASTED` is MATCHED); a `FAILED` trade never
-  booked is not booked (nothing moved on chain). A known leg moves on by `on_fill_status` when the
-  status is new and not older in the lifecycle (MATCHED, then MINED or RETRYING, then CONFIRMED or
-  FAILED): a resent or late MATCHED never rewinds a settled fill, while FAILED after CONFIRMED and
-  the reverse are passed on (the venue's latest word; the ledger records the anomaly).
+- Statuses [§3]: a leg the ledger has not booked is booked with the trade's status (CONFIRMED
+  included, so that a later FAILED can reverse it; `MATCHED_NOT_BROADCASTED` is MATCHED); a
+  `FAILED` trade never booked is not booked (nothing moved on chain). A known leg moves on by
+  `on_fill_status` when the status is new and not older in the lifecycle (MATCHED, then MINED or
+  RETRYING, then CONFIRMED or FAILED): a resent or late MATCHED never rewinds a settled fill,
+  while FAILED after CONFIRMED and the reverse are passed on (the venue's latest word; the ledger
+  records the anomaly).
 - Fees [§4]: a taker leg pays the market's schedule (`fees`), floored to 0.00001; maker legs pay
   0; `fee_rate_bps` is never read as the fee.
 - Orders [§2]: fills come from trade messages only. PLACEMENT and UPDATE are checked against the
@@ -431,8 +432,9 @@ class PolymarketAdapter:
         qty = _shares_arg(leg.qty_micro)
         price = _dollars(leg.price_micro)
         fee = _dollars(self._fee_micro(leg))
-        # A CONFIRMED fill is final: booked without a status, as the ledger's final fills are.
-        extra: dict[str, Any] = {} if status == "CONFIRMED" else {"status": status}
+        # Booked with its status, CONFIRMED too: the ledger keeps what a later FAILED (the
+        # venue's latest word) needs to reverse it; a fill booked without one it cannot reverse.
+        extra: dict[str, Any] = {"status": status}
         if leg.side == "BUY":
             market_id = order.market_id if order is not None and order.market_id else leg.market
             ledger.on_fill_buy(
