@@ -1,8 +1,9 @@
 //! The tick loop: market facts, then marks, then the strategies; with resume.
 //!
-//! A tick is two phases. The market phase applies what the exchange and the chain report (fills,
-//! cancels, mint and merge settlements), triggers exit when its tick comes, and sends the new
-//! marks. The decide phase takes one snapshot, compares it with the legacy tracker, builds the
+//! A tick is two phases. The market phase applies what the exchange and the chain report
+//! (acknowledgements, fills, their settlements and cancels as the venue's user-channel frames
+//! through the adapter; mint and merge settlements), triggers exit when its tick comes, and sends
+//! the new marks. The decide phase takes one snapshot, compares it with the legacy tracker, builds the
 //! `DecisionContext` and asks each strategy; their intents, after a risk check each, become
 //! submissions. Every phase's plan and every step's journal position are committed to the host
 //! tables first (see `plan_store`), so `--resume` finishes exactly what the crash interrupted.
