@@ -132,6 +132,32 @@ fn a_session_fed_only_venue_frames_books_failed_fills_and_ends_verified_with_no_
             .count()
             > 10
     );
+
+    // Orders cancelled after one of their fills FAILED: the venue's `size_matched` still counts
+    // the failed trade, the ledger's filled quantity no longer does; the cancel names its trades
+    // and is applied at once (no wait above), so nothing stays reserved.
+    let venue_id: HashMap<&str, &str> = journal
+        .iter()
+        .filter(|(k, _)| k == "exchange_order_id")
+        .map(|(_, p)| (p[0].as_str().expect("local"), p[1].as_str().expect("venue")))
+        .collect();
+    let mut failed_orders = HashSet::new();
+    let mut cancelled_after_failure = 0;
+    for (kind, p) in &journal {
+        match kind.as_str() {
+            "fill_status" if p[1] == "FAILED" => {
+                let id = p[0].as_str().expect("fill id");
+                failed_orders.insert(id.split_once('/').expect("id").1);
+            }
+            "buy_cancelled" | "sell_cancelled" => {
+                let order = venue_id[p[0].as_str().expect("local id")];
+                cancelled_after_failure += usize::from(failed_orders.contains(order));
+            }
+            _ => {}
+        }
+    }
+    assert!(cancelled_after_failure >= 1, "{table}");
+    assert_eq!(report["finalInventory"]["inFlightUsd"], 0.0, "{table}");
 }
 
 #[test]
