@@ -398,6 +398,23 @@ def test_refused_batch_changes_nothing_on_the_real_ledger(tmp_path: Path) -> Non
         assert (ledger.snapshot_json(), store.last_seq("s1")) == (before, seq)
 
 
+def test_the_ledger_indexes_venue_order_ids_and_recovery_rebuilds_the_index(
+    tmp_path: Path,
+) -> None:
+    with PersistenceLayer(tmp_path / "v.db") as store:
+        ledger = store_ledger(store)
+        submit_real(ledger)
+        assert (ledger.local_id_of(ORDER_A), ledger.local_id_of(FOK)) == ("A", "F")
+        assert ledger.local_id_of(TAKER) is None
+    with PersistenceLayer(tmp_path / "v.db") as store:
+        recovered = store_ledger(store, recover=True)
+        assert recovered.local_id_of(ORDER_NO) == "N"
+        # The adapter finds the order through that index: the cross-asset leg books N.
+        adapter(recovered).on_user_messages(text("cross_asset_mint.json"))
+        n = recovered.order_record("N")
+        assert n is not None and n.status.value == "FILLED"
+
+
 def taker_cancel(size_matched: str, trades: list[str] | None) -> str:
     """The CANCELLATION of the taker order (20 YES at 0.66) with `size_matched` and the trade ids
     it names."""

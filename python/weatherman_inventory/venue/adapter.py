@@ -75,7 +75,8 @@ class Ledger(Protocol):
     ticks). `fill_status(fill_id)` answers the fill's latest settlement status
     ("MATCHED" | "MINED" | "RETRYING" | "CONFIRMED" | "FAILED"; a fill booked without a status is
     "CONFIRMED"), or None when the ledger has never booked it: the adapter's memory of what it
-    applied, durable with the ledger's journal.
+    applied, durable with the ledger's journal. A ledger that also has `local_id_of(venue id)`
+    (the InventoryManager) is asked that instead of a scan of `order_ids()` per new venue id.
     """
 
     def order_ids(self) -> tuple[str, ...]: ...
@@ -346,6 +347,11 @@ class PolymarketAdapter:
         )  # fmt: skip
 
     def _local_id(self, venue_order_id: str) -> str | None:
+        lookup = getattr(self.ledger, "local_id_of", None)
+        if lookup is not None:
+            # The ledger's own index of venue ids (the InventoryManager's): no scan per order.
+            found: str | None = lookup(venue_order_id)
+            return found
         local = self._local_ids.get(venue_order_id)
         if local is None:
             ledger = self.ledger
