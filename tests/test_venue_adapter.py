@@ -222,6 +222,63 @@ def test_refused_batch_changes_nothing_on_the_real_ledger(tmp_path: Path) -> Non
         assert (ledger.snapshot_json(), store.last_seq("s1")) == (before, seq)
 
 
+def test_the_ledger_indexes_venue_order_ids_and_recovery_rebuilds_the_index(
+    tmp_path: Path,
+) -> None:
+    with PersistenceLayer(tmp_path / "v.db") as store:
+        ledger = store_ledger(store)
+        submit_real(ledger)
+        assert (ledger.local_id_of(ORDER_A), ledger.local_id_of(FOK)) == ("A", "F")
+        assert ledger.local_id_of(TAKER) is None
+    with PersistenceLayer(tmp_path / "v.db") as store:
+        recovered = store_ledger(store, recover=True)
+        assert recovered.local_id_of(ORDER_NO) == "N"
+        # The adapter finds the order through that index: the cross-asset leg books N.
+        adapter(recovered).on_user_messages(text("cross_asset_mint.json"))
+        n = recovered.order_record("N")
+        assert n is not None and n.status.value == "FILLED"
+
+
+def taker_cancel(size_matched: str, trades: list[str] | None) -> str:
+    """The CANCELLATION of the taker order (20 YES at 0.66) with `size_matched` and the trade ids
+    it names."""
+    cancel = load("batch_update_cancel_before_trade.json")[2]
+    cancel.update(
+        id=TAKER, price="0.66", original_size="20", size_matched=size_matched,
+        associate_trades=trades,
+    )  # fmt: skip
+    return json.dumps(cancel)
+
+
+@pytest.mark.parametrize("trades", [["5c4d3e2f-1a0b-4c9d-8e7f-6a5b4c3d2e1f"], None])
+def test_cancel_after_its_trade_failed_is_not_held_waiting_for_that_trade(
+    tmp_path: Path, trades: list[str] | None
+) -> None:
+    # The venue's size_matched still counts the FAILED trade; the ledger's filled quantity no
+    # longer does. A cancel naming that trade closes the order at once; without trade ids the
+    # adapter cannot tell, and waits.
+    with PersistenceLayer(tmp_path / "v.db") as store:
+        ledger = InventoryManager.open(store, "s1", 1000)
+        ledger.on_order_submitted_buy("T", MKT, YES, "YES", 20, 66)
+        ledger.on_exchange_order_id("T", TAKER)
+        venue = adapter(ledger)
+        venue.on_user_messages(text("taker_matched.json"))
+        venue.on_user_messages(text("taker_failed.json"))
+        order = ledger.order_record("T")
+        assert order is not None and order.filled_qty_micro == 0
+        applied = venue.on_user_messages(taker_cancel("7.575758", trades))
+        order = ledger.order_record("T")
+        assert order is not None
+        if trades is None:
+            assert [a.kind for a in applied.actions] == ["wait"]
+            assert ledger.in_flight_micro == 20 * 660_000 - 5_000_001
+            return
+        assert [a.kind for a in applied.actions] == ["cancel"]
+        assert (order.status.value, order.reserved_micro) == ("CANCELLED", 0)
+        assert (ledger.cash_micro, ledger.in_flight_micro) == (1000 * MICRO, 0)
+        assert token_qty(ledger, YES) == 0
+
+
 # -- statuses, fractional shares and fees --------------------------------------------------------
 
 TAKER_FILL = f"5c4d3e2f-1a0b-4c9d-8e7f-6a5b4c3d2e1f/{TAKER}"

@@ -642,6 +642,10 @@ class InventoryManager:
         """The exchange's id of an order, once `on_exchange_order_id` named it."""
         return self._exchange_ids.get(local_id)
 
+    def local_id_of(self, exchange_order_id: str) -> str | None:
+        """The local id of the order the exchange knows as `exchange_order_id`, if named."""
+        return self._local_ids.get(exchange_order_id)
+
     def position_record(self, token_id: str) -> PositionRecord | None:
         """The token's position as the positions table holds it, or None if never seen."""
         p = self._positions.get(token_id)

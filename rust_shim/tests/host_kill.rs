@@ -2,46 +2,9 @@
 
 mod host_support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use host_support::{assert_resumed_as_uninterrupted, host, journal, planned_tick, run, scratch};
-
-/// Starts the host (new or resumed) and kills it with SIGKILL `delay` after it has planned
-/// `at_tick`; returns the last tick planned and what the host logged.
-fn kill_at(
-    db: &std::path::Path,
-    args: &[&str],
-    session: &str,
-    at_tick: u64,
-    delay: Duration,
-) -> (u64, String) {
-    let log = db.with_extension(format!("{at_tick}.log"));
-    let mut child = host(db, args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("log file"))
-        .spawn()
-        .expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let tick = planned_tick(db, session);
-        if tick >= at_tick {
-            break;
-        }
-        if let Some(status) = child.try_wait().expect("wait") {
-            panic!("the host ended ({status}) before tick {at_tick}");
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the host did not reach tick {at_tick}"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    std::thread::sleep(delay);
-    child.kill().expect("SIGKILL");
-    child.wait().expect("reap");
-    let logged = std::fs::read_to_string(&log).unwrap_or_default();
-    (planned_tick(db, session), logged)
-}
+use host_support::{assert_resumed_as_uninterrupted, journal, kill_at, run, scratch};
 
 #[test]
 fn a_session_killed_five_times_resumes_to_exactly_the_uninterrupted_result() {

@@ -28,7 +28,10 @@ page of `GET /data/trades` (`on_trade_page`). Every branch follows a fact of `ve
   suffixed status too), CANCELED_MARKET_RESOLVED, UNMATCHED and INVALID: the ledger releases what it
   still reserves. A cancel of an order the ledger already closed does nothing (no anomaly). A
   cancel whose `size_matched` is ahead of the ledger's filled quantity (its trade is still on the
-  way) waits until the ledger has booked those shares, so nothing is released twice.
+  way) waits until the ledger has booked those shares, so nothing is released twice; it does not
+  wait when every trade its `associate_trades` names is one the ledger already knows for the order
+  (a `FAILED` trade restates the ledger's filled quantity, not the venue's `size_matched` [§3]),
+  or one that failed before it was booked.
 - Idempotency: what was applied is read back from the ledger (`fill_status` of each fill id,
   the order's status), so the same message resent, with a new `timestamp` or `last_update`,
   or after a restart, changes nothing. Only a cancel that waits for its trade is held in memory:
@@ -73,7 +76,8 @@ class Ledger(Protocol):
     ticks). `fill_status(fill_id)` answers the fill's latest settlement status
     ("MATCHED" | "MINED" | "RETRYING" | "CONFIRMED" | "FAILED"; a fill booked without a status is
     "CONFIRMED"), or None when the ledger has never booked it: the adapter's memory of what it
-    applied, durable with the ledger's journal.
+    applied, durable with the ledger's journal. A ledger that also has `local_id_of(venue id)`
+    (the InventoryManager) is asked that instead of a scan of `order_ids()` per new venue id.
     """
 
     def order_ids(self) -> tuple[str, ...]: ...
@@ -259,6 +263,8 @@ class PolymarketAdapter:
         self._local_ids: dict[str, str] = {}
         # Cancels whose `size_matched` is ahead of the ledger: venue order id -> message.
         self._waiting: dict[str, OrderMessage] = {}
+        # Fill ids of legs that were FAILED before the ledger booked them (nothing moved).
+        self._failed_unbooked: set[str] = set()
 
     # -- In -------------------------------------------------------------------------------------
 
@@ -342,6 +348,11 @@ class PolymarketAdapter:
         )  # fmt: skip
 
     def _local_id(self, venue_order_id: str) -> str | None:
+        lookup = getattr(self.ledger, "local_id_of", None)
+        if lookup is not None:
+            # The ledger's own index of venue ids (the InventoryManager's): no scan per order.
+            found: str | None = lookup(venue_order_id)
+            return found
         local = self._local_ids.get(venue_order_id)
         if local is None:
             ledger = self.ledger
@@ -403,6 +414,7 @@ class PolymarketAdapter:
         known = ledger.fill_status(leg.fill_id)
         if known is None:
             if new == "FAILED":
+                self._failed_unbooked.add(leg.fill_id)
                 applied.actions.append(
                     Action("skip", leg.fill_id, "FAILED before it was booked: nothing moved")
                 )
@@ -474,8 +486,8 @@ class PolymarketAdapter:
                 Action("skip", local_id, f"{status} of an order the ledger has {order.status}")
             )
             return
-        matched = message.size_matched or 0
-        if matched > order.filled_micro:
+        if self._ahead(message, order):
+            matched = message.size_matched or 0
             self._waiting[venue_id] = message
             applied.actions.append(
                 Action(
@@ -532,8 +544,25 @@ class PolymarketAdapter:
         if local_id is None or order is None or not order.open:
             self._waiting.pop(venue_id, None)
             return
-        if (message.size_matched or 0) <= order.filled_micro:
+        if not self._ahead(message, order):
             self._cancel(local_id, order, message, applied)
+
+    def _ahead(self, message: OrderMessage, order: _OrderView) -> bool:
+        """Whether a closing order message reports shares matched that the ledger has not yet
+        booked: its `size_matched` exceeds the ledger's filled quantity and some trade it names
+        (all of them, when it names none) is not yet known to the ledger for this order."""
+        if (message.size_matched or 0) <= order.filled_micro:
+            return False
+        trades = message.associate_trades
+        if not trades:
+            return True
+        for trade_id in trades:
+            fill_id = f"{trade_id}/{message.id}"
+            if fill_id in self._failed_unbooked:
+                continue
+            if len(fill_id.encode()) > _MAX_ID or self.ledger.fill_status(fill_id) is None:
+                return True
+        return False
 
 
 def _is_array(text: str | bytes) -> bool:

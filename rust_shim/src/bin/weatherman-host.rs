@@ -318,6 +318,7 @@ fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
             refused: stats.refused,
             invalid_intents: stats.invalid_intents,
             discrepancies: stats.discrepancies,
+            venue: &stats.venue,
             anomalies: anomalies
                 .iter()
                 .map(|a| format!("{}: {}", a.kind, a.message))

@@ -257,7 +257,8 @@ fn open_store<'py>(py: Python<'py>, path: &Path, mode: StoreMode) -> PyResult<Bo
 
 /// A Python `InventoryManager`, optionally bound to a SQLite store.
 pub struct InventoryManager {
-    manager: Py<PyAny>,
+    /// The Python object; the venue feed (`super::venue`) binds its adapter to it.
+    pub(super) manager: Py<PyAny>,
     store: Option<Py<PyAny>>,
     session_id: Option<String>,
     cache: SnapshotCache,

@@ -9,6 +9,7 @@ mod interpreter;
 mod logging;
 mod manager;
 mod snapshot;
+mod venue;
 
 pub use error::{ShimError, FIX_COMMAND};
 pub use interpreter::{resolve_venv, start, PythonEnv, VENV_ENV};
@@ -17,3 +18,4 @@ pub use manager::{
     MarketIds, SessionSpec, Shares, StoreMode,
 };
 pub use snapshot::Snapshot;
+pub use venue::{VenueAccount, VenueAction, VenueActionKind, VenueApplied, VenueFeed};

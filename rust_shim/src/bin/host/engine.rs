@@ -2,8 +2,10 @@
 //! books, partially and across ticks, at or better than their limit; cancels; mints and merges
 //! that settle a few ticks later, confirmed or failed.
 //!
-//! As on the venue, a fill is reported `MATCHED` and settles (`CONFIRMED`) a few ticks later,
-//! or fails on chain (`FAILED`) for a seeded share of them. An order that crosses the book takes
+//! As on the venue, an order rests once the exchange has acknowledged it (the next tick), a fill
+//! is reported `MATCHED`, then `MINED` when its settlement takes longer than two ticks, and
+//! settles (`CONFIRMED`) a few ticks after the match, or fails on chain (`FAILED`) for a seeded
+//! share of them. An order that crosses the book takes
 //! it and pays the taker fee (`fees::WEATHER_FEES`); an order resting inside the spread is
 //! sometimes hit by a taker spending a whole number of dollars, which fills it in fractional
 //! shares (5 dollars at 0.66 is 7.575758 shares) at its limit, without a fee (a maker's).
@@ -60,6 +62,10 @@ pub struct OpenOrder {
     pub filled: u64,
     pub limit_px: u64,
     pub placed_tick: u64,
+    /// Whether the exchange has acknowledged it (given its venue id) yet.
+    pub acknowledged: bool,
+    /// Its fills so far, failed ones included.
+    pub fill_ids: Vec<String>,
 }
 
 /// A fill waiting for the chain: the `FillSettle` it becomes at `settle_tick`.
@@ -67,6 +73,10 @@ pub struct OpenOrder {
 struct PendingFill {
     settle: LedgerEvent,
     settle_tick: u64,
+    /// Whether the chain has reported it `MINED` (two ticks after the match, when it settles
+    /// later than that).
+    mined: bool,
+    match_tick: u64,
 }
 
 /// A mint or merge waiting for the chain.
@@ -134,6 +144,17 @@ impl Engine {
         let mut events = Vec::new();
         let mut fills = 0;
         for order in &self.orders {
+            if !order.acknowledged {
+                events.push(LedgerEvent::Acknowledge {
+                    local_id: order.local_id.clone(),
+                    side: order.side,
+                    market_id: order.market_id.clone(),
+                    token_id: order.token_id.clone(),
+                    outcome: order.outcome,
+                    qty_micro: order.qty,
+                    limit_px: order.limit_px,
+                });
+            }
             let remaining = order.qty - order.filled;
             let cancel = LedgerEvent::Cancel {
                 local_id: order.local_id.clone(),
@@ -141,6 +162,8 @@ impl Engine {
                 token_id: order.token_id.clone(),
                 remaining_qty_micro: remaining,
                 limit_px: order.limit_px,
+                qty_micro: order.qty,
+                fill_ids: order.fill_ids.clone(),
             };
             if tick >= order.placed_tick + ORDER_TTL_TICKS || rng.percent(CANCEL_PERCENT) {
                 events.push(cancel);
@@ -206,6 +229,9 @@ impl Engine {
                 order_qty_micro: order.qty,
                 fee_micro,
                 provisional: true,
+                matched_micro: order.filled + take,
+                limit_px: order.limit_px,
+                earlier_fill_ids: order.fill_ids.clone(),
             });
             fills += 1;
         }
@@ -215,6 +241,37 @@ impl Engine {
                 *confirmed = !rng.percent(FILL_FAIL_PERCENT);
             }
             events.push(settle);
+        }
+        for pending in self
+            .fills
+            .iter()
+            .filter(|p| !p.mined && p.match_tick + 2 == tick && p.settle_tick > tick)
+        {
+            if let LedgerEvent::FillSettle {
+                local_id,
+                side,
+                fill_id,
+                market_id,
+                token_id,
+                outcome,
+                qty_micro,
+                price_micro,
+                fee_micro,
+                ..
+            } = &pending.settle
+            {
+                events.push(LedgerEvent::FillMined {
+                    local_id: local_id.clone(),
+                    side: *side,
+                    fill_id: fill_id.clone(),
+                    market_id: market_id.clone(),
+                    token_id: token_id.clone(),
+                    outcome: *outcome,
+                    qty_micro: *qty_micro,
+                    price_micro: *price_micro,
+                    fee_micro: *fee_micro,
+                });
+            }
         }
         for pending in self.pending.iter().filter(|p| p.settle_tick <= tick) {
             let confirmed = !rng.percent(FAIL_PERCENT);
@@ -266,7 +323,14 @@ impl Engine {
                 filled: 0,
                 limit_px: *limit_px,
                 placed_tick: tick,
+                acknowledged: false,
+                fill_ids: Vec::new(),
             }),
+            LedgerEvent::Acknowledge { local_id, .. } => {
+                if let Some(order) = self.orders.iter_mut().find(|o| &o.local_id == local_id) {
+                    order.acknowledged = true;
+                }
+            }
             LedgerEvent::Fill {
                 local_id,
                 side,
@@ -283,6 +347,7 @@ impl Engine {
                 if let Some(pos) = self.orders.iter().position(|o| &o.local_id == local_id) {
                     let order = &mut self.orders[pos];
                     order.filled += qty_micro;
+                    order.fill_ids.push(fill_id.clone());
                     if order.filled >= order.qty {
                         self.orders.remove(pos);
                     }
@@ -303,7 +368,17 @@ impl Engine {
                         },
                         // Two to four ticks on chain, from the fill itself so that replay agrees.
                         settle_tick: tick + 2 + qty_micro % 3,
+                        mined: false,
+                        match_tick: tick,
                     });
+                }
+            }
+            LedgerEvent::FillMined { fill_id, .. } => {
+                for pending in &mut self.fills {
+                    if matches!(&pending.settle, LedgerEvent::FillSettle { fill_id: id, .. } if id == fill_id)
+                    {
+                        pending.mined = true;
+                    }
                 }
             }
             LedgerEvent::FillSettle { fill_id, .. } => {

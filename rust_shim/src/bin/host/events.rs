@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use weatherman_inventory::contract::Outcome;
-use weatherman_inventory::shim::{FillMeta, FillStatus, InventoryManager, Shares, ShimError};
+use weatherman_inventory::shim::{InventoryManager, Shares, ShimError, VenueApplied};
+
+use super::venue::{venue_order_id, PaperVenue};
 
 /// Which way an order trades.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,8 +37,21 @@ pub enum LedgerEvent {
         /// Cents, 1..99.
         limit_px: u64,
     },
-    /// A (partial) fill of an order, booked `MATCHED` when `provisional` (its settlement follows
-    /// as a `FillSettle`), final otherwise.
+    /// The exchange acknowledged a submitted order: its venue id is journaled, and the venue's
+    /// `PLACEMENT` follows.
+    Acknowledge {
+        local_id: String,
+        side: Side,
+        market_id: String,
+        token_id: String,
+        outcome: Outcome,
+        /// Micro-shares.
+        qty_micro: u64,
+        /// Cents, 1..99.
+        limit_px: u64,
+    },
+    /// A (partial) fill of an order, reported `MATCHED` when `provisional` (its settlement
+    /// follows as a `FillSettle`), final otherwise.
     Fill {
         local_id: String,
         side: Side,
@@ -52,6 +67,28 @@ pub enum LedgerEvent {
         /// The taker fee, micro-dollars (0 for a maker fill).
         fee_micro: u64,
         provisional: bool,
+        /// The order's shares matched with this fill, micro-shares (the venue's cumulative
+        /// `size_matched`).
+        #[serde(default)]
+        matched_micro: u64,
+        /// The order's limit, cents.
+        #[serde(default)]
+        limit_px: u64,
+        /// The engine's ids of the order's earlier fills.
+        #[serde(default)]
+        earlier_fill_ids: Vec<String>,
+    },
+    /// A provisional fill's transaction was mined: not final yet.
+    FillMined {
+        local_id: String,
+        side: Side,
+        fill_id: String,
+        market_id: String,
+        token_id: String,
+        outcome: Outcome,
+        qty_micro: u64,
+        price_micro: u64,
+        fee_micro: u64,
     },
     /// The chain settled a provisional fill: `CONFIRMED`, or `FAILED` (the fill never happened).
     /// It repeats the fill's facts, so that a reader of the plan (the legacy tracker) can undo it.
@@ -75,6 +112,13 @@ pub enum LedgerEvent {
         /// Micro-shares.
         remaining_qty_micro: u64,
         limit_px: u64,
+        /// The order's size, micro-shares.
+        #[serde(default)]
+        qty_micro: u64,
+        /// The engine's ids of the order's fills (failed ones included: the venue counts them
+        /// in `size_matched`).
+        #[serde(default)]
+        fill_ids: Vec<String>,
     },
     /// A mint of `amount_usd` dollars of pairs sent to the chain.
     MintSubmit {
@@ -117,14 +161,22 @@ pub fn shares_from_micro(micro: u64) -> Shares {
     Shares::from(Decimal::from_i128_with_scale(i128::from(micro), 6).normalize())
 }
 
-/// Micro-dollars as an exact `Decimal` of dollars.
-pub fn dollars_from_micro(micro: u64) -> Decimal {
-    Decimal::from_i128_with_scale(i128::from(micro), 6).normalize()
-}
-
 impl LedgerEvent {
-    /// Feeds the event to the ledger through the shim.
-    pub fn apply(&self, ledger: &mut InventoryManager) -> Result<(), ShimError> {
+    /// Feeds the event to the ledger through the shim, at `tick`. The venue's facts
+    /// (acknowledgements, fills, settlements, cancels) travel as the venue's frames through
+    /// `venue`, whose answer is returned; the session's own calls go directly.
+    pub fn apply(
+        &self,
+        ledger: &mut InventoryManager,
+        venue: &PaperVenue,
+        tick: u64,
+    ) -> Result<Option<VenueApplied>, ShimError> {
+        if let Some(frame) = venue.frame(self, tick) {
+            if let LedgerEvent::Acknowledge { local_id, .. } = self {
+                ledger.on_exchange_order_id(local_id, &venue_order_id(local_id))?;
+            }
+            return venue.send(ledger, &frame).map(Some);
+        }
         match self {
             LedgerEvent::Submit {
                 local_id,
@@ -149,70 +201,15 @@ impl LedgerEvent {
                 qty_micro,
                 ..
             } => ledger.on_order_submitted_sell(local_id, token_id, shares_from_micro(*qty_micro)),
-            LedgerEvent::Fill {
-                local_id,
-                side,
-                fill_id,
-                market_id,
-                token_id,
-                outcome,
-                qty_micro,
-                price_micro,
-                order_qty_micro,
-                fee_micro,
-                provisional,
-            } => {
-                let meta = FillMeta {
-                    fill_id: Some(fill_id.clone()),
-                    fee_usd: dollars_from_micro(*fee_micro),
-                    status: provisional.then_some(FillStatus::Matched),
-                };
-                let price = dollars_from_micro(*price_micro);
-                let (qty, order_qty) = (
-                    shares_from_micro(*qty_micro),
-                    shares_from_micro(*order_qty_micro),
-                );
-                match side {
-                    Side::Buy => ledger.on_fill_buy_with(
-                        local_id, token_id, market_id, *outcome, qty, price, order_qty, &meta,
-                    ),
-                    Side::Sell => {
-                        ledger.on_fill_sell_with(local_id, token_id, qty, price, order_qty, &meta)
-                    }
-                }
-            }
-            LedgerEvent::FillSettle {
-                fill_id, confirmed, ..
-            } => ledger.on_fill_status(
-                fill_id,
-                if *confirmed {
-                    FillStatus::Confirmed
-                } else {
-                    FillStatus::Failed
-                },
-            ),
-            LedgerEvent::Cancel {
-                local_id,
-                side: Side::Buy,
-                remaining_qty_micro,
-                limit_px,
-                ..
-            } => ledger.on_order_cancelled_buy(
-                local_id,
-                shares_from_micro(*remaining_qty_micro),
-                *limit_px,
-            ),
-            LedgerEvent::Cancel {
-                local_id,
-                side: Side::Sell,
-                token_id,
-                remaining_qty_micro,
-                ..
-            } => ledger.on_order_cancelled_sell(
-                local_id,
-                token_id,
-                shares_from_micro(*remaining_qty_micro),
-            ),
+            LedgerEvent::Acknowledge { .. }
+            | LedgerEvent::Fill { .. }
+            | LedgerEvent::FillMined { .. }
+            | LedgerEvent::FillSettle { .. }
+            | LedgerEvent::Cancel { .. } => Err(ShimError::InvalidInput {
+                field: "market_id".into(),
+                value: format!("{self:?}"),
+                reason: "a market of the paper venue is required".into(),
+            }),
             LedgerEvent::MintSubmit {
                 condition_id,
                 amount_usd,
@@ -263,6 +260,7 @@ impl LedgerEvent {
                 ledger.update_prices(&prices)
             }
         }
+        .map(|()| None)
     }
 }
 
@@ -271,10 +269,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn micro_dollars_become_exact_decimals() {
-        assert_eq!(dollars_from_micro(655_000).to_string(), "0.655");
-        assert_eq!(dollars_from_micro(1_000_000).to_string(), "1");
-        assert_eq!(dollars_from_micro(1).to_string(), "0.000001");
+    fn micro_shares_become_exact_decimals() {
         assert_eq!(shares_from_micro(7_575_758).value().to_string(), "7.575758");
         assert_eq!(shares_from_micro(20_000_000).value().to_string(), "20");
     }
@@ -293,6 +288,9 @@ mod tests {
             order_qty_micro: 20_000_000,
             fee_micro: 12_340,
             provisional: true,
+            matched_micro: 7_575_758,
+            limit_px: 43,
+            earlier_fill_ids: vec!["f-000008-1".into()],
         };
         let text = serde_json::to_string(&event).expect("serialise");
         assert_eq!(

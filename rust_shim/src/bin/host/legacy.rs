@@ -326,7 +326,11 @@ impl LegacyTracker {
                 );
                 self.push(market_id, no_token_id, Outcome::No, pair_fact(false, pairs));
             }
-            LedgerEvent::MergeSettle { .. } | LedgerEvent::Marks { .. } | LedgerEvent::Exit => {}
+            LedgerEvent::MergeSettle { .. }
+            | LedgerEvent::Acknowledge { .. }
+            | LedgerEvent::FillMined { .. }
+            | LedgerEvent::Marks { .. }
+            | LedgerEvent::Exit => {}
         }
     }
 
@@ -506,6 +510,8 @@ mod tests {
     use weatherman_inventory::shim::{self, InventoryManager};
 
     use super::super::fees::WEATHER_FEES;
+    use super::super::market::PaperMarket;
+    use super::super::venue::PaperVenue;
     use super::*;
 
     fn submit(local_id: &str, side: Side, qty: u64, limit_px: u64) -> LedgerEvent {
@@ -520,6 +526,20 @@ mod tests {
         }
     }
 
+    /// The exchange's acknowledgement of an order on YES of market 0.
+    fn acknowledge(local_id: &str, side: Side, qty: u64, limit_px: u64) -> LedgerEvent {
+        LedgerEvent::Acknowledge {
+            local_id: local_id.into(),
+            side,
+            market_id: "mkt-0".into(),
+            token_id: "tok-0-yes".into(),
+            outcome: Outcome::Yes,
+            qty_micro: qty * MICRO,
+            limit_px,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn fill(
         local_id: &str,
         side: Side,
@@ -527,6 +547,8 @@ mod tests {
         qty_micro: u64,
         price_micro: u64,
         order_qty: u64,
+        matched_micro: u64,
+        limit_px: u64,
     ) -> LedgerEvent {
         LedgerEvent::Fill {
             local_id: local_id.into(),
@@ -542,6 +564,9 @@ mod tests {
                 .taker_fee_micro(qty_micro, price_micro)
                 .expect("fee"),
             provisional: true,
+            matched_micro,
+            limit_px,
+            earlier_fill_ids: Vec::new(),
         }
     }
 
@@ -576,12 +601,15 @@ mod tests {
         }
     }
 
-    fn ledger() -> InventoryManager {
+    /// An in-memory ledger and the paper venue of one market that speaks to it.
+    fn ledger() -> (InventoryManager, PaperVenue) {
         let venv = std::env::var_os("WEATHERMAN_VENV")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv")));
         shim::start(Some(&venv)).expect("python");
-        InventoryManager::new(Decimal::from(1000)).expect("ledger")
+        let ledger = InventoryManager::new(Decimal::from(1000)).expect("ledger");
+        let venue = PaperVenue::new(&ledger, &PaperMarket::new(1, 1)).expect("venue");
+        (ledger, venue)
     }
 
     /// A buy filled in fractional shares by two fills, one of which fails after a sale of
@@ -589,23 +617,34 @@ mod tests {
     /// one fact fed to the tracker alone is one discrepancy.
     #[test]
     fn statuses_keep_the_tracker_equal_to_the_ledger_and_one_injected_fact_is_one_discrepancy() {
-        let mut ledger = ledger();
+        let (mut ledger, venue) = ledger();
         let mut legacy = LegacyTracker::new(1000.0);
-        let first = fill("b1", Side::Buy, "f1", 7_575_758, 660_000, 20);
-        let second = fill("b1", Side::Buy, "f2", 12_424_242, 650_000, 20);
-        let sale = fill("s1", Side::Sell, "f3", 5_000_000, 700_000, 5);
+        let first = fill("b1", Side::Buy, "f1", 7_575_758, 660_000, 20, 7_575_758, 66);
+        let second = fill(
+            "b1",
+            Side::Buy,
+            "f2",
+            12_424_242,
+            650_000,
+            20,
+            20_000_000,
+            66,
+        );
+        let sale = fill("s1", Side::Sell, "f3", 5_000_000, 700_000, 5, 5_000_000, 70);
         let events = [
             submit("b1", Side::Buy, 20, 66),
+            acknowledge("b1", Side::Buy, 20, 66),
             first.clone(),
             second.clone(),
             settle(&second, true),
             submit("s1", Side::Sell, 5, 70),
+            acknowledge("s1", Side::Sell, 5, 70),
             sale.clone(),
             settle(&first, false),
             settle(&sale, true),
         ];
         for event in &events {
-            event.apply(&mut ledger).expect("ledger");
+            event.apply(&mut ledger, &venue, 1).expect("ledger");
             legacy.apply(event);
             let state = ledger.snapshot().expect("snapshot").state.clone();
             assert_eq!(

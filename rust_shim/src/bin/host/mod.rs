@@ -13,3 +13,4 @@ pub mod rng;
 pub mod session;
 pub mod stop;
 pub mod strategies;
+pub mod venue;

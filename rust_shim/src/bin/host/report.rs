@@ -8,7 +8,7 @@ use serde::Serialize;
 use weatherman_inventory::shim::{Anomaly, Snapshot};
 
 use super::plan_store::HostSession;
-use super::session::Stats;
+use super::session::{Stats, VenueCounts};
 use super::strategies::SeenKeys;
 
 /// The result of `python -m weatherman_inventory verify`.
@@ -64,6 +64,8 @@ pub struct Report<'a> {
     pub refused: u64,
     pub invalid_intents: u64,
     pub discrepancies: u64,
+    /// The paper venue's frames and what the adapter did with them.
+    pub venue: &'a VenueCounts,
     pub anomalies: Vec<String>,
     pub seen: &'a SeenKeys,
     pub final_inventory: &'a serde_json::value::RawValue,
@@ -114,6 +116,13 @@ pub fn render(
         stats.fills_failed,
         stats.fractional_fills,
         stats.fees_micro as f64 / 1e6
+    );
+    let v = &stats.venue;
+    let _ = writeln!(
+        out,
+        "venue frames: {} through the adapter: {} fills, {} status changes, {} cancels, {} \
+         skipped, {} orders disagreeing, {} cancels waiting",
+        v.frames, v.fills, v.statuses, v.cancels, v.skips, v.checks, v.waits
     );
     let _ = writeln!(out, "\n  cash (total)  ${}", money(s.total_usd));
     let _ = writeln!(

@@ -1,8 +1,9 @@
 //! The tick loop: market facts, then marks, then the strategies; with resume.
 //!
-//! A tick is two phases. The market phase applies what the exchange and the chain report (fills,
-//! cancels, mint and merge settlements), triggers exit when its tick comes, and sends the new
-//! marks. The decide phase takes one snapshot, compares it with the legacy tracker, builds the
+//! A tick is two phases. The market phase applies what the exchange and the chain report
+//! (acknowledgements, fills, their settlements and cancels as the venue's user-channel frames
+//! through the adapter; mint and merge settlements), triggers exit when its tick comes, and sends
+//! the new marks. The decide phase takes one snapshot, compares it with the legacy tracker, builds the
 //! `DecisionContext` and asks each strategy; their intents, after a risk check each, become
 //! submissions. Every phase's plan and every step's journal position are committed to the host
 //! tables first (see `plan_store`), so `--resume` finishes exactly what the crash interrupted.
@@ -13,7 +14,9 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use weatherman_inventory::contract::{DecisionContext, Trigger};
-use weatherman_inventory::shim::{InventoryManager, SessionSpec, ShimError, Snapshot, StoreMode};
+use weatherman_inventory::shim::{
+    InventoryManager, SessionSpec, ShimError, Snapshot, StoreMode, VenueActionKind, VenueApplied,
+};
 
 use super::engine::Engine;
 use super::error::HostError;
@@ -25,6 +28,7 @@ use super::stop::Stop;
 use super::strategies::{
     self, Intent, NodeStrategy, PythonStrategy, RustStrategy, SeenKeys, Strategy,
 };
+use super::venue::PaperVenue;
 
 /// Counters of one run of the host (a resumed run counts from its resume).
 #[derive(Debug, Clone, Default)]
@@ -45,6 +49,48 @@ pub struct Stats {
     pub discrepancies: u64,
     pub discrepancy_examples: Vec<String>,
     pub seen: SeenKeys,
+    /// What the venue's frames did in the ledger.
+    pub venue: VenueCounts,
+}
+
+/// The paper venue's frames sent through the adapter, and its actions by kind.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VenueCounts {
+    pub frames: u64,
+    pub fills: u64,
+    pub statuses: u64,
+    pub cancels: u64,
+    pub skips: u64,
+    /// Order messages that disagreed with the ledger's order (0 when the two agree).
+    pub checks: u64,
+    /// Cancels held for a trade not yet booked.
+    pub waits: u64,
+}
+
+impl VenueCounts {
+    fn add(&mut self, applied: &VenueApplied) {
+        self.frames += 1;
+        for action in &applied.actions {
+            let counter = match action.kind {
+                VenueActionKind::Fill => &mut self.fills,
+                VenueActionKind::Status => &mut self.statuses,
+                VenueActionKind::Cancel => &mut self.cancels,
+                VenueActionKind::Skip => &mut self.skips,
+                VenueActionKind::Check => &mut self.checks,
+                VenueActionKind::Wait => &mut self.waits,
+            };
+            *counter += 1;
+            if matches!(action.kind, VenueActionKind::Check | VenueActionKind::Wait) {
+                log::warn!(
+                    "venue: {} {}: {}",
+                    action.kind.as_str(),
+                    action.key,
+                    action.detail
+                );
+            }
+        }
+    }
 }
 
 /// Where the host finds things.
@@ -60,6 +106,8 @@ pub struct Session {
     engine: Engine,
     legacy: LegacyTracker,
     pub ledger: InventoryManager,
+    /// The paper venue's user channel into the ledger.
+    venue: PaperVenue,
     plans: PlanStore,
     strategies: Vec<Box<dyn Strategy>>,
     pub stats: Stats,
@@ -283,10 +331,12 @@ impl Session {
         };
         drop(existing);
         // The ledger's session exists and is locked by this process: now the host's rows.
+        let venue = PaperVenue::new(&ledger, &market)?;
         let plans = PlanStore::open(&paths.db)?;
         plans.create_tables()?;
         plans.insert_session(&cfg)?;
         Ok(Session {
+            venue,
             legacy: LegacyTracker::new(cfg.capital_usd as f64),
             cfg,
             market,
@@ -409,7 +459,11 @@ impl Session {
             }
         }
         let market = PaperMarket::new(cfg.seed, cfg.markets);
+        // A new adapter on the recovered ledger: it maps venue order ids to the session's from
+        // the journaled exchange ids, and reads what it applied from the ledger.
+        let venue = PaperVenue::new(&ledger, &market)?;
         let mut session = Session {
+            venue,
             legacy: LegacyTracker::new(cfg.capital_usd as f64),
             market,
             cfg,
@@ -566,7 +620,9 @@ impl Session {
             let seq = self.ledger.journal_seq()?;
             self.plans
                 .log_step(&self.cfg.session_id, tick, phase, idx, seq)?;
-            step.event.apply(&mut self.ledger)?;
+            if let Some(applied) = step.event.apply(&mut self.ledger, &self.venue, tick)? {
+                self.stats.venue.add(&applied);
+            }
             self.engine.apply(&step.event, &self.market, tick);
             self.legacy.apply(&step.event);
             self.stats.steps_sent += 1;
