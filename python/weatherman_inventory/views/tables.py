@@ -1,0 +1,91 @@
+"""Tables for the terminal: rich tables on a terminal, aligned plain text otherwise.
+
+A view builds `Table`s of strings (already in the units a person reads) and hands them to
+`render`; the same tables give both outputs, so what a script reads off a pipe and what an
+operator sees on a terminal hold the same values.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import IO, Final
+
+from rich.console import Console
+from rich.table import Table as RichTable
+from rich.text import Text
+
+__all__ = ["Table", "console_for", "render", "render_plain"]
+
+
+@dataclass(slots=True)
+class Table:
+    """A titled table: `numeric` columns are right-aligned. A table without rows is shown as
+    its title and `empty` (e.g. "none")."""
+
+    title: str
+    columns: Sequence[str]
+    rows: list[Sequence[str]] = field(default_factory=list)
+    numeric: frozenset[str] = frozenset()
+    empty: str = "none"
+
+
+def console_for(stream: IO[str] | None = None, *, width: int | None = None) -> Console | None:
+    """A rich console when `stream` (stdout by default) is a terminal, None otherwise."""
+    stream = sys.stdout if stream is None else stream
+    if not stream.isatty():
+        return None
+    return Console(file=stream, width=width, highlight=False)
+
+
+_GAP: Final = "  "
+
+
+def render_plain(tables: Sequence[Table | str]) -> str:
+    """The tables as aligned plain text (a `str` item is a line of its own)."""
+    out: list[str] = []
+    for item in tables:
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        if not item.rows:
+            out.append(f"{item.title}: {item.empty}")
+            out.append("")
+            continue
+        out.append(item.title)
+        widths = [len(c) for c in item.columns]
+        for row in item.rows:
+            widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+
+        def line(cells: Sequence[str], table: Table = item, sizes: list[int] = widths) -> str:
+            parts = [
+                cell.rjust(w) if name in table.numeric else cell.ljust(w)
+                for name, cell, w in zip(table.columns, cells, sizes, strict=True)
+            ]
+            return _GAP.join(parts).rstrip()
+
+        out.append(line(list(item.columns)))
+        out.extend(line(row) for row in item.rows)
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def render(tables: Sequence[Table | str], console: Console | None, stream: IO[str]) -> None:
+    """Print the tables: through `console` as rich tables, or as plain text on `stream`."""
+    if console is None:
+        stream.write(render_plain(tables))
+        return
+    for item in tables:
+        if isinstance(item, str):
+            console.print(Text(item))
+            continue
+        if not item.rows:
+            console.print(Text.assemble((item.title, "bold"), f": {item.empty}"))
+            continue
+        table = RichTable(title=Text(item.title), title_justify="left", title_style="bold")
+        for name in item.columns:
+            table.add_column(name, justify="right" if name in item.numeric else "left")
+        for row in item.rows:
+            table.add_row(*(Text(cell) for cell in row))
+        console.print(table)
