@@ -1,31 +1,19 @@
 """The operator's views of a session: its state at any journal row (`show`), its journal
-(`history`), typed tables of it (`export`), the sessions of a database, and progress bars for
-long replays."""
+(`history`), typed tables of it (`views.export`, which loads pyarrow, so it is imported on its
+own), the sessions of a database, and progress bars for long replays."""
 
 from __future__ import annotations
 
-from weatherman_inventory.views.export import (
-    EQUITY_SCHEMA,
-    EVENTS_SCHEMA,
-    FILLS_SCHEMA,
-    ExportSummary,
-    export_session,
-)
 from weatherman_inventory.views.history import HistoryFilter, history_rows, history_table
 from weatherman_inventory.views.replay import SessionState, each_event, parse_at, state_at
 from weatherman_inventory.views.sessions import HostPlan, host_plans, list_sessions
 from weatherman_inventory.views.show import show_json, show_tables
 
 __all__ = [
-    "EQUITY_SCHEMA",
-    "EVENTS_SCHEMA",
-    "FILLS_SCHEMA",
-    "ExportSummary",
     "HistoryFilter",
     "HostPlan",
     "SessionState",
     "each_event",
-    "export_session",
     "history_rows",
     "history_table",
     "host_plans",

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import IO, Final
+from typing import IO, TYPE_CHECKING, Final
 
 from weatherman_inventory.store import PersistenceLayer
 from weatherman_inventory.verify import verify_session
 
-from .export import FORMATS, export_session
 from .history import HistoryFilter, history_rows, history_table
 from .progress import replay_progress
 from .replay import counting_store, parse_at, state_at
@@ -19,10 +18,15 @@ from .sessions import list_sessions, sessions_table
 from .show import show_json, show_tables
 from .tables import console_for, render
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 __all__ = ["register", "run_export", "run_history", "run_sessions", "run_show", "run_verify"]
 
 EXIT_OK: Final = 0
 EXIT_DIFFERENCES: Final = 1
+FORMATS: Final = ("parquet", "csv")
+"""`export --format`; `export.FORMATS`, without importing pyarrow for every command."""
 
 _SHOW_EXAMPLES: Final = """examples:
   python -m weatherman_inventory show --db var/weatherman-demo.sqlite --session demo-s42
@@ -103,8 +107,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run_show(
-    db: str, session_id: str, at: str | None, as_json: bool, stream: IO[str] | None = None
+    db: str,
+    session_id: str,
+    at: str | None,
+    as_json: bool,
+    *,
+    stream: IO[str] | None = None,
+    console: Console | None = None,
 ) -> int:
+    """Print the session's state (after `at`) on `stream`: tables through `console`, or one
+    of `stream` when it is a terminal, plain text otherwise; `as_json`: InventoryState JSON."""
     stream = sys.stdout if stream is None else stream
     point = None if at is None else parse_at(at)
     with PersistenceLayer(db, readonly=True) as store:
@@ -114,23 +126,31 @@ def run_show(
     if as_json:
         stream.write(show_json(state) + "\n")
         return EXIT_OK
-    render(show_tables(state), console_for(stream), stream)
+    render(show_tables(state), console or console_for(stream), stream)
     return EXIT_OK
 
 
 def run_history(
-    db: str, session_id: str, selection: HistoryFilter, stream: IO[str] | None = None
+    db: str,
+    session_id: str,
+    selection: HistoryFilter,
+    *,
+    stream: IO[str] | None = None,
+    console: Console | None = None,
 ) -> int:
+    """Print the journal rows `selection` admits, as `run_show` prints its tables."""
     stream = sys.stdout if stream is None else stream
     with PersistenceLayer(db, readonly=True) as store:
         table = history_table(
             history_rows(store, session_id, selection), f"History of {session_id}"
         )
-    render([table], console_for(stream), stream)
+    render([table], console or console_for(stream), stream)
     return EXIT_OK
 
 
 def run_export(db: str, session_id: str, out: str, fmt: str, stream: IO[str] | None = None) -> int:
+    from .export import export_session  # noqa: PLC0415 (pyarrow loads for export only)
+
     stream = sys.stdout if stream is None else stream
     with PersistenceLayer(db, readonly=True) as store:
         total = store.last_seq(session_id)

@@ -9,11 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import IO
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn
-from rich.text import Text
+from typing import IO, Any
 
 __all__ = ["Advance", "replay_progress"]
 
@@ -21,12 +17,17 @@ Advance = Callable[[int], None]
 """Called with the number of journal rows just replayed."""
 
 
-class _RateColumn(ProgressColumn):
-    """Journal rows replayed per second."""
+def _rate_column() -> Any:
+    """A column of journal rows replayed per second."""
+    from rich.progress import ProgressColumn, Task  # noqa: PLC0415 (a terminal's import)
+    from rich.text import Text  # noqa: PLC0415
 
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:,.0f} events/s")
+    class RateColumn(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text("" if speed is None else f"{speed:,.0f} events/s")
+
+    return RateColumn()
 
 
 def _nothing(_rows: int) -> None:
@@ -43,13 +44,12 @@ def replay_progress(
     if not (force or stream.isatty()):
         yield _nothing
         return
+    # rich is imported when there is a terminal to draw on: scripts start faster without it.
+    from rich.console import Console  # noqa: PLC0415
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn  # noqa: PLC0415
+
     console = Console(file=stream, force_terminal=force or None)
-    columns = (
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        _RateColumn(),
-    )
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), _rate_column())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(label, total=total)
 

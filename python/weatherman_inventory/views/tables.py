@@ -10,11 +10,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import IO, Final
+from typing import IO, TYPE_CHECKING, Final
 
-from rich.console import Console
-from rich.table import Table as RichTable
-from rich.text import Text
+if TYPE_CHECKING:  # rich is imported when a terminal needs it: scripts start faster without
+    from rich.console import Console
 
 __all__ = ["Table", "console_for", "render", "render_plain"]
 
@@ -36,6 +35,8 @@ def console_for(stream: IO[str] | None = None, *, width: int | None = None) -> C
     stream = sys.stdout if stream is None else stream
     if not stream.isatty():
         return None
+    from rich.console import Console  # noqa: PLC0415 (see the import above)
+
     return Console(file=stream, width=width, highlight=False)
 
 
@@ -76,16 +77,34 @@ def render(tables: Sequence[Table | str], console: Console | None, stream: IO[st
     if console is None:
         stream.write(render_plain(tables))
         return
+    from rich import box  # noqa: PLC0415 (a terminal's import, as above)
+    from rich.table import Table as RichTable  # noqa: PLC0415
+    from rich.text import Text  # noqa: PLC0415
+
     for item in tables:
         if isinstance(item, str):
             console.print(Text(item))
             continue
         if not item.rows:
             console.print(Text.assemble((item.title, "bold"), f": {item.empty}"))
+            console.print()
             continue
-        table = RichTable(title=Text(item.title), title_justify="left", title_style="bold")
+        table = RichTable(
+            title=Text(item.title),
+            title_justify="left",
+            title_style="bold",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            collapse_padding=True,
+        )
         for name in item.columns:
-            table.add_column(name, justify="right" if name in item.numeric else "left")
+            if name in item.numeric:
+                table.add_column(name, justify="right", no_wrap=True)
+            else:
+                # An id is folded onto a second line rather than cut: it must stay whole.
+                table.add_column(name, overflow="fold")
         for row in item.rows:
             table.add_row(*(Text(cell) for cell in row))
         console.print(table)
+        console.print()
