@@ -17,9 +17,12 @@ from .replay import SessionState
 from .tables import Table
 from .units import cents, dollars, shares, utc_time
 
-__all__ = ["REDEEMABLE_FIELDS", "show_json", "show_tables"]
+__all__ = ["ANOMALIES_SHOWN", "REDEEMABLE_FIELDS", "show_json", "show_tables"]
 
 _OPEN: frozenset[str] = frozenset({OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED})
+
+ANOMALIES_SHOWN = 20
+"""The most recent anomalies `show` lists (a session that went wrong can hold thousands)."""
 
 REDEEMABLE_FIELDS: tuple[str, ...] = ("redeemable_qty", "redeemable")
 """The contract fields `show` reads a token's redeemable shares from, the first one present;
@@ -144,12 +147,17 @@ def show_tables(state: SessionState) -> list[Table | str]:
                 reserved,
             )
         )
-    anomalies = Table("Anomalies", ("kind", "message"))
-    for anomaly in manager.anomalies():
+    recorded = manager.anomalies()
+    shown = recorded[-ANOMALIES_SHOWN:]
+    title = "Anomalies"
+    if len(shown) < len(recorded):
+        title = f"Anomalies (the last {len(shown)} of {len(recorded)}; `history` lists the events)"
+    anomalies = Table(title, ("kind", "message"))
+    for anomaly in shown:
         anomalies.rows.append((str(anomaly.kind), anomaly.message))
     totals = (
         f"realised {dollars(realised_total)}, unrealised {dollars(unrealised_total)}, "
-        f"{len(orders.rows)} open orders, {len(anomalies.rows)} anomalies"
+        f"{len(orders.rows)} open orders, {len(recorded)} anomalies"
     )
     return [head, totals, "", money, positions, pairs, orders, anomalies]
 
