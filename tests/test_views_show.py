@@ -22,6 +22,8 @@ from weatherman_inventory.manager import InventoryManager
 from weatherman_inventory.store import PersistenceLayer
 from weatherman_inventory.views.commands import run_show
 from weatherman_inventory.views.replay import parse_at, state_at
+from weatherman_inventory.views.show import ANOMALIES_SHOWN, show_tables
+from weatherman_inventory.views.tables import Table
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -183,3 +185,19 @@ def test_show_at_n_equals_a_manager_fed_the_first_n_rows(
     assert state.seq == n
     assert _ledger(state.manager) == _ledger(fed)
     assert state.manager.snapshot_json() == fed.snapshot_json()
+
+
+def test_show_lists_the_last_anomalies_of_a_session_that_holds_hundreds(stream_db: Path) -> None:
+    with PersistenceLayer(stream_db, readonly=True) as store:
+        state = state_at(store, "s")
+    recorded = state.manager.anomalies()
+    assert len(recorded) > ANOMALIES_SHOWN
+    tables = show_tables(state)
+    [anomalies] = [t for t in tables if isinstance(t, Table) and t.title.startswith("Anomalies")]
+    assert anomalies.title == (
+        f"Anomalies (the last {ANOMALIES_SHOWN} of {len(recorded)}; `history` lists the events)"
+    )
+    assert [row[1] for row in anomalies.rows] == [a.message for a in recorded[-ANOMALIES_SHOWN:]]
+    totals = tables[1]
+    assert isinstance(totals, str)
+    assert totals.endswith(f"open orders, {len(recorded)} anomalies")
