@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from tests import view_session
 from tests.support import run_cli
 from tests.test_views_show import check_golden
 from weatherman_inventory.errors import InvalidInput
+from weatherman_inventory.store import PersistenceLayer
 from weatherman_inventory.views.commands import run_history
 from weatherman_inventory.views.history import HistoryFilter
 
@@ -102,3 +104,24 @@ def test_history_filter_names_the_unknown_kind() -> None:
         HistoryFilter.from_args(kind="buy_filled,mint")
     assert caught.value.field == "--kind"
     assert caught.value.value == "buy_filled,mint"
+
+
+def test_history_reads_a_journal_without_session_opened_in_its_own_units(tmp_path: Path) -> None:
+    """The 83759e3 fixture's journal wrote whole contracts and cents and has no first row."""
+    db = tmp_path / "legacy.sqlite"
+    shutil.copyfile(Path(__file__).parent / "fixtures" / "main-83759e3.sqlite", db)
+    PersistenceLayer(db).close()  # the schema upgrade, as an operator's first open does
+    lines = _history_of(db, "sess-main-83759e3")
+    assert len(lines) == 2 + 23
+    assert lines[2].split()[3:] == [
+        "buy_submitted", "yes-1", "order", "b1,", "market_id", "mkt-1,", "outcome", "YES,", "qty",
+        "100", "sh,", "limit", "40¢,", "tif", "GTC",
+    ]  # fmt: skip
+    assert lines[3].split()[11:] == ["qty", "30", "sh,", "at", "39¢,", "of", "100", "sh,",
+                                    "fill_id", "f1,", "fee", "$0.05"]  # fmt: skip
+
+
+def _history_of(db: Path, session_id: str) -> list[str]:
+    result = run_cli("history", "--db", str(db), "--session", session_id)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
