@@ -125,3 +125,12 @@ def _history_of(db: Path, session_id: str) -> list[str]:
     result = run_cli("history", "--db", str(db), "--session", session_id)
     assert result.returncode == 0, result.stderr
     return result.stdout.splitlines()
+
+
+def test_history_until_a_microsecond_before_a_row_leaves_the_row_out(golden_db: Path) -> None:
+    """Bounds are compared with `recorded_at` in whole microseconds: row 4 is recorded at
+    14:00:04.500000."""
+    lines = _history(golden_db, "--until", "2026-03-01T14:00:04.499999Z")
+    assert _seqs(lines) == [1, 2, 3]
+    lines = _history(golden_db, "--since", "2026-03-01T14:00:04.499999Z", "--until", "4")
+    assert _seqs(lines) == [4]

@@ -15,7 +15,7 @@ from weatherman_inventory.store import PersistenceLayer
 from .fields import KINDS, DecodedRow, Unit, decoded_rows, event_tokens, field_units
 from .replay import parse_at
 from .tables import Table
-from .units import cents, dollars, shares, utc_time
+from .units import cents, dollars, epoch_micros, shares, utc_time
 
 __all__ = ["HistoryFilter", "describe", "history_rows", "history_table"]
 
@@ -81,20 +81,16 @@ def _bound(option: str, value: str) -> int | datetime:
         raise InvalidInput(option, value, exc.reason) from None
 
 
-def _micros(moment: datetime) -> int:
-    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
-
-
 def _after(row: DecodedRow, since: int | datetime) -> bool:
     if isinstance(since, int):
         return row.seq >= since
-    return row.recorded_at >= _micros(since)
+    return row.recorded_at >= epoch_micros(since)
 
 
 def _after_or_at(until: int | datetime, row: DecodedRow) -> bool:
     if isinstance(until, int):
         return row.seq <= until
-    return row.recorded_at <= _micros(until)
+    return row.recorded_at <= epoch_micros(until)
 
 
 def _value(unit: Unit, value: Any) -> str:

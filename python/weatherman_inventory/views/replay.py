@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from weatherman_inventory.errors import InvalidInput
@@ -23,6 +23,7 @@ from weatherman_inventory.manager import InventoryManager
 from weatherman_inventory.store import PersistenceLayer, SessionRow
 
 from .progress import Advance
+from .units import epoch_micros
 
 __all__ = [
     "JournalRow",
@@ -39,7 +40,6 @@ JournalRow = tuple[int, str, bytes, int, int, bytes | None]
 hash)."""
 
 _BATCH: Final = 512
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class _JournalWindow:
@@ -133,7 +133,7 @@ def resolve_at(store: PersistenceLayer, session_id: str, at: int | datetime) -> 
         if not 1 <= at <= last:
             raise InvalidInput("--at", at, f"the session's journal holds rows 1..{last}")
         return at
-    micros = (at - _EPOCH) // timedelta(microseconds=1)
+    micros = epoch_micros(at)
     with store.transaction(write=False) as conn:
         row = conn.execute(
             "SELECT MAX(seq) FROM journal WHERE session_id = ? AND recorded_at <= ?",

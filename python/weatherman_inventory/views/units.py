@@ -7,15 +7,16 @@ shares as many decimals as they have, prices in cents per share.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
 from weatherman_inventory.events import MICRO
 
-__all__ = ["cents", "dollars", "shares", "utc_time"]
+__all__ = ["cents", "dollars", "epoch_micros", "shares", "utc_time"]
 
 _CENT_MICRO: Final = MICRO // 100
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _trimmed(value: Decimal, keep: int) -> str:
@@ -65,3 +66,9 @@ def utc_time(recorded_at_us: int) -> str:
     """Microseconds since the epoch as UTC to the millisecond: `2026-12-01 14:03:05.123Z`."""
     moment = datetime.fromtimestamp((recorded_at_us // 1000) / 1000, UTC)
     return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def epoch_micros(moment: datetime) -> int:
+    """An aware time as the journal's `recorded_at`: microseconds since the epoch, exact (a
+    float timestamp would round 14:00:05.999999 up to the next second)."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
