@@ -16,6 +16,7 @@ from weatherman_inventory.errors import InvalidInput
 from weatherman_inventory.store import PersistenceLayer
 from weatherman_inventory.views.commands import run_history
 from weatherman_inventory.views.history import HistoryFilter
+from weatherman_inventory.views.tables import Table, render_plain, write_plain_blocks
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +135,23 @@ def test_history_until_a_microsecond_before_a_row_leaves_the_row_out(golden_db: 
     assert _seqs(lines) == [1, 2, 3]
     lines = _history(golden_db, "--since", "2026-03-01T14:00:04.499999Z", "--until", "4")
     assert _seqs(lines) == [4]
+
+
+def test_plain_blocks_write_what_render_plain_writes_and_only_widen() -> None:
+    rows = [("1", "a", "x"), ("22", "bbb", "y"), ("333", "c", "zzzz")]
+    table = Table("T", ("n", "name", "note"), numeric=frozenset({"n"}))
+    whole = io.StringIO()
+    write_plain_blocks(table, rows, whole)
+    assert whole.getvalue() == render_plain([Table("T", table.columns, list(rows), table.numeric)])
+    blocks = io.StringIO()
+    write_plain_blocks(table, rows, blocks, block=2)
+    assert blocks.getvalue().splitlines() == [
+        "T",
+        " n  name  note",
+        " 1  a     x",
+        "22  bbb   y",
+        "333  c     zzzz",
+    ]
+    empty = io.StringIO()
+    write_plain_blocks(table, [], empty)
+    assert empty.getvalue() == "T: none\n"

@@ -11,12 +11,12 @@ from typing import IO, TYPE_CHECKING, Final
 from weatherman_inventory.store import PersistenceLayer
 from weatherman_inventory.verify import verify_session
 
-from .history import HistoryFilter, history_rows, history_table
+from .history import HistoryFilter, history_lines, history_rows, history_table
 from .progress import replay_progress
 from .replay import counting_store, parse_at, state_at
 from .sessions import list_sessions, sessions_table
 from .show import show_json, show_tables
-from .tables import console_for, render
+from .tables import console_for, render, write_plain_blocks
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -138,13 +138,17 @@ def run_history(
     stream: IO[str] | None = None,
     console: Console | None = None,
 ) -> int:
-    """Print the journal rows `selection` admits, as `run_show` prints its tables."""
+    """Print the journal rows `selection` admits, as `run_show` prints its tables; plain text
+    is written as the journal is read, a block of rows at a time."""
     stream = sys.stdout if stream is None else stream
+    console = console or console_for(stream)
+    title = f"History of {session_id}"
     with PersistenceLayer(db, readonly=True) as store:
-        table = history_table(
-            history_rows(store, session_id, selection), f"History of {session_id}"
-        )
-    render([table], console or console_for(stream), stream)
+        rows = history_rows(store, session_id, selection)
+        if console is None:
+            write_plain_blocks(history_table(title), history_lines(rows), stream)
+        else:
+            render([history_table(title, rows)], console, stream)
     return EXIT_OK
 
 

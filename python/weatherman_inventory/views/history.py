@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -17,7 +17,7 @@ from .replay import parse_at
 from .tables import Table
 from .units import cents, dollars, epoch_micros, shares, utc_time
 
-__all__ = ["HistoryFilter", "describe", "history_rows", "history_table"]
+__all__ = ["HistoryFilter", "describe", "history_lines", "history_rows", "history_table"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,20 +177,23 @@ def history_rows(
             return
 
 
-def history_table(rows: Iterator[DecodedRow], title: str) -> Table:
+def history_lines(rows: Iterable[DecodedRow]) -> Iterator[tuple[str, str, str, str, str]]:
     """One line per row: sequence number, time (UTC), kind, token, the event's fields."""
+    for row in rows:
+        yield (
+            str(row.seq),
+            utc_time(row.recorded_at),
+            row.kind,
+            getattr(row.event, "token_id", None) or "",
+            describe(row),
+        )
+
+
+def history_table(title: str, rows: Iterable[DecodedRow] = ()) -> Table:
+    """The history as a table (`rows` listed in it; none: its columns only)."""
     table = Table(
         title, ("seq", "time (UTC)", "kind", "token", "details"), numeric=frozenset({"seq"})
     )
     table.empty = "no events"
-    for row in rows:
-        table.rows.append(
-            (
-                str(row.seq),
-                utc_time(row.recorded_at),
-                row.kind,
-                getattr(row.event, "token_id", None) or "",
-                describe(row),
-            )
-        )
+    table.rows.extend(history_lines(rows))
     return table

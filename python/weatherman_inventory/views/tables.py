@@ -8,14 +8,14 @@ operator sees on a terminal hold the same values.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Final
 
 if TYPE_CHECKING:  # rich is imported when a terminal needs it: scripts start faster without
     from rich.console import Console
 
-__all__ = ["Table", "console_for", "render", "render_plain"]
+__all__ = ["Table", "console_for", "render", "render_plain", "write_plain_blocks"]
 
 
 @dataclass(slots=True)
@@ -70,6 +70,48 @@ def render_plain(tables: Sequence[Table | str]) -> str:
         out.extend(line(row) for row in item.rows)
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _plain_line(
+    cells: Sequence[str], columns: Sequence[str], numeric: frozenset[str], widths: list[int]
+) -> str:
+    parts = [
+        cell.rjust(w) if name in numeric else cell.ljust(w)
+        for name, cell, w in zip(columns, cells, widths, strict=True)
+    ]
+    return _GAP.join(parts).rstrip()
+
+
+def write_plain_blocks(
+    table: Table, rows: Iterable[Sequence[str]], stream: IO[str], *, block: int = 1000
+) -> None:
+    """`table` with `rows` as `render_plain` writes it, holding `block` rows at a time: each
+    block is aligned to the widest cells seen so far (columns only widen), so a table of a
+    million rows is written in the memory of a thousand."""
+    widths = [len(c) for c in table.columns]
+    buffer: list[Sequence[str]] = []
+    started = False
+
+    def flush() -> None:
+        nonlocal widths, started
+        for row in buffer:
+            widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+        if not started:
+            stream.write(f"{table.title}\n")
+            stream.write(_plain_line(table.columns, table.columns, table.numeric, widths) + "\n")
+            started = True
+        for row in buffer:
+            stream.write(_plain_line(row, table.columns, table.numeric, widths) + "\n")
+        buffer.clear()
+
+    for row in rows:
+        buffer.append(row)
+        if len(buffer) >= block:
+            flush()
+    if buffer:
+        flush()
+    if not started:
+        stream.write(f"{table.title}: {table.empty}\n")
 
 
 def render(tables: Sequence[Table | str], console: Console | None, stream: IO[str]) -> None:
