@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from tests.support import run_cli
 from weatherman_inventory.errors import InvalidInput
 from weatherman_inventory.journal import decode_event, open_session
 from weatherman_inventory.manager import InventoryManager
+from weatherman_inventory.models import TokenPosition
 from weatherman_inventory.store import PersistenceLayer
 from weatherman_inventory.views.commands import run_show
 from weatherman_inventory.views.replay import parse_at, state_at
@@ -201,3 +203,32 @@ def test_show_lists_the_last_anomalies_of_a_session_that_holds_hundreds(stream_d
     totals = tables[1]
     assert isinstance(totals, str)
     assert totals.endswith(f"open orders, {len(recorded)} anomalies")
+
+
+class _Redeemable(TokenPosition):
+    """A token position as the contract carries it once resolution adds `redeemableQty`."""
+
+    redeemable_qty: Decimal
+
+
+def test_the_redeemable_column_appears_once_the_contract_carries_it(
+    golden_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with PersistenceLayer(golden_db, readonly=True) as store:
+        state = state_at(store, view_session.SESSION)
+    [positions] = [t for t in show_tables(state) if isinstance(t, Table) and t.title == "Positions"]
+    assert "redeemable" not in positions.columns
+    snapshot = state.manager.snapshot()
+    tokens = {
+        token_id: _Redeemable(
+            **token.model_dump(), redeemable_qty=Decimal("69.5" if token_id == "rain-yes" else "0")
+        )
+        for token_id, token in snapshot.tokens.items()
+    }
+    with_redeemable = snapshot.model_copy(update={"tokens": tokens})
+    monkeypatch.setattr(state.manager, "snapshot", lambda: with_redeemable)
+    [positions] = [t for t in show_tables(state) if isinstance(t, Table) and t.title == "Positions"]
+    assert positions.columns[-1] == "redeemable"
+    assert [(row[0], row[-1]) for row in positions.rows] == [
+        ("rain-yes", "69.5"), ("heat-yes", "0"), ("heat-no", "0"), ("rain-no", "0"),
+    ]  # fmt: skip
