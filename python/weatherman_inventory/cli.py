@@ -1,8 +1,9 @@
-"""The operator's command line: `python -m weatherman_inventory verify|sessions|rebuild-caches`.
+"""The operator's command line: `python -m weatherman_inventory verify|sessions|rebuild-caches`,
+the views of `views/` (`show`, `history`, `export`) and `reconcile` with the venue's account.
 
-`verify` and `sessions` are read-only: they open the database without writing and without the
-writer lock, so they can run beside a live session. `rebuild-caches` rewrites a session's cache
-tables from its journal and needs the session's writer lock.
+`verify`, `sessions` and the views are read-only: they open the database without writing and
+without the writer lock, so they can run beside a live session. `rebuild-caches` rewrites a
+session's cache tables from its journal and needs the session's writer lock.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from collections.abc import Sequence
 
 from weatherman_inventory.cli_reconcile import register as register_reconcile
 from weatherman_inventory.errors import InventoryError
-from weatherman_inventory.events import MICRO
 from weatherman_inventory.store import PersistenceLayer
-from weatherman_inventory.verify import rebuild_caches, rebuild_summary, verify_session
+from weatherman_inventory.verify import rebuild_caches, rebuild_summary
+from weatherman_inventory.views import commands as views
+from weatherman_inventory.views.history import HistoryFilter
+from weatherman_inventory.views.progress import replay_progress
+from weatherman_inventory.views.replay import counting_store
 
 __all__ = ["main"]
 
@@ -33,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     verify = commands.add_parser(
         "verify",
-        help="check a session's journal and compare every table of the session with it",
+        help="check a session's journal (or every session's) and compare every table with it",
         description=(
             "Replay the session's journal, check that it is whole (sequence without a hole, "
             "hash chain) and compare the sessions row, orders, fills, positions and mint "
@@ -42,7 +46,8 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     verify.add_argument("--db", required=True, help="path of the SQLite database")
-    verify.add_argument("--session", required=True, help="session id")
+    verify.add_argument("--session", help="session id (default: every session)")
+    verify.add_argument("--all", action="store_true", help="verify every session of the database")
     verify.add_argument(
         "--expect-head",
         metavar="HEX",
@@ -59,17 +64,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     rebuild.add_argument("--db", required=True, help="path of the SQLite database")
     rebuild.add_argument("--session", required=True, help="session id")
-    sessions = commands.add_parser("sessions", help="list the sessions in a database")
+    sessions = commands.add_parser(
+        "sessions",
+        help="list the sessions in a database",
+        description=(
+            "List every session: mode, capital, journal rows, exit, start and, for sessions "
+            "the reference host ran, its seed, markets, ticks done of its last tick and "
+            "strategies."
+        ),
+    )
     sessions.add_argument("--db", required=True, help="path of the SQLite database")
+    views.register(commands)
     register_reconcile(commands)
     return parser
 
 
-def _verify(db: str, session_id: str, expect_head: str | None) -> int:
-    with PersistenceLayer(db, readonly=True) as store:
-        report = verify_session(store, session_id, expect_head=expect_head)
-    print(report.render())
-    return EXIT_OK if report.ok else EXIT_DIFFERENCES
+def _verify(db: str, session_id: str | None, every: bool, expect_head: str | None) -> int:
+    if every and session_id is not None:
+        print("error: --all and --session exclude each other", file=sys.stderr)
+        return EXIT_ERROR
+    if not os.path.isfile(db):
+        print(f"error: no database at {db}", file=sys.stderr)
+        return EXIT_ERROR
+    return views.run_verify(db, None if session_id is None else [session_id], expect_head)
 
 
 def _rebuild(db: str, session_id: str) -> int:
@@ -79,21 +96,9 @@ def _rebuild(db: str, session_id: str) -> int:
     with PersistenceLayer(db) as store:
         store.load_session(session_id)
         store.lock_session(session_id)
-        changes = rebuild_caches(store, session_id)
+        with replay_progress("rebuilding", 2 * store.last_seq(session_id)) as advance:
+            changes = rebuild_caches(counting_store(store, advance), session_id)
     print(rebuild_summary(changes))
-    return EXIT_OK
-
-
-def _sessions(db: str) -> int:
-    with PersistenceLayer(db, readonly=True) as store:
-        rows = [(s, store.last_seq(s.id)) for s in store.list_sessions()]
-    print(f"{'session':<24} {'mode':<6} {'capital $':>14} {'events':>9} exit  started")
-    for session, events in rows:
-        capital = f"{session.initial_capital // MICRO}.{session.initial_capital % MICRO:06d}"
-        print(
-            f"{session.id:<24} {session.mode:<6} {capital:>14} {events:>9} "
-            f"{'yes' if session.exit_triggered else 'no':<5} {session.started_at}"
-        )
     return EXIT_OK
 
 
@@ -103,12 +108,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "verify":
-            return _verify(args.db, args.session, args.expect_head)
+            return _verify(args.db, args.session, args.all, args.expect_head)
         if args.command == "rebuild-caches":
             return _rebuild(args.db, args.session)
         if args.command == "reconcile":
             return int(args.run(args))
-        return _sessions(args.db)
+        if args.command == "show":
+            return views.run_show(args.db, args.session, args.at, args.json)
+        if args.command == "history":
+            selection = HistoryFilter.from_args(
+                token=args.token,
+                kind=args.kind,
+                since=args.since,
+                until=args.until,
+                limit=args.limit,
+                offset=args.offset,
+            )
+            return views.run_history(args.db, args.session, selection)
+        if args.command == "export":
+            return views.run_export(args.db, args.session, args.out, args.format)
+        return views.run_sessions(args.db)
     except InventoryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
