@@ -16,6 +16,7 @@ from weatherman_inventory.errors import InventoryError
 from weatherman_inventory.events import MICRO
 from weatherman_inventory.store import PersistenceLayer
 from weatherman_inventory.verify import rebuild_caches, rebuild_summary, verify_session
+from weatherman_inventory.views import report
 
 __all__ = ["main"]
 
@@ -60,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--session", required=True, help="session id")
     sessions = commands.add_parser("sessions", help="list the sessions in a database")
     sessions.add_argument("--db", required=True, help="path of the SQLite database")
+    report.register(commands)
     return parser
 
 
@@ -102,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "verify":
             return _verify(args.db, args.session, args.expect_head)
+        if args.command == "report":
+            return report.run(args)
         if args.command == "rebuild-caches":
             return _rebuild(args.db, args.session)
         return _sessions(args.db)
