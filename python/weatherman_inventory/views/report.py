@@ -31,6 +31,7 @@ from weatherman_inventory.store import PersistenceLayer, SessionRow
 from weatherman_inventory.views.series import (
     DEFAULT_MAX_POINTS,
     DEFAULT_MAX_ROWS,
+    MAX_POINTS_LIMIT,
     FillMarker,
     Sample,
     SessionSeries,
@@ -100,15 +101,16 @@ def _of(token_id: str, name: str) -> Callable[[Sample], float]:
 
 
 def _fills(name: str, markers: Sequence[FillMarker], series: SessionSeries, symbol: str) -> Any:
+    """One marker per bucket with fills, at their average price; `customdata` is (journal row
+    of the bucket's sample, fills, shares)."""
     return go.Scatter(
         name=name,
         mode="markers",
         x=_x(series, (m.seq for m in markers), (m.time_us for m in markers)),
         y=[m.price for m in markers],
-        customdata=[m.seq for m in markers],
-        text=[f"{m.count} fill(s), {_shares(m.qty_micro)} shares" for m in markers],
-        hovertemplate="%{x}<br>event %{customdata}<br>%{text} at %{y}<extra>%{fullData.name}"
-        "</extra>",
+        customdata=[(m.seq, m.count, m.qty_micro / MICRO) for m in markers],
+        hovertemplate="%{x}<br>event %{customdata[0]}<br>%{customdata[1]} fill(s), "
+        "%{customdata[2]} shares at %{y}<extra>%{fullData.name}</extra>",
         marker={"size": 9, "symbol": symbol, "line": {"width": 1}},
     )
 
@@ -403,6 +405,8 @@ def run(args: argparse.Namespace) -> int:
     """`report`: write the page and print its path."""
     if not os.path.isfile(args.db):
         raise InvalidInput("--db", args.db, "no such file")
+    if not 1 <= args.points <= MAX_POINTS_LIMIT:
+        raise InvalidInput("--points", args.points, f"an integer 1..{MAX_POINTS_LIMIT} is required")
     with PersistenceLayer(args.db, readonly=True) as store:
         write_report(store, args.session, args.out, max_points=args.points)
     print(os.path.abspath(args.out))

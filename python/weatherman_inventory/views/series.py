@@ -39,6 +39,7 @@ from weatherman_inventory.store import PersistenceLayer
 __all__ = [
     "DEFAULT_MAX_POINTS",
     "DEFAULT_MAX_ROWS",
+    "MAX_POINTS_LIMIT",
     "FailedFill",
     "FillMarker",
     "Sample",
