@@ -105,10 +105,10 @@ def _check_charts_at(charts: list[Any], n: int, manager: InventoryManager, fills
         if name in ("buys", "sells"):
             for price, (seq, count, shares) in zip(trace.y, trace.customdata, strict=True):
                 if seq <= n:
-                    totals = drawn[title.removeprefix("Token "), name]
-                    totals[0] += count
-                    totals[1] += round(shares * MICRO)
-                    totals[2] += price * shares * MICRO * MICRO
+                    sums = drawn[title.removeprefix("Token "), name]
+                    sums[0] += count
+                    sums[1] += round(shares * MICRO)
+                    sums[2] += price * shares * MICRO * MICRO
     assert sorted(drawn) == sorted(booked)
     for key, (count, qty, notional) in booked.items():
         assert drawn[key][:2] == [count, qty]
@@ -127,7 +127,7 @@ def test_each_chart_equals_a_manager_recovered_from_the_first_n_events(
     assert len(series.samples) == series.events == STREAM_LENGTH + 1
     charts = build_charts(series)
     rng = random.Random(os.environ.get("REPORT_TEST_SEED", "7"))
-    for n in _random_ns(rng, list(range(1, series.events + 1)), 6) + [series.events]:
+    for n in [*_random_ns(rng, list(range(1, series.events + 1)), 6), series.events]:
         manager, fills = _first_events(session_db, n, tmp_path)
         _check_charts_at(charts, n, manager, fills)
 
@@ -143,7 +143,7 @@ def test_downsampled_charts_equal_recovered_managers_at_their_points(
     for trace in charts[0].figure.data + charts[1].figure.data:
         assert len(trace.x) == len(trace.y) == 49
     rng = random.Random(11)
-    for n in _random_ns(rng, [s.seq for s in series.samples], 4) + [series.events]:
+    for n in [*_random_ns(rng, [s.seq for s in series.samples], 4), series.events]:
         manager, fills = _first_events(session_db, n, tmp_path)
         _check_charts_at(charts, n, manager, fills)
 
