@@ -70,12 +70,12 @@ def _first_events(db: Path, n: int, tmp: Path) -> tuple[InventoryManager, Any]:
 
 def _traces(charts: list[Any]) -> dict[tuple[str, str], Any]:
     """(chart title, trace name) -> the trace, as the page gets it."""
-    return {(c.title, t.name): t for c in charts for t in c.figure.data}
+    return {(c.title, t["name"]): t for c in charts for t in c.figure["data"]}
 
 
 def _at(trace: Any, seq: int) -> float:
     """The trace's value at the point of journal row `seq`."""
-    return float(trace.y[list(trace.customdata).index(seq)])
+    return float(trace["y"][trace["customdata"].index(seq)])
 
 
 def _check_charts_at(charts: list[Any], n: int, manager: InventoryManager, fills: Any) -> None:
@@ -103,7 +103,7 @@ def _check_charts_at(charts: list[Any], n: int, manager: InventoryManager, fills
     drawn: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0, 0.0])
     for (title, name), trace in traces.items():
         if name in ("buys", "sells"):
-            for price, (seq, count, shares) in zip(trace.y, trace.customdata, strict=True):
+            for price, (seq, count, shares) in zip(trace["y"], trace["customdata"], strict=True):
                 if seq <= n:
                     sums = drawn[title.removeprefix("Token "), name]
                     sums[0] += count
@@ -140,8 +140,8 @@ def test_downsampled_charts_equal_recovered_managers_at_their_points(
     assert series.bucket == 25
     assert [s.seq for s in series.samples] == [*range(25, 1201, 25), 1201]
     charts = build_charts(series)
-    for trace in charts[0].figure.data + charts[1].figure.data:
-        assert len(trace.x) == len(trace.y) == 49
+    for trace in charts[0].figure["data"] + charts[1].figure["data"]:
+        assert len(trace["x"]) == len(trace["y"]) == 49
     rng = random.Random(11)
     for n in [*_random_ns(rng, [s.seq for s in series.samples], 4), series.events]:
         manager, fills = _first_events(session_db, n, tmp_path)
@@ -217,7 +217,7 @@ def test_the_page_loads_offline_and_draws_every_point(
     with PersistenceLayer(session_db, readonly=True) as store:
         series = write_report(store, SID, out, max_points=max_points)
     charts = build_charts(series)
-    expected = {c.id: [(t.name, len(t.x)) for t in c.figure.data] for c in charts}
+    expected = {c.id: [(t["name"], len(t["x"])) for t in c.figure["data"]] for c in charts}
     with Page(width=1280, height=900, chromium=chromium) as page:
         page.open(out)
         assert page.wait_until("document.body.dataset.chartsDrawn") == str(len(charts))

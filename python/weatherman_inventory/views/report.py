@@ -19,10 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-import plotly.graph_objects as go  # type: ignore[import-untyped]
-import plotly.io as pio  # type: ignore[import-untyped]
+import orjson
 from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
-from plotly.subplots import make_subplots  # type: ignore[import-untyped]
 
 from weatherman_inventory.errors import InvalidInput
 from weatherman_inventory.events import MICRO
@@ -59,11 +57,12 @@ _HOVER: Final = "%{x}<br>event %{customdata}<br>%{y}<extra>%{fullData.name}</ext
 
 @dataclass(frozen=True, slots=True)
 class Chart:
-    """One chart of the page: its element id, its title and the plotly figure."""
+    """One chart of the page: its element id, its title and the plotly figure (`data`, the
+    traces, and `layout`, as plotly.js takes them)."""
 
     id: str
     title: str
-    figure: Any
+    figure: dict[str, Any]
 
 
 def _x(series: SessionSeries, seqs: Iterable[int], times: Iterable[int]) -> list[Any]:
@@ -79,8 +78,9 @@ def _timed(series: SessionSeries) -> bool:
 
 def _line(
     name: str, samples: Sequence[Sample], series: SessionSeries, y: Callable[[Sample], float]
-) -> Any:
-    return go.Scatter(
+) -> dict[str, Any]:
+    return dict(
+        type="scatter",
         name=name,
         mode=_MODE,
         x=_x(series, (s.seq for s in samples), (s.time_us for s in samples)),
@@ -100,10 +100,13 @@ def _of(token_id: str, name: str) -> Callable[[Sample], float]:
     return value
 
 
-def _fills(name: str, markers: Sequence[FillMarker], series: SessionSeries, symbol: str) -> Any:
+def _fills(
+    name: str, markers: Sequence[FillMarker], series: SessionSeries, symbol: str
+) -> dict[str, Any]:
     """One marker per bucket with fills, at their average price; `customdata` is (journal row
     of the bucket's sample, fills, shares)."""
-    return go.Scatter(
+    return dict(
+        type="scatter",
         name=name,
         mode="markers",
         x=_x(series, (m.seq for m in markers), (m.time_us for m in markers)),
@@ -115,16 +118,49 @@ def _fills(name: str, markers: Sequence[FillMarker], series: SessionSeries, symb
     )
 
 
-def _layout(fig: Any, title: str, timed: bool, height: int) -> None:
-    fig.update_layout(
-        title={"text": title},
-        template="plotly_white",
-        height=height,
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
-        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
-        hovermode="closest",
-    )
-    fig.update_xaxes(title_text="time (UTC)" if timed else "journal row")
+def _figure(
+    traces: list[dict[str, Any]], title: str, timed: bool, rows: Sequence[str] = ()
+) -> dict[str, Any]:
+    """A figure of `traces`; with `rows` (subplot titles), stacked plots sharing the x axis,
+    trace `i` drawn on the plot its `yaxis` names. No template: plotly.js's own defaults, since
+    copying a template into every figure is most of the time building them."""
+    axis_title = "time (UTC)" if timed else "journal row"
+    layout: dict[str, Any] = {
+        "template": {},
+        "title": {"text": title},
+        "height": 360 if not rows else 240 * len(rows),
+        "margin": {"l": 60, "r": 20, "t": 60, "b": 40},
+        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
+        "hovermode": "closest",
+        "xaxis": {"title": {"text": axis_title}},
+    }
+    if rows:
+        gap = 0.06
+        height = (1 - gap * (len(rows) - 1)) / len(rows)
+        annotations = []
+        for i, text in enumerate(rows, 1):
+            top = 1 - (i - 1) * (height + gap)
+            suffix = "" if i == 1 else str(i)
+            layout[f"xaxis{suffix}"] = {
+                "anchor": f"y{suffix}",
+                "showticklabels": i == len(rows),
+                **({"title": {"text": axis_title}} if i == len(rows) else {}),
+                **({} if i == len(rows) else {"matches": f"x{len(rows)}"}),
+            }
+            layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "domain": [top - height, top]}
+            annotations.append(
+                {"text": text, "x": 0.5, "y": top, "xref": "paper", "yref": "paper",
+                 "xanchor": "center", "yanchor": "bottom", "showarrow": False}
+            )  # fmt: skip
+        layout["annotations"] = annotations
+    return {"data": traces, "layout": layout}
+
+
+def _on(trace: dict[str, Any], row: int) -> dict[str, Any]:
+    """The trace, drawn on the plot of row `row` (1: the top one)."""
+    if row > 1:
+        trace.update(xaxis=f"x{row}", yaxis=f"y{row}")
+    return trace
 
 
 def build_charts(series: SessionSeries) -> list[Chart]:
@@ -135,44 +171,38 @@ def build_charts(series: SessionSeries) -> list[Chart]:
     samples = series.samples
     timed = _timed(series)
     charts: list[Chart] = []
-    fig = go.Figure([_line("equity", samples, series, lambda s: s.equity)])
-    _layout(fig, "Equity: cash plus positions at their marks ($)", timed, 360)
+    fig = _figure(
+        [_line("equity", samples, series, lambda s: s.equity)],
+        "Equity: cash plus positions at their marks ($)",
+        timed,
+    )
     charts.append(Chart("chart-equity", "Equity", fig))
-    fig = go.Figure(
+    fig = _figure(
         [
             _line("cash", samples, series, lambda s: s.cash),
             _line("in flight", samples, series, lambda s: s.in_flight),
-        ]
+        ],
+        "Cash and cash in flight ($)",
+        timed,
     )
-    _layout(fig, "Cash and cash in flight ($)", timed, 360)
     charts.append(Chart("chart-cash", "Cash and in flight", fig))
     for n, token_id in enumerate(series.token_ids()):
         held = [s for s in samples if token_id in s.tokens]
-        fig = make_subplots(
-            rows=3,
-            cols=1,
-            shared_xaxes=True,
-            vertical_spacing=0.06,
-            subplot_titles=("mark and fills ($/share)", "position (shares)", "PnL ($)"),
-        )
-        fig.add_trace(_line("mark", held, series, _of(token_id, "mark")), 1, 1)
+        traces = [_line("mark", held, series, _of(token_id, "mark"))]
         for name, side, symbol in (
             ("buys", series.buys, "triangle-up"),
             ("sells", series.sells, "triangle-down"),
         ):
             markers = side.get(token_id, [])
             if markers:
-                fig.add_trace(_fills(name, markers, series, symbol), 1, 1)
-        fig.add_trace(_line("shares", held, series, _of(token_id, "qty")), 2, 1)
-        fig.add_trace(_line("realised", held, series, _of(token_id, "realized_pnl")), 3, 1)
-        fig.add_trace(
-            _line("unrealised", held, series, _of(token_id, "unrealized_pnl")),
-            3,
-            1,
-        )
-        _layout(fig, f"Token {token_id}", timed, 720)
-        fig.update_xaxes(title_text=None)
-        fig.update_xaxes(title_text="time (UTC)" if timed else "journal row", row=3, col=1)
+                traces.append(_fills(name, markers, series, symbol))
+        traces += [
+            _on(_line("shares", held, series, _of(token_id, "qty")), 2),
+            _on(_line("realised", held, series, _of(token_id, "realized_pnl")), 3),
+            _on(_line("unrealised", held, series, _of(token_id, "unrealized_pnl")), 3),
+        ]
+        rows = ("mark and fills ($/share)", "position (shares)", "PnL ($)")
+        fig = _figure(traces, f"Token {token_id}", timed, rows)
         charts.append(Chart(f"chart-token-{n}", f"Token {token_id}", fig))
     return charts
 
@@ -309,8 +339,7 @@ def render_html(row: SessionRow, series: SessionSeries, charts: Sequence[Chart])
     reconciliation = [a for a in anomalies if a.kind.value.startswith(RECONCILIATION_PREFIX)]
     rows_kept = DEFAULT_MAX_ROWS
     figures = ",".join(
-        f'{{"id":{json.dumps(c.id)},"figure":{pio.to_json(c.figure, validate=False)}}}'
-        for c in charts
+        f'{{"id":{json.dumps(c.id)},"figure":{orjson.dumps(c.figure).decode()}}}' for c in charts
     )
     # JSON inside a script element: "</" would end the element.
     figures = f"[{figures}]".replace("</", "<\\/")
