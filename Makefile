@@ -103,7 +103,7 @@ demo: $(NATIVE_STAMP) $(NODE_STAMP) ## Run the reference host: a paper session w
 	mkdir -p var
 	cargo run --release --quiet --bin weatherman-host -- --report $(DEMO_SUMMARY) $(ARGS)
 	mapfile -t run < <($(PY) -c 'import json, sys; s = json.load(open(sys.argv[1])); \
-		print(s["db"]); print(s["session_id"])' $(DEMO_SUMMARY)); \
+		print(s["db"]); print(s["sessionId"])' $(DEMO_SUMMARY)); \
 	$(PY) -m weatherman_inventory report --db "$${run[0]}" --session "$${run[1]}" \
 		--out "$$(dirname "$${run[0]}")/report-$${run[1]}.html"
 
