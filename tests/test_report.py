@@ -39,15 +39,21 @@ def session_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A session of a fixed random stream: fills in parts, provisional fills that settle or
     fail, duplicates, mints and merges, price ticks and anomalies."""
     db = tmp_path_factory.mktemp("report") / "session.sqlite"
+    _write_session(db, STREAM_SEED, STREAM_LENGTH)
+    return db
+
+
+def _write_session(db: Path, seed: int, length: int) -> None:
     logger = logging.getLogger("weatherman_inventory")
     level = logger.level
     logger.setLevel(logging.ERROR)  # the stream contradicts the ledger on purpose
-    with PersistenceLayer(db, mode="paper") as store:
-        manager = open_session(InventoryManager, store, SID, INITIAL_CAPITAL, markets=MARKETS)
-        for event in make_stream(STREAM_SEED, STREAM_LENGTH):
-            manager.apply(event)
-    logger.setLevel(level)
-    return db
+    try:
+        with PersistenceLayer(db, mode="paper") as store:
+            manager = open_session(InventoryManager, store, SID, INITIAL_CAPITAL, markets=MARKETS)
+            for event in make_stream(seed, length):
+                manager.apply(event)
+    finally:
+        logger.setLevel(level)
 
 
 def _series(db: Path, max_points: int) -> SessionSeries:
@@ -304,3 +310,22 @@ def test_report_of_the_83759e3_fixture_without_a_session_opened_row(tmp_path: Pa
     assert series.samples[-1].equity == pytest.approx(1004.18, abs=1e-9)
     assert series.final is not None
     assert series.final.ledger_state() == twin.ledger_state()
+
+
+def _charts_json(page: str) -> str:
+    start = page.index('<script type="application/json" id="charts">')
+    return page[start : page.index("</script>", start)]
+
+
+def test_the_charts_do_not_grow_with_the_journal(tmp_path: Path) -> None:
+    """However long the journal, each trace holds at most --points points and the charts'
+    JSON at most ~100 bytes a point (a time, a value, a journal row)."""
+    for length in (1200, 9600):
+        db = tmp_path / f"s{length}.sqlite"
+        _write_session(db, 5, length)
+        page = tmp_path / f"r{length}.html"
+        with PersistenceLayer(db, readonly=True) as store:
+            series = write_report(store, SID, page, max_points=60)
+        traces = [t for c in build_charts(series) for t in c.figure["data"]]
+        assert max(len(t["x"]) for t in traces) <= 60
+        assert len(_charts_json(page.read_text())) < 100 * 60 * len(traces)
