@@ -276,6 +276,7 @@ def test_cli_report_writes_the_page_and_prints_its_path(session_db: Path, tmp_pa
         (("--session", "nope"), "session"),
         (("--session", SID, "--points", "0"), "--points"),
         (("--session", SID, "--points", "100001"), "--points"),
+        (("--session", SID, "--out", "no-such-dir/r.html"), "--out='no-such-dir/r.html'"),
     ],
 )
 def test_cli_report_refuses_bad_input_and_writes_nothing(

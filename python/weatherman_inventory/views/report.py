@@ -434,6 +434,8 @@ def run(args: argparse.Namespace) -> int:
     """`report`: write the page and print its path."""
     if not os.path.isfile(args.db):
         raise InvalidInput("--db", args.db, "no such file")
+    if not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
+        raise InvalidInput("--out", args.out, "its directory does not exist")
     if not 1 <= args.points <= MAX_POINTS_LIMIT:
         raise InvalidInput("--points", args.points, f"an integer 1..{MAX_POINTS_LIMIT} is required")
     with PersistenceLayer(args.db, readonly=True) as store:
