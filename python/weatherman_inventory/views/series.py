@@ -205,8 +205,8 @@ def collect_series(
     )
     decoders = decoders_for(1 if opened is None else opened.journal_format)
     pending_failed: list[tuple[int, int, str]] = []
-    # Fills since the last sample: (token, side's markers, qty, qty * price).
-    fills: list[tuple[str, dict[str, list[FillMarker]], int, int]] = []
+    # Markers of the bucket in progress, whose time is its sample's: at most two per token.
+    open_markers: list[FillMarker] = []
     buys = series.buys
     sells = series.sells
     samples = series.samples
@@ -233,9 +233,15 @@ def collect_series(
                     tp = type(event)
                     if tp is BuyFilled or tp is SellFilled:
                         fill: BuyFilled | SellFilled = event  # type: ignore[assignment]
-                        qty = fill.fill_qty_micro
-                        side = buys if tp is BuyFilled else sells
-                        fills.append((fill.token_id, side, qty, qty * fill.price_micro))
+                        markers = (buys if tp is BuyFilled else sells).setdefault(fill.token_id, [])
+                        at = min(-(-seq // bucket) * bucket, last)  # the bucket's sample
+                        if not markers or markers[-1].seq != at:
+                            markers.append(FillMarker(at, 0))
+                            open_markers.append(markers[-1])
+                        marker = markers[-1]
+                        marker.count += 1
+                        marker.qty_micro += fill.fill_qty_micro
+                        marker.notional += fill.fill_qty_micro * fill.price_micro
                     elif tp is FillStatusChanged:
                         status: FillStatusChanged = event  # type: ignore[assignment]
                         if status.status == _FAILED:
@@ -246,18 +252,15 @@ def collect_series(
                 manager._replay(events)
                 events.clear()
                 time_us = recorded_at or 0
-                for token_id, side, qty, notional in fills:
-                    markers = side.setdefault(token_id, [])
-                    if not markers or markers[-1].seq != seq:
-                        markers.append(FillMarker(seq, time_us))
-                    marker = markers[-1]
-                    marker.count += 1
-                    marker.qty_micro += qty
-                    marker.notional += notional
-                fills.clear()
+                for marker in open_markers:
+                    marker.time_us = time_us
+                open_markers.clear()
                 _resolve_failed(manager, pending_failed, series.failed_fills)
                 samples.append(_sample(manager, seq, time_us))
         else:
+            # One batch of events in memory at most, however long the bucket.
+            manager._replay(events)
+            events.clear()
             continue
         break
     series.anomalies = manager.anomalies()
