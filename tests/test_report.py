@@ -3,6 +3,7 @@ page in a real headless Chromium, the bounds that keep it small, and the command
 
 from __future__ import annotations
 
+import html
 import logging
 import math
 import os
@@ -330,3 +331,29 @@ def test_the_charts_do_not_grow_with_the_journal(tmp_path: Path) -> None:
         traces = [t for c in build_charts(series) for t in c.figure["data"]]
         assert max(len(t["x"]) for t in traces) <= 60
         assert len(_charts_json(page.read_text())) < 100 * 60 * len(traces)
+
+
+HOSTILE = '</script><script>document.title="owned"</script><!--'
+
+
+def test_ids_with_markup_stay_text_in_the_page(tmp_path: Path) -> None:
+    db = tmp_path / "hostile.sqlite"
+    with PersistenceLayer(db, mode="paper") as store:
+        manager = open_session(InventoryManager, store, SID, 100)
+        manager.on_order_submitted_buy("b-1", "mkt<b>", HOSTILE, "YES", 10, 40)
+        manager.on_fill_buy(
+            "b-1", HOSTILE, "mkt<b>", "YES", 10, "0.40", 10, fill_id="f<1>", status="MATCHED"
+        )
+        manager.on_fill_status("f<1>", "FAILED")
+    out = tmp_path / "r.html"
+    with PersistenceLayer(db, readonly=True) as store:
+        series = write_report(store, SID, out)
+    page = out.read_text()
+    # The page's own three scripts end where they should, and nothing else does.
+    assert page.count("</script>") == 3
+    assert HOSTILE not in page
+    assert html.escape(HOSTILE) in page  # the positions and failed fills tables
+    charts = build_charts(series)
+    assert [c.title for c in charts] == ["Equity", "Cash and in flight", f"Token {HOSTILE}"]
+    assert series.failed_fill_count == 1
+    assert series.failed_fills[0].token_id == HOSTILE

@@ -329,7 +329,7 @@ def render_html(row: SessionRow, series: SessionSeries, charts: Sequence[Chart])
             "" if not f.time_us else utc_text(f.time_us),
             f.fill_id,
             f.side or "",
-            f.token_id or "(never booked)",
+            f.token_id or "(no record: unknown or booked final)",
             "" if f.qty_micro is None else _shares(f.qty_micro),
             "" if f.price_micro is None else _usd(f.price_micro),
         )
@@ -341,10 +341,11 @@ def render_html(row: SessionRow, series: SessionSeries, charts: Sequence[Chart])
     figures = ",".join(
         f'{{"id":{json.dumps(c.id)},"figure":{orjson.dumps(c.figure).decode()}}}' for c in charts
     )
-    # JSON inside a script element: "</" would end the element.
-    figures = f"[{figures}]".replace("</", "<\\/")
+    # JSON inside a script element: "</script" or "<!--" in an id would end or hide the rest.
+    # "<" appears only inside JSON strings, where \u003c is the same character.
+    figures = f"[{figures}]".replace("<", "\\u003c")
     divs = "".join(
-        f'<div class="chart" id="{html.escape(c.id)}" title="{html.escape(c.title)}"></div>'
+        f'<div class="chart" id="{html.escape(c.id)}" aria-label="{html.escape(c.title)}"></div>'
         for c in charts
     )
     title = f"Session {row.id}"

@@ -103,7 +103,7 @@ class FillMarker:
 @dataclass(frozen=True, slots=True)
 class FailedFill:
     """A `FAILED` settlement status: the journal row, and the fill as the ledger booked it
-    (None where the ledger never booked the fill id)."""
+    (None where the ledger keeps no record of it: an unknown fill id, or a fill booked final)."""
 
     seq: int
     time_us: int
