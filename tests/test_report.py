@@ -8,6 +8,7 @@ import logging
 import math
 import os
 import random
+import re
 import shutil
 import subprocess
 from collections import defaultdict
@@ -357,3 +358,21 @@ def test_ids_with_markup_stay_text_in_the_page(tmp_path: Path) -> None:
     assert [c.title for c in charts] == ["Equity", "Cash and in flight", f"Token {HOSTILE}"]
     assert series.failed_fill_count == 1
     assert series.failed_fills[0].token_id == HOSTILE
+
+
+def test_rows_without_a_time_put_the_journal_row_on_the_x_axis(
+    session_db: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "untimed.sqlite"
+    shutil.copyfile(session_db, copy)
+    execute_sql(copy, f"UPDATE journal SET recorded_at = 0 WHERE session_id = '{SID}' AND seq = 13")
+    timed_series = _series(session_db, max_points=100)
+    assert timed_series.bucket == 13  # row 13 is the first point
+    timed = build_charts(timed_series)
+    untimed = build_charts(_series(copy, max_points=100))
+    equity = untimed[0].figure
+    assert equity["data"][0]["x"] == equity["data"][0]["customdata"]
+    assert equity["layout"]["xaxis"]["title"]["text"] == "journal row"
+    first_time = timed[0].figure["data"][0]["x"][0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}", first_time)
+    assert equity["data"][0]["y"] == timed[0].figure["data"][0]["y"]
