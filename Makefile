@@ -23,7 +23,7 @@ NATIVE_STAMP := $(VENV)/.native
 NODE_STAMP := $(TS_DIR)/node_modules/.installed
 
 .PHONY: help setup lock check-lock types check-types lint typecheck pytest pg-server cargo-test clippy fmt-check ts-check \
-	test test-long bench demo clean
+	test test-long bench demo chromium report-screenshot clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -73,7 +73,7 @@ pg-server: ## Install Debian's PostgreSQL server binaries when missing (no clust
 		echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf && \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }
 
-pytest: $(NATIVE_STAMP) $(NODE_STAMP) pg-server ## The Python tests (fast hypothesis profile)
+pytest: $(NATIVE_STAMP) $(NODE_STAMP) pg-server chromium ## The Python tests (fast hypothesis profile)
 	$(VENV)/bin/pytest -q
 
 cargo-test: $(NATIVE_STAMP) $(NODE_STAMP) ## cargo test (embeds the virtualenv's Python)
@@ -92,15 +92,38 @@ ts-check: $(NATIVE_STAMP) $(NODE_STAMP) ## tsc --strict and the runtime schema c
 # pytest runs last so that its summary closes the output.
 test: check-lock check-types lint typecheck fmt-check clippy ts-check cargo-test pytest ## Everything CI runs
 
-test-long: $(NATIVE_STAMP) $(NODE_STAMP) ## The Python tests with the long hypothesis profile
+test-long: $(NATIVE_STAMP) $(NODE_STAMP) chromium ## The Python tests with the long hypothesis profile
 	HYPOTHESIS_PROFILE=long $(VENV)/bin/pytest -q
 
 bench: $(NATIVE_STAMP) $(NODE_STAMP) ## Benchmarks: ledger, store, FFI, then the same beside a baseline build
 	$(PY) -m benchmarks.run
 	$(PY) -m benchmarks.compare
 
-demo: $(NATIVE_STAMP) $(NODE_STAMP) ## Run the reference host: a paper session with three strategies
-	cargo run --release --quiet --bin weatherman-host -- $(ARGS)
+# The report's browser test drives the Debian package's Chromium (no browser download).
+chromium: ## Install Chromium (Debian package) when missing: the report's browser test needs it
+	command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+DEMO_SUMMARY := var/demo-summary.json
+
+demo: $(NATIVE_STAMP) $(NODE_STAMP) ## Run the reference host: a paper session with three strategies, then its report
+	mkdir -p var
+	cargo run --release --quiet --bin weatherman-host -- --report $(DEMO_SUMMARY) $(ARGS)
+	mapfile -t run < <($(PY) -c 'import json, sys; s = json.load(open(sys.argv[1])); \
+		print(s["db"]); print(s["sessionId"])' $(DEMO_SUMMARY)); \
+	$(PY) -m weatherman_inventory report --db "$${run[0]}" --session "$${run[1]}" \
+		--out "$$(dirname "$${run[0]}")/report-$${run[1]}.html"
+
+SCREENSHOT_DB := target/report-screenshot/session.sqlite
+
+report-screenshot: $(NATIVE_STAMP) $(NODE_STAMP) chromium ## Write docs/report.png: the report of a fixed-seed host session
+	rm -rf $(dir $(SCREENSHOT_DB)) && mkdir -p $(dir $(SCREENSHOT_DB)) docs
+	cargo run --release --quiet --bin weatherman-host -- --seed 7 --ticks 300 \
+		--db $(SCREENSHOT_DB) --session report-s7 --quiet >/dev/null
+	$(PY) -m weatherman_inventory report --db $(SCREENSHOT_DB) --session report-s7 \
+		--out $(dir $(SCREENSHOT_DB))report.html
+	$(PY) tools/headless.py screenshot $(dir $(SCREENSHOT_DB))report.html docs/report.png
 
 clean: ## Remove build products (keeps the virtualenv)
 	rm -rf target $(NATIVE_STAMP) $(TS_DIR)/node_modules

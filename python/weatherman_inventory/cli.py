@@ -18,6 +18,7 @@ from weatherman_inventory.errors import InventoryError
 from weatherman_inventory.store import PersistenceLayer
 from weatherman_inventory.verify import rebuild_caches, rebuild_summary
 from weatherman_inventory.views import commands as views
+from weatherman_inventory.views import report
 from weatherman_inventory.views.history import HistoryFilter
 from weatherman_inventory.views.progress import replay_progress
 from weatherman_inventory.views.replay import counting_store
@@ -76,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     sessions.add_argument("--db", required=True, help="path of the SQLite database")
     views.register(commands)
     register_reconcile(commands)
+    report.register(commands)
     return parser
 
 
@@ -109,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "verify":
             return _verify(args.db, args.session, args.all, args.expect_head)
+        if args.command == "report":
+            return report.run(args)
         if args.command == "rebuild-caches":
             return _rebuild(args.db, args.session)
         if args.command == "reconcile":
