@@ -15,6 +15,7 @@ from weatherman_inventory.events import (
     ExitTriggered,
     FillStatusChanged,
     LoadedPosition,
+    MarketResolved,
     MergeConfirmed,
     MergeFailed,
     MergeSubmitted,
@@ -23,6 +24,9 @@ from weatherman_inventory.events import (
     MintSubmitted,
     PositionsLoaded,
     PricesUpdated,
+    RedemptionConfirmed,
+    RedemptionFailed,
+    RedemptionSubmitted,
     SellCancelled,
     SellFilled,
     SellSubmitted,
@@ -64,6 +68,10 @@ EVENTS: list[Event] = [
     FillStatusChanged("f-1", "CONFIRMED", True),
     StaleFillsChecked(1_700_000_000_000_000, 86_400_000_000),
     CashAdjusted("CORRECTION", -10_000, "reconciliation: venue balance lower"),
+    MarketResolved("c1", 500_000, 500_000),
+    RedemptionSubmitted("c1"),
+    RedemptionConfirmed("c1", 0),
+    RedemptionFailed("c1"),
 ]
 
 

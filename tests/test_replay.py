@@ -28,9 +28,13 @@ from weatherman_inventory.events import (
     Event,
     ExchangeOrderIdAssigned,
     FillStatusChanged,
+    MarketResolved,
     MintSubmitted,
     PositionsLoaded,
     PricesUpdated,
+    RedemptionConfirmed,
+    RedemptionFailed,
+    RedemptionSubmitted,
     SellCancelled,
     SellFilled,
     SellSubmitted,
@@ -84,6 +88,10 @@ SAMPLES[ExchangeOrderIdAssigned.kind] = ExchangeOrderIdAssigned("b-1", "0xabc-1"
 SAMPLES[FillStatusChanged.kind] = FillStatusChanged("f-1", "FAILED")
 SAMPLES[StaleFillsChecked.kind] = StaleFillsChecked(1_700_000_000_000_000, 86_400_000_000)
 SAMPLES[CashAdjusted.kind] = CashAdjusted("DEPOSIT", 2_500_000, "top-up")
+SAMPLES[MarketResolved.kind] = MarketResolved("cond-0", 0, 1_000_000)
+SAMPLES[RedemptionSubmitted.kind] = RedemptionSubmitted("cond-0")
+SAMPLES[RedemptionConfirmed.kind] = RedemptionConfirmed("cond-0", 1_500_000)
+SAMPLES[RedemptionFailed.kind] = RedemptionFailed("cond-0")
 
 
 def test_every_kind_has_a_sample() -> None:
