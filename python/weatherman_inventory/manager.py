@@ -1080,6 +1080,14 @@ class InventoryManager:
         """Every resolved condition, in the order they resolved."""
         return tuple(self._resol.markets)
 
+    def condition_token_ids(self, condition_id: str) -> tuple[str, ...]:
+        """The resolved condition's tokens the ledger knows (none if unresolved)."""
+        return tuple(self._resol.tokens.get(condition_id, ()))
+
+    def orders_cancelled_at_resolution(self, condition_id: str) -> tuple[str, ...]:
+        """Local ids of the orders the condition's resolution cancelled."""
+        return tuple(o for o, c in self._resol.cancelled.items() if c == condition_id)
+
     def redeemable_qty_micro(self, token_id: str) -> int:
         """Micro-shares of the token a redemption can burn now: on chain (no fill of them
         `MATCHED` or `RETRYING`), not reserved by a pending redemption; 0 if unresolved."""
@@ -2373,7 +2381,7 @@ class InventoryManager:
             order.reserved_micro = 0
             self._release_qty(order, order.reserved_qty)
             order.status = _CANCELLED
-            resol.cancelled.add(local_id)
+            resol.cancelled[local_id] = cond
             self._close(local_id, order)
 
     def _after_resolved_fill(self, e: BuyFilled | SellFilled, market_id: str | None) -> None:

@@ -132,8 +132,9 @@ class Resolution:
         """condition -> its latest redemption's status (`REDEMPTION_STATUSES`)."""
         self.paid: dict[str, int] = {}
         """condition -> micro-USDC its confirmed redemptions paid."""
-        self.cancelled: set[str] = set()
-        """Local ids of the orders a resolution cancelled (the venue's own cancel is no news)."""
+        self.cancelled: dict[str, str] = {}
+        """Local id -> condition of each order a resolution cancelled (the venue's own cancel
+        of it is no news)."""
 
     def save(self) -> tuple[object, ...]:
         """A copy of everything, for `restore` (resolution events are rare and small)."""
@@ -144,7 +145,7 @@ class Resolution:
             {c: dict(r) for c, r in self.pending.items()},
             dict(self.status),
             dict(self.paid),
-            set(self.cancelled),
+            dict(self.cancelled),
         )
 
     def restore(self, saved: tuple[object, ...]) -> None:
@@ -168,7 +169,7 @@ class Resolution:
             "pending": {c: dict(r) for c, r in self.pending.items()},
             "status": dict(self.status),
             "paid": dict(self.paid),
-            "cancelled": frozenset(self.cancelled),
+            "cancelled": dict(self.cancelled),
         }
 
     def resolve(self, condition_id: str, payouts: tuple[int, int]) -> None:
