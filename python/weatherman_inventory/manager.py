@@ -1080,6 +1080,15 @@ class InventoryManager:
         """Every resolved condition, in the order they resolved."""
         return tuple(self._resol.markets)
 
+    def payout_micro(self, token_id: str) -> int | None:
+        """What one share of the token redeems for, micro-USDC, or None if unresolved."""
+        return self._resol.payout(token_id)
+
+    def redemption_pending(self, condition_id: str) -> dict[str, int] | None:
+        """Micro-shares each token reserves for the condition's pending redemption, or None."""
+        pending = self._resol.pending.get(condition_id)
+        return None if pending is None else dict(pending)
+
     def condition_token_ids(self, condition_id: str) -> tuple[str, ...]:
         """The resolved condition's tokens the ledger knows (none if unresolved)."""
         return tuple(self._resol.tokens.get(condition_id, ()))
