@@ -2520,6 +2520,9 @@ class InventoryManager:
         resol.status[cond] = "CONFIRMED"
         resol.paid[cond] = resol.paid.get(cond, 0) + paid
         self._enforce_pair_cap(cond, closing=True)
+        for token, _, _ in plan.burns:  # pairs of other conditions naming these tokens
+            for other in self._token_conds.get(token, ()):
+                self._enforce_pair_cap(other)
 
     # -- Snapshots out ------------------------------------------------------------------------
 
