@@ -2322,7 +2322,7 @@ class InventoryManager:
             p.qty = row.qty_micro
             p.cost_micro = row.cost_micro
             p.realized_micro = row.realized_micro
-            p.mark_micro = None
+            p.mark_micro = self._resol.payout(row.token_id)  # None: at its entry price
             if row.token_id in self._settle.histories:
                 loaded = Position(row.qty_micro, row.cost_micro, row.realized_micro)
                 self._settle.record(row.token_id, Fact("load", 0, 0, 0, None, loaded))
