@@ -325,6 +325,29 @@ def test_a_confirmed_redemption_closes_the_conditions_minted_pairs() -> None:
     assert invariant_holds(m)
 
 
+def test_redeeming_tokens_minted_under_another_condition_id_recaps_those_pairs() -> None:
+    # The pairs are kept under "cond-1", the tokens resolve and redeem under their market id.
+    m = InventoryManager(100)
+    m.on_mint_submitted("cond-1", 25)
+    m.on_mint_confirmed("cond-1", 25, "y1", "n1", "mkt-1")
+    m.on_market_resolved("mkt-1", [0, 1])
+    m.on_redemption_submitted("mkt-1")
+    m.on_redemption_confirmed("mkt-1", 25)
+    pair = m.snapshot().minted_pairs["cond-1"]
+    assert (pair.available, pair.total_sold) == (D(0), D(25))
+    assert m.snapshot().total_usd == 100.0 and invariant_holds(m)
+
+
+def test_loaded_positions_of_a_resolved_token_stay_marked_at_its_payout() -> None:
+    m = InventoryManager(100)
+    held_both_sides(m)
+    m.on_market_resolved("c1", [1, 0])
+    m.load_positions([("y1", "c1", "YES", 50, D("0.30"), 0)])
+    token = m.snapshot().tokens["y1"]
+    assert (token.current_price, token.unrealized_pnl) == (1.0, 35.0)
+    assert m.snapshot_json() == m.snapshot().model_dump_json()
+
+
 def test_a_redemption_of_an_unresolved_market_is_a_cash_correction() -> None:
     m = InventoryManager(100)
     held_both_sides(m)
