@@ -1174,7 +1174,7 @@ class PersistenceLayer:
         """How many rows of the session each table other than the journal holds."""
         counts = {}
         with self.transaction(write=False) as conn:
-            for table in ("fills", "orders", "positions", "mint_events"):
+            for table in ("fills", "orders", "positions", "mint_events", "resolutions"):
                 counts[table] = int(
                     conn.execute(
                         f"SELECT COUNT(*) FROM {table} WHERE session_id = ?", (session_id,)
