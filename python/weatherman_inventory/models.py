@@ -228,6 +228,14 @@ class TokenPosition(_Contract):
     RETRYING) and not reserved by a pending redemption; absent while the market is unresolved.
     The position is redeemable when this is above 0."""
 
+    @field_validator("payout", "redeemable_qty", mode="before")
+    @classmethod
+    def _refuse_null(cls, value: Any) -> Any:
+        # Absent means "unresolved"; null would re-emit as an absent key, as for `inventory`.
+        if value is None:
+            raise ValueError("omit the key instead of sending null")
+        return value
+
 
 class MintedPairBalance(_Contract):
     """Minted YES+NO pair balance for a single condition (market), in pairs (1 pair = 1 YES share
