@@ -532,6 +532,9 @@ class InventoryManager:
         self._pair_frags: dict[str, bytes] = {}
         self._tokens_blob = b""
         self._pairs_blob = b""
+        # The snapshot's cash fields as JSON, and the amounts they were written from.
+        self._head_money: tuple[int, int, int, int] | None = None
+        self._head_json = b""
         self._handlers: dict[type, Callable[[Any], None]] = {
             BuySubmitted: self._on_buy_submitted,
             SellSubmitted: self._on_sell_submitted,
@@ -769,10 +772,18 @@ class InventoryManager:
         positions = self._positions
         changed = []
         for token_id, cents in prices.items():
+            # A held token's id passed the id check when its position opened: equal text, so
+            # only another id (ignored, but checked) needs the test again.
+            p = positions.get(token_id) if type(token_id) is str else None
             if (
-                type(token_id) is str
-                and 0 < len(token_id) <= _MAX_ID
-                and token_id.isascii()
+                (
+                    p is not None
+                    or (
+                        type(token_id) is str
+                        and 0 < len(token_id) <= _MAX_ID
+                        and token_id.isascii()
+                    )
+                )
                 and type(cents) is int
                 and 0 <= cents <= 100
             ):
@@ -781,7 +792,6 @@ class InventoryManager:
                 # Not the common case: the full check accepts decimals and int subclasses, or
                 # raises.
                 checked = ev.check_prices({token_id: cents})[token_id]
-            p = positions.get(token_id)
             if p is not None and p.mark_micro != checked:
                 changed.append((token_id, checked))
         if changed:
@@ -2377,18 +2387,21 @@ class InventoryManager:
         cash = self._cash
         in_flight = self._in_flight
         unsettled_usd = self._settle.unsettled_usd
-        head = orjson.dumps(
-            {
-                "totalUsd": cash / MICRO,
-                "inFlightUsd": in_flight / MICRO,
-                "unsettledUsd": unsettled_usd / MICRO,
-                "accessibleUsd": (cash - in_flight - unsettled_usd) / MICRO,
-                "adjustmentsUsd": self._adjustments / MICRO,
-            }
-        )
+        money = (cash, in_flight, unsettled_usd, self._adjustments)
+        if money != self._head_money:  # a price tick moves no cash: the last head stands
+            self._head_money = money
+            self._head_json = orjson.dumps(
+                {
+                    "totalUsd": cash / MICRO,
+                    "inFlightUsd": in_flight / MICRO,
+                    "unsettledUsd": unsettled_usd / MICRO,
+                    "accessibleUsd": (cash - in_flight - unsettled_usd) / MICRO,
+                    "adjustmentsUsd": self._adjustments / MICRO,
+                }
+            )[:-1]
         return b"".join(
             (
-                head[:-1],
+                self._head_json,
                 b',"tokens":{',
                 self._tokens_blob,
                 b'},"mintedPairs":{',
