@@ -772,26 +772,26 @@ class InventoryManager:
         positions = self._positions
         changed = []
         for token_id, cents in prices.items():
-            # A held token's id passed the id check when its position opened: equal text, so
-            # only another id (ignored, but checked) needs the test again.
             p = positions.get(token_id) if type(token_id) is str else None
+            if p is not None and type(cents) is int and 0 <= cents <= 100:
+                # The common case: a held token, whose id passed the id check when its position
+                # opened (equal text), and whole cents.
+                checked = cents * _CENT
+                if p.mark_micro != checked:
+                    changed.append((token_id, checked))
+                continue
             if (
-                (
-                    p is not None
-                    or (
-                        type(token_id) is str
-                        and 0 < len(token_id) <= _MAX_ID
-                        and token_id.isascii()
-                    )
-                )
+                p is None
+                and type(token_id) is str
+                and 0 < len(token_id) <= _MAX_ID
+                and token_id.isascii()
                 and type(cents) is int
                 and 0 <= cents <= 100
             ):
-                checked = cents * _CENT
-            else:
-                # Not the common case: the full check accepts decimals and int subclasses, or
-                # raises.
-                checked = ev.check_prices({token_id: cents})[token_id]
+                continue  # a valid mark of a token not held: ignored
+            # Not the common case: the full check accepts decimals and int subclasses, or
+            # raises.
+            checked = ev.check_prices({token_id: cents})[token_id]
             if p is not None and p.mark_micro != checked:
                 changed.append((token_id, checked))
         if changed:
