@@ -793,3 +793,46 @@ fn fill_prices_cross_exactly_as_written_however_often_they_repeat() {
         }
     }
 }
+
+#[test]
+fn price_maps_of_changing_tokens_mark_each_token_at_its_own_price() {
+    start();
+    let mut mgr = InventoryManager::new(dec("1000")).expect("ledger");
+    for (i, token) in ["tok-yes", "tok-no"].into_iter().enumerate() {
+        let outcome = if i == 0 { Outcome::Yes } else { Outcome::No };
+        let id = format!("b{i}");
+        mgr.on_order_submitted_buy(&id, "mkt-1", token, outcome, 10, 50)
+            .expect("submit");
+        mgr.on_fill_buy(&id, token, "mkt-1", outcome, 10, dec("0.5"), 10)
+            .expect("fill");
+    }
+    // The same tokens, then as many but another one, then more, then fewer.
+    let ticks: [&[(&str, u64)]; 5] = [
+        &[("tok-yes", 41), ("tok-no", 61)],
+        &[("tok-yes", 42), ("tok-no", 62)],
+        &[("aaa", 1), ("tok-no", 63)],
+        &[("tok-yes", 44), ("aaa", 2), ("tok-no", 64)],
+        &[("tok-yes", 45)],
+    ];
+    let mut marks = (0.0, 0.0);
+    for tick in ticks {
+        let prices: HashMap<String, u64> = tick.iter().map(|(t, p)| (t.to_string(), *p)).collect();
+        mgr.update_prices(&prices).expect("prices");
+        for (token, cents) in tick {
+            match *token {
+                "tok-yes" => marks.0 = *cents as f64 / 100.0,
+                "tok-no" => marks.1 = *cents as f64 / 100.0,
+                _ => {}
+            }
+        }
+        let s = state(&mut mgr);
+        assert_eq!(
+            (
+                s.tokens["tok-yes"].current_price,
+                s.tokens["tok-no"].current_price
+            ),
+            marks,
+            "{tick:?}"
+        );
+    }
+}

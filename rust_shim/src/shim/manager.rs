@@ -306,8 +306,9 @@ pub struct InventoryManager {
     store: Option<Py<PyAny>>,
     session_id: Option<String>,
     cache: SnapshotCache,
-    /// Interned token ids for `update_prices`: the same few ids cross every tick.
-    token_keys: HashMap<String, Py<PyString>>,
+    /// The token ids of the last `update_prices`, in token order, each with its interned Python
+    /// string: the same ids cross every tick.
+    token_order: Vec<(String, Py<PyString>)>,
     prices: Prices,
 }
 
@@ -327,7 +328,7 @@ impl InventoryManager {
             store,
             session_id,
             cache: SnapshotCache::default(),
-            token_keys: HashMap::new(),
+            token_order: Vec::new(),
             prices: Prices::default(),
         }
     }
@@ -432,22 +433,32 @@ impl InventoryManager {
         prices: &HashMap<String, P>,
     ) -> Result<(), ShimError> {
         // In token order, not the HashMap's: the journal row of the price event then depends
-        // only on the prices, so two identical sessions write identical journals.
-        let mut sorted: Vec<(&String, &P)> = prices.iter().collect();
-        sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        // only on the prices, so two identical sessions write identical journals. A tick's map
+        // usually holds the same tokens as the last one: then the last order serves again.
+        let same_tokens = (self.token_order.len() == prices.len())
+            .then(|| {
+                self.token_order
+                    .iter()
+                    .map(|(token_id, _)| prices.get(token_id.as_str()).copied())
+                    .collect::<Option<Vec<P>>>()
+            })
+            .flatten();
         Python::attach(|py| {
+            let values = match same_tokens {
+                Some(values) => values,
+                None => {
+                    let mut sorted: Vec<(&String, &P)> = prices.iter().collect();
+                    sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                    self.token_order = sorted
+                        .iter()
+                        .map(|(id, _)| ((*id).clone(), PyString::intern(py, id).unbind()))
+                        .collect();
+                    sorted.into_iter().map(|(_, cents)| *cents).collect()
+                }
+            };
             let dict = PyDict::new(py);
-            for (token_id, cents) in sorted {
-                // Looked up by `&str` first: the entry API would copy the id on every call.
-                let key = match self.token_keys.get(token_id.as_str()) {
-                    Some(key) => key.bind(py),
-                    None => self
-                        .token_keys
-                        .entry(token_id.clone())
-                        .or_insert_with(|| PyString::intern(py, token_id).unbind())
-                        .bind(py),
-                };
-                dict.set_item(key, amount(py, (*cents).into().value())?)?;
+            for ((_, key), cents) in self.token_order.iter().zip(values) {
+                dict.set_item(key.bind(py), amount(py, cents.into().value())?)?;
             }
             self.manager
                 .bind(py)
