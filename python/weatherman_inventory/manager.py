@@ -2376,7 +2376,7 @@ class InventoryManager:
                     marks[mark] = middle
                 frags[token_id] = join((parts[1], middle, parts[2]))
             dirty.clear()
-            self._tokens_blob = b",".join([frags[token_id] for token_id in positions])
+            self._tokens_blob = b",".join(map(frags.__getitem__, positions))
         if self._dirty_pairs_json:
             pair_frags = self._pair_frags
             for cond in self._dirty_pairs_json:
