@@ -352,6 +352,37 @@ def test_update_prices_ignores_tokens_not_held() -> None:
     assert list(mgr.snapshot().tokens) == ["tok"]
 
 
+@pytest.mark.parametrize(
+    "prices",
+    [
+        {"tok": 101},
+        {"tok": True},
+        {"tok": -1},
+        {"elsewhere": 101},
+        {"": 40},
+        {"x" * 1000: 40},
+        {"tok": 40, "elsewhere": Decimal("40.00001")},
+    ],
+)
+def test_update_prices_refuses_a_bad_mark_or_id_whether_or_not_the_token_is_held(
+    prices: dict[str, object],
+) -> None:
+    mgr = bought(10)
+    mgr.update_prices({"tok": 55})
+    before = mgr.snapshot_json()
+    with pytest.raises(InvalidInput):
+        mgr.update_prices(prices)
+    assert mgr.snapshot_json() == before
+
+
+def test_update_prices_takes_held_marks_as_ints_or_exact_decimals() -> None:
+    mgr = bought(10, "0.6")
+    mgr.update_prices({"tok": Decimal("65.5"), "elsewhere": 40})
+    assert mgr.snapshot().tokens["tok"].current_price == 0.655
+    mgr.update_prices({"tok": 70, "elsewhere": Decimal("40.25")})
+    assert mgr.snapshot().tokens["tok"].current_price == 0.7
+
+
 def test_mint_costs_a_dollar_per_pair_at_half_each() -> None:
     mgr = minted(40)
     snap = mgr.snapshot()

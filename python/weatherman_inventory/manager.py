@@ -575,6 +575,9 @@ class InventoryManager:
         self._pair_frags: dict[str, bytes] = {}
         self._tokens_blob = b""
         self._pairs_blob = b""
+        # The snapshot's cash fields as JSON, and the amounts they were written from.
+        self._head_money: tuple[int, int, int, int] | None = None
+        self._head_json = b""
         self._handlers: dict[type, Callable[[Any], None]] = {
             BuySubmitted: self._on_buy_submitted,
             SellSubmitted: self._on_sell_submitted,
@@ -842,19 +845,26 @@ class InventoryManager:
         positions = self._positions
         changed = []
         for token_id, cents in prices.items():
+            p = positions.get(token_id) if type(token_id) is str else None
+            if p is not None and type(cents) is int and 0 <= cents <= 100:
+                # The common case: a held token, whose id passed the id check when its position
+                # opened (equal text), and whole cents.
+                checked = cents * _CENT
+                if p.mark_micro != checked:
+                    changed.append((token_id, checked))
+                continue
             if (
-                type(token_id) is str
+                p is None
+                and type(token_id) is str
                 and 0 < len(token_id) <= _MAX_ID
                 and token_id.isascii()
                 and type(cents) is int
                 and 0 <= cents <= 100
             ):
-                checked = cents * _CENT
-            else:
-                # Not the common case: the full check accepts decimals and int subclasses, or
-                # raises.
-                checked = ev.check_prices({token_id: cents})[token_id]
-            p = positions.get(token_id)
+                continue  # a valid mark of a token not held: ignored
+            # Not the common case: the full check accepts decimals and int subclasses, or
+            # raises.
+            checked = ev.check_prices({token_id: cents})[token_id]
             if p is not None and p.mark_micro != checked:
                 changed.append((token_id, checked))
         if changed and self._resol.token_payouts:
@@ -2751,7 +2761,7 @@ class InventoryManager:
                     marks[mark] = middle
                 frags[token_id] = join((parts[1], middle, parts[2]))
             dirty.clear()
-            self._tokens_blob = b",".join([frags[token_id] for token_id in positions])
+            self._tokens_blob = b",".join(map(frags.__getitem__, positions))
         if self._dirty_pairs_json:
             pair_frags = self._pair_frags
             for cond in self._dirty_pairs_json:
@@ -2762,18 +2772,21 @@ class InventoryManager:
         cash = self._cash
         in_flight = self._in_flight
         unsettled_usd = self._settle.unsettled_usd
-        head = orjson.dumps(
-            {
-                "totalUsd": cash / MICRO,
-                "inFlightUsd": in_flight / MICRO,
-                "unsettledUsd": unsettled_usd / MICRO,
-                "accessibleUsd": (cash - in_flight - unsettled_usd) / MICRO,
-                "adjustmentsUsd": self._adjustments / MICRO,
-            }
-        )
+        money = (cash, in_flight, unsettled_usd, self._adjustments)
+        if money != self._head_money:  # a price tick moves no cash: the last head stands
+            self._head_money = money
+            self._head_json = orjson.dumps(
+                {
+                    "totalUsd": cash / MICRO,
+                    "inFlightUsd": in_flight / MICRO,
+                    "unsettledUsd": unsettled_usd / MICRO,
+                    "accessibleUsd": (cash - in_flight - unsettled_usd) / MICRO,
+                    "adjustmentsUsd": self._adjustments / MICRO,
+                }
+            )[:-1]
         return b"".join(
             (
-                head[:-1],
+                self._head_json,
                 b',"tokens":{',
                 self._tokens_blob,
                 b'},"mintedPairs":{',

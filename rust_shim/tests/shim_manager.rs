@@ -746,3 +746,93 @@ fn cash_adjustments_through_the_shim_move_cash_and_their_sum() {
     let mut again = InventoryManager::recover(&path, StoreMode::Paper, "s").expect("recover");
     assert_eq!(again.snapshot().expect("snapshot").json, last.json);
 }
+
+#[test]
+fn fill_prices_cross_exactly_as_written_however_often_they_repeat() {
+    start();
+    let mut mgr = InventoryManager::new(dec("100000")).expect("ledger");
+    mgr.on_order_submitted_buy("b", "mkt-1", "tok-no", Outcome::No, 10_000u64, 99u64)
+        .expect("submit");
+    // 5,000 distinct prices, more than the shim keeps as Python objects, each filled twice.
+    let mut cost = Decimal::ZERO;
+    for i in 0..5_000 {
+        let price = Decimal::new(100_000 + i, 6);
+        for _ in 0..2 {
+            mgr.on_fill_buy("b", "tok-no", "mkt-1", Outcome::No, 1u64, price, 10_000u64)
+                .expect("fill");
+            cost += price;
+        }
+    }
+    let s = state(&mut mgr);
+    let token = &s.tokens["tok-no"];
+    assert_eq!(
+        (token.outcome, token.qty),
+        (Outcome::No, Decimal::from(10_000))
+    );
+    assert_eq!(cost, dec("1024.995000"));
+    assert!(close(token.total_cost, 1024.995), "{}", token.total_cost);
+    assert!(close(s.total_usd, 100_000.0 - 1024.995), "{}", s.total_usd);
+    // Equal prices spelled apart stay apart: a refusal names the value as the caller wrote it.
+    for text in ["1.5", "1.50", "1.5"] {
+        match mgr.on_fill_buy(
+            "b",
+            "tok-no",
+            "mkt-1",
+            Outcome::No,
+            1u64,
+            dec(text),
+            10_000u64,
+        ) {
+            Err(ShimError::InvalidInput { field, value, .. }) => {
+                assert_eq!(
+                    (field.as_str(), value),
+                    ("fill_price", format!("Decimal('{text}')"))
+                );
+            }
+            other => panic!("{text}: expected InvalidInput, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn price_maps_of_changing_tokens_mark_each_token_at_its_own_price() {
+    start();
+    let mut mgr = InventoryManager::new(dec("1000")).expect("ledger");
+    for (i, token) in ["tok-yes", "tok-no"].into_iter().enumerate() {
+        let outcome = if i == 0 { Outcome::Yes } else { Outcome::No };
+        let id = format!("b{i}");
+        mgr.on_order_submitted_buy(&id, "mkt-1", token, outcome, 10, 50)
+            .expect("submit");
+        mgr.on_fill_buy(&id, token, "mkt-1", outcome, 10, dec("0.5"), 10)
+            .expect("fill");
+    }
+    // The same tokens, then as many but another one, then more, then fewer.
+    let ticks: [&[(&str, u64)]; 5] = [
+        &[("tok-yes", 41), ("tok-no", 61)],
+        &[("tok-yes", 42), ("tok-no", 62)],
+        &[("aaa", 1), ("tok-no", 63)],
+        &[("tok-yes", 44), ("aaa", 2), ("tok-no", 64)],
+        &[("tok-yes", 45)],
+    ];
+    let mut marks = (0.0, 0.0);
+    for tick in ticks {
+        let prices: HashMap<String, u64> = tick.iter().map(|(t, p)| (t.to_string(), *p)).collect();
+        mgr.update_prices(&prices).expect("prices");
+        for (token, cents) in tick {
+            match *token {
+                "tok-yes" => marks.0 = *cents as f64 / 100.0,
+                "tok-no" => marks.1 = *cents as f64 / 100.0,
+                _ => {}
+            }
+        }
+        let s = state(&mut mgr);
+        assert_eq!(
+            (
+                s.tokens["tok-yes"].current_price,
+                s.tokens["tok-no"].current_price
+            ),
+            marks,
+            "{tick:?}"
+        );
+    }
+}

@@ -214,11 +214,25 @@ pub struct Anomaly {
     pub message: String,
 }
 
-fn outcome_str(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Yes => "YES",
-        Outcome::No => "NO",
+/// `Outcome` as the ledger's own `Outcome` member, looked up once per process: the event
+/// builders take a member as it is, where the wire string needs a lookup and a call.
+fn outcome_member<'py>(py: Python<'py>, outcome: Outcome) -> PyResult<Bound<'py, PyAny>> {
+    static MEMBERS: PyOnceLock<[Py<PyAny>; 2]> = PyOnceLock::new();
+    let [yes, no] = MEMBERS.get_or_try_init(py, || -> PyResult<[Py<PyAny>; 2]> {
+        let class = py
+            .import("weatherman_inventory.models")?
+            .getattr("Outcome")?;
+        Ok([
+            class.getattr("YES")?.unbind(),
+            class.getattr("NO")?.unbind(),
+        ])
+    })?;
+    Ok(match outcome {
+        Outcome::Yes => yes,
+        Outcome::No => no,
     }
+    .bind(py)
+    .clone())
 }
 
 /// `decimal.Decimal`, looked up once per process.
@@ -233,12 +247,43 @@ fn decimal<'py>(py: Python<'py>, value: Decimal) -> PyResult<Bound<'py, PyAny>> 
 /// A quantity or a price in cents for the Python API: an `int` when whole (what the seed passed,
 /// so whole amounts journal as before), else an exact `decimal.Decimal`.
 fn amount<'py>(py: Python<'py>, value: Decimal) -> PyResult<Bound<'py, PyAny>> {
-    if value.fract().is_zero() {
-        if let Ok(whole) = i64::try_from(value.trunc()) {
-            return Ok(whole.into_pyobject(py)?.into_any());
-        }
+    // An integer's `Decimal` has no decimal places: no arithmetic to find it whole.
+    let whole = if value.scale() == 0 {
+        Some(value)
+    } else if value.fract().is_zero() {
+        Some(value.trunc())
+    } else {
+        None
+    };
+    if let Some(Ok(whole)) = whole.map(i64::try_from) {
+        return Ok(whole.into_pyobject(py)?.into_any());
     }
     decimal(py, value)
+}
+
+/// The fill prices already handed to Python, as the `decimal.Decimal` objects they became: a
+/// session fills at a few hundred distinct prices, and the same object again costs neither its
+/// text nor its parse, and Python keeps its hash (the ledger converts each distinct price once,
+/// keyed by value). Keyed by the exact representation (`0.5` and `0.50` stay apart), and
+/// emptied when full.
+#[derive(Default)]
+struct Prices(HashMap<[u8; 16], Py<PyAny>>);
+
+impl Prices {
+    const KEPT: usize = 4096;
+
+    fn get<'py>(&mut self, py: Python<'py>, price: Decimal) -> PyResult<Bound<'py, PyAny>> {
+        let key = price.serialize();
+        if let Some(object) = self.0.get(&key) {
+            return Ok(object.bind(py).clone());
+        }
+        let object = decimal(py, price)?;
+        if self.0.len() >= Self::KEPT {
+            self.0.clear();
+        }
+        self.0.insert(key, object.clone().unbind());
+        Ok(object)
+    }
 }
 
 fn manager_class(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
@@ -262,8 +307,10 @@ pub struct InventoryManager {
     store: Option<Py<PyAny>>,
     session_id: Option<String>,
     cache: SnapshotCache,
-    /// Interned token ids for `update_prices`: the same few ids cross every tick.
-    token_keys: HashMap<String, Py<PyString>>,
+    /// The token ids of the last `update_prices`, in token order, each with its interned Python
+    /// string: the same ids cross every tick.
+    token_order: Vec<(String, Py<PyString>)>,
+    prices: Prices,
 }
 
 impl std::fmt::Debug for InventoryManager {
@@ -282,7 +329,8 @@ impl InventoryManager {
             store,
             session_id,
             cache: SnapshotCache::default(),
-            token_keys: HashMap::new(),
+            token_order: Vec::new(),
+            prices: Prices::default(),
         }
     }
 
@@ -386,22 +434,32 @@ impl InventoryManager {
         prices: &HashMap<String, P>,
     ) -> Result<(), ShimError> {
         // In token order, not the HashMap's: the journal row of the price event then depends
-        // only on the prices, so two identical sessions write identical journals.
-        let mut sorted: Vec<(&String, &P)> = prices.iter().collect();
-        sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        // only on the prices, so two identical sessions write identical journals. A tick's map
+        // usually holds the same tokens as the last one: then the last order serves again.
+        let same_tokens = (self.token_order.len() == prices.len())
+            .then(|| {
+                self.token_order
+                    .iter()
+                    .map(|(token_id, _)| prices.get(token_id.as_str()).copied())
+                    .collect::<Option<Vec<P>>>()
+            })
+            .flatten();
         Python::attach(|py| {
+            let values = match same_tokens {
+                Some(values) => values,
+                None => {
+                    let mut sorted: Vec<(&String, &P)> = prices.iter().collect();
+                    sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                    self.token_order = sorted
+                        .iter()
+                        .map(|(id, _)| ((*id).clone(), PyString::intern(py, id).unbind()))
+                        .collect();
+                    sorted.into_iter().map(|(_, cents)| *cents).collect()
+                }
+            };
             let dict = PyDict::new(py);
-            for (token_id, cents) in sorted {
-                // Looked up by `&str` first: the entry API would copy the id on every call.
-                let key = match self.token_keys.get(token_id.as_str()) {
-                    Some(key) => key.bind(py),
-                    None => self
-                        .token_keys
-                        .entry(token_id.clone())
-                        .or_insert_with(|| PyString::intern(py, token_id).unbind())
-                        .bind(py),
-                };
-                dict.set_item(key, amount(py, (*cents).into().value())?)?;
+            for ((_, key), cents) in self.token_order.iter().zip(values) {
+                dict.set_item(key.bind(py), amount(py, cents.into().value())?)?;
             }
             self.manager
                 .bind(py)
@@ -477,7 +535,7 @@ impl InventoryManager {
                     local_id,
                     market_id,
                     token_id,
-                    outcome_str(outcome),
+                    outcome_member(py, outcome)?,
                     amount(py, qty)?,
                     amount(py, limit_px)?,
                 ),
@@ -551,9 +609,9 @@ impl InventoryManager {
                     local_id,
                     token_id,
                     market_id,
-                    outcome_str(outcome),
+                    outcome_member(py, outcome)?,
                     amount(py, fill_qty)?,
-                    decimal(py, fill_price)?,
+                    self.prices.get(py, fill_price)?,
                     amount(py, order_qty)?,
                 ),
                 kwargs.as_ref(),
@@ -602,7 +660,7 @@ impl InventoryManager {
                     local_id,
                     token_id,
                     amount(py, fill_qty)?,
-                    decimal(py, fill_price)?,
+                    self.prices.get(py, fill_price)?,
                     amount(py, order_qty)?,
                 ),
                 kwargs.as_ref(),
@@ -904,7 +962,7 @@ impl InventoryManager {
                 items.push((
                     row.token_id.as_str(),
                     row.market_id.as_str(),
-                    outcome_str(row.outcome),
+                    outcome_member(py, row.outcome)?,
                     amount(py, row.qty)?,
                     decimal(py, row.avg_price)?,
                     decimal(py, row.realized_pnl)?,
