@@ -25,6 +25,8 @@ from weatherman_inventory.journal import (
 )
 from weatherman_inventory.manager import InventoryManager
 from weatherman_inventory.store import PersistenceLayer
+from weatherman_inventory.views.replay import state_at
+from weatherman_inventory.views.series import collect_series
 
 SID = "partial"
 LENGTH = 6000
@@ -204,3 +206,23 @@ def test_a_bad_pause_or_cut_is_refused_naming_it(long_db: Path, name: str, value
     with PersistenceLayer(long_db, readonly=True) as store, pytest.raises(InvalidInput) as err:
         replay_checked(InventoryManager, store, SID, strict=True, **{name: value})  # type: ignore[arg-type]
     assert (err.value.field, err.value.value) == (name, value)
+
+
+def test_show_at_and_the_report_read_a_long_journal_natively(
+    long_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The views once replayed through a wrapper of the store that forced the Python reader.
+    counting = _CountingDecoder()
+    monkeypatch.setattr(journal, "_NATIVE_DECODER", counting)
+    rows = _rows(long_db)
+    n = rows[-1][0] - 100
+    with PersistenceLayer(long_db, readonly=True) as store:
+        state = state_at(store, SID, n)
+        shown = counting.scanned
+        series = collect_series(store, SID, max_points=50)
+    assert (state.seq, state.recorded_at) == (n, rows[n - 1][2])
+    assert _state(state.manager) == _state(_recovered_first(long_db, n, tmp_path))
+    assert shown > 4000
+    assert counting.scanned - shown > 4000
+    assert series.final is not None
+    assert _state(series.final) == _state(_recovered_first(long_db, rows[-1][0], tmp_path))
