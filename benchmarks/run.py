@@ -1,4 +1,5 @@
-"""`make bench`: every benchmark of the project in one run, so ratios share one machine state."""
+"""`make bench`: every benchmark of the project in one run, so ratios share one machine state
+(the ledger, the store, the operator views against recovery, the FFI)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import importlib
 import subprocess
 import sys
 
-PYTHON_BENCHMARKS = ["benchmarks.ledger", "benchmarks.store"]
+PYTHON_BENCHMARKS = ["benchmarks.ledger", "benchmarks.store", "benchmarks.views"]
 
 
 def main() -> None:

@@ -376,3 +376,40 @@ def test_rows_without_a_time_put_the_journal_row_on_the_x_axis(
     first_time = timed[0].figure["data"][0]["x"][0]
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}", first_time)
     assert equity["data"][0]["y"] == timed[0].figure["data"][0]["y"]
+
+
+def test_a_failed_fill_handed_over_in_a_long_run_is_booked_as_of_its_own_row(
+    tmp_path: Path,
+) -> None:
+    # Past its first batch the journal is replayed natively and handed to the series a run of
+    # rows at a time, before the replay pauses inside the run: a status of a later row was
+    # resolved at an earlier sample, before its fill was booked (token None).
+    db = tmp_path / "late.sqlite"
+    with PersistenceLayer(db, mode="paper") as store:
+        manager = open_session(InventoryManager, store, SID, 100)
+        manager.on_order_submitted_buy("b-1", "mkt", "tok", "YES", 20, 40)
+        manager.on_fill_buy("b-1", "tok", "mkt", "YES", 10, "0.40", 20, fill_id="f0")
+        for i in range(800):
+            manager.update_prices({"tok": 30 + i % 20})
+        manager.on_fill_buy(
+            "b-1", "tok", "mkt", "YES", 10, "0.40", 20, fill_id="f1", status="MATCHED"
+        )
+        for i in range(100):
+            manager.update_prices({"tok": 30 + i % 20})
+        manager.on_fill_status("f1", "FAILED")
+        for i in range(100):
+            manager.update_prices({"tok": 30 + i % 20})
+    with PersistenceLayer(db, readonly=True) as store:
+        times = {seq: at for rows in store.journal_rows(SID) for seq, *_, at, _h in rows}
+        series = collect_series(store, SID, max_points=10)
+    assert (series.events, series.bucket) == (1005, 101)
+    (failed,) = series.failed_fills
+    assert (failed.seq, failed.time_us) == (905, times[905])
+    assert (failed.token_id, failed.qty_micro, failed.price_micro) == ("tok", 10 * MICRO, 400_000)
+    # Each fill's marker is drawn at its bucket's sample, at that row's time.
+    markers = series.buys["tok"]
+    assert [(m.seq, m.time_us, m.count) for m in markers] == [
+        (101, times[101], 1),
+        (808, times[808], 1),
+    ]
+    assert [s.seq for s in series.samples] == [*range(101, 1005, 101), 1005]

@@ -194,3 +194,18 @@ def test_a_long_replay_shows_events_per_second_on_a_terminal(
     assert f"/{total}" in shown
     # What the command prints goes to stdout, unchanged by the bar.
     assert printed in stdout
+
+
+@pytest.mark.slow
+def test_a_long_report_shows_events_per_second_on_a_terminal(long_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    code, stdout, shown = _on_a_terminal(
+        "report", "--db", str(long_db), "--session", "s", "--out", str(out)
+    )
+    assert code == 0, stdout
+    assert "replaying" in shown
+    assert "events/s" in shown
+    assert "/3001" in shown
+    # The page's path is all stdout holds, and the page is whole.
+    assert stdout == f"{out}\n"
+    assert out.read_text().endswith("</html>\n")

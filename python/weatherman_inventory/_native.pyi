@@ -72,14 +72,16 @@ class JournalDecoder:
         bytes,
         tuple[int, str, bytes, int, int, bytes | None] | None,
         bool,
+        bytes,
     ]:
         """Read the session's journal rows after number `after` (at most `limit`) from the
         SQLite database at `uri` (read-only), check each row's hash chained from `previous`
         and decode it, up to the first row left to the caller.
 
-        (events, fills, fill count, last seq, head, stop, end): `stop` is that row as
-        `journal_rows` gives it (None if none), `end` whether the journal ended. A database it
-        cannot read raises ValueError."""
+        (events, fills, fill count, last seq, head, stop, end, recorded): `stop` is that row
+        as `journal_rows` gives it (None if none), `end` whether the journal ended, `recorded`
+        each event's row's recorded_at as 8 bytes little-endian. A database it cannot read
+        raises ValueError."""
 
 def fills_digest(uri: str, session_id: str) -> tuple[int, bytes] | None:
     """The number of the session's fills and the sha256 of their rows as `verify` digests

@@ -21,7 +21,7 @@ from weatherman_inventory.views import commands as views
 from weatherman_inventory.views import report
 from weatherman_inventory.views.history import HistoryFilter
 from weatherman_inventory.views.progress import replay_progress
-from weatherman_inventory.views.replay import counting_store
+from weatherman_inventory.views.replay import counted_replays
 
 __all__ = ["main"]
 
@@ -98,8 +98,11 @@ def _rebuild(db: str, session_id: str) -> int:
     with PersistenceLayer(db) as store:
         store.load_session(session_id)
         store.lock_session(session_id)
-        with replay_progress("rebuilding", 2 * store.last_seq(session_id)) as advance:
-            changes = rebuild_caches(counting_store(store, advance), session_id)
+        with (
+            replay_progress("rebuilding", 2 * store.last_seq(session_id)) as advance,
+            counted_replays(advance),
+        ):
+            changes = rebuild_caches(store, session_id)
     print(rebuild_summary(changes))
     return EXIT_OK
 

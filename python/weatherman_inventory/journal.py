@@ -20,9 +20,12 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 import orjson
@@ -89,11 +92,15 @@ if TYPE_CHECKING:
     from weatherman_inventory.verify import VerifyReport
 
 __all__ = [
+    "EventRun",
     "Journal",
     "JournaledManager",
+    "OnEvents",
+    "OnPause",
     "Replayed",
     "decode_event",
     "encode_event",
+    "observed_replays",
     "open_session",
     "recover_session",
     "replay_checked",
@@ -700,6 +707,11 @@ def replay_checked(
     *,
     strict: bool,
     collect_fills: bool = False,
+    until_seq: int | None = None,
+    pause_every: int | None = None,
+    pause_at: Iterable[int] = (),
+    on_pause: OnPause | None = None,
+    on_events: OnEvents | None = None,
 ) -> Replayed:
     """Replay the session's journal, checking that it is whole on the way.
 
@@ -710,9 +722,26 @@ def replay_checked(
     otherwise each becomes a `verify.Finding` and the replay goes on (verify). A row that holds
     no valid event raises `StoreError` naming it in both modes. Rows the store refused as
     duplicate fills go through the manager's own duplicate path.
+
+    A partial or observed replay, on the native path as on the Python one:
+    - `until_seq`: stop after that row (the result holds the state after it);
+    - `on_pause(seq, recorded_at, manager)`: called with the state after each row whose number
+      is a multiple of `pause_every` and after each row of `pause_at` (the manager is the
+      replay's own: read it, do not change it);
+    - `on_events(run)`: each `EventRun` of rows' events, in journal order, before they are
+      applied.
+    Without `on_pause`, the pauses of an enclosing `observed_replays` apply.
     """
     from weatherman_inventory.verify import Finding  # noqa: PLC0415 (verify imports this module)
 
+    if until_seq is not None and (type(until_seq) is not int or until_seq < 0):
+        raise InvalidInput("until_seq", until_seq, "a journal row number (0 or more) is required")
+    if pause_every is not None and (type(pause_every) is not int or pause_every < 1):
+        raise InvalidInput("pause_every", pause_every, "a positive integer is required")
+    if on_pause is None and (observed := _OBSERVED.get()) is not None:
+        pause_every, on_pause = observed
+        pause_at = ()
+    pauses = _Pauses(pause_every, pause_at, on_pause)
     result = Replayed(None, None)
     findings: list[Finding] = result.findings
 
@@ -753,11 +782,14 @@ def replay_checked(
     replay = _Replay(
         result, session_id, fault, Finding, decoders_for(fmt), collect_fills=collect_fills
     )
+    replay.until = until_seq
+    replay.pauses = pauses
+    replay.on_events = on_events
     # The native decoder takes the current format, and `fills` are collected in Python.
     native = fmt >= JOURNAL_FORMAT and not collect_fills
     replay.rows(first, native=native)
     uri = store.native_uri() if native and len(first) == _REPLAY_BATCH else None
-    if uri is not None:
+    if uri is not None and not replay.done:
         # The rest is read natively; what the native reader cannot read, with `journal_rows`.
         unread = replay.scan(uri)
         after = replay.expected - 1
@@ -765,6 +797,8 @@ def replay_checked(
             store.journal_rows(session_id, batch=_REPLAY_BATCH, after=after) if unread else iter(())
         )
     for rows in batches:
+        if replay.done:
+            break
         replay.rows(rows, native=native)
     result.events = replay.n_events
     result.fill_count = replay.n_fills
@@ -776,6 +810,66 @@ def replay_checked(
 
 _SCAN_BATCH: Final = 4096
 """Journal rows the native scan reads, checks and decodes at a time."""
+
+OnPause = Callable[[int, int, Any], None]
+"""`on_pause(seq, recorded_at, manager)`: the replay's manager holds the state after row `seq`,
+recorded at `recorded_at` (microseconds since the epoch)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventRun:
+    """Events a replay is about to apply: `events[i]` is journal row `seq + i`'s. `duplicate`:
+    a fill the store refused as a duplicate (alone in its run), which the manager refuses
+    again."""
+
+    seq: int
+    events: list[Event]
+    duplicate: bool
+    recorded: Callable[[int], int]
+    """`recorded(i)`: when row `seq + i` was recorded (microseconds since the epoch)."""
+
+
+OnEvents = Callable[[EventRun], None]
+
+_NEVER: Final = 1 << 63
+"""A pause no journal row reaches."""
+
+_OBSERVED: ContextVar[tuple[int, OnPause] | None] = ContextVar("observed_replays", default=None)
+
+
+@contextmanager
+def observed_replays(every: int, on_pause: OnPause) -> Iterator[None]:
+    """Inside: every `replay_checked` not given its own `on_pause` calls `on_pause` after each
+    `every`-th row (a progress bar for verify, recovery or a cache rebuild, whose replays run
+    deep inside them)."""
+    if type(every) is not int or every < 1:
+        raise InvalidInput("every", every, "a positive integer is required")
+    token = _OBSERVED.set((every, on_pause))
+    try:
+        yield
+    finally:
+        _OBSERVED.reset(token)
+
+
+class _Pauses:
+    """When a replay pauses: after every `every`-th row and after each row of `at`."""
+
+    def __init__(self, every: int | None, at: Iterable[int], on_pause: OnPause | None) -> None:
+        self.on_pause = on_pause
+        self.every = every if on_pause is not None else None
+        self.at = sorted(set(at)) if on_pause is not None else []
+        self._next_at = 0
+        self.next = self.after(0)
+
+    def after(self, seq: int) -> int:
+        """The first row after `seq` to pause at (`_NEVER` if none)."""
+        nxt = _NEVER if self.every is None else (seq // self.every + 1) * self.every
+        at = self.at
+        i = self._next_at
+        while i < len(at) and at[i] <= seq:
+            i += 1
+        self._next_at = i
+        return min(nxt, at[i]) if i < len(at) else nxt
 
 
 class _Replay:
@@ -811,10 +905,22 @@ class _Replay:
         self.previous = JOURNAL_GENESIS
         self.n_events = 0
         self.n_fills = 0
+        self.until: int | None = None
+        self.pauses = _Pauses(None, (), None)
+        self.on_events: OnEvents | None = None
+        self.pending: list[Event] = []
+        """Events queued for the manager, applied a batch at a time and at each pause."""
+
+    @property
+    def done(self) -> bool:
+        """Whether the replay reached `until`."""
+        return self.until is not None and self.expected > self.until
 
     def rows(self, rows: list[JournalRowTuple], *, native: bool) -> None:
         """Check and apply a batch of rows as `PersistenceLayer.journal_rows` gives them."""
-        events: list[Event] = []
+        until = self.until
+        if until is not None and rows and rows[-1][0] > until:
+            rows = [row for row in rows if row[0] <= until]
         # The chain is checked natively a batch at a time: `bad` is the next row whose stored
         # hash the native check could not confirm; that row is hashed again, in Python.
         bad = journal_chain_mismatch(self.previous, self.session_id, rows, 0)
@@ -825,14 +931,42 @@ class _Replay:
                     rows, at, bad, self.expected, self.session_id
                 )
                 if stop > at:
-                    events += decoded
+                    self._run(self.expected, decoded, partial(_row_time, rows, at))
                     self._decoded(stop - at, fill_text, fill_count, rows[stop - 1][5])
                     at = stop
                     continue
-            if self.row(rows[at], events, hash_checked=at != bad):
+            row = rows[at]
+            if self.row(row, self.pending, hash_checked=at != bad):
                 bad = journal_chain_mismatch(self.previous, self.session_id, rows, at + 1)
+            if row[0] >= self.pauses.next:
+                self._pause(row[0], row[4])
             at += 1
-        self.manager._replay(events)
+        self._flush()
+
+    def _run(self, seq: int, events: list[Event], recorded: Callable[[int], int]) -> None:
+        """Queue the events of rows `seq`, `seq + 1`, ..., pausing after each pause's row."""
+        if self.on_events is not None and events:
+            self.on_events(EventRun(seq, events, False, recorded))
+        last = seq + len(events) - 1
+        start = 0
+        while self.pauses.next <= last:
+            cut = self.pauses.next - seq + 1
+            self.pending += events[start:cut]
+            start = cut
+            self._pause(seq + cut - 1, recorded(cut - 1))
+        self.pending += events[start:] if start else events
+
+    def _pause(self, seq: int, recorded_at: int) -> None:
+        self._flush()
+        pauses = self.pauses
+        assert pauses.on_pause is not None
+        pauses.on_pause(seq, recorded_at, self.manager)
+        pauses.next = pauses.after(seq)
+
+    def _flush(self) -> None:
+        if self.pending:
+            self.manager._replay(self.pending)
+            self.pending = []
 
     def scan(self, uri: str) -> bool:
         """Read, check and apply the rest of the journal natively from the database at `uri`.
@@ -840,20 +974,27 @@ class _Replay:
         Returns False at the journal's end, True if the native reader cannot read the rest
         (the caller reads it with `journal_rows`)."""
         while True:
-            events: list[Event] = []
+            after = self.expected - 1
+            limit = _SCAN_BATCH if self.until is None else min(_SCAN_BATCH, self.until - after)
+            if limit <= 0:
+                return False
             try:
-                scanned = _NATIVE_DECODER.scan(
-                    uri, self.session_id, self.expected - 1, _SCAN_BATCH, self.previous
-                )
+                scanned = _NATIVE_DECODER.scan(uri, self.session_id, after, limit, self.previous)
             except ValueError:
                 return True
-            decoded, fill_text, fill_count, last, head, stop, end = scanned
-            events += decoded
+            decoded, fill_text, fill_count, last, head, stop, end, recorded = scanned
+            if decoded:
+                self._run(self.expected, decoded, partial(_recorded_at, recorded))
             self._decoded(last - self.expected + 1, fill_text, fill_count, head)
             if stop is not None:
+                if self.until is not None and stop[0] > self.until:
+                    self._flush()
+                    return False
                 confirmed = journal_chain_mismatch(self.previous, self.session_id, [stop], 0)
-                self.row(stop, events, hash_checked=confirmed == 1)
-            self.manager._replay(events)
+                self.row(stop, self.pending, hash_checked=confirmed == 1)
+                if stop[0] >= self.pauses.next:
+                    self._pause(stop[0], stop[4])
+            self._flush()
             if end:
                 return False
 
@@ -868,7 +1009,7 @@ class _Replay:
     def row(self, row: JournalRowTuple, events: list[Event], *, hash_checked: bool) -> bool:
         """Check and apply (or queue in `events`) one row in Python; True if the chain check
         must start again after it (its hash was checked here, or it was left out)."""
-        seq, kind, payload, duplicate, _recorded_at, _stored_hash = row
+        seq, kind, payload, duplicate, recorded_at, _stored_hash = row
         if seq != self.expected:
             self.fault(
                 self.finding("journal", f"seq {self.expected}", "seq", self.expected, seq),
@@ -904,6 +1045,9 @@ class _Replay:
                 self.fills.append(fill)
         elif kind in _MINT_KINDS:
             _track_mint(self.result.mints, event)
+        if self.on_events is not None:
+            at = recorded_at
+            self.on_events(EventRun(seq, [event], bool(duplicate), lambda _i: at))
         if duplicate:
             self.manager._replay(events)
             events.clear()
@@ -929,6 +1073,16 @@ class _Replay:
             recorded_at, stored_hash,
         )  # fmt: skip
         return True
+
+
+def _row_time(rows: list[JournalRowTuple], at: int, i: int) -> int:
+    """Row `at + i`'s `recorded_at`."""
+    return rows[at + i][4]
+
+
+def _recorded_at(recorded: bytes, i: int) -> int:
+    """Row `i`'s time in a native scan's `recorded` (8 bytes little-endian a row)."""
+    return int.from_bytes(recorded[8 * i : 8 * i + 8], "little", signed=True)
 
 
 def _check_row_hash(  # noqa: PLR0917 (a journal row's columns, in order)

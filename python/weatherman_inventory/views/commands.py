@@ -13,7 +13,7 @@ from weatherman_inventory.verify import verify_session
 
 from .history import HistoryFilter, history_lines, history_rows, history_table
 from .progress import replay_progress
-from .replay import counting_store, parse_at, state_at
+from .replay import counted_replays, parse_at, state_at
 from .sessions import list_sessions, sessions_table
 from .show import show_json, show_tables
 from .tables import console_for, render, write_plain_blocks
@@ -207,10 +207,11 @@ def run_verify(
     with PersistenceLayer(db, readonly=True) as store:
         ids = [s.id for s in store.list_sessions()] if session_ids is None else session_ids
         for session_id in ids:
-            with replay_progress(f"verifying {session_id}", store.last_seq(session_id)) as advance:
-                report = verify_session(
-                    counting_store(store, advance), session_id, expect_head=expect_head
-                )
+            with (
+                replay_progress(f"verifying {session_id}", store.last_seq(session_id)) as advance,
+                counted_replays(advance),
+            ):
+                report = verify_session(store, session_id, expect_head=expect_head)
             stream.write(report.render() + "\n")
             if not report.ok:
                 failed.append(session_id)

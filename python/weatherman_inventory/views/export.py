@@ -29,7 +29,7 @@ from weatherman_inventory.store import PersistenceLayer
 
 from .fields import KINDS, DecodedRow, Unit, decoded_rows, field_units
 from .progress import Advance
-from .replay import JournalRow, each_event
+from .replay import each_event
 
 __all__ = [
     "EQUITY_SCHEMA",
@@ -278,8 +278,10 @@ def _fill_record(row: DecodedRow) -> dict[str, Any] | None:
 _D12: Final = Decimal(10) ** -12
 
 
-def equity_record(row: JournalRow, manager: InventoryManager) -> dict[str, Any]:
-    """The equity table's row: the manager's state after the journal row."""
+def equity_record(
+    seq: int, recorded_at: int, kind: str, manager: InventoryManager
+) -> dict[str, Any]:
+    """The equity table's row: the manager's state after journal row `seq`."""
     cash = manager.cash_micro
     in_flight = manager.in_flight_micro
     unsettled = manager.unsettled_usd_micro
@@ -295,9 +297,9 @@ def equity_record(row: JournalRow, manager: InventoryManager) -> dict[str, Any]:
         value += p.cost_micro * MICRO if p.mark_micro is None else p.qty * p.mark_micro
     positions = Decimal(value).scaleb(-12)
     return {
-        "seq": row[0],
-        "recorded_at": row[4],
-        "kind": row[1],
+        "seq": seq,
+        "recorded_at": recorded_at,
+        "kind": kind,
         "cash_micro": cash,
         "in_flight_micro": in_flight,
         "unsettled_micro": unsettled,
@@ -352,8 +354,8 @@ def export_session(
             if fill is not None:
                 fills.add(fill)
 
-        def visit(row: JournalRow, manager: InventoryManager) -> None:
-            equity.add(equity_record(row, manager))
+        def visit(seq: int, recorded_at: int, kind: str, manager: InventoryManager) -> None:
+            equity.add(equity_record(seq, recorded_at, kind, manager))
 
         each_event(store, session_id, visit, advance, until_seq=last)
         for sink in (events, fills, equity):

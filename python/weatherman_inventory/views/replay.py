@@ -1,24 +1,23 @@
 """A session's state at any point of its journal, through the journal's own replay.
 
 Nothing here applies an event: `journal.replay_checked` does, with its checks of the sequence
-and the hash chain, into an `InventoryManager`. The views only narrow what it reads: the
-journal up to a sequence number (`--at`), in smaller batches (a progress bar, or one event at a
-time for a per-event series), through `_JournalWindow`, a read-only view of the store.
-
-`replay_checked` applies each batch it read before it asks for the next, so when the window's
-generator resumes after handing out a batch, the manager holds the state after that batch's
-last row; the window calls `after` then.
+and the hash chain, into an `InventoryManager`, natively once past its first batch as recovery
+does. The views only ask it to stop after a row (`until_seq`, for `--at`) and to pause at rows
+(`on_pause`, with the state after that row: a progress bar, or every row for a per-event
+series).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from weatherman_inventory.errors import InvalidInput
-from weatherman_inventory.journal import Replayed, replay_checked
+from weatherman_inventory.events import SessionOpened
+from weatherman_inventory.journal import EventRun, Replayed, observed_replays, replay_checked
 from weatherman_inventory.manager import InventoryManager
 from weatherman_inventory.store import PersistenceLayer, SessionRow
 
@@ -26,80 +25,32 @@ from .progress import Advance
 from .units import epoch_micros
 
 __all__ = [
-    "JournalRow",
+    "PROGRESS_ROWS",
     "SessionState",
-    "counting_store",
+    "counted_replays",
     "each_event",
     "parse_at",
     "resolve_at",
     "state_at",
 ]
 
-JournalRow = tuple[int, str, bytes, int, int, bytes | None]
-"""A journal row as the store hands it out: (seq, kind, payload, duplicate, recorded_at,
-hash)."""
-
-_BATCH: Final = 512
+PROGRESS_ROWS: Final = 512
+"""Journal rows between two moves of a progress bar."""
 
 
-class _JournalWindow:
-    """The store as `replay_checked` reads it, its journal cut after `until_seq`, handed out
-    `batch` rows at a time; `after(rows, manager)` runs once the manager applied them."""
+class _Counter:
+    """Tells `advance` how many rows were replayed since the last pause."""
 
-    def __init__(
-        self,
-        store: PersistenceLayer,
-        until_seq: int | None,
-        batch: int,
-        after: Callable[[list[JournalRow]], None],
-    ) -> None:
-        self._store = store
-        self._until = until_seq
-        self._batch = batch
-        self._after = after
+    def __init__(self, advance: Advance | None) -> None:
+        self.advance = advance
+        self.seen = 0
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-    def native_uri(self) -> None:
-        """None: the native reader would read past the window; rows come from `journal_rows`."""
-        return None
-
-    def journal_rows(self, session_id: str, *, batch: int = _BATCH) -> Iterator[list[JournalRow]]:
-        until = self._until
-        size = self._batch
-        for rows in self._store.journal_rows(session_id, batch=max(batch, size)):
-            for start in range(0, len(rows), size):
-                chunk = rows[start : start + size]
-                cut = until is not None and chunk[-1][0] > until
-                if cut:
-                    chunk = [row for row in chunk if row[0] <= until]  # type: ignore[operator]
-                if chunk:
-                    yield chunk
-                    self._after(chunk)
-                if cut:
-                    return
-
-
-def _replay(
-    store: PersistenceLayer,
-    session_id: str,
-    until_seq: int | None,
-    batch: int,
-    after: Callable[[list[JournalRow], InventoryManager], None],
-) -> Replayed:
-    made: list[InventoryManager] = []
-
-    def make(*args: Any, **kwargs: Any) -> InventoryManager:
-        manager = InventoryManager(*args, **kwargs)
-        made.append(manager)
-        return manager
-
-    def applied(rows: list[JournalRow]) -> None:
-        after(rows, made[0])
-
-    window = _JournalWindow(store, until_seq, batch, applied)
-    return replay_checked(make, window, session_id, strict=True)  # type: ignore[arg-type]
+    def __call__(self, seq: int, _recorded_at: int, _manager: Any) -> None:
+        # A row before the last one seen: the next replay (a rebuild replays twice).
+        rows = seq - self.seen if seq > self.seen else seq
+        if self.advance is not None:
+            self.advance(rows)
+        self.seen = seq
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,48 +106,72 @@ def state_at(
     advance: Advance | None = None,
 ) -> SessionState:
     """The session after the journal row `at` names (its last row when None), replayed from
-    the journal; `advance` is told how many rows each batch replayed."""
+    the journal; `advance` is told how many rows were replayed, every `PROGRESS_ROWS`."""
     session = store.load_session(session_id)
     last = store.last_seq(session_id)
-    until = None if at is None else resolve_at(store, session_id, at)
-    seen: list[JournalRow] = []
+    until = last if at is None else resolve_at(store, session_id, at)
+    counter = _Counter(advance)
+    end: list[int] = []
 
-    def after(rows: list[JournalRow], _manager: InventoryManager) -> None:
-        seen[:] = rows[-1:]
-        if advance is not None:
-            advance(len(rows))
+    def pause(seq: int, recorded_at: int, manager: Any) -> None:
+        counter(seq, recorded_at, manager)
+        if seq == until:
+            end.append(recorded_at)
 
-    replayed = _replay(store, session_id, until, _BATCH, after)
-    recorded_at = seen[0][4] if seen else None
+    replayed = replay_checked(
+        InventoryManager,
+        store,
+        session_id,
+        strict=True,
+        until_seq=until,
+        pause_every=PROGRESS_ROWS,
+        pause_at=(until,),
+        on_pause=pause,
+    )
+    recorded_at = end[0] if end else None
     return SessionState(session, replayed.manager, replayed.last_seq, last, recorded_at)
 
 
 def each_event(
     store: PersistenceLayer,
     session_id: str,
-    visit: Callable[[JournalRow, InventoryManager], None],
+    visit: Callable[[int, int, str, InventoryManager], None],
     advance: Advance | None = None,
     *,
     until_seq: int | None = None,
 ) -> Replayed:
-    """Replay the journal (up to `until_seq`) one row at a time, calling `visit(row, manager)`
+    """Replay the journal (up to `until_seq`) calling `visit(seq, recorded_at, kind, manager)`
     with the state after each row (the first, `session_opened`, included)."""
+    counter = _Counter(advance)
+    kinds: dict[int, str] = {}
 
-    def after(rows: list[JournalRow], manager: InventoryManager) -> None:
-        for row in rows:
-            visit(row, manager)
-        if advance is not None:
-            advance(len(rows))
+    def events(run: EventRun) -> None:
+        for i, event in enumerate(run.events):
+            kinds[run.seq + i] = event.kind
 
-    return _replay(store, session_id, until_seq, 1, after)
+    def pause(seq: int, recorded_at: int, manager: Any) -> None:
+        # The one row without an event in a whole journal is its opening row.
+        visit(seq, recorded_at, kinds.pop(seq, SessionOpened.kind), manager)
+        if seq % PROGRESS_ROWS == 0:
+            counter(seq, recorded_at, manager)
+
+    replayed = replay_checked(
+        InventoryManager,
+        store,
+        session_id,
+        strict=True,
+        until_seq=until_seq,
+        pause_every=1,
+        on_pause=pause,
+        on_events=events,
+    )
+    return replayed
 
 
-def counting_store(store: PersistenceLayer, advance: Advance) -> PersistenceLayer:
-    """`store`, its journal read in batches of at most 512 rows with `advance` told each
-    batch's size: a progress bar for any replay (verify, recovery, a cache rebuild) without a
-    change to the replay."""
-
-    def counted(rows: list[JournalRow]) -> None:
-        advance(len(rows))
-
-    return _JournalWindow(store, None, _BATCH, counted)  # type: ignore[return-value]
+@contextmanager
+def counted_replays(advance: Advance) -> Iterator[None]:
+    """Inside, every journal replay (verify, recovery, a cache rebuild) tells `advance` how
+    many rows it replayed, every `PROGRESS_ROWS`: a progress bar for a replay that runs deep
+    inside another command."""
+    with observed_replays(PROGRESS_ROWS, _Counter(advance)):
+        yield

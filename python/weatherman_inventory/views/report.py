@@ -26,6 +26,7 @@ from weatherman_inventory.errors import InvalidInput
 from weatherman_inventory.events import MICRO
 from weatherman_inventory.manager import Anomaly
 from weatherman_inventory.store import PersistenceLayer, SessionRow
+from weatherman_inventory.views.progress import Advance, replay_progress
 from weatherman_inventory.views.series import (
     DEFAULT_MAX_POINTS,
     DEFAULT_MAX_ROWS,
@@ -390,10 +391,11 @@ def write_report(
     out: str | os.PathLike[str],
     *,
     max_points: int = DEFAULT_MAX_POINTS,
+    advance: Advance | None = None,
 ) -> SessionSeries:
     """Write the session's report to `out` (through a temporary file, so a reader never sees
-    half a page) and return the series it draws."""
-    series = collect_series(store, session_id, max_points=max_points)
+    half a page) and return the series it draws; `advance` is told the rows replayed."""
+    series = collect_series(store, session_id, max_points=max_points, advance=advance)
     row = store.load_session(session_id)
     page = render_html(row, series, build_charts(series))
     path = Path(out)
@@ -440,6 +442,8 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.points <= MAX_POINTS_LIMIT:
         raise InvalidInput("--points", args.points, f"an integer 1..{MAX_POINTS_LIMIT} is required")
     with PersistenceLayer(args.db, readonly=True) as store:
-        write_report(store, args.session, args.out, max_points=args.points)
+        total = store.last_seq(args.session)
+        with replay_progress("replaying", total) as advance:
+            write_report(store, args.session, args.out, max_points=args.points, advance=advance)
     print(os.path.abspath(args.out))
     return 0

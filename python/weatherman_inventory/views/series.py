@@ -1,40 +1,31 @@
 """A session's journal replayed into bounded time series: what the report draws.
 
-The journal is streamed a batch at a time into a manager bound to nothing, as recovery replays
-it, and the state is sampled at the end of each bucket of `ceil(events / max_points)` journal
-rows (and at the last row), so every series holds at most `max_points` points however long the
-journal is. Fills are summed per token, side and bucket into one marker at their average price;
-failed fills keep the first `max_rows` rows and a count. Memory holds one batch of rows, the
-samples and the manager (whose own state is recovery's).
+The journal is replayed by recovery's own replay (`journal.replay_checked`, natively past its
+first batch), which pauses at the end of each bucket
+of `ceil(events / max_points)` journal rows (and at the last row) for a sample, so every series
+holds at most `max_points` points however long the journal is. Fills are summed per token, side
+and bucket into one marker at their average price as the replay hands them over; failed fills
+keep the first `max_rows` rows and a count. Memory holds one batch of rows, the samples and the
+manager (whose own state is recovery's).
 
-The replay reads the journal as recorded: `verify` is what checks its sequence and hash chain.
+The replay is verify's, lenient: a journal whose sequence or hash chain is broken is drawn as
+recorded (`verify` is what reports it); a row that holds no valid event is refused.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final
 
-import orjson
-
-from weatherman_inventory.errors import DuplicateFill, InvalidInput, StoreError
-from weatherman_inventory.events import (
-    MICRO,
-    SESSION_OPENED_FROM_FIELDS,
-    BuyFilled,
-    Event,
-    FillStatusChanged,
-    SellFilled,
-    SessionOpened,
-    check_id,
-    decoders_for,
-)
-from weatherman_inventory.journal import session_capital
+from weatherman_inventory.errors import InvalidInput
+from weatherman_inventory.events import MICRO, BuyFilled, FillStatusChanged, SellFilled, check_id
+from weatherman_inventory.journal import EventRun, replay_checked
 from weatherman_inventory.manager import Anomaly, InventoryManager
 from weatherman_inventory.store import PersistenceLayer
+
+from .progress import Advance
 
 __all__ = [
     "DEFAULT_MAX_POINTS",
@@ -54,7 +45,6 @@ DEFAULT_MAX_POINTS: Final = 500
 DEFAULT_MAX_ROWS: Final = 500
 """Rows a table keeps; the rest are counted (`history` and `export` list them all)."""
 MAX_POINTS_LIMIT: Final = 100_000
-_BATCH: Final = 512
 _FAILED: Final = "FAILED"
 
 
@@ -159,17 +149,6 @@ def _sample(manager: InventoryManager, seq: int, time_us: int) -> Sample:
     return Sample(seq, time_us, state.total_usd, state.in_flight_usd, math.fsum(terms), tokens)
 
 
-class _DuplicateJournal:
-    """Bound while replaying a fill the store refused as a duplicate: refuses it again, so the
-    manager undoes it and records the anomaly it recorded when the fill first arrived."""
-
-    def __init__(self, fill_id: str) -> None:
-        self.fill_id = fill_id
-
-    def commit(self, event: Event, manager: InventoryManager) -> None:
-        raise DuplicateFill(self.fill_id)
-
-
 def _check_points(name: str, value: object) -> int:
     if type(value) is not int or not 1 <= value <= MAX_POINTS_LIMIT:
         raise InvalidInput(name, value, f"an integer 1..{MAX_POINTS_LIMIT} is required")
@@ -182,107 +161,99 @@ def collect_series(
     *,
     max_points: int = DEFAULT_MAX_POINTS,
     max_rows: int = DEFAULT_MAX_ROWS,
+    advance: Advance | None = None,
 ) -> SessionSeries:
-    """Replay the session's journal into series of at most `max_points` points each.
+    """Replay the session's journal into series of at most `max_points` points each; `advance`
+    is told how many rows were replayed, every few thousand.
 
-    Raises `InvalidInput` for a bad argument, `SessionNotFound` for an unknown session and
+    Raises `InvalidInput` for a bad argument, `SessionNotFound` for an unknown session,
     `StoreError` for a journal row that holds no valid event.
     """
     check_id("session_id", session_id)
     _check_points("max_points", max_points)
     _check_points("max_rows", max_rows)
     store.load_session(session_id)
+    # Rows a live session writes after the count is taken are the next report's.
     last = store.last_seq(session_id)
     bucket = max(1, -(-last // max_points))
     series = SessionSeries(session_id, last, bucket)
-    batches = store.journal_rows(session_id, batch=_BATCH)
-    first = next(batches, [])
-    opened: SessionOpened | None = None
-    if first and first[0][1] == SessionOpened.kind:
-        opened = SESSION_OPENED_FROM_FIELDS(orjson.loads(first[0][2]))
-    manager = InventoryManager(
-        session_capital(store, session_id, opened), track_fill_ids=False, log_anomalies=False
-    )
-    decoders = decoders_for(1 if opened is None else opened.journal_format)
     pending_failed: list[tuple[int, int, str]] = []
     # Markers of the bucket in progress, whose time is its sample's: at most two per token.
     open_markers: list[FillMarker] = []
     buys = series.buys
     sells = series.sells
     samples = series.samples
-    events: list[Event] = []
-    for rows in itertools.chain([first] if first else [], batches):
-        for seq, kind, payload, duplicate, recorded_at, _hash in rows:
-            if seq > last:
-                # Rows a live session wrote after the count was taken: the next report has them.
-                break
-            if not (seq == 1 and kind == SessionOpened.kind):
-                decode = decoders.get(kind)
-                if decode is None:
-                    raise StoreError(f"journal row {seq}: unknown event kind {kind!r}")
-                try:
-                    event = decode(orjson.loads(payload))
-                except (ValueError, TypeError) as exc:
-                    raise StoreError(f"journal row {seq} ({kind}) holds no valid event") from exc
-                if duplicate:
-                    manager._replay(events)
-                    events.clear()
-                    _apply_duplicate(manager, seq, event)
-                else:
-                    events.append(event)
-                    tp = type(event)
-                    if tp is BuyFilled or tp is SellFilled:
-                        fill: BuyFilled | SellFilled = event  # type: ignore[assignment]
-                        markers = (buys if tp is BuyFilled else sells).setdefault(fill.token_id, [])
-                        at = min(-(-seq // bucket) * bucket, last)  # the bucket's sample
-                        if not markers or markers[-1].seq != at:
-                            markers.append(FillMarker(at, 0))
-                            open_markers.append(markers[-1])
-                        marker = markers[-1]
-                        marker.count += 1
-                        marker.qty_micro += fill.fill_qty_micro
-                        marker.notional += fill.fill_qty_micro * fill.price_micro
-                    elif tp is FillStatusChanged:
-                        status: FillStatusChanged = event  # type: ignore[assignment]
-                        if status.status == _FAILED:
-                            series.failed_fill_count += 1
-                            if len(pending_failed) + len(series.failed_fills) < max_rows:
-                                pending_failed.append((seq, recorded_at or 0, status.fill_id))
-            if seq % bucket == 0 or seq == last:
-                manager._replay(events)
-                events.clear()
-                time_us = recorded_at or 0
-                for marker in open_markers:
-                    marker.time_us = time_us
-                open_markers.clear()
-                _resolve_failed(manager, pending_failed, series.failed_fills)
-                samples.append(_sample(manager, seq, time_us))
-        else:
-            # One batch of events in memory at most, however long the bucket.
-            manager._replay(events)
-            events.clear()
-            continue
-        break
+
+    def events(run: EventRun) -> None:
+        if run.duplicate:
+            return  # refused again on replay: no fill, no marker
+        seq = run.seq
+        for i, event in enumerate(run.events):
+            tp = type(event)
+            if tp is BuyFilled or tp is SellFilled:
+                fill: BuyFilled | SellFilled = event  # type: ignore[assignment]
+                markers = (buys if tp is BuyFilled else sells).setdefault(fill.token_id, [])
+                at = min(-(-(seq + i) // bucket) * bucket, last)  # the bucket's sample
+                if not markers or markers[-1].seq != at:
+                    markers.append(FillMarker(at, 0))
+                    open_markers.append(markers[-1])
+                marker = markers[-1]
+                marker.count += 1
+                marker.qty_micro += fill.fill_qty_micro
+                marker.notional += fill.fill_qty_micro * fill.price_micro
+            elif tp is FillStatusChanged:
+                status: FillStatusChanged = event  # type: ignore[assignment]
+                if status.status == _FAILED:
+                    series.failed_fill_count += 1
+                    if len(pending_failed) + len(series.failed_fills) < max_rows:
+                        pending_failed.append((seq + i, run.recorded(i), status.fill_id))
+
+    done = [0]
+
+    def pause(seq: int, recorded_at: int, manager: Any) -> None:
+        # A sample at most `max_points` times: the progress bar moves with them.
+        if advance is not None:
+            advance(seq - done[0])
+            done[0] = seq
+        # `events` hands over a run of rows before the replay pauses inside it: what belongs to
+        # a later row waits for that row's pause.
+        later = [marker for marker in open_markers if marker.seq > seq]
+        for marker in open_markers:
+            if marker.seq <= seq:
+                marker.time_us = recorded_at
+        open_markers[:] = later
+        _resolve_failed(manager, seq, pending_failed, series.failed_fills)
+        samples.append(_sample(manager, seq, recorded_at))
+
+    replayed = replay_checked(
+        InventoryManager,
+        store,
+        session_id,
+        strict=False,
+        until_seq=last,
+        pause_every=bucket,
+        pause_at=(last,),
+        on_pause=pause,
+        on_events=events,
+    )
+    manager: InventoryManager = replayed.manager
     series.anomalies = manager.anomalies()
     series.final = manager
     return series
 
 
-def _apply_duplicate(manager: InventoryManager, seq: int, event: Event) -> None:
-    fill_id = getattr(event, "fill_id", None)
-    if not isinstance(fill_id, str):
-        raise StoreError(f"journal row {seq} is marked duplicate but is not a fill with an id")
-    manager._bind(_DuplicateJournal(fill_id))
-    try:
-        manager.apply(event)
-    finally:
-        manager._bind(None)
-
-
 def _resolve_failed(
-    manager: InventoryManager, pending: list[tuple[int, int, str]], out: list[FailedFill]
+    manager: InventoryManager,
+    upto: int,
+    pending: list[tuple[int, int, str]],
+    out: list[FailedFill],
 ) -> None:
+    """Move the failed fills of rows up to `upto` from `pending` to `out`, each as the ledger
+    (after row `upto`) books it."""
+    later = [item for item in pending if item[0] > upto]
     for seq, time_us, fill_id in pending:
+        if seq > upto:
+            continue
         rec = manager.fill_record(fill_id)
         if rec is None:
             out.append(FailedFill(seq, time_us or 0, fill_id, None, None, None, None))
@@ -290,7 +261,7 @@ def _resolve_failed(
             out.append(
                 FailedFill(seq, time_us or 0, fill_id, rec.side, rec.token_id, rec.qty, rec.price)
             )
-    pending.clear()
+    pending[:] = later
 
 
 def utc_text(time_us: int) -> str:

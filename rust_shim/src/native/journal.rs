@@ -351,10 +351,12 @@ impl JournalDecoder {
     /// SQLite database at `uri` (opened read-only), checks each row's hash chained from
     /// `previous` and decodes it, up to the first row it leaves to the caller.
     ///
-    /// Returns (events, fills, fill count, last seq, head, stop, end): the events of the rows
-    /// after `after` up to `last seq`, whose hash is `head`; `stop` is the row after them as
-    /// `journal_rows` gives it, left to the caller (None if none was); `end` is whether the
-    /// journal ended. A database it cannot read raises `ValueError`.
+    /// Returns (events, fills, fill count, last seq, head, stop, end, recorded): the events of
+    /// the rows after `after` up to `last seq`, whose hash is `head`; `stop` is the row after
+    /// them as `journal_rows` gives it, left to the caller (None if none was); `end` is whether
+    /// the journal ended; `recorded` is each event's row's `recorded_at`, 8 bytes
+    /// little-endian apiece, so a caller can stop at any row of the run and say when it was
+    /// written. A database it cannot read raises `ValueError`.
     #[allow(clippy::type_complexity, clippy::too_many_arguments)]
     fn scan<'py>(
         &self,
@@ -372,6 +374,7 @@ impl JournalDecoder {
         Bound<'py, PyBytes>,
         Option<Bound<'py, PyTuple>>,
         bool,
+        Bound<'py, PyBytes>,
     )> {
         let sid = session_id.to_str()?;
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
@@ -394,6 +397,7 @@ impl JournalDecoder {
         let mut head = previous.to_vec();
         let mut read = 0;
         let mut stop = None;
+        let mut recorded: Vec<u8> = Vec::new();
         while let Some(row) = rows.next().map_err(|e| sqlite_error(&e))? {
             read += 1;
             let decoded = self.scan_row(
@@ -409,6 +413,9 @@ impl JournalDecoder {
                 Some(hash) => {
                     last += 1;
                     head = hash.to_vec();
+                    // `scan_row` read it as an integer before it decoded the row.
+                    let at = row.get_ref(4).ok().and_then(|v| v.as_i64().ok());
+                    recorded.extend_from_slice(&at.unwrap_or_default().to_le_bytes());
                 }
                 None => {
                     let Some(row) = python_row(py, row) else {
@@ -431,6 +438,7 @@ impl JournalDecoder {
             PyBytes::new(py, &head),
             stop,
             end,
+            PyBytes::new(py, &recorded),
         ))
     }
 }
