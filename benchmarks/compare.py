@@ -8,7 +8,9 @@ figure's median is compared: a time may grow, or a rate shrink, by at most the f
 tolerance. `make bench` runs it last.
 
     python -m benchmarks.compare            # ledger, store, FFI
-    python -m benchmarks.compare ledger     # one part: ledger, store or ffi
+    python -m benchmarks.compare ledger     # one part: ledger, store, recovery or ffi
+
+`WEATHERMAN_BENCH_ROUNDS` sets the rounds (3 by default): more on a busy machine.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = os.environ.get("WEATHERMAN_BASELINE", "83759e3")
-ROUNDS = 3
+ROUNDS = int(os.environ.get("WEATHERMAN_BENCH_ROUNDS", "3"))
+"""Alternating rounds per part (the store's fills benchmark alternates inside its one round)."""
 
 
 @dataclass(frozen=True)
