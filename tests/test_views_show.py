@@ -232,3 +232,21 @@ def test_the_redeemable_column_appears_once_the_contract_carries_it(
     assert [(row[0], row[-1]) for row in positions.rows] == [
         ("rain-yes", "69.5"), ("heat-yes", "0"), ("heat-no", "0"), ("rain-no", "0"),
     ]  # fmt: skip
+
+
+def test_show_lists_the_redeemable_shares_of_a_resolved_market(tmp_path: Path) -> None:
+    db = tmp_path / "resolved.sqlite"
+    with PersistenceLayer(db) as store:
+        manager = open_session(InventoryManager, store, "r", Decimal(100))
+        manager.on_fill_buy("o1", "yes-1", "cond-1", "YES", 10, Decimal("0.40"), 10, fill_id="f1")
+        manager.on_fill_buy("o2", "no-1", "cond-1", "NO", 4, Decimal("0.55"), 4, fill_id="f2")
+        manager.on_market_resolved("cond-1", [1, 1])
+    out = run_cli("show", "--db", str(db), "--session", "r")
+    assert out.returncode == 0, out.stderr
+    header = next(line for line in out.stdout.splitlines() if "token" in line and "mark" in line)
+    assert "redeemable" in header
+    yes = next(line for line in out.stdout.splitlines() if line.lstrip().startswith("yes-1"))
+    no = next(line for line in out.stdout.splitlines() if line.lstrip().startswith("no-1"))
+    # A void market: each share redeems for half a dollar, marked at 50 cents.
+    assert yes.split()[-1] == "10" and no.split()[-1] == "4", (yes, no)
+    assert "50¢" in yes.split() and "50¢" in no.split()
