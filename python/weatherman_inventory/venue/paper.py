@@ -23,9 +23,15 @@ import orjson
 from weatherman_inventory.events import MICRO, OrderStatus
 from weatherman_inventory.manager import InventoryManager
 from weatherman_inventory.venue.account import AccountPages, VenueAccount
-from weatherman_inventory.venue.reconcile import _cash_effect, _token_effect
+from weatherman_inventory.venue.reconcile import Difference, _cash_effect, _token_effect
 
-__all__ = ["LAST_PAGE", "account_from_pages", "decimal_text", "paper_account"]
+__all__ = [
+    "LAST_PAGE",
+    "account_from_pages",
+    "decimal_text",
+    "difference_table",
+    "paper_account",
+]
 
 LAST_PAGE: Final = "LTE="
 """The venue's `next_cursor` of a last page."""
@@ -114,3 +120,12 @@ def account_from_pages(
     for page in positions:
         pages.add_positions(page)
     return pages.account()
+
+
+def difference_table(difference: Difference) -> str:
+    """The difference as the `reconcile` command prints it (a table, or that they agree)."""
+    from weatherman_inventory.cli_reconcile import _table  # noqa: PLC0415 (the command's)
+
+    if difference.empty:
+        return "the ledger agrees with the venue"
+    return "\n".join(_table(difference))
