@@ -111,7 +111,7 @@ fn paper_account_agrees_then_a_missed_fill_a_dropped_order_and_cash_are_reconcil
     let dir = scratch("three");
     let path = dir.join("ledger.sqlite");
     let mut ledger = session(&path);
-    let account = VenueAccountJson::of_paper_ledger(&ledger, &identity(), &conditions())
+    let account = VenueAccountJson::of_paper_ledger(&ledger, &identity(), &conditions(), &[])
         .expect("paper account");
     let found = ledger.reconcile(&account).expect("reconcile");
     assert!(found.is_empty(), "{}", found.table);
@@ -184,7 +184,7 @@ fn malformed_account_page_is_refused_naming_the_field_and_changes_nothing() {
     start();
     let dir = scratch("malformed");
     let ledger = session(&dir.join("ledger.sqlite"));
-    let mut venue = VenueAccountJson::of_paper_ledger(&ledger, &identity(), &conditions())
+    let mut venue = VenueAccountJson::of_paper_ledger(&ledger, &identity(), &conditions(), &[])
         .expect("paper account");
     venue.orders = vec![edit(&venue.orders[0], |v| {
         v["data"][1]["price"] = json!("1.5")

@@ -10,6 +10,11 @@ Whatever changes the venue's books while the ledger is not listening (a trade th
 missed, an order the venue dropped, a cash movement) is then found by `reconcile` like any
 live venue's difference.
 
+An order the venue accepted whose id the ledger has not been told yet (the answer to its
+submission still on its way when the session stopped) is in neither side's list under the same
+id: `reconcile_acknowledging` leaves such orders, named by their local ids, out of the
+difference instead of closing them.
+
 `account_from_pages` reads such an account back from the raw text of its pages.
 """
 
@@ -23,7 +28,12 @@ import orjson
 from weatherman_inventory.events import MICRO, OrderStatus
 from weatherman_inventory.manager import InventoryManager
 from weatherman_inventory.venue.account import AccountPages, VenueAccount
-from weatherman_inventory.venue.reconcile import Difference, _cash_effect, _token_effect
+from weatherman_inventory.venue.reconcile import (
+    Difference,
+    _cash_effect,
+    _token_effect,
+    reconcile,
+)
 
 __all__ = [
     "LAST_PAGE",
@@ -31,6 +41,7 @@ __all__ = [
     "decimal_text",
     "difference_table",
     "paper_account",
+    "reconcile_acknowledging",
 ]
 
 LAST_PAGE: Final = "LTE="
@@ -52,10 +63,13 @@ def paper_account(
     api_key: str,
     funder: str,
     conditions: Mapping[str, str],
+    limits: Mapping[str, int] | None = None,
 ) -> dict[str, str]:
     """The account of a paper venue that reported everything to `manager`: file name -> JSON
     text. `conditions` maps the ledger's market ids to the venue's condition ids (an order's
-    `market`). The trade history is empty: no trade is missing from what was reported."""
+    `market`); `limits` gives the venue's price (micro-USDC) of orders by local id, for sells
+    the ledger holds without a limit. The trade history is empty: no trade is missing from what
+    was reported."""
     cash = manager.cash_micro
     tokens = {r.token_id: r.qty_micro for r in manager.position_records()}
     for rec in manager.provisional_fills():
@@ -68,6 +82,9 @@ def paper_account(
         if record is None or venue_id is None or record.status not in _OPEN:
             continue
         position = manager.position_record(record.token_id)
+        limit = record.limit_micro
+        if limit is None:
+            limit = (limits or {}).get(local_id, 0)
         orders.append(
             {
                 "id": venue_id,
@@ -79,7 +96,7 @@ def paper_account(
                 "side": record.side.upper(),
                 "original_size": decimal_text(record.qty_micro),
                 "size_matched": decimal_text(record.filled_qty_micro),
-                "price": decimal_text(record.limit_micro or 0),
+                "price": decimal_text(limit),
                 "outcome": "" if position is None else position.outcome.value.capitalize(),
                 "order_type": record.tif.upper(),
                 "associate_trades": [],
@@ -129,3 +146,20 @@ def difference_table(difference: Difference) -> str:
     if difference.empty:
         return "the ledger agrees with the venue"
     return "\n".join(_table(difference))
+
+
+def reconcile_acknowledging(
+    manager: InventoryManager, account: VenueAccount, acknowledging: Sequence[str] = ()
+) -> Difference:
+    """`reconcile`, less the ledger's orders in `acknowledging` (local ids) that the venue has
+    not named yet: their acknowledgement is on its way, they are not missing."""
+    found = reconcile(manager, account)
+    waiting = set(acknowledging)
+    keep = tuple(
+        o
+        for o in found.orders
+        if not (o.kind == "missing" and o.venue_order_id is None and o.local_id in waiting)
+    )
+    if len(keep) == len(found.orders):
+        return found
+    return found.model_copy(update={"orders": keep})

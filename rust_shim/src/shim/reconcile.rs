@@ -143,11 +143,14 @@ impl VenueAccountJson {
 
     /// The account of a paper venue that reported every fact to `ledger`: what the ledger holds
     /// on chain, its open orders under their venue ids, an empty trade history
-    /// (`weatherman_inventory.venue.paper`). `conditions` maps market ids to condition ids.
+    /// (`weatherman_inventory.venue.paper`). `conditions` maps market ids to condition ids;
+    /// `limits` gives orders' prices (local id, micro-USDC) the ledger may not hold (a sell
+    /// submitted without a limit).
     pub fn of_paper_ledger(
         ledger: &InventoryManager,
         identity: &VenueAccount,
         conditions: &[(String, String)],
+        limits: &[(String, u64)],
     ) -> Result<Self, ShimError> {
         interpreter::require_started()?;
         Python::attach(|py| {
@@ -160,6 +163,11 @@ impl VenueAccountJson {
                 map.set_item(market, condition)?;
             }
             kwargs.set_item("conditions", map)?;
+            let prices = PyDict::new(py);
+            for (local_id, micro) in limits {
+                prices.set_item(local_id, micro)?;
+            }
+            kwargs.set_item("limits", prices)?;
             let files = paper
                 .getattr(intern!(py, "paper_account"))?
                 .call((ledger.manager.bind(py),), Some(&kwargs))?;
@@ -272,13 +280,28 @@ impl InventoryManager {
     /// The ledger's disagreement with the venue's `account`; changes nothing. Feed the trade
     /// history first ([`catch_up`]).
     pub fn reconcile(&self, account: &VenueAccountJson) -> Result<Difference, ShimError> {
+        self.reconcile_acknowledging(account, &[])
+    }
+
+    /// [`Self::reconcile`], less the ledger's orders in `acknowledging` (local ids) that have
+    /// no venue id yet: the venue accepted them and its answer is on its way, so they are not
+    /// missing (a paper venue that acknowledges a tick after the submission).
+    pub fn reconcile_acknowledging(
+        &self,
+        account: &VenueAccountJson,
+        acknowledging: &[String],
+    ) -> Result<Difference, ShimError> {
         interpreter::require_started()?;
         Python::attach(|py| {
             let venue = account.to_python(py)?;
-            let module = py.import(intern!(py, "weatherman_inventory.venue.reconcile"))?;
+            let module = py.import(intern!(py, "weatherman_inventory.venue.paper"))?;
             let found = module
-                .getattr(intern!(py, "reconcile"))?
-                .call1((self.manager.bind(py), venue))?;
+                .getattr(intern!(py, "reconcile_acknowledging"))?
+                .call1((
+                    self.manager.bind(py),
+                    venue,
+                    PyList::new(py, acknowledging)?,
+                ))?;
             let mut tokens = Vec::new();
             for t in found.getattr("tokens")?.try_iter()? {
                 let t = t?;

@@ -185,6 +185,25 @@ impl LegacyTracker {
         token.compact();
     }
 
+    /// A buy order the tracker holds, by the venue's id of it: (local id, size, filled, limit
+    /// in micro-dollars).
+    pub fn buy_order_by(&self, venue_id: impl Fn(&str) -> bool) -> Option<(String, u64, u64, u64)> {
+        let mut found: Vec<_> = self
+            .buy_orders
+            .iter()
+            .filter(|(local_id, _)| venue_id(local_id))
+            .collect();
+        found.sort_by(|a, b| a.0.cmp(b.0));
+        found
+            .first()
+            .map(|(id, o)| ((*id).clone(), o.qty_micro, o.filled_micro, o.limit_micro))
+    }
+
+    /// Cash the venue's account had and the tracker did not (reconciliation), micro-dollars.
+    pub fn adjust_cash(&mut self, delta_micro: i64) {
+        self.cash_usd += delta_micro as f64 / 1e6;
+    }
+
     /// Applies one fact the session reported.
     pub fn apply(&mut self, event: &LedgerEvent) {
         match event {

@@ -8,6 +8,7 @@ pub mod fees;
 pub mod legacy;
 pub mod market;
 pub mod plan_store;
+pub mod reconcile;
 pub mod report;
 pub mod rng;
 pub mod session;

@@ -24,6 +24,7 @@ use super::events::{LedgerEvent, Side};
 use super::legacy::LegacyTracker;
 use super::market::PaperMarket;
 use super::plan_store::{Check, HostSession, Phase, PlanRecord, PlanStore, Step};
+use super::reconcile::Reconciliation;
 use super::stop::Stop;
 use super::strategies::{
     self, Intent, NodeStrategy, PythonStrategy, RustStrategy, SeenKeys, Strategy,
@@ -51,6 +52,8 @@ pub struct Stats {
     pub seen: SeenKeys,
     /// What the venue's frames did in the ledger.
     pub venue: VenueCounts,
+    /// Reconciliation with the paper venue's account at `--resume`, when it had one.
+    pub reconciliation: Option<Reconciliation>,
 }
 
 /// The paper venue's frames sent through the adapter, and its actions by kind.
@@ -69,7 +72,7 @@ pub struct VenueCounts {
 }
 
 impl VenueCounts {
-    fn add(&mut self, applied: &VenueApplied) {
+    pub(super) fn add(&mut self, applied: &VenueApplied) {
         self.frames += 1;
         for action in &applied.actions {
             let counter = match action.kind {
@@ -103,15 +106,17 @@ pub struct Paths {
 pub struct Session {
     pub cfg: HostSession,
     pub market: PaperMarket,
-    engine: Engine,
-    legacy: LegacyTracker,
+    pub(super) engine: Engine,
+    pub(super) legacy: LegacyTracker,
     pub ledger: InventoryManager,
     /// The paper venue's user channel into the ledger.
-    venue: PaperVenue,
-    plans: PlanStore,
+    pub(super) venue: PaperVenue,
+    pub(super) plans: PlanStore,
     strategies: Vec<Box<dyn Strategy>>,
     pub stats: Stats,
     stop: Stop,
+    /// Stop after this tick as a signal would (`--stop-after`).
+    pub stop_after: Option<u64>,
 }
 
 /// How a session starts.
@@ -349,6 +354,7 @@ impl Session {
                 ..Stats::default()
             },
             stop: stop.clone(),
+            stop_after: None,
         })
     }
 
@@ -473,8 +479,10 @@ impl Session {
             strategies,
             stats: Stats::default(),
             stop: stop.clone(),
+            stop_after: None,
         };
         session.resume(history, journal)?;
+        session.stats.reconciliation = session.reconcile_at_resume(&paths.db)?;
         Ok(session)
     }
 
@@ -490,8 +498,16 @@ impl Session {
         // A step of a plan that has a successor finished (the next plan is only written after
         // the phase), whether or not it wrote a row (an unchanged mark writes none).
         let mut resume_at = 0;
+        let mut reconciled = self
+            .plans
+            .reconciled(&self.cfg.session_id)?
+            .into_iter()
+            .peekable();
         for (n, plan) in history.iter().enumerate() {
             self.market.advance_to(plan.tick);
+            while let Some(r) = reconciled.next_if(|r| r.after_tick < plan.tick) {
+                self.replay_reconciled(&r);
+            }
             let is_last_plan = n + 1 == history.len();
             for (k, &(idx, seq_before)) in plan.sent.iter().enumerate() {
                 let is_last_step = is_last_plan && k + 1 == plan.sent.len();
@@ -505,6 +521,9 @@ impl Session {
                     resume_at = if applied { idx + 1 } else { idx };
                 }
             }
+        }
+        for r in reconciled {
+            self.replay_reconciled(&r);
         }
         log::info!(
             "resuming {} at tick {last_tick} {last_phase:?} step {resume_at} (journal at {journal})",
@@ -530,6 +549,9 @@ impl Session {
         for tick in self.stats.first_tick..=self.cfg.ticks {
             if let Some(signal) = self.stop.requested() {
                 return Ok(Some(signal));
+            }
+            if self.stop_after.is_some_and(|last| tick > last) {
+                return Ok(Some("--stop-after"));
             }
             self.tick(tick)?;
             self.stats.last_tick = tick;

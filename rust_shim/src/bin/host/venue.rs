@@ -149,6 +149,11 @@ impl PaperVenue {
         })
     }
 
+    /// The feed the frames go through (the trade history's pages too, at `--resume`).
+    pub fn feed(&self) -> &VenueFeed {
+        &self.feed
+    }
+
     /// Forwards one frame's raw text to the ledger through the shim.
     pub fn send(
         &self,
