@@ -9,7 +9,12 @@ import pytest
 
 from weatherman_inventory import InventoryManager
 from weatherman_inventory.venue import InvalidMessage, PolymarketAdapter
-from weatherman_inventory.venue.paper import account_from_pages, decimal_text, paper_account
+from weatherman_inventory.venue.paper import (
+    account_from_pages,
+    decimal_text,
+    paper_account,
+    reconcile_acknowledging,
+)
 from weatherman_inventory.venue.reconcile import adopt, catch_up, reconcile
 
 KEY = "5f1c9e2a-7b31-4d0e-9a6c-0f7e3b2d8c41"
@@ -84,3 +89,18 @@ def test_unreadable_page_is_refused_naming_the_field() -> None:
     with pytest.raises(InvalidMessage) as caught:
         account_from_pages(collateral='{"balance": "-1"}')
     assert caught.value.field == "collateral.balance"
+
+
+def test_order_awaiting_its_venue_id_is_not_missing_while_acknowledging() -> None:
+    ledger = session()
+    ledger.on_order_submitted_buy("C", MKT, NO, "NO", 5, 30)  # its venue id not told yet
+    files = paper_account(ledger, api_key=KEY, funder=FUNDER, conditions={MKT: COND})
+    venue = account_of(files)
+    assert [(o.kind, o.local_id) for o in reconcile(ledger, venue).orders] == [("missing", "C")]
+    assert reconcile_acknowledging(ledger, venue, ["C"]).empty
+    # A named order the venue does not hold is missing, acknowledging or not.
+    orders = json.loads(files["orders.json"])
+    orders["data"] = [o for o in orders["data"] if o["id"] != ORDER_B]
+    files["orders.json"] = json.dumps(orders)
+    found = reconcile_acknowledging(ledger, account_of(files), ["C", "B"])
+    assert [(o.kind, o.local_id) for o in found.orders] == [("missing", "B")]
