@@ -32,8 +32,12 @@ interface TokenPositionState {
   currentPrice: number;
   /** (currentPrice - avgEntryPrice) * qty, dollars. -1000000000 < x < 1000000000. */
   unrealizedPnl: number;
-  /** PnL realised by sales and merges, net of fees, dollars. Exact decimal in Python and Rust. -1000000000 < x < 1000000000. */
+  /** PnL realised by sales, merges and redemptions, net of fees, dollars. Exact decimal in Python and Rust. -1000000000 < x < 1000000000. */
   realizedPnl: number;
+  /** What one share redeems for once the token's market resolved, dollars (1 or 0, 0.5 when void); absent while the market is unresolved. Also the token's currentPrice from then on. Exact decimal in Python and Rust, at most 6 decimal places. 0 <= x <= 1. */
+  payout?: number;
+  /** Shares a redemption can burn now: held on chain (no fill of them still MATCHED or RETRYING) and not reserved by a pending redemption; absent while the market is unresolved. The position is redeemable when this is above 0. Exact decimal in Python and Rust, at most 6 decimal places. 0 <= x < 1000000000. */
+  redeemableQty?: number;
 }
 
 /** Minted YES+NO pair balance for a single condition (market), in pairs (1 pair = 1 YES share + 1 NO share, minted for $1), exact to 6 decimals like shares. */

@@ -162,6 +162,7 @@ def test_only_well_typed_bad_vectors_are_left_to_the_runtime_check() -> None:
         "badContextTimestampOffset",
         "badInventoryNegativeQty",
         "badInventoryNegativeUnsettledUsd",
+        "badInventoryPayoutAbove1",
         "badInventoryQtyAtBound",
         "badInventoryQtySevenDecimals",
         "badInventoryTotalUsdAtBound",

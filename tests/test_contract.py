@@ -109,6 +109,10 @@ BAD = {
         "unsettledUsd",
         "number -0.5 is out of range, 0 <= x < 1000000000",
     ),
+    "bad_inventory_payout_above_1": (
+        "tokens.tok-yes-knyc-50.payout",
+        "number 1.5 is out of range, 0 <= x <= 1",
+    ),
     "bad_inventory_qty_as_string": ("tokens.tok-yes-knyc-50.qty", "invalid type: string"),
     "bad_inventory_qty_at_bound": (
         "tokens.tok-no-knyc-55.qty",
@@ -117,6 +121,10 @@ BAD = {
     "bad_inventory_qty_seven_decimals": (
         "tokens.tok-yes-knyc-50.qty",
         "number 157.5757575 has more than 6 decimal places",
+    ),
+    "bad_inventory_redeemable_qty_null": (
+        "tokens.tok-yes-knyc-50.redeemableQty",
+        "invalid type: null",
     ),
     "bad_inventory_string_for_number": ("totalUsd", "invalid type: string"),
     "bad_inventory_total_usd_at_bound": (

@@ -16,6 +16,7 @@ from weatherman_inventory.events import (
     ExitTriggered,
     FillStatusChanged,
     LoadedPosition,
+    MarketResolved,
     MergeConfirmed,
     MergeFailed,
     MergeSubmitted,
@@ -27,6 +28,9 @@ from weatherman_inventory.events import (
     PositionReconciled,
     PositionsLoaded,
     PricesUpdated,
+    RedemptionConfirmed,
+    RedemptionFailed,
+    RedemptionSubmitted,
     SellCancelled,
     SellFilled,
     SellSubmitted,
@@ -74,6 +78,10 @@ EVENTS: list[Event] = [
     OrderDropped("o1", None, 0),
     OrderDropped("o2", "0xabc-2", 6_000_000),
     CashReconciled(-5, 10**15 - 1),
+    MarketResolved("c1", 500_000, 500_000),
+    RedemptionSubmitted("c1"),
+    RedemptionConfirmed("c1", 0),
+    RedemptionFailed("c1"),
 ]
 
 

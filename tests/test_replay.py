@@ -29,12 +29,16 @@ from weatherman_inventory.events import (
     Event,
     ExchangeOrderIdAssigned,
     FillStatusChanged,
+    MarketResolved,
     MintSubmitted,
     OrderAdopted,
     OrderDropped,
     PositionReconciled,
     PositionsLoaded,
     PricesUpdated,
+    RedemptionConfirmed,
+    RedemptionFailed,
+    RedemptionSubmitted,
     SellCancelled,
     SellFilled,
     SellSubmitted,
@@ -94,6 +98,10 @@ SAMPLES[OrderAdopted.kind] = OrderAdopted(
 )
 SAMPLES[OrderDropped.kind] = OrderDropped("b-1", None, 4_000_000)
 SAMPLES[CashReconciled.kind] = CashReconciled(-1, 984_015_000)
+SAMPLES[MarketResolved.kind] = MarketResolved("cond-0", 0, 1_000_000)
+SAMPLES[RedemptionSubmitted.kind] = RedemptionSubmitted("cond-0")
+SAMPLES[RedemptionConfirmed.kind] = RedemptionConfirmed("cond-0", 1_500_000)
+SAMPLES[RedemptionFailed.kind] = RedemptionFailed("cond-0")
 
 
 def test_every_kind_has_a_sample() -> None:

@@ -26,10 +26,11 @@ from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import Any, Union
+from typing import Annotated, Any, Union
 
 import annotated_types
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from weatherman_inventory.models import (
     MAX_AMOUNT,
@@ -289,7 +290,13 @@ def walk(roots: Iterable[type[BaseModel]] = DEFAULT_ROOTS) -> Contract:
                 annotation, optional = members[0], True
             elif not info.is_required():
                 raise CodegenError(f"{model.__name__}.{name}: defaults other than None")
-            ref = _type_ref(model.__name__, name, annotation, info.metadata)
+            metadata = list(info.metadata)
+            if typing.get_origin(annotation) is Annotated:
+                # `Shares | None`: the bounds are inside the union's member.
+                annotation, *extras = typing.get_args(annotation)
+                for extra in extras:
+                    metadata += extra.metadata if isinstance(extra, FieldInfo) else [extra]
+            ref = _type_ref(model.__name__, name, annotation, metadata)
             visit_ref(ref)
             key = info.alias or name
             fields.append(
@@ -550,7 +557,7 @@ use std::collections::BTreeMap;
 use chrono::{{DateTime, Utc}};
 use rust_decimal::Decimal;
 use serde::de::Error as _;
-use serde::{{Deserialize, Deserializer, Serialize}};
+use serde::{{Deserialize, Deserializer, Serialize, Serializer}};
 
 /// The largest integer a JavaScript `number` holds exactly; quantities above it are refused.
 pub const MAX_SAFE_INTEGER: u64 = 9_007_199_254_740_991;
@@ -643,6 +650,24 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
 ) -> Result<Option<T>, D::Error> {{
     T::deserialize(deserializer).map(Some)
+}}
+
+/// Deserialises an optional decimal that may be absent but, when present, is a number in `R`.
+fn present_decimal_in<'de, D: Deserializer<'de>, R: Range>(
+    deserializer: D,
+) -> Result<Option<Decimal>, D::Error> {{
+    decimal_in::<D, R>(deserializer).map(Some)
+}}
+
+/// Serialises an optional decimal as a JSON number (`skip_serializing_if` omits `None`).
+fn some_decimal_number<S: Serializer>(
+    value: &Option<Decimal>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {{
+    match value {{
+        Some(value) => decimal_number::serialize(value, serializer),
+        None => serializer.serialize_none(),
+    }}
 }}
 
 /// `Decimal`s that travel as JSON numbers and only as numbers: rust_decimal's own
@@ -854,6 +879,15 @@ def _rust_serde_attr(args: list[str]) -> str:
 
 def _rust_field_attr(field: FieldSpec) -> str | None:
     ref = field.type
+    if field.optional and isinstance(ref, Number) and ref.kind == "decimal" and ref.bounded:
+        return _rust_serde_attr(
+            [
+                "default",
+                'skip_serializing_if = "Option::is_none"',
+                'serialize_with = "some_decimal_number"',
+                f'deserialize_with = "present_decimal_in::<_, {_rust_range_name(ref)}>"',
+            ]
+        )
     if field.optional:
         return (
             "#[serde(\n"

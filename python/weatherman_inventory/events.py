@@ -58,6 +58,7 @@ __all__ = [
     "MAX_QTY",
     "MAX_QTY_MICRO",
     "MICRO",
+    "PAYOUTS_MICRO",
     "SESSION_OPENED_FROM_FIELDS",
     "SETTLEMENT_STATUSES",
     "TIFS",
@@ -72,6 +73,7 @@ __all__ = [
     "FieldSpec",
     "FillStatusChanged",
     "LoadedPosition",
+    "MarketResolved",
     "MergeConfirmed",
     "MergeFailed",
     "MergeSubmitted",
@@ -86,6 +88,9 @@ __all__ = [
     "PositionRecord",
     "PositionsLoaded",
     "PricesUpdated",
+    "RedemptionConfirmed",
+    "RedemptionFailed",
+    "RedemptionSubmitted",
     "SellCancelled",
     "SellFilled",
     "SellSubmitted",
@@ -111,6 +116,7 @@ __all__ = [
     "fill_status_changed",
     "format_shares",
     "loaded_position",
+    "market_resolved",
     "merge_confirmed",
     "merge_failed",
     "merge_submitted",
@@ -123,6 +129,9 @@ __all__ = [
     "position_reconciled",
     "positions_loaded",
     "price_micro",
+    "redemption_confirmed",
+    "redemption_failed",
+    "redemption_submitted",
     "reserve_micro",
     "sell_cancelled",
     "sell_filled",
@@ -428,6 +437,44 @@ class CashReconciled:
 
 
 @dataclass(frozen=True, slots=True)
+class MarketResolved:
+    """The oracle resolved a market: what one share of each outcome token redeems for,
+    micro-USDC per share (`1_000_000, 0` YES won, `0, 1_000_000` NO won, `500_000, 500_000`
+    void). `resolution.payouts_micro` turns the venue's payout numerators into these."""
+
+    kind: ClassVar[str] = "market_resolved"
+    condition_id: str
+    yes_payout_micro: int
+    no_payout_micro: int
+
+
+@dataclass(frozen=True, slots=True)
+class RedemptionSubmitted:
+    """A redemption of the condition's resolved tokens sent to the chain."""
+
+    kind: ClassVar[str] = "redemption_submitted"
+    condition_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RedemptionConfirmed:
+    """A redemption mined: `paid_micro` is what the chain paid (the observed balance change,
+    micro-USDC), which may differ from what the ledger expects (the pay-0 pitfall)."""
+
+    kind: ClassVar[str] = "redemption_confirmed"
+    condition_id: str
+    paid_micro: int
+
+
+@dataclass(frozen=True, slots=True)
+class RedemptionFailed:
+    """A redemption that failed on chain: its reserved shares are released."""
+
+    kind: ClassVar[str] = "redemption_failed"
+    condition_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class PositionsLoaded:
     kind: ClassVar[str] = "positions_loaded"
     rows: tuple[LoadedPosition, ...]
@@ -457,6 +504,10 @@ Event = (
     | OrderAdopted
     | OrderDropped
     | CashReconciled
+    | MarketResolved
+    | RedemptionSubmitted
+    | RedemptionConfirmed
+    | RedemptionFailed
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = get_args(Event)
@@ -1208,6 +1259,18 @@ _ORDER_SIDE = _Kind(
 )
 
 
+PAYOUTS_MICRO: Final = ((MICRO, 0), (0, MICRO), (MICRO // 2, MICRO // 2))
+"""The (YES, NO) payouts a binary market resolves to, micro-USDC per share: YES won, NO won,
+void."""
+_PAYOUT = _Kind(
+    "payout",
+    arg_slow=lambda field, value: _check_micro(field, value, 0, MICRO),
+    check=lambda field, value: _check_micro(field, value, 0, MICRO),
+    json_slow=_json_int(0, MICRO),
+    json=_JsonTest("int", low=0, high=MICRO),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
     """One field of an event: its name, the builder's argument for it, its kind, the
@@ -1338,6 +1401,17 @@ EVENT_FIELDS: Final[dict[type, tuple[FieldSpec, ...]]] = {
         FieldSpec("ledger_micro", "ledger_usd", _SIGNED_MONEY, _REQUIRED, since=2),
         FieldSpec("venue_micro", "venue_usd", _MONEY, _REQUIRED, since=2),
     ),
+    MarketResolved: (
+        FieldSpec("condition_id", "condition_id", _ID, _REQUIRED, since=2),
+        FieldSpec("yes_payout_micro", "yes_payout_micro", _PAYOUT, _REQUIRED, since=2),
+        FieldSpec("no_payout_micro", "no_payout_micro", _PAYOUT, _REQUIRED, since=2),
+    ),
+    RedemptionSubmitted: (FieldSpec("condition_id", "condition_id", _ID, _REQUIRED, since=2),),
+    RedemptionConfirmed: (
+        FieldSpec("condition_id", "condition_id", _ID, _REQUIRED, since=2),
+        FieldSpec("paid_micro", "paid_usd", _MONEY, _REQUIRED, since=2),
+    ),
+    RedemptionFailed: (FieldSpec("condition_id", "condition_id", _ID, _REQUIRED, since=2),),
 }
 """Every event of scalar fields, its fields in declaration order: the single source of its
 builder, its checks and its journal decoders. (`PricesUpdated` and `PositionsLoaded` hold
@@ -1358,7 +1432,17 @@ def _check_adjustment_sign(event: Any) -> None:
         )
 
 
+def _check_payouts(event: Any) -> None:
+    if (event.yes_payout_micro, event.no_payout_micro) not in PAYOUTS_MICRO:
+        raise InvalidInput(
+            "payouts",
+            (event.yes_payout_micro, event.no_payout_micro),
+            f"(YES, NO) micro-USDC per share must be one of {PAYOUTS_MICRO}",
+        )
+
+
 _CROSS_CHECKS: Final[dict[type, Callable[[Any], None]]] = {
+    MarketResolved: _check_payouts,
     MintConfirmed: _check_distinct_tokens,
     MergeConfirmed: _check_distinct_tokens,
     CashAdjusted: _check_adjustment_sign,
@@ -1546,6 +1630,10 @@ position_reconciled: Final[Callable[..., PositionReconciled]] = _BUILDERS[Positi
 order_adopted: Final[Callable[..., OrderAdopted]] = _BUILDERS[OrderAdopted]
 order_dropped: Final[Callable[..., OrderDropped]] = _BUILDERS[OrderDropped]
 cash_reconciled: Final[Callable[..., CashReconciled]] = _BUILDERS[CashReconciled]
+market_resolved: Final[Callable[..., MarketResolved]] = _BUILDERS[MarketResolved]
+redemption_submitted: Final[Callable[..., RedemptionSubmitted]] = _BUILDERS[RedemptionSubmitted]
+redemption_confirmed: Final[Callable[..., RedemptionConfirmed]] = _BUILDERS[RedemptionConfirmed]
+redemption_failed: Final[Callable[..., RedemptionFailed]] = _BUILDERS[RedemptionFailed]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from weatherman_inventory.events import (
     ExitTriggered,
     FillStatusChanged,
     LoadedPosition,
+    MarketResolved,
     MergeConfirmed,
     MergeFailed,
     MergeSubmitted,
@@ -59,6 +60,9 @@ from weatherman_inventory.events import (
     PositionReconciled,
     PositionRecord,
     PositionsLoaded,
+    RedemptionConfirmed,
+    RedemptionFailed,
+    RedemptionSubmitted,
     SellCancelled,
     SellFilled,
     SellSubmitted,
@@ -70,6 +74,7 @@ from weatherman_inventory.events import (
 )
 from weatherman_inventory.manager import AnomalyKind
 from weatherman_inventory.models import Outcome
+from weatherman_inventory.resolution import ResolutionRecord
 from weatherman_inventory.store import (
     _INSERT_FILL,
     INT64_MAX,
@@ -130,6 +135,14 @@ class JournaledManager(Protocol):
     def fill_record(self, fill_id: str) -> Any: ...
 
     def token_ids(self) -> tuple[str, ...]: ...
+
+    def resolution_record(self, condition_id: str) -> ResolutionRecord | None: ...
+
+    def resolved_conditions(self) -> tuple[str, ...]: ...
+
+    def orders_cancelled_at_resolution(self, condition_id: str) -> tuple[str, ...]: ...
+
+    def condition_token_ids(self, condition_id: str) -> tuple[str, ...]: ...
 
     def record_anomaly(self, kind: AnomalyKind, event: Any, message: str) -> None: ...
 
@@ -241,6 +254,13 @@ _RESOLVE_MINT: Final = (
     "AND status = 'PENDING' ORDER BY id LIMIT 1)"
 )
 _SET_EXIT: Final = "UPDATE sessions SET exit_triggered = ? WHERE id = ?"
+_UPSERT_RESOLUTION: Final = (
+    "INSERT INTO resolutions (session_id, condition_id, yes_payout, no_payout, redemption, paid, "
+    "resolved_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(session_id, condition_id) DO UPDATE SET yes_payout = excluded.yes_payout, "
+    "no_payout = excluded.no_payout, redemption = excluded.redemption, paid = excluded.paid, "
+    "updated_at = excluded.updated_at"
+)
 _SET_EXCHANGE_ID: Final = (
     "UPDATE orders SET exchange_order_id = ?, updated_at = ? WHERE local_id = ? AND session_id = ?"
 )
@@ -424,6 +444,15 @@ class Journal:
             ):
                 params = (event.exchange_order_id, now, event.local_id, sid)
                 writes.append((_SET_EXCHANGE_ID, params, None))
+        elif isinstance(event, MarketResolved):
+            for local_id in manager.orders_cancelled_at_resolution(event.condition_id):
+                self._plan_order(writes, manager, local_id, now)
+            self._plan_resolution(writes, manager, event.condition_id, now)
+        elif isinstance(event, RedemptionSubmitted | RedemptionConfirmed | RedemptionFailed):
+            if isinstance(event, RedemptionConfirmed):
+                for token_id in manager.condition_token_ids(event.condition_id):
+                    self._plan_position(writes, manager, token_id, now)
+            self._plan_resolution(writes, manager, event.condition_id, now)
         elif (
             isinstance(event, ExchangeOrderIdAssigned)
             and manager.exchange_order_id(event.local_id) == event.exchange_order_id
@@ -461,6 +490,24 @@ class Journal:
                 record.local_id,
             )
         )
+
+    def _plan_resolution(
+        self, writes: list[_Write], manager: JournaledManager, condition_id: str, now: str
+    ) -> None:
+        record = manager.resolution_record(condition_id)
+        if record is None:
+            return  # a redemption of a condition the ledger has not seen resolved: no row
+        params = (
+            self.session_id,
+            condition_id,
+            record.yes_payout_micro,
+            record.no_payout_micro,
+            record.redemption,
+            _int64("paid_micro", record.paid_micro),
+            now,
+            now,
+        )
+        writes.append((_UPSERT_RESOLUTION, params, None))
 
     def _plan_position(
         self, writes: list[_Write], manager: JournaledManager, token_id: str, now: str

@@ -50,6 +50,7 @@ from weatherman_inventory.events import (
     ExitTriggered,
     FillStatusChanged,
     LoadedPosition,
+    MarketResolved,
     MergeConfirmed,
     MergeFailed,
     MergeSubmitted,
@@ -64,12 +65,21 @@ from weatherman_inventory.events import (
     PositionRecord,
     PositionsLoaded,
     PricesUpdated,
+    RedemptionConfirmed,
+    RedemptionFailed,
+    RedemptionSubmitted,
     SellCancelled,
     SellFilled,
     SellSubmitted,
     StaleFillsChecked,
 )
 from weatherman_inventory.models import InventoryState, MintedPairBalance, Outcome, TokenPosition
+from weatherman_inventory.resolution import (
+    Resolution,
+    ResolutionRecord,
+    offchain_qty,
+    payouts_micro,
+)
 from weatherman_inventory.settlement import (
     PROVISIONAL,
     TERMINAL,
@@ -191,6 +201,23 @@ class AnomalyKind(StrEnum):
     RECONCILIATION = "reconciliation"
     """The venue's account differed from the ledger and reconciliation adopted the venue's
     value (a token's balance, an open order, cash): the message holds both values."""
+    RESOLUTION_CHANGED = "resolution_changed"
+    """A market resolved again with other payouts: the latest word wins, its tokens are
+    marked again."""
+    FILL_AFTER_RESOLUTION = "fill_after_resolution"
+    """A fill on a market already resolved: applied, its token marked at its payout."""
+    REDEMPTION_UNRESOLVED = "redemption_unresolved"
+    """A redemption of a condition the ledger has not seen resolved: nothing is reserved, and
+    what it pays is booked as a cash correction."""
+    REDEMPTION_ALREADY_PENDING = "redemption_already_pending"
+    """A redemption submitted while another of the condition is pending: newly redeemable
+    shares are added to the reservation."""
+    NO_PENDING_REDEMPTION = "no_pending_redemption"
+    """A redemption confirmed or failed with none pending: a confirmation redeems the shares
+    on chain now."""
+    REDEMPTION_AMOUNT_MISMATCH = "redemption_amount_mismatch"
+    """A redemption that paid another amount than shares * payout (floored): applied, the
+    difference realised (a redemption through the wrong contract pays 0)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,9 +419,16 @@ class _Checkpoint:
     saved: list[tuple[dict[str, Any], str, object]]
     dirty: list[tuple[set[str], str, bool]]
     settle: tuple[object, ...] | None = None
+    resolution: tuple[object, ...] | None = None
 
 
 _half_even_div = half_even_div
+_RESOLUTION_EVENTS: Final = (
+    MarketResolved,
+    RedemptionSubmitted,
+    RedemptionConfirmed,
+    RedemptionFailed,
+)
 
 
 def _qty_bound(field: str, qty: int) -> None:
@@ -499,6 +533,7 @@ class InventoryManager:
         self._max_age_us = _micros(provisional_max_age)
         self._clock = clock
         self._settle = Settlement()
+        self._resol = Resolution()
         self.log_anomalies = log_anomalies
         """Whether anomalies are logged as they are recorded (replays of a journal set it off,
         since what they find again was logged when it happened)."""
@@ -564,6 +599,10 @@ class InventoryManager:
             OrderAdopted: lambda e: adoption.order_adopted(self, e),
             OrderDropped: lambda e: adoption.order_dropped(self, e),
             CashReconciled: lambda e: adoption.cash_reconciled(self, e),
+            MarketResolved: self._on_market_resolved,
+            RedemptionSubmitted: self._on_redemption_submitted,
+            RedemptionConfirmed: self._on_redemption_confirmed,
+            RedemptionFailed: self._on_redemption_failed,
         }
 
     # -- Durable sessions (the store and journal live in `journal.py`) -------------------------
@@ -744,15 +783,21 @@ class InventoryManager:
             "anomalies": list(self._anomalies),
             "fill_ids": None if self._fill_ids is None else frozenset(self._fill_ids),
             "settlement": self._settle.state(),
+            "resolution": self._resol.state(),
         }
 
     # -- Risk checks --------------------------------------------------------------------------
 
-    def can_buy(self, qty: object, limit_px: object) -> bool:
+    def can_buy(
+        self, qty: object, limit_px: object, *, market_id: object = None, token_id: object = None
+    ) -> bool:
         """Whether a buy of `qty` shares at `limit_px` cents (above 0, at most 100, an int or
-        an exact decimal) fits the accessible USDC, its reservation rounded up."""
+        an exact decimal) fits the accessible USDC, its reservation rounded up; False on a
+        resolved market (`market_id` or `token_id`, when given, name it)."""
         q = ev.check_qty("qty", qty)
         limit = ev.check_limit("limit_px", limit_px)
+        if self._resolved("market_id", market_id) or self._resolved("token_id", token_id):
+            return False
         accessible = self._cash - self._in_flight - self._settle.unsettled_usd
         return not self._exit and ev.reserve_micro(q, limit) <= accessible
 
@@ -763,14 +808,26 @@ class InventoryManager:
         q = ev.check_qty("qty", qty)
         p = self._positions.get(token)
         unsettled = self._settle.unsettled_qty.get(token, 0)
+        if token in self._resol.token_payouts:
+            return False  # its market resolved: shares are redeemed, not sold
         return p is not None and p.qty - p.in_flight_qty - unsettled >= q
 
-    def can_mint(self, amount_usd: object) -> bool:
-        """Whether minting `amount_usd` dollars of pairs fits the accessible USDC."""
+    def can_mint(self, amount_usd: object, *, condition_id: object = None) -> bool:
+        """Whether minting `amount_usd` dollars of pairs fits the accessible USDC; False in a
+        resolved market (`condition_id`, when given, names it)."""
         amount = ev.money_micro("amount_usd", amount_usd)
+        if self._resolved("condition_id", condition_id):
+            return False
         return not self._exit and amount <= (
             self._cash - self._in_flight - self._settle.unsettled_usd
         )
+
+    def _resolved(self, field: str, market: object) -> bool:
+        """Whether `market` (None: not given) names a resolved condition or one of its tokens."""
+        if market is None:
+            return False
+        key = ev.check_id(field, market)
+        return key in self._resol.markets or key in self._resol.token_payouts
 
     # -- Facts in -----------------------------------------------------------------------------
 
@@ -800,6 +857,9 @@ class InventoryManager:
             p = positions.get(token_id)
             if p is not None and p.mark_micro != checked:
                 changed.append((token_id, checked))
+        if changed and self._resol.token_payouts:
+            # A resolved token stays marked at its payout.
+            changed = [c for c in changed if c[0] not in self._resol.token_payouts]
         if changed:
             self._process(PricesUpdated(tuple(changed)))
 
@@ -1008,6 +1068,67 @@ class InventoryManager:
         """A merge failed: the oldest pending merge's reserved pairs become available again."""
         self._process(ev.merge_failed(condition_id, pair_count))
 
+    # -- Resolution and redemption (the state lives in `resolution.py`) -----------------------
+
+    def on_market_resolved(self, condition_id: str, payouts: object) -> None:
+        """The market resolved: `payouts` are the venue's numerators `[YES, NO]`, `[1, 0]`,
+        `[0, 1]` or `[1, 1]` (void: half a dollar a share). Its tokens are marked at their
+        payout, its open orders cancelled, and new trading on it refused by `can_*`."""
+        cond = ev.check_id("condition_id", condition_id)
+        yes, no = payouts_micro("payouts", payouts)
+        self._process(ev.market_resolved(cond, yes, no))
+
+    def on_redemption_submitted(self, condition_id: str) -> None:
+        """A redemption sent to the chain: reserves the condition's redeemable shares."""
+        self._process(ev.redemption_submitted(condition_id))
+
+    def on_redemption_confirmed(self, condition_id: str, paid_usd: object) -> None:
+        """A redemption mined, paying `paid_usd` dollars (the observed balance change): the
+        reserved shares leave at their payout and the condition's minted pairs close."""
+        self._process(ev.redemption_confirmed(condition_id, paid_usd))
+
+    def on_redemption_failed(self, condition_id: str) -> None:
+        """A redemption failed on chain: its reserved shares become redeemable again."""
+        self._process(ev.redemption_failed(condition_id))
+
+    def market_payouts(self, condition_id: str) -> tuple[int, int] | None:
+        """(YES, NO) payout of a resolved condition, micro-USDC a share, or None."""
+        return self._resol.markets.get(condition_id)
+
+    def resolution_record(self, condition_id: str) -> ResolutionRecord | None:
+        """The condition as the resolutions table holds it, or None if it never resolved."""
+        return self._resol.record(condition_id)
+
+    def resolved_conditions(self) -> tuple[str, ...]:
+        """Every resolved condition, in the order they resolved."""
+        return tuple(self._resol.markets)
+
+    def payout_micro(self, token_id: str) -> int | None:
+        """What one share of the token redeems for, micro-USDC, or None if unresolved."""
+        return self._resol.payout(token_id)
+
+    def redemption_pending(self, condition_id: str) -> dict[str, int] | None:
+        """Micro-shares each token reserves for the condition's pending redemption, or None."""
+        pending = self._resol.pending.get(condition_id)
+        return None if pending is None else dict(pending)
+
+    def condition_token_ids(self, condition_id: str) -> tuple[str, ...]:
+        """The resolved condition's tokens the ledger knows (none if unresolved)."""
+        return tuple(self._resol.tokens.get(condition_id, ()))
+
+    def orders_cancelled_at_resolution(self, condition_id: str) -> tuple[str, ...]:
+        """Local ids of the orders the condition's resolution cancelled."""
+        return tuple(o for o, c in self._resol.cancelled.items() if c == condition_id)
+
+    def redeemable_qty_micro(self, token_id: str) -> int:
+        """Micro-shares of the token a redemption can burn now: on chain (no fill of them
+        `MATCHED` or `RETRYING`), not reserved by a pending redemption; 0 if unresolved."""
+        p = self._positions.get(token_id)
+        if p is None or token_id not in self._resol.token_payouts:
+            return 0
+        held = p.qty - offchain_qty(self._settle, token_id) - self._resol.reserved(token_id)
+        return max(held, 0)
+
     def load_positions(self, rows: Iterable[ev.LoadedRow | LoadedPosition]) -> None:
         """Replace the named tokens' positions (the fast-start cache); cash is unchanged.
 
@@ -1114,6 +1235,13 @@ class InventoryManager:
             if order is not None and order.token_id != rec.token_id:
                 tokens.append(order.token_id)
             return [rec.local_id], tokens, list(token_conds.get(rec.token_id, ()))
+        if isinstance(event, _RESOLUTION_EVENTS):
+            cond = event.condition_id
+            tokens = [token for token, _ in self._condition_tokens(cond)]
+            conds = [cond, *(c for t in tokens for c in token_conds.get(t, ()))]
+            if isinstance(event, MarketResolved):
+                return self._open_orders_of(cond, set(tokens)), tokens, conds
+            return [], tokens, conds
         return [], [], []
 
     def _checkpoint(self, event: Event) -> _Checkpoint:
@@ -1154,6 +1282,13 @@ class InventoryManager:
             saved_settle = settle.save([event.fill_id] if event.fill_id else [], tokens)  # type: ignore[union-attr]
         elif settle.histories and any(t in settle.histories for t in tokens):
             saved_settle = settle.save([], tokens)
+        resol = self._resol
+        saved_resol = (
+            resol.save()
+            if isinstance(event, _RESOLUTION_EVENTS)
+            or (resol.markets and isinstance(event, BuyFilled | SellFilled))
+            else None
+        )
         added_fill_id = None
         fill_id = getattr(event, "fill_id", None)
         if fill_id is not None and self._fill_ids is not None and fill_id not in self._fill_ids:
@@ -1169,6 +1304,7 @@ class InventoryManager:
             saved,
             dirty,
             saved_settle,
+            saved_resol,
         )
 
     def _restore(self, cp: _Checkpoint) -> None:
@@ -1188,6 +1324,8 @@ class InventoryManager:
                 mapping[key] = value
         if cp.settle is not None:
             self._settle.restore(cp.settle)
+        if cp.resolution is not None:
+            self._resol.restore(cp.resolution)
         for flags, key, was_set in cp.dirty:
             if was_set:
                 flags.add(key)
@@ -1538,6 +1676,8 @@ class InventoryManager:
         if e.status is not None or (self._settle.histories and token_id in self._settle.histories):
             before = Position(p.qty - fill_qty, p.cost_micro - cost, p.realized_micro + fee)
             self._settle_fill(e, "buy", cost, before)
+        if self._resol.markets:
+            self._after_resolved_fill(e, e.market_id)
 
     def _on_sell_filled(self, e: SellFilled) -> None:
         fill_id = e.fill_id
@@ -1628,6 +1768,8 @@ class InventoryManager:
         if conds is not None:
             for cond in conds:
                 self._enforce_pair_cap(cond)
+        if self._resol.markets:
+            self._after_resolved_fill(e, None)
 
     @staticmethod
     def _remove(p: _Position, qty: int) -> int:
@@ -1851,6 +1993,8 @@ class InventoryManager:
             )
             return
         if isinstance(order, _ClosedOrder) or order.status is _FILLED or order.status is _CANCELLED:
+            if e.local_id in self._resol.cancelled:
+                return  # the venue's own cancel of an order its market's resolution closed
             self._anomaly(
                 AnomalyKind.CANCEL_CLOSED_ORDER,
                 e,
@@ -2106,10 +2250,11 @@ class InventoryManager:
             self._touch_pairs(e.condition_id)
         self._enforce_pair_cap(e.condition_id)
 
-    def _enforce_pair_cap(self, cond: str) -> None:
+    def _enforce_pair_cap(self, cond: str, *, closing: bool = False) -> None:
         """Keep `available + reserved <= min(qty_yes, qty_no)`: the excess counts as sold.
 
         `available` gives first, then `reserved`, shrinking the newest pending merges first.
+        `closing` (a confirmed redemption) takes the cap to zero: every pair closes.
         """
         pairs = self._pairs.get(cond)
         tokens = self._cond_tokens.get(cond)
@@ -2117,7 +2262,7 @@ class InventoryManager:
             return
         yes = self._positions.get(tokens[0])
         no = self._positions.get(tokens[1])
-        cap = min(0 if yes is None else yes.qty, 0 if no is None else no.qty)
+        cap = 0 if closing else min(0 if yes is None else yes.qty, 0 if no is None else no.qty)
         excess = pairs.available + pairs.reserved - cap
         if excess <= 0:
             return
@@ -2207,7 +2352,7 @@ class InventoryManager:
             p.qty = row.qty_micro
             p.cost_micro = row.cost_micro
             p.realized_micro = row.realized_micro
-            p.mark_micro = None
+            p.mark_micro = self._resol.payout(row.token_id)  # None: at its entry price
             if row.token_id in self._settle.histories:
                 loaded = Position(row.qty_micro, row.cost_micro, row.realized_micro)
                 self._settle.record(row.token_id, Fact("load", 0, 0, 0, None, loaded))
@@ -2216,6 +2361,198 @@ class InventoryManager:
         for row in e.rows:
             for cond in self._token_conds.get(row.token_id, ()):
                 self._enforce_pair_cap(cond)
+
+    # -- Resolution and redemption ---------------------------------------------------------------
+
+    def _condition_tokens(self, cond: str) -> list[tuple[str, Outcome]]:
+        """The condition's tokens the ledger knows, with their outcome: as its mint named them,
+        as a resolution found them, and every position whose market id is the condition's."""
+        found: dict[str, Outcome] = {}
+        pair = self._cond_tokens.get(cond)
+        if pair is not None:
+            found[pair[0]] = _YES
+            found[pair[1]] = _NO
+        positions = self._positions
+        for token in self._resol.tokens.get(cond, ()):
+            p = positions.get(token)
+            if p is not None:
+                found.setdefault(token, p.outcome)
+        for p in positions.values():
+            if p.market_id == cond:
+                found.setdefault(p.token_id, p.outcome)
+        return list(found.items())
+
+    def _open_orders_of(self, cond: str, tokens: set[str]) -> list[str]:
+        """Local ids of the open orders on the condition's market or tokens."""
+        return [
+            local_id
+            for local_id, order in self._orders.items()
+            if type(order) is _Order and (order.market_id == cond or order.token_id in tokens)
+        ]
+
+    def _on_market_resolved(self, e: MarketResolved) -> None:
+        resol = self._resol
+        cond = e.condition_id
+        payouts = (e.yes_payout_micro, e.no_payout_micro)
+        known = resol.markets.get(cond)
+        if known == payouts:
+            return  # the same resolution resent
+        if known is not None:
+            self._anomaly(
+                AnomalyKind.RESOLUTION_CHANGED,
+                e,
+                f"condition {cond!r} resolved again, YES/NO paying {_usd(payouts[0])}/"
+                f"{_usd(payouts[1])} a share instead of {_usd(known[0])}/{_usd(known[1])}: "
+                "the latest word wins, its tokens are marked again",
+            )
+        tokens = self._condition_tokens(cond)
+        resol.resolve(cond, payouts)
+        for token, outcome in tokens:
+            payout = resol.add_token(cond, token, outcome is _YES)
+            p = self._positions.get(token)
+            if p is not None:
+                p.mark_micro = payout
+                self._touch(token)
+        for local_id in self._open_orders_of(cond, {token for token, _ in tokens}):
+            order = self._orders[local_id]
+            assert type(order) is _Order
+            self._in_flight -= order.reserved_micro
+            order.reserved_micro = 0
+            self._release_qty(order, order.reserved_qty)
+            order.status = _CANCELLED
+            resol.cancelled[local_id] = cond
+            self._close(local_id, order)
+
+    def _after_resolved_fill(self, e: BuyFilled | SellFilled, market_id: str | None) -> None:
+        """A fill on a resolved market: applied, recorded, its token marked at its payout."""
+        resol = self._resol
+        token = e.token_id
+        known = resol.token_payouts.get(token)
+        cond = known[0] if known is not None else market_id
+        if cond is None or cond not in resol.markets:
+            return
+        p = self._positions[token]
+        payout = resol.add_token(cond, token, p.outcome is _YES)
+        p.mark_micro = payout
+        self._touch(token)
+        self._anomaly(
+            AnomalyKind.FILL_AFTER_RESOLUTION,
+            e,
+            f"{e.kind} of {_shares(e.fill_qty_micro)} {token!r} after condition {cond!r} "
+            f"resolved: applied, marked at its payout {_usd(payout)} a share",
+        )
+
+    def _on_redemption_submitted(self, e: RedemptionSubmitted) -> None:
+        resol = self._resol
+        cond = e.condition_id
+        if cond not in resol.markets:
+            self._anomaly(
+                AnomalyKind.REDEMPTION_UNRESOLVED,
+                e,
+                f"redemption of condition {cond!r}, which the ledger has not seen resolved: "
+                "nothing reserved",
+            )
+            resol.pending.setdefault(cond, {})
+            resol.status[cond] = "PENDING"
+            return
+        pending = resol.pending.get(cond)
+        if pending is not None:
+            self._anomaly(
+                AnomalyKind.REDEMPTION_ALREADY_PENDING,
+                e,
+                f"redemption of condition {cond!r} submitted while another is pending: "
+                "shares redeemable since are reserved too",
+            )
+        reserve = {t: self.redeemable_qty_micro(t) for t in resol.tokens[cond]}
+        pending = resol.pending.setdefault(cond, {})
+        for token, qty in reserve.items():
+            if qty:
+                pending[token] = pending.get(token, 0) + qty
+                self._touch(token)
+        resol.status[cond] = "PENDING"
+
+    def _on_redemption_failed(self, e: RedemptionFailed) -> None:
+        resol = self._resol
+        cond = e.condition_id
+        pending = resol.pending.pop(cond, None)
+        if pending is None:
+            self._anomaly(
+                AnomalyKind.NO_PENDING_REDEMPTION,
+                e,
+                f"redemption of condition {cond!r} failed with none pending: nothing released",
+            )
+        for token in pending or ():
+            self._touch(token)
+        resol.status[cond] = "FAILED"
+
+    def _on_redemption_confirmed(self, e: RedemptionConfirmed) -> None:
+        resol = self._resol
+        cond = e.condition_id
+        paid = e.paid_micro
+        _money_bound("total_usd", self._cash + paid)
+        _money_bound("accessible_usd", self._cash + paid - self._in_flight)
+        if cond not in resol.markets:
+            _money_bound("adjustments_usd", self._adjustments + paid)
+            self._anomaly(
+                AnomalyKind.REDEMPTION_UNRESOLVED,
+                e,
+                f"redemption of condition {cond!r}, which the ledger has not seen resolved, "
+                f"paid {_usd(paid)}: booked as a cash correction, no shares removed",
+            )
+            resol.pending.pop(cond, None)
+            resol.status[cond] = "CONFIRMED"
+            self._cash += paid
+            self._adjustments += paid
+            return
+        pending = resol.pending.pop(cond, None)
+        if pending is None:
+            self._anomaly(
+                AnomalyKind.NO_PENDING_REDEMPTION,
+                e,
+                f"redemption of condition {cond!r} confirmed with none pending: the shares on "
+                "chain are redeemed",
+            )
+            pending = {t: self.redeemable_qty_micro(t) for t in resol.tokens[cond]}
+        positions = self._positions
+        held = {t: positions[t].qty for t in resol.tokens[cond] if t in positions}
+        plan = resol.plan(cond, pending, held, paid)
+        difference, target = plan.difference, plan.target
+        if difference and target is None:
+            _money_bound("adjustments_usd", self._adjustments + difference)
+        for token, qty, amount in plan.burns:
+            p = positions[token]
+            _money_bound(
+                f"tokens[{token!r}].realized_pnl",
+                p.realized_micro
+                + plan.proceeds(token, amount)
+                - removed_cost(p.qty, p.cost_micro, qty),
+            )
+        if difference:
+            where = f"realised on {target!r}" if target is not None else "a cash correction"
+            self._anomaly(
+                AnomalyKind.REDEMPTION_AMOUNT_MISMATCH,
+                e,
+                f"redemption of condition {cond!r} paid {_usd(paid)}, shares * payout is "
+                f"{_usd(plan.expected)}: the difference {_usd(difference)} is {where}",
+            )
+        settle = self._settle
+        for token, qty, amount in plan.burns:
+            p = positions[token]
+            proceeds = plan.proceeds(token, amount)
+            removed = self._remove(p, qty)
+            p.realized_micro += proceeds - removed
+            if token in settle.histories:
+                settle.record(token, Fact("sell", qty, proceeds, 0))
+            self._touch(token)
+        if difference and target is None:
+            self._adjustments += difference
+        self._cash += paid
+        resol.status[cond] = "CONFIRMED"
+        resol.paid[cond] = resol.paid.get(cond, 0) + paid
+        self._enforce_pair_cap(cond, closing=True)
+        for token, _, _ in plan.burns:  # pairs of other conditions naming these tokens
+            for other in self._token_conds.get(token, ()):
+                self._enforce_pair_cap(other)
 
     # -- Snapshots out ------------------------------------------------------------------------
 
@@ -2242,8 +2579,18 @@ class InventoryManager:
             current, unrealized = avg[3], 0.0
         else:
             current, unrealized = mark / MICRO, _unrealized(mark, qty, cost)
+        payout = self._resol.payout(token_id)
+        resolved = (
+            {}
+            if payout is None
+            else {
+                "payout": Decimal(payout).scaleb(-6, _DCTX),
+                "redeemable_qty": _decimal_shares(self.redeemable_qty_micro(token_id)),
+            }
+        )
         return TokenPosition.model_validate(
             {
+                **resolved,
                 "token_id": token_id,
                 "market_id": p.market_id,
                 "outcome": p.outcome,
@@ -2341,7 +2688,12 @@ class InventoryManager:
                 }
             }
         )
-        tail = b',"realizedPnl":' + orjson.dumps(p.realized_micro / MICRO) + b"}"
+        tail = b',"realizedPnl":' + orjson.dumps(p.realized_micro / MICRO)
+        if len(key) > 7:  # resolved: (payout, redeemable) follow
+            payout, redeemable = cast(tuple[int, int], key[7:])
+            tail += b',"payout":' + orjson.dumps(payout / MICRO)
+            tail += b',"redeemableQty":' + orjson.dumps(redeemable / MICRO)
+        tail += b"}"
         unmarked = b"".join(
             (head[1:-2], b',"currentPrice":', orjson.dumps(avg), b',"unrealizedPnl":0.0', tail)
         )
@@ -2366,6 +2718,7 @@ class InventoryManager:
             frag_parts = self._frag_parts
             join = b"".join
             unsettled_qty = self._settle.unsettled_qty
+            resolved = self._resol.token_payouts
             for token_id in dirty:
                 p = positions.get(token_id)
                 if p is None:
@@ -2373,10 +2726,12 @@ class InventoryManager:
                 qty = p.qty
                 cost = p.cost_micro
                 unsettled = unsettled_qty.get(token_id, 0) if unsettled_qty else 0
-                key = (
+                key: tuple[object, ...] = (
                     p.market_id, p.outcome, qty, p.in_flight_qty, cost, p.realized_micro,
                     unsettled,
                 )  # fmt: skip
+                if resolved and token_id in resolved:
+                    key += (resolved[token_id][1], self.redeemable_qty_micro(token_id))
                 parts = frag_parts.get(token_id)
                 if parts is None or parts[0] != key:
                     parts = self._token_fragment(token_id, p, key, unsettled)

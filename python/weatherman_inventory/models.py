@@ -50,6 +50,7 @@ __all__ = [
     "MarketState",
     "MintedPairBalance",
     "Outcome",
+    "Payout",
     "PortfolioState",
     "PositionState",
     "Quantity",
@@ -115,6 +116,9 @@ DollarPrice = Annotated[float, Field(ge=0, le=1)]
 
 ExactUsd = Annotated[DecimalNumber, Field(gt=-MAX_AMOUNT, lt=MAX_AMOUNT)]
 """An exact, signed amount of dollars, |x| < 10^9."""
+
+Payout = Annotated[DecimalNumber, Field(ge=0, le=1, decimal_places=SHARE_DECIMALS)]
+"""What one share of a resolved market's token redeems for, exact dollars, 0..1."""
 
 ExactPrice = Annotated[DecimalNumber, Field(ge=0, lt=MAX_AMOUNT)]
 """An exact, non-negative amount of dollars per share, 0 <= x < 10^9: a derived price such as an
@@ -215,7 +219,22 @@ class TokenPosition(_Contract):
     unrealized_pnl: SignedUsd
     """(currentPrice - avgEntryPrice) * qty, dollars."""
     realized_pnl: ExactUsd
-    """PnL realised by sales and merges, net of fees, dollars."""
+    """PnL realised by sales, merges and redemptions, net of fees, dollars."""
+    payout: Payout | None = Field(default=None, exclude_if=lambda v: v is None)
+    """What one share redeems for once the token's market resolved, dollars (1 or 0, 0.5 when
+    void); absent while the market is unresolved. Also the token's currentPrice from then on."""
+    redeemable_qty: Shares | None = Field(default=None, exclude_if=lambda v: v is None)
+    """Shares a redemption can burn now: held on chain (no fill of them still MATCHED or
+    RETRYING) and not reserved by a pending redemption; absent while the market is unresolved.
+    The position is redeemable when this is above 0."""
+
+    @field_validator("payout", "redeemable_qty", mode="before")
+    @classmethod
+    def _refuse_null(cls, value: Any) -> Any:
+        # Absent means "unresolved"; null would re-emit as an absent key, as for `inventory`.
+        if value is None:
+            raise ValueError("omit the key instead of sending null")
+        return value
 
 
 class MintedPairBalance(_Contract):

@@ -50,17 +50,18 @@ __all__ = [
     "OrderRow",
     "PersistenceLayer",
     "PositionRow",
+    "ResolutionRow",
     "SessionRow",
     "Transaction",
     "journal_row_hash",
 ]
 
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 """The schema this module writes, kept in `PRAGMA user_version` (0: a host database without it;
 1: a journal without the hash chain, which opening for writing computes; 2: quantities in whole
 contracts and limits in cents, which opening for writing scales to micro-shares and micro-USDC
-per share). Journal rows are never rewritten: their units are told by each session's first
-row (`events.JOURNAL_FORMAT`)."""
+per share; 3: no resolutions table, which opening for writing creates). Journal rows are never
+rewritten: their units are told by each session's first row (`events.JOURNAL_FORMAT`)."""
 
 JOURNAL_GENESIS: Final = bytes(32)
 """The hash before a session's first journal row."""
@@ -180,6 +181,21 @@ CREATE INDEX IF NOT EXISTS idx_mint_tx ON mint_events(tx_hash) WHERE tx_hash IS 
 CREATE INDEX IF NOT EXISTS idx_markets_yes ON markets(yes_token_id);
 CREATE INDEX IF NOT EXISTS idx_markets_no ON markets(no_token_id);
 
+-- One row per condition a session saw resolved: what a share of each outcome pays (micro-USDC),
+-- the latest redemption's status (NULL: none submitted) and what confirmed redemptions paid
+-- (micro-USDC). Version 3 had no such table.
+CREATE TABLE IF NOT EXISTS resolutions (
+    session_id    TEXT NOT NULL REFERENCES sessions(id),
+    condition_id  TEXT NOT NULL,
+    yes_payout    INTEGER NOT NULL CHECK(yes_payout BETWEEN 0 AND 1000000),
+    no_payout     INTEGER NOT NULL CHECK(no_payout BETWEEN 0 AND 1000000),
+    redemption    TEXT CHECK(redemption IN ('PENDING', 'CONFIRMED', 'FAILED')),
+    paid          INTEGER NOT NULL DEFAULT 0 CHECK(paid >= 0),
+    resolved_at   TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    PRIMARY KEY (session_id, condition_id)
+) WITHOUT ROWID;
+
 -- One row per event the ledger accepted, in order. `payload` is the event's fields as compact
 -- JSON (journal.py); `duplicate` marks a fill the store refused as a repeated fill id, which
 -- replay records as an anomaly instead of applying. `hash` chains each row to the one before
@@ -296,6 +312,21 @@ class PositionRow:
     unrealized_pnl: int
     cost_basis: int
     outcome: str | None
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResolutionRow:
+    """A resolved condition: payouts in micro-USDC a share, the latest redemption's status
+    (None: none submitted), `paid` micro-USDC by confirmed redemptions."""
+
+    session_id: str
+    condition_id: str
+    yes_payout: int
+    no_payout: int
+    redemption: str | None
+    paid: int
+    resolved_at: str
     updated_at: str
 
 
@@ -1021,6 +1052,19 @@ class PersistenceLayer:
                 ),
             )
 
+    def load_resolutions(self, session_id: str) -> list[ResolutionRow]:
+        """The session's resolved conditions, by condition id (none before version 4)."""
+        if not self.has_table("resolutions"):
+            return []
+        with self.transaction(write=False) as conn:
+            rows = conn.execute(
+                "SELECT session_id, condition_id, yes_payout, no_payout, redemption, paid, "
+                "resolved_at, updated_at FROM resolutions WHERE session_id = ? "
+                "ORDER BY condition_id",
+                (session_id,),
+            ).fetchall()
+        return [ResolutionRow(*row) for row in rows]
+
     def load_positions(self, session_id: str) -> list[PositionRow]:
         """The session's position rows, in insertion order."""
         with self.transaction(write=False) as conn:
@@ -1144,7 +1188,7 @@ class PersistenceLayer:
         """How many rows of the session each table other than the journal holds."""
         counts = {}
         with self.transaction(write=False) as conn:
-            for table in ("fills", "orders", "positions", "mint_events"):
+            for table in ("fills", "orders", "positions", "mint_events", "resolutions"):
                 counts[table] = int(
                     conn.execute(
                         f"SELECT COUNT(*) FROM {table} WHERE session_id = ?", (session_id,)

@@ -1,7 +1,8 @@
 """Checking a session's tables against its journal, and rebuilding them from it.
 
 The journal is the whole truth of a session; every other table of the session is a cache of
-it: the sessions row (capital, mode, exit flag), orders, fills, positions and mint events.
+it: the sessions row (capital, mode, exit flag), orders, fills, positions, mint events and
+resolutions.
 `verify_session` replays the journal, checks that it is whole (its sequence 1..N without a
 hole, its hash chain, a session_opened first row) and compares every cache with the replay,
 field by field, reporting each difference as a `Finding` that names the table, the key and both
@@ -219,6 +220,7 @@ def cache_findings(
     findings += _order_findings(store, session_id, manager, legacy=replayed.opened is None)
     findings += _fill_findings(store, session_id, replayed)
     findings += _mint_findings(store, session_id, replayed.mints)
+    findings += _resolution_findings(store, session_id, manager)
     findings += _market_findings(manager, store)
     table = {row.token_id: row for row in store.load_positions(session_id)}
     differences = list(_position_differences(_replayed_positions(manager), table))
@@ -380,6 +382,28 @@ def _mint_findings(
                 )
 
 
+def _resolution_findings(
+    store: PersistenceLayer, session_id: str, manager: JournaledManager
+) -> Iterator[Finding]:
+    table = {row.condition_id: row for row in store.load_resolutions(session_id)}
+    expected = {c: manager.resolution_record(c) for c in manager.resolved_conditions()}
+    for cond in sorted(expected.keys() | table.keys()):
+        want = expected.get(cond)
+        row = table.get(cond)
+        if want is None or row is None:
+            present = (None if want is None else "present", None if row is None else "present")
+            yield Finding("resolutions", cond, "row", *present)
+            continue
+        for name, journal_value, table_value in (
+            ("yes_payout", want.yes_payout_micro, row.yes_payout),
+            ("no_payout", want.no_payout_micro, row.no_payout),
+            ("redemption", want.redemption, row.redemption),
+            ("paid", want.paid_micro, row.paid),
+        ):
+            if journal_value != table_value:
+                yield Finding("resolutions", cond, name, journal_value, table_value)
+
+
 def _market_findings(manager: JournaledManager, store: PersistenceLayer) -> Iterator[Finding]:
     outcome_of: dict[str, str] = {}
     for market in store.load_markets():
@@ -458,7 +482,7 @@ class _RebuildJournal(Journal):
             self.conn.execute(sql, params)
 
 
-_SESSION_TABLES: Final = ("fills", "orders", "positions", "mint_events")
+_SESSION_TABLES: Final = ("fills", "orders", "positions", "mint_events", "resolutions")
 
 
 def rebuild_caches(

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::de::Error as _;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The largest integer a JavaScript `number` holds exactly; quantities above it are refused.
 pub const MAX_SAFE_INTEGER: u64 = 9_007_199_254_740_991;
@@ -111,6 +111,24 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
 ) -> Result<Option<T>, D::Error> {
     T::deserialize(deserializer).map(Some)
+}
+
+/// Deserialises an optional decimal that may be absent but, when present, is a number in `R`.
+fn present_decimal_in<'de, D: Deserializer<'de>, R: Range>(
+    deserializer: D,
+) -> Result<Option<Decimal>, D::Error> {
+    decimal_in::<D, R>(deserializer).map(Some)
+}
+
+/// Serialises an optional decimal as a JSON number (`skip_serializing_if` omits `None`).
+fn some_decimal_number<S: Serializer>(
+    value: &Option<Decimal>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(value) => decimal_number::serialize(value, serializer),
+        None => serializer.serialize_none(),
+    }
 }
 
 /// `Decimal`s that travel as JSON numbers and only as numbers: rust_decimal's own
@@ -254,6 +272,17 @@ impl Range for AboveNeg1e9Below1e9 {
     const TEXT: &'static str = "-1000000000 < x < 1000000000";
 }
 
+/// The range `0 <= x <= 1, at most 6 decimal places`.
+#[derive(Debug)]
+pub(crate) struct Min0Max1Places6;
+
+impl Range for Min0Max1Places6 {
+    const LOW: Option<(i64, bool)> = Some((0, false));
+    const HIGH: Option<(i64, bool)> = Some((1, false));
+    const PLACES: Option<u32> = Some(6);
+    const TEXT: &'static str = "0 <= x <= 1, at most 6 decimal places";
+}
+
 /// Which side of a binary market a token pays out on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Outcome {
@@ -321,12 +350,31 @@ pub struct TokenPosition {
     /// (currentPrice - avgEntryPrice) * qty, dollars.
     #[serde(deserialize_with = "f64_in::<_, AboveNeg1e9Below1e9>")]
     pub unrealized_pnl: f64,
-    /// PnL realised by sales and merges, net of fees, dollars.
+    /// PnL realised by sales, merges and redemptions, net of fees, dollars.
     #[serde(
         serialize_with = "decimal_number::serialize",
         deserialize_with = "decimal_in::<_, AboveNeg1e9Below1e9>"
     )]
     pub realized_pnl: Decimal,
+    /// What one share redeems for once the token's market resolved, dollars (1 or 0, 0.5 when
+    /// void); absent while the market is unresolved. Also the token's currentPrice from then on.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "some_decimal_number",
+        deserialize_with = "present_decimal_in::<_, Min0Max1Places6>"
+    )]
+    pub payout: Option<Decimal>,
+    /// Shares a redemption can burn now: held on chain (no fill of them still MATCHED or RETRYING)
+    /// and not reserved by a pending redemption; absent while the market is unresolved. The
+    /// position is redeemable when this is above 0.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "some_decimal_number",
+        deserialize_with = "present_decimal_in::<_, Min0Below1e9Places6>"
+    )]
+    pub redeemable_qty: Option<Decimal>,
 }
 
 /// Minted YES+NO pair balance for a single condition (market), in pairs (1 pair = 1 YES share + 1

@@ -37,6 +37,9 @@ const badInventoryNegativeQty: InventoryState = {"totalUsd": 869.35, "inFlightUs
 // Well-typed for tsc; refused at run time by the JSON Schema.
 const badInventoryNegativeUnsettledUsd: InventoryState = {"totalUsd": 869.35, "inFlightUsd": 45.5, "unsettledUsd": -0.5, "accessibleUsd": 811.35, "adjustmentsUsd": -50.25, "tokens": {"tok-yes-knyc-50": {"tokenId": "tok-yes-knyc-50", "marketId": "mkt-knyc-50", "outcome": "YES", "qty": 157.575758, "inFlightQty": 20, "unsettledQty": 7.575758, "accessibleQty": 130, "avgEntryPrice": 0.6536538443940089, "totalCost": 103.0, "currentPrice": 0.7, "unrealizedPnl": 7.3030306, "realizedPnl": 0}, "tok-no-knyc-55": {"tokenId": "tok-no-knyc-55", "marketId": "mkt-knyc-55", "outcome": "NO", "qty": 999999999.999999, "inFlightQty": 0, "unsettledQty": 0, "accessibleQty": 999999999.999999, "avgEntryPrice": 0.01, "totalCost": 9999999.999999, "currentPrice": 0.01, "unrealizedPnl": 0.0, "realizedPnl": -3.5}, "tok-yes-kord-40": {"tokenId": "tok-yes-kord-40", "marketId": "mkt-kord-40", "outcome": "YES", "qty": 0, "inFlightQty": 0, "unsettledQty": 0, "accessibleQty": 0, "avgEntryPrice": 0, "totalCost": 0.0, "currentPrice": 0.91, "unrealizedPnl": 0.0, "realizedPnl": 12.345678}}, "mintedPairs": {}, "exitTriggered": false};
 
+// Well-typed for tsc; refused at run time by the JSON Schema.
+const badInventoryPayoutAbove1: InventoryState = {"totalUsd": 110.0, "inFlightUsd": 0.0, "unsettledUsd": 0.0, "accessibleUsd": 110.0, "adjustmentsUsd": 0.0, "tokens": {"tok-yes-knyc-50": {"tokenId": "tok-yes-knyc-50", "marketId": "cond-knyc-50", "outcome": "YES", "qty": 12.5, "inFlightQty": 0, "unsettledQty": 2.5, "accessibleQty": 10.0, "avgEntryPrice": 0.4, "totalCost": 5.0, "currentPrice": 0.5, "unrealizedPnl": 1.25, "realizedPnl": 10.0, "payout": 1.5, "redeemableQty": 10.0}, "tok-no-knyc-50": {"tokenId": "tok-no-knyc-50", "marketId": "cond-knyc-50", "outcome": "NO", "qty": 0, "inFlightQty": 0, "unsettledQty": 0, "accessibleQty": 0, "avgEntryPrice": 0, "totalCost": 0.0, "currentPrice": 0.5, "unrealizedPnl": 0.0, "realizedPnl": -1e-06, "payout": 0.5, "redeemableQty": 0}, "tok-yes-kord-40": {"tokenId": "tok-yes-kord-40", "marketId": "cond-kord-40", "outcome": "YES", "qty": 3, "inFlightQty": 0, "unsettledQty": 0, "accessibleQty": 3, "avgEntryPrice": 0.91, "totalCost": 2.73, "currentPrice": 0.91, "unrealizedPnl": 0.0, "realizedPnl": 0}}, "mintedPairs": {}, "exitTriggered": false};
+
 // @ts-expect-error: a bad vector
 const badInventoryQtyAsString: InventoryState = {"totalUsd": 869.35, "inFlightUsd": 45.5, "unsettledUsd": 12.5, "accessibleUsd": 811.35, "adjustmentsUsd": -50.25, "tokens": {"tok-yes-knyc-50": {"tokenId": "tok-yes-knyc-50", "marketId": "mkt-knyc-50", "outcome": "YES", "qty": "157.575758", "inFlightQty": 20, "unsettledQty": 7.575758, "accessibleQty": 130, "avgEntryPrice": 0.6536538443940089, "totalCost": 103.0, "currentPrice": 0.7, "unrealizedPnl": 7.3030306, "realizedPnl": 0}, "tok-no-knyc-55": {"tokenId": "tok-no-knyc-55", "marketId": "mkt-knyc-55", "outcome": "NO", "qty": 999999999.999999, "inFlightQty": 0, "unsettledQty": 0, "accessibleQty": 999999999.999999, "avgEntryPrice": 0.01, "totalCost": 9999999.999999, "currentPrice": 0.01, "unrealizedPnl": 0.0, "realizedPnl": -3.5}, "tok-yes-kord-40": {"tokenId": "tok-yes-kord-40", "marketId": "mkt-kord-40", "outcome": "YES", "qty": 0, "inFlightQty": 0, "unsettledQty": 0, "accessibleQty": 0, "avgEntryPrice": 0, "totalCost": 0.0, "currentPrice": 0.91, "unrealizedPnl": 0.0, "realizedPnl": 12.345678}}, "mintedPairs": {}, "exitTriggered": false};
 
@@ -45,6 +48,9 @@ const badInventoryQtyAtBound: InventoryState = {"totalUsd": 869.35, "inFlightUsd
 
 // Well-typed for tsc; refused at run time by the JSON Schema.
 const badInventoryQtySevenDecimals: InventoryState = {"totalUsd": 869.35, "inFlightUsd": 45.5, "unsettledUsd": 12.5, "accessibleUsd": 811.35, "adjustmentsUsd": -50.25, "tokens": {"tok-yes-knyc-50": {"tokenId": "tok-yes-knyc-50", "marketId": "mkt-knyc-50", "outcome": "YES", "qty": 157.5757575, "inFlightQty": 20, "unsettledQty": 7.575758, "accessibleQty": 130, "avgEntryPrice": 0.6536538443940089, "totalCost": 103.0, "currentPrice": 0.7, "unrealizedPnl": 7.3030306, "realizedPnl": 0}, "tok-no-knyc-55": {"tokenId": "tok-no-knyc-55", "marketId": "mkt-knyc-55", "outcome": "NO", "qty": 999999999.999999, "inFlightQty": 0, "unsettledQty": 0, "accessibleQty": 999999999.999999, "avgEntryPrice": 0.01, "totalCost": 9999999.999999, "currentPrice": 0.01, "unrealizedPnl": 0.0, "realizedPnl": -3.5}, "tok-yes-kord-40": {"tokenId": "tok-yes-kord-40", "marketId": "mkt-kord-40", "outcome": "YES", "qty": 0, "inFlightQty": 0, "unsettledQty": 0, "accessibleQty": 0, "avgEntryPrice": 0, "totalCost": 0.0, "currentPrice": 0.91, "unrealizedPnl": 0.0, "realizedPnl": 12.345678}}, "mintedPairs": {}, "exitTriggered": false};
+
+// @ts-expect-error: a bad vector
+const badInventoryRedeemableQtyNull: InventoryState = {"totalUsd": 110.0, "inFlightUsd": 0.0, "unsettledUsd": 0.0, "accessibleUsd": 110.0, "adjustmentsUsd": 0.0, "tokens": {"tok-yes-knyc-50": {"tokenId": "tok-yes-knyc-50", "marketId": "cond-knyc-50", "outcome": "YES", "qty": 12.5, "inFlightQty": 0, "unsettledQty": 2.5, "accessibleQty": 10.0, "avgEntryPrice": 0.4, "totalCost": 5.0, "currentPrice": 0.5, "unrealizedPnl": 1.25, "realizedPnl": 10.0, "payout": 0.5, "redeemableQty": null}, "tok-no-knyc-50": {"tokenId": "tok-no-knyc-50", "marketId": "cond-knyc-50", "outcome": "NO", "qty": 0, "inFlightQty": 0, "unsettledQty": 0, "accessibleQty": 0, "avgEntryPrice": 0, "totalCost": 0.0, "currentPrice": 0.5, "unrealizedPnl": 0.0, "realizedPnl": -1e-06, "payout": 0.5, "redeemableQty": 0}, "tok-yes-kord-40": {"tokenId": "tok-yes-kord-40", "marketId": "cond-kord-40", "outcome": "YES", "qty": 3, "inFlightQty": 0, "unsettledQty": 0, "accessibleQty": 3, "avgEntryPrice": 0.91, "totalCost": 2.73, "currentPrice": 0.91, "unrealizedPnl": 0.0, "realizedPnl": 0}}, "mintedPairs": {}, "exitTriggered": false};
 
 // @ts-expect-error: a bad vector
 const badInventoryStringForNumber: InventoryState = {"totalUsd": "869.35", "inFlightUsd": 45.5, "unsettledUsd": 12.5, "accessibleUsd": 811.35, "adjustmentsUsd": -50.25, "tokens": {"tok-yes-knyc-50": {"tokenId": "tok-yes-knyc-50", "marketId": "mkt-knyc-50", "outcome": "YES", "qty": 157.575758, "inFlightQty": 20, "unsettledQty": 7.575758, "accessibleQty": 130, "avgEntryPrice": 0.6536538443940089, "totalCost": 103.0, "currentPrice": 0.7, "unrealizedPnl": 7.3030306, "realizedPnl": 0}, "tok-no-knyc-55": {"tokenId": "tok-no-knyc-55", "marketId": "mkt-knyc-55", "outcome": "NO", "qty": 999999999.999999, "inFlightQty": 0, "unsettledQty": 0, "accessibleQty": 999999999.999999, "avgEntryPrice": 0.01, "totalCost": 9999999.999999, "currentPrice": 0.01, "unrealizedPnl": 0.0, "realizedPnl": -3.5}, "tok-yes-kord-40": {"tokenId": "tok-yes-kord-40", "marketId": "mkt-kord-40", "outcome": "YES", "qty": 0, "inFlightQty": 0, "unsettledQty": 0, "accessibleQty": 0, "avgEntryPrice": 0, "totalCost": 0.0, "currentPrice": 0.91, "unrealizedPnl": 0.0, "realizedPnl": 12.345678}}, "mintedPairs": {}, "exitTriggered": false};
@@ -316,4 +322,62 @@ const goodInventoryMintedPairs: InventoryState = {
   "exitTriggered": true
 };
 
-export const vectors = [badContextInventoryNull, badContextMissingWeather, badContextPositionQtySevenDecimals, badContextPriceAbove100, badContextTimestampOffset, badContextUnknownOutcome, badInventoryDecimalAsString, badInventoryExtraKey, badInventoryMissingKey, badInventoryNegativeQty, badInventoryNegativeUnsettledUsd, badInventoryQtyAsString, badInventoryQtyAtBound, badInventoryQtySevenDecimals, badInventoryStringForNumber, badInventoryTotalUsdAtBound, badInventoryUnknownOutcome, badInventoryWithoutUnsettledFields, goodContextWithInventory, goodContextWithoutInventory, goodInventoryEmpty, goodInventoryFull, goodInventoryMintedPairs];
+const goodInventoryResolvedTokens: InventoryState = {
+  "totalUsd": 110.0,
+  "inFlightUsd": 0.0,
+  "unsettledUsd": 0.0,
+  "accessibleUsd": 110.0,
+  "adjustmentsUsd": 0.0,
+  "tokens": {
+    "tok-yes-knyc-50": {
+      "tokenId": "tok-yes-knyc-50",
+      "marketId": "cond-knyc-50",
+      "outcome": "YES",
+      "qty": 12.5,
+      "inFlightQty": 0,
+      "unsettledQty": 2.5,
+      "accessibleQty": 10.0,
+      "avgEntryPrice": 0.4,
+      "totalCost": 5.0,
+      "currentPrice": 0.5,
+      "unrealizedPnl": 1.25,
+      "realizedPnl": 10.0,
+      "payout": 0.5,
+      "redeemableQty": 10.0
+    },
+    "tok-no-knyc-50": {
+      "tokenId": "tok-no-knyc-50",
+      "marketId": "cond-knyc-50",
+      "outcome": "NO",
+      "qty": 0,
+      "inFlightQty": 0,
+      "unsettledQty": 0,
+      "accessibleQty": 0,
+      "avgEntryPrice": 0,
+      "totalCost": 0.0,
+      "currentPrice": 0.5,
+      "unrealizedPnl": 0.0,
+      "realizedPnl": -1e-06,
+      "payout": 0.5,
+      "redeemableQty": 0
+    },
+    "tok-yes-kord-40": {
+      "tokenId": "tok-yes-kord-40",
+      "marketId": "cond-kord-40",
+      "outcome": "YES",
+      "qty": 3,
+      "inFlightQty": 0,
+      "unsettledQty": 0,
+      "accessibleQty": 3,
+      "avgEntryPrice": 0.91,
+      "totalCost": 2.73,
+      "currentPrice": 0.91,
+      "unrealizedPnl": 0.0,
+      "realizedPnl": 0
+    }
+  },
+  "mintedPairs": {},
+  "exitTriggered": false
+};
+
+export const vectors = [badContextInventoryNull, badContextMissingWeather, badContextPositionQtySevenDecimals, badContextPriceAbove100, badContextTimestampOffset, badContextUnknownOutcome, badInventoryDecimalAsString, badInventoryExtraKey, badInventoryMissingKey, badInventoryNegativeQty, badInventoryNegativeUnsettledUsd, badInventoryPayoutAbove1, badInventoryQtyAsString, badInventoryQtyAtBound, badInventoryQtySevenDecimals, badInventoryRedeemableQtyNull, badInventoryStringForNumber, badInventoryTotalUsdAtBound, badInventoryUnknownOutcome, badInventoryWithoutUnsettledFields, goodContextWithInventory, goodContextWithoutInventory, goodInventoryEmpty, goodInventoryFull, goodInventoryMintedPairs, goodInventoryResolvedTokens];

@@ -77,6 +77,8 @@ impl SeedInventory {
                         current_price: p.current_price.to_f64().unwrap_or(0.0),
                         unrealized_pnl: unrealized.to_f64().unwrap_or(0.0),
                         realized_pnl: p.realized_pnl,
+                        payout: None,
+                        redeemable_qty: None,
                     },
                 )
             })

@@ -640,6 +640,102 @@ impl InventoryManager {
         })
     }
 
+    /// The market of `condition_id` resolved: `payouts` are the venue's numerators `[YES, NO]`,
+    /// `[1, 0]`, `[0, 1]` or `[1, 1]` (void: half a dollar a share), any other is refused. Its
+    /// tokens are marked at their payout, its open orders cancelled, new trading on it refused.
+    pub fn on_market_resolved(
+        &mut self,
+        condition_id: &str,
+        payouts: [u32; 2],
+    ) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            self.manager.bind(py).call_method1(
+                intern!(py, "on_market_resolved"),
+                (condition_id, payouts.to_vec()),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A redemption of the resolved condition was sent: reserves its redeemable shares.
+    pub fn on_redemption_submitted(&mut self, condition_id: &str) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            self.manager
+                .bind(py)
+                .call_method1(intern!(py, "on_redemption_submitted"), (condition_id,))?;
+            Ok(())
+        })
+    }
+
+    /// A redemption was mined, paying `paid_usd` dollars (the observed balance change): the
+    /// reserved shares leave at their payout; an amount other than shares * payout is applied
+    /// and recorded as an anomaly.
+    pub fn on_redemption_confirmed(
+        &mut self,
+        condition_id: &str,
+        paid_usd: Decimal,
+    ) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            self.manager.bind(py).call_method1(
+                intern!(py, "on_redemption_confirmed"),
+                (condition_id, decimal(py, paid_usd)?),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A redemption failed on chain: its reserved shares are redeemable again.
+    pub fn on_redemption_failed(&mut self, condition_id: &str) -> Result<(), ShimError> {
+        Python::attach(|py| {
+            self.manager
+                .bind(py)
+                .call_method1(intern!(py, "on_redemption_failed"), (condition_id,))?;
+            Ok(())
+        })
+    }
+
+    /// Whether a buy in `market_id` of `qty` shares at `limit_px` cents can be funded now:
+    /// false once the market resolved.
+    pub fn can_buy_in(
+        &self,
+        market_id: &str,
+        qty: impl Into<Shares>,
+        limit_px: impl Into<Cents>,
+    ) -> Result<bool, ShimError> {
+        let (qty, limit_px) = (qty.into().value(), limit_px.into().value());
+        Python::attach(|py| {
+            let kwargs = PyDict::new(py);
+            kwargs.set_item(intern!(py, "market_id"), market_id)?;
+            Ok(self
+                .manager
+                .bind(py)
+                .call_method(
+                    intern!(py, "can_buy"),
+                    (amount(py, qty)?, amount(py, limit_px)?),
+                    Some(&kwargs),
+                )?
+                .is_truthy()?)
+        })
+    }
+
+    /// Whether a mint of `amount_usd` dollars in `condition_id` can be funded now: false once
+    /// the market resolved.
+    pub fn can_mint_in(&self, condition_id: &str, amount_usd: Decimal) -> Result<bool, ShimError> {
+        Python::attach(|py| {
+            let kwargs = PyDict::new(py);
+            kwargs.set_item(intern!(py, "condition_id"), condition_id)?;
+            Ok(self
+                .manager
+                .bind(py)
+                .call_method(
+                    intern!(py, "can_mint"),
+                    (decimal(py, amount_usd)?,),
+                    Some(&kwargs),
+                )?
+                .is_truthy()?)
+        })
+    }
+
     /// A buy order was cancelled or rejected: releases what it has left reserved.
     pub fn on_order_cancelled_buy(
         &mut self,
