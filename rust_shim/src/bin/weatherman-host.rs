@@ -331,6 +331,11 @@ fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
             invalid_intents: stats.invalid_intents,
             discrepancies: stats.discrepancies,
             venue: &stats.venue,
+            resolved: stats.resolved,
+            resolved_void: stats.resolved_void,
+            redemptions_confirmed: stats.redemptions_confirmed,
+            redemptions_failed: stats.redemptions_failed,
+            redeemed_micro: stats.redeemed_micro,
             reconciliation: stats.reconciliation.as_ref(),
             anomalies: anomalies
                 .iter()

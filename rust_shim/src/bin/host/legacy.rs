@@ -345,10 +345,33 @@ impl LegacyTracker {
                 );
                 self.push(market_id, no_token_id, Outcome::No, pair_fact(false, pairs));
             }
+            LedgerEvent::RedeemSettle {
+                market_id,
+                burns,
+                confirmed: true,
+                ..
+            } => {
+                // The shares leave as a sale at their payout; the chain pays floor(qty * payout).
+                for burn in burns {
+                    self.cash_usd += times(burn.qty_micro, burn.payout_micro, false) as f64 / 1e6;
+                    let fact = Fact {
+                        fill_id: None,
+                        buy: false,
+                        qty_micro: burn.qty_micro,
+                        price: burn.payout_micro as f64 / 1e6,
+                        fee_micro: 0,
+                        provisional: false,
+                    };
+                    self.push(market_id, &burn.token_id, burn.outcome, fact);
+                }
+            }
             LedgerEvent::MergeSettle { .. }
             | LedgerEvent::Acknowledge { .. }
             | LedgerEvent::FillMined { .. }
             | LedgerEvent::Marks { .. }
+            | LedgerEvent::Resolve { .. }
+            | LedgerEvent::RedeemSubmit { .. }
+            | LedgerEvent::RedeemSettle { .. }
             | LedgerEvent::Exit => {}
         }
     }

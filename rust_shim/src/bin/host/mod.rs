@@ -10,6 +10,7 @@ pub mod market;
 pub mod plan_store;
 pub mod reconcile;
 pub mod report;
+pub mod resolution;
 pub mod rng;
 pub mod session;
 pub mod stop;

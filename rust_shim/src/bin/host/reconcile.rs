@@ -147,6 +147,7 @@ fn cancel_of(order: &OpenOrder) -> LedgerEvent {
         limit_px: order.limit_px,
         qty_micro: order.qty,
         fill_ids: order.fill_ids.clone(),
+        resolved: false,
     }
 }
 

@@ -67,6 +67,12 @@ pub struct Report<'a> {
     pub discrepancies: u64,
     /// The paper venue's frames and what the adapter did with them.
     pub venue: &'a VenueCounts,
+    /// Markets resolved (of them void), redemptions confirmed and failed, what they paid.
+    pub resolved: u64,
+    pub resolved_void: u64,
+    pub redemptions_confirmed: u64,
+    pub redemptions_failed: u64,
+    pub redeemed_micro: u64,
     /// Reconciliation with the paper venue's account at `--resume` (null: none was kept).
     pub reconciliation: Option<&'a Reconciliation>,
     pub anomalies: Vec<String>,
@@ -126,6 +132,15 @@ pub fn render(
         "venue frames: {} through the adapter: {} fills, {} status changes, {} cancels, {} \
          skipped, {} orders disagreeing, {} cancels waiting",
         v.frames, v.fills, v.statuses, v.cancels, v.skips, v.checks, v.waits
+    );
+    let _ = writeln!(
+        out,
+        "markets resolved: {} ({} void); redemptions: {} confirmed, {} failed, ${:.6} paid",
+        stats.resolved,
+        stats.resolved_void,
+        stats.redemptions_confirmed,
+        stats.redemptions_failed,
+        stats.redeemed_micro as f64 / 1e6
     );
     if let Some(r) = &stats.reconciliation {
         let _ = writeln!(

@@ -319,6 +319,7 @@ impl PaperVenue {
                 limit_px,
                 qty_micro,
                 fill_ids,
+                resolved,
             } => {
                 let ids = self.ids_of_token(token_id)?;
                 let outcome = if ids.yes_token_id == *token_id {
@@ -329,7 +330,11 @@ impl PaperVenue {
                 let (created, ms) = times(tick, 200);
                 order_message(OrderFacts {
                     kind: "CANCELLATION",
-                    status: "CANCELED",
+                    status: if *resolved {
+                        "CANCELED_MARKET_RESOLVED"
+                    } else {
+                        "CANCELED"
+                    },
                     local_id,
                     side: *side,
                     ids,
