@@ -525,7 +525,7 @@ mod tests {
         let mut applied = Vec::new();
         for tick in 1..=ticks {
             market.advance_to(tick);
-            let mut events = engine.match_tick(&market, seed, tick, "");
+            let mut events = engine.match_tick(&market, seed, tick, "", &BTreeSet::new());
             if engine.open_orders().is_empty() {
                 let book = *market.book(0);
                 let inside = tick % 2 == 1;
@@ -663,8 +663,8 @@ mod tests {
         assert_eq!(replayed, engine);
         market.advance_to(ticks + 1);
         assert_eq!(
-            replayed.match_tick(&market, 9, ticks + 1, ""),
-            engine.match_tick(&market, 9, ticks + 1, "")
+            replayed.match_tick(&market, 9, ticks + 1, "", &BTreeSet::new()),
+            engine.match_tick(&market, 9, ticks + 1, "", &BTreeSet::new())
         );
     }
 
@@ -681,7 +681,7 @@ mod tests {
         let mut cancelled = None;
         for tick in 1..=ORDER_TTL_TICKS {
             market.advance_to(tick);
-            let events = engine.match_tick(&market, 5, tick, "");
+            let events = engine.match_tick(&market, 5, tick, "", &BTreeSet::new());
             for event in &events {
                 if let LedgerEvent::Cancel {
                     remaining_qty_micro,
