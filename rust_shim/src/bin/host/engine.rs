@@ -503,7 +503,7 @@ mod tests {
         LedgerEvent::Submit {
             local_id: local_id.into(),
             side,
-            market_id: "mkt-0".into(),
+            market_id: "cond-0".into(),
             token_id: if outcome == Outcome::Yes {
                 "tok-0-yes"
             } else {

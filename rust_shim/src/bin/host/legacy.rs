@@ -560,7 +560,7 @@ mod tests {
         LedgerEvent::Submit {
             local_id: local_id.into(),
             side,
-            market_id: "mkt-0".into(),
+            market_id: "cond-0".into(),
             token_id: "tok-0-yes".into(),
             outcome: Outcome::Yes,
             qty_micro: qty * MICRO,
@@ -573,7 +573,7 @@ mod tests {
         LedgerEvent::Acknowledge {
             local_id: local_id.into(),
             side,
-            market_id: "mkt-0".into(),
+            market_id: "cond-0".into(),
             token_id: "tok-0-yes".into(),
             outcome: Outcome::Yes,
             qty_micro: qty * MICRO,
@@ -596,7 +596,7 @@ mod tests {
             local_id: local_id.into(),
             side,
             fill_id: fill_id.into(),
-            market_id: "mkt-0".into(),
+            market_id: "cond-0".into(),
             token_id: "tok-0-yes".into(),
             outcome: Outcome::Yes,
             qty_micro,

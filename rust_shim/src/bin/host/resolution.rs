@@ -148,3 +148,44 @@ pub fn redemption_fails(seed: u64, sent_tick: u64, condition_id: &str) -> bool {
         .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
     Rng::for_tick(seed ^ salt, sent_tick, Stream::Resolution).percent(REDEEM_FAIL_PERCENT)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_market_resolves_once_before_the_exit_one_of_them_void() {
+        for seed in 0..50 {
+            let found = schedule(seed, 4, 270);
+            assert_eq!(found.len(), 4);
+            assert_eq!(found.iter().filter(|s| s.payouts == [1, 1]).count(), 1);
+            assert!(
+                found.iter().all(|s| (135..=266).contains(&s.tick)),
+                "{found:?}"
+            );
+            assert_eq!(schedule(seed, 4, 270), found, "a function of the seed");
+        }
+        assert!(
+            schedule(7, 3, 19).is_empty(),
+            "no room before an early exit"
+        );
+    }
+
+    #[test]
+    fn the_chain_pays_floor_of_shares_times_payout() {
+        assert_eq!(payout_micro([1, 1], Outcome::No), 500_000);
+        assert_eq!(payout_micro([0, 1], Outcome::Yes), 0);
+        let burn = |qty_micro, payout_micro| Burn {
+            token_id: "t".into(),
+            outcome: Outcome::Yes,
+            qty_micro,
+            payout_micro,
+        };
+        // 7.575759 shares at half a dollar: 3.7878795, floored to 3.787879.
+        assert_eq!(paid_micro(&[burn(7_575_759, 500_000)]), 3_787_879);
+        assert_eq!(
+            paid_micro(&[burn(20_000_000, 1_000_000), burn(5_000_000, 0)]),
+            20_000_000
+        );
+    }
+}
