@@ -333,6 +333,7 @@ fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
             venue: &stats.venue,
             resolved: stats.resolved,
             resolved_void: stats.resolved_void,
+            resolution_cancels: stats.resolution_cancels,
             redemptions_confirmed: stats.redemptions_confirmed,
             redemptions_failed: stats.redemptions_failed,
             redeemed_micro: stats.redeemed_micro,

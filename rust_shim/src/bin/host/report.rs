@@ -70,6 +70,7 @@ pub struct Report<'a> {
     /// Markets resolved (of them void), redemptions confirmed and failed, what they paid.
     pub resolved: u64,
     pub resolved_void: u64,
+    pub resolution_cancels: u64,
     pub redemptions_confirmed: u64,
     pub redemptions_failed: u64,
     pub redeemed_micro: u64,

@@ -58,6 +58,8 @@ pub struct Stats {
     /// Markets resolved, of them void; redemptions confirmed and failed, and what they paid.
     pub resolved: u64,
     pub resolved_void: u64,
+    /// The venue's cancels of orders resting on a market when it resolved.
+    pub resolution_cancels: u64,
     pub redemptions_confirmed: u64,
     pub redemptions_failed: u64,
     pub redeemed_micro: u64,
@@ -775,6 +777,7 @@ impl Session {
                     confirmed: true, ..
                 } => self.stats.fills_confirmed += 1,
                 LedgerEvent::FillSettle { .. } => self.stats.fills_failed += 1,
+                LedgerEvent::Cancel { resolved: true, .. } => self.stats.resolution_cancels += 1,
                 LedgerEvent::Resolve { payouts, .. } => {
                     self.stats.resolved += 1;
                     self.stats.resolved_void += u64::from(payouts[0] == payouts[1]);
