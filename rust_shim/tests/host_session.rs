@@ -23,14 +23,17 @@ fn keys(value: &Value) -> BTreeSet<String> {
 /// Every key of the contract's `InventoryState`, a `TokenPosition` and a `MintedPairBalance`,
 /// as the Rust contract types write them.
 fn contract_keys() -> (BTreeSet<String>, BTreeSet<String>, BTreeSet<String>) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/vectors/good_inventory_minted_pairs.json"
-    );
-    let state: InventoryState =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("vector")).expect("parse");
-    let value = serde_json::to_value(&state).expect("value");
-    let first = |key: &str| {
+    let vector = |name: &str| -> Value {
+        let path = format!(
+            "{}/../tests/vectors/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let state: InventoryState =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("vector")).expect("parse");
+        serde_json::to_value(&state).expect("value")
+    };
+    let value = vector("good_inventory_minted_pairs");
+    let first = |value: &Value, key: &str| {
         keys(
             value[key]
                 .as_object()
@@ -40,7 +43,11 @@ fn contract_keys() -> (BTreeSet<String>, BTreeSet<String>, BTreeSet<String>) {
                 .expect(key),
         )
     };
-    (keys(&value), first("tokens"), first("mintedPairs"))
+    // A token of a resolved market has two keys more (`payout`, `redeemableQty`): the host's
+    // markets resolve, so the strategy sees them too.
+    let mut token = first(&value, "tokens");
+    token.extend(first(&vector("good_inventory_resolved_tokens"), "tokens"));
+    (keys(&value), token, first(&value, "mintedPairs"))
 }
 
 fn strings(value: &Value) -> BTreeSet<String> {

@@ -102,6 +102,10 @@ struct Args {
     /// verify) to this file (its directory must exist).
     #[arg(long)]
     report: Option<PathBuf>,
+    /// Stop after this tick as SIGINT would (exit status 130), writing the paper venue's
+    /// account, so that a test can change the venue while the host is down.
+    #[arg(long, hide = true, value_parser = ticks_arg)]
+    stop_after: Option<u64>,
     /// Print only errors and the final summary: no progress line, no log below ERROR (unless
     /// RUST_LOG says otherwise).
     #[arg(long)]
@@ -240,6 +244,10 @@ fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
         }
     };
     let mut session = Session::start(&paths, start, stop)?;
+    session.stop_after = args.stop_after;
+    if let Some(reconciliation) = &session.stats.reconciliation {
+        print!("{}", reconciliation.render());
+    }
     let total = session.cfg.ticks;
     let tty = std::io::stderr().is_terminal();
     let every = if tty { 1 } else { (total / 10).max(1) };
@@ -276,6 +284,7 @@ fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
     if let Some(signal) = interrupted {
         let journal = session.ledger.journal_seq()?;
         let last = session.stats.last_tick;
+        let account = session.save_venue_account(&db)?;
         let (_, cfg) = session.finish()?;
         let at = if last == 0 {
             "before its first tick".to_owned()
@@ -284,8 +293,10 @@ fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
         };
         eprintln!(
             "weatherman-host: {signal}: session {} stopped {at}; its journal holds {journal} \
-             events, every one committed. Continue it with:\n  {}",
+             events, every one committed; the paper venue's account is in {}. Continue it \
+             with:\n  {}",
             cfg.session_id,
+            account.display(),
             resume_command(&env.venv, &db, &cfg.session_id)
         );
         return Ok(ExitCode::from(EXIT_INTERRUPTED));
@@ -294,6 +305,7 @@ fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
     session.compare(&snapshot);
     let anomalies = session.ledger.anomalies()?;
     let order = session::token_order(&session.market);
+    session.save_venue_account(&db)?;
     let (stats, cfg) = session.finish()?;
     let verify = report::verify(&env.venv, &db, &cfg.session_id);
     print!(
@@ -319,6 +331,13 @@ fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
             invalid_intents: stats.invalid_intents,
             discrepancies: stats.discrepancies,
             venue: &stats.venue,
+            resolved: stats.resolved,
+            resolved_void: stats.resolved_void,
+            resolution_cancels: stats.resolution_cancels,
+            redemptions_confirmed: stats.redemptions_confirmed,
+            redemptions_failed: stats.redemptions_failed,
+            redeemed_micro: stats.redeemed_micro,
+            reconciliation: stats.reconciliation.as_ref(),
             anomalies: anomalies
                 .iter()
                 .map(|a| format!("{}: {}", a.kind, a.message))

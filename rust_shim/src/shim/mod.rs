@@ -8,6 +8,7 @@ mod error;
 mod interpreter;
 mod logging;
 mod manager;
+mod reconcile;
 mod snapshot;
 mod venue;
 
@@ -16,6 +17,10 @@ pub use interpreter::{resolve_venv, start, PythonEnv, VENV_ENV};
 pub use manager::{
     Anomaly, CashAdjustmentKind, Cents, FillMeta, FillStatus, InventoryManager, LoadedPosition,
     MarketIds, SessionSpec, Shares, StoreMode,
+};
+pub use reconcile::{
+    catch_up, Adopted, CashDifference, Difference, OrderDifference, TokenDifference,
+    VenueAccountJson,
 };
 pub use snapshot::Snapshot;
 pub use venue::{VenueAccount, VenueAction, VenueActionKind, VenueApplied, VenueFeed};

@@ -16,9 +16,11 @@
 //! the ledger, the legacy tracker and the engine alike, and on resume replays the applied events
 //! from its plan table into a fresh engine, which therefore ends up in the same state.
 
+use std::collections::BTreeSet;
+
 use weatherman_inventory::contract::Outcome;
 
-use super::events::{LedgerEvent, Side};
+use super::events::{Burn, LedgerEvent, Side};
 use super::fees::WEATHER_FEES;
 use super::market::PaperMarket;
 use super::rng::{Rng, Stream};
@@ -98,6 +100,17 @@ pub struct Engine {
     orders: Vec<OpenOrder>,
     pending: Vec<Pending>,
     fills: Vec<PendingFill>,
+    redemptions: Vec<PendingRedemption>,
+}
+
+/// A redemption on its way to the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRedemption {
+    pub market_id: String,
+    pub condition_id: String,
+    pub burns: Vec<Burn>,
+    pub sent_tick: u64,
+    pub settle_tick: u64,
 }
 
 impl Engine {
@@ -109,6 +122,16 @@ impl Engine {
     /// Mints and merges not yet settled.
     pub fn pending_count(&self) -> usize {
         self.pending.len()
+    }
+
+    /// The redemption of `market_id` on its way, if any: (burns, the tick it was sent).
+    pub fn redemption(&self, market_id: &str) -> Option<&PendingRedemption> {
+        self.redemptions.iter().find(|r| r.market_id == market_id)
+    }
+
+    /// Redemptions on their way.
+    pub fn redemptions(&self) -> &[PendingRedemption] {
+        &self.redemptions
     }
 
     /// Fills not yet settled on chain.
@@ -125,6 +148,7 @@ impl Engine {
         seed: u64,
         tick: u64,
         fill_prefix: &str,
+        closed: &BTreeSet<String>,
     ) -> Vec<LedgerEvent> {
         let mut rng = Rng::for_tick(seed, tick, Stream::Engine);
         let count = market.specs().len();
@@ -144,6 +168,10 @@ impl Engine {
         let mut events = Vec::new();
         let mut fills = 0;
         for order in &self.orders {
+            if closed.contains(&order.market_id) {
+                // The market resolved: the venue cancels what rests there (`resolution`).
+                continue;
+            }
             if !order.acknowledged {
                 events.push(LedgerEvent::Acknowledge {
                     local_id: order.local_id.clone(),
@@ -164,6 +192,7 @@ impl Engine {
                 limit_px: order.limit_px,
                 qty_micro: order.qty,
                 fill_ids: order.fill_ids.clone(),
+                resolved: false,
             };
             if tick >= order.placed_tick + ORDER_TTL_TICKS || rng.percent(CANCEL_PERCENT) {
                 events.push(cancel);
@@ -401,7 +430,22 @@ impl Engine {
             } => self.push_pending(true, market, market_id, condition_id, *pair_count, tick),
             LedgerEvent::MintSettle { condition_id, .. } => self.settle(false, condition_id),
             LedgerEvent::MergeSettle { condition_id, .. } => self.settle(true, condition_id),
-            LedgerEvent::Marks { .. } | LedgerEvent::Exit => {}
+            LedgerEvent::RedeemSubmit {
+                market_id,
+                condition_id,
+                burns,
+            } => self.redemptions.push(PendingRedemption {
+                market_id: market_id.clone(),
+                condition_id: condition_id.clone(),
+                burns: burns.clone(),
+                sent_tick: tick,
+                // Two or three ticks on chain.
+                settle_tick: tick + 2 + tick % 2,
+            }),
+            LedgerEvent::RedeemSettle { market_id, .. } => {
+                self.redemptions.retain(|r| &r.market_id != market_id);
+            }
+            LedgerEvent::Marks { .. } | LedgerEvent::Exit | LedgerEvent::Resolve { .. } => {}
         }
     }
 
@@ -459,7 +503,7 @@ mod tests {
         LedgerEvent::Submit {
             local_id: local_id.into(),
             side,
-            market_id: "mkt-0".into(),
+            market_id: "cond-0".into(),
             token_id: if outcome == Outcome::Yes {
                 "tok-0-yes"
             } else {
@@ -481,7 +525,7 @@ mod tests {
         let mut applied = Vec::new();
         for tick in 1..=ticks {
             market.advance_to(tick);
-            let mut events = engine.match_tick(&market, seed, tick, "");
+            let mut events = engine.match_tick(&market, seed, tick, "", &BTreeSet::new());
             if engine.open_orders().is_empty() {
                 let book = *market.book(0);
                 let inside = tick % 2 == 1;
@@ -619,8 +663,8 @@ mod tests {
         assert_eq!(replayed, engine);
         market.advance_to(ticks + 1);
         assert_eq!(
-            replayed.match_tick(&market, 9, ticks + 1, ""),
-            engine.match_tick(&market, 9, ticks + 1, "")
+            replayed.match_tick(&market, 9, ticks + 1, "", &BTreeSet::new()),
+            engine.match_tick(&market, 9, ticks + 1, "", &BTreeSet::new())
         );
     }
 
@@ -637,7 +681,7 @@ mod tests {
         let mut cancelled = None;
         for tick in 1..=ORDER_TTL_TICKS {
             market.advance_to(tick);
-            let events = engine.match_tick(&market, 5, tick, "");
+            let events = engine.match_tick(&market, 5, tick, "", &BTreeSet::new());
             for event in &events {
                 if let LedgerEvent::Cancel {
                     remaining_qty_micro,

@@ -119,6 +119,9 @@ pub enum LedgerEvent {
         /// in `size_matched`).
         #[serde(default)]
         fill_ids: Vec<String>,
+        /// Cancelled by the venue because the market resolved (`CANCELED_MARKET_RESOLVED`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        resolved: bool,
     },
     /// A mint of `amount_usd` dollars of pairs sent to the chain.
     MintSubmit {
@@ -150,10 +153,41 @@ pub enum LedgerEvent {
         pair_count: u64,
         confirmed: bool,
     },
+    /// The market of `condition_id` resolved to the venue's payout numerators `[YES, NO]`.
+    Resolve {
+        market_id: String,
+        condition_id: String,
+        payouts: [u32; 2],
+    },
+    /// A redemption of the resolved condition sent to the chain, burning `burns`.
+    RedeemSubmit {
+        market_id: String,
+        condition_id: String,
+        burns: Vec<Burn>,
+    },
+    /// A redemption settled: confirmed, the chain paying `paid_micro`, or failed.
+    RedeemSettle {
+        market_id: String,
+        condition_id: String,
+        burns: Vec<Burn>,
+        paid_micro: u64,
+        confirmed: bool,
+    },
     /// Exit: no new buys or mints from now on.
     Exit,
     /// New marks, cents.
     Marks { prices: BTreeMap<String, u64> },
+}
+
+/// Shares of one token a redemption burns, and what one pays.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Burn {
+    pub token_id: String,
+    pub outcome: Outcome,
+    /// Micro-shares.
+    pub qty_micro: u64,
+    /// Micro-dollars a share (1_000_000, 0 or 500_000).
+    pub payout_micro: u64,
 }
 
 /// Micro-shares as the exact quantity the ledger takes.
@@ -252,6 +286,27 @@ impl LedgerEvent {
                     ledger.on_merge_confirmed(condition_id, *pair_count, yes_token_id, no_token_id)
                 } else {
                     ledger.on_merge_failed(condition_id, *pair_count)
+                }
+            }
+            LedgerEvent::Resolve {
+                condition_id,
+                payouts,
+                ..
+            } => ledger.on_market_resolved(condition_id, *payouts),
+            LedgerEvent::RedeemSubmit { condition_id, .. } => {
+                ledger.on_redemption_submitted(condition_id)
+            }
+            LedgerEvent::RedeemSettle {
+                condition_id,
+                paid_micro,
+                confirmed,
+                ..
+            } => {
+                if *confirmed {
+                    let paid = Decimal::from_i128_with_scale(i128::from(*paid_micro), 6);
+                    ledger.on_redemption_confirmed(condition_id, paid)
+                } else {
+                    ledger.on_redemption_failed(condition_id)
                 }
             }
             LedgerEvent::Exit => ledger.trigger_exit(),

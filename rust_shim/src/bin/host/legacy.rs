@@ -185,6 +185,25 @@ impl LegacyTracker {
         token.compact();
     }
 
+    /// A buy order the tracker holds, by the venue's id of it: (local id, size, filled, limit
+    /// in micro-dollars).
+    pub fn buy_order_by(&self, venue_id: impl Fn(&str) -> bool) -> Option<(String, u64, u64, u64)> {
+        let mut found: Vec<_> = self
+            .buy_orders
+            .iter()
+            .filter(|(local_id, _)| venue_id(local_id))
+            .collect();
+        found.sort_by(|a, b| a.0.cmp(b.0));
+        found
+            .first()
+            .map(|(id, o)| ((*id).clone(), o.qty_micro, o.filled_micro, o.limit_micro))
+    }
+
+    /// Cash the venue's account had and the tracker did not (reconciliation), micro-dollars.
+    pub fn adjust_cash(&mut self, delta_micro: i64) {
+        self.cash_usd += delta_micro as f64 / 1e6;
+    }
+
     /// Applies one fact the session reported.
     pub fn apply(&mut self, event: &LedgerEvent) {
         match event {
@@ -326,10 +345,33 @@ impl LegacyTracker {
                 );
                 self.push(market_id, no_token_id, Outcome::No, pair_fact(false, pairs));
             }
+            LedgerEvent::RedeemSettle {
+                market_id,
+                burns,
+                confirmed: true,
+                ..
+            } => {
+                // The shares leave as a sale at their payout; the chain pays floor(qty * payout).
+                for burn in burns {
+                    self.cash_usd += times(burn.qty_micro, burn.payout_micro, false) as f64 / 1e6;
+                    let fact = Fact {
+                        fill_id: None,
+                        buy: false,
+                        qty_micro: burn.qty_micro,
+                        price: burn.payout_micro as f64 / 1e6,
+                        fee_micro: 0,
+                        provisional: false,
+                    };
+                    self.push(market_id, &burn.token_id, burn.outcome, fact);
+                }
+            }
             LedgerEvent::MergeSettle { .. }
             | LedgerEvent::Acknowledge { .. }
             | LedgerEvent::FillMined { .. }
             | LedgerEvent::Marks { .. }
+            | LedgerEvent::Resolve { .. }
+            | LedgerEvent::RedeemSubmit { .. }
+            | LedgerEvent::RedeemSettle { .. }
             | LedgerEvent::Exit => {}
         }
     }
@@ -518,7 +560,7 @@ mod tests {
         LedgerEvent::Submit {
             local_id: local_id.into(),
             side,
-            market_id: "mkt-0".into(),
+            market_id: "cond-0".into(),
             token_id: "tok-0-yes".into(),
             outcome: Outcome::Yes,
             qty_micro: qty * MICRO,
@@ -531,7 +573,7 @@ mod tests {
         LedgerEvent::Acknowledge {
             local_id: local_id.into(),
             side,
-            market_id: "mkt-0".into(),
+            market_id: "cond-0".into(),
             token_id: "tok-0-yes".into(),
             outcome: Outcome::Yes,
             qty_micro: qty * MICRO,
@@ -554,7 +596,7 @@ mod tests {
             local_id: local_id.into(),
             side,
             fill_id: fill_id.into(),
-            market_id: "mkt-0".into(),
+            market_id: "cond-0".into(),
             token_id: "tok-0-yes".into(),
             outcome: Outcome::Yes,
             qty_micro,

@@ -106,8 +106,10 @@ impl PaperMarket {
         let mut rng = Rng::for_tick(seed, 0, Stream::Market);
         let specs = (0..count)
             .map(|i| MarketSpec {
+                // As on the venue, a market is named by its condition id: the ledger finds a
+                // resolved condition's tokens by their positions' market id.
                 ids: MarketIds {
-                    market_id: format!("mkt-{i}"),
+                    market_id: format!("cond-{i}"),
                     condition_id: format!("cond-{i}"),
                     yes_token_id: format!("tok-{i}-yes"),
                     no_token_id: format!("tok-{i}-no"),

@@ -16,6 +16,14 @@ use weatherman_inventory::shim::{InventoryManager, ShimError};
 
 use super::events::{shares_from_micro, LedgerEvent};
 
+/// What reconciliation at `--resume` after `after_tick` changed in the venue's books.
+#[derive(Debug, Clone)]
+pub struct Reconciled {
+    pub after_tick: u64,
+    pub events: Vec<LedgerEvent>,
+    pub cash_delta_micro: i64,
+}
+
 const DDL: &str = "
 CREATE TABLE IF NOT EXISTS host_sessions (
     session_id   TEXT PRIMARY KEY,
@@ -315,6 +323,60 @@ impl PlanStore {
             ],
         )?;
         Ok(())
+    }
+
+    /// Records what reconciliation at `--resume` after `after_tick` changed: the venue's facts
+    /// (missed fills, dropped orders) and the cash adopted, for the engine and the legacy
+    /// tracker to replay on a later resume. The table is made on first use.
+    pub fn save_reconciled(
+        &self,
+        session_id: &str,
+        after_tick: u64,
+        events: &[LedgerEvent],
+        cash_delta_micro: i64,
+    ) -> rusqlite::Result<()> {
+        self.conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS host_reconciled (
+                session_id  TEXT NOT NULL,
+                after_tick  INTEGER NOT NULL,
+                events      TEXT NOT NULL,
+                cash_delta  INTEGER NOT NULL,
+                PRIMARY KEY (session_id, after_tick)
+            ) WITHOUT ROWID;",
+        )?;
+        let text = serde_json::to_string(events).map_err(json_err)?;
+        self.conn.execute(
+            "INSERT OR REPLACE INTO host_reconciled (session_id, after_tick, events, cash_delta) \
+             VALUES (?1, ?2, ?3, ?4)",
+            params![session_id, after_tick as i64, text, cash_delta_micro],
+        )?;
+        Ok(())
+    }
+
+    /// What reconciliation changed, by the tick it followed, in order (none without the table).
+    pub fn reconciled(&self, session_id: &str) -> rusqlite::Result<Vec<Reconciled>> {
+        if !self.has_table("host_reconciled")? {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT after_tick, events, cash_delta FROM host_reconciled WHERE session_id = ?1 \
+             ORDER BY after_tick",
+        )?;
+        let rows = stmt.query_map(params![session_id], |row| {
+            let text: String = row.get(1)?;
+            Ok(Reconciled {
+                after_tick: row.get::<_, i64>(0)? as u64,
+                events: serde_json::from_str(&text).map_err(|err| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        1,
+                        rusqlite::types::Type::Text,
+                        Box::new(err),
+                    )
+                })?,
+                cash_delta_micro: row.get(2)?,
+            })
+        })?;
+        rows.collect()
     }
 
     /// Every plan of the session in order, with the steps that were sent.

@@ -8,6 +8,7 @@ use serde::Serialize;
 use weatherman_inventory::shim::{Anomaly, Snapshot};
 
 use super::plan_store::HostSession;
+use super::reconcile::Reconciliation;
 use super::session::{Stats, VenueCounts};
 use super::strategies::SeenKeys;
 
@@ -66,6 +67,15 @@ pub struct Report<'a> {
     pub discrepancies: u64,
     /// The paper venue's frames and what the adapter did with them.
     pub venue: &'a VenueCounts,
+    /// Markets resolved (of them void), redemptions confirmed and failed, what they paid.
+    pub resolved: u64,
+    pub resolved_void: u64,
+    pub resolution_cancels: u64,
+    pub redemptions_confirmed: u64,
+    pub redemptions_failed: u64,
+    pub redeemed_micro: u64,
+    /// Reconciliation with the paper venue's account at `--resume` (null: none was kept).
+    pub reconciliation: Option<&'a Reconciliation>,
     pub anomalies: Vec<String>,
     pub seen: &'a SeenKeys,
     pub final_inventory: &'a serde_json::value::RawValue,
@@ -124,6 +134,30 @@ pub fn render(
          skipped, {} orders disagreeing, {} cancels waiting",
         v.frames, v.fills, v.statuses, v.cancels, v.skips, v.checks, v.waits
     );
+    let _ = writeln!(
+        out,
+        "markets resolved: {} ({} void); redemptions: {} confirmed, {} failed, ${:.6} paid",
+        stats.resolved,
+        stats.resolved_void,
+        stats.redemptions_confirmed,
+        stats.redemptions_failed,
+        stats.redeemed_micro as f64 / 1e6
+    );
+    if let Some(r) = &stats.reconciliation {
+        let _ = writeln!(
+            out,
+            "reconciled at --resume: {} missed fills booked from the trade history, {} \
+             differences, {} adopted; {}",
+            r.booked.len(),
+            r.differences,
+            r.adopted.len(),
+            if r.agreed {
+                "the ledger agrees with the venue"
+            } else {
+                "the ledger still DISAGREES with the venue"
+            }
+        );
+    }
     let _ = writeln!(out, "\n  cash (total)  ${}", money(s.total_usd));
     let _ = writeln!(
         out,

@@ -18,6 +18,8 @@ pub enum Stream {
     Engine = 3,
     /// The weather.
     Weather = 4,
+    /// When and how the markets resolve, and whether a redemption fails on chain.
+    Resolution = 5,
 }
 
 impl Rng {

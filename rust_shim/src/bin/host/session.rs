@@ -24,6 +24,8 @@ use super::events::{LedgerEvent, Side};
 use super::legacy::LegacyTracker;
 use super::market::PaperMarket;
 use super::plan_store::{Check, HostSession, Phase, PlanRecord, PlanStore, Step};
+use super::reconcile::Reconciliation;
+use super::resolution::{self, Scheduled};
 use super::stop::Stop;
 use super::strategies::{
     self, Intent, NodeStrategy, PythonStrategy, RustStrategy, SeenKeys, Strategy,
@@ -51,6 +53,16 @@ pub struct Stats {
     pub seen: SeenKeys,
     /// What the venue's frames did in the ledger.
     pub venue: VenueCounts,
+    /// Reconciliation with the paper venue's account at `--resume`, when it had one.
+    pub reconciliation: Option<Reconciliation>,
+    /// Markets resolved, of them void; redemptions confirmed and failed, and what they paid.
+    pub resolved: u64,
+    pub resolved_void: u64,
+    /// The venue's cancels of orders resting on a market when it resolved.
+    pub resolution_cancels: u64,
+    pub redemptions_confirmed: u64,
+    pub redemptions_failed: u64,
+    pub redeemed_micro: u64,
 }
 
 /// The paper venue's frames sent through the adapter, and its actions by kind.
@@ -69,7 +81,7 @@ pub struct VenueCounts {
 }
 
 impl VenueCounts {
-    fn add(&mut self, applied: &VenueApplied) {
+    pub(super) fn add(&mut self, applied: &VenueApplied) {
         self.frames += 1;
         for action in &applied.actions {
             let counter = match action.kind {
@@ -103,15 +115,19 @@ pub struct Paths {
 pub struct Session {
     pub cfg: HostSession,
     pub market: PaperMarket,
-    engine: Engine,
-    legacy: LegacyTracker,
+    pub(super) engine: Engine,
+    pub(super) legacy: LegacyTracker,
     pub ledger: InventoryManager,
     /// The paper venue's user channel into the ledger.
-    venue: PaperVenue,
-    plans: PlanStore,
+    pub(super) venue: PaperVenue,
+    pub(super) plans: PlanStore,
     strategies: Vec<Box<dyn Strategy>>,
     pub stats: Stats,
     stop: Stop,
+    /// Stop after this tick as a signal would (`--stop-after`).
+    pub stop_after: Option<u64>,
+    /// When each market resolves (`resolution`).
+    resolutions: Vec<Scheduled>,
 }
 
 /// How a session starts.
@@ -332,6 +348,7 @@ impl Session {
         drop(existing);
         // The ledger's session exists and is locked by this process: now the host's rows.
         let venue = PaperVenue::new(&ledger, &market)?;
+        let resolutions = resolution::schedule(cfg.seed, cfg.markets, cfg.exit_tick);
         let plans = PlanStore::open(&paths.db)?;
         plans.create_tables()?;
         plans.insert_session(&cfg)?;
@@ -349,6 +366,8 @@ impl Session {
                 ..Stats::default()
             },
             stop: stop.clone(),
+            stop_after: None,
+            resolutions,
         })
     }
 
@@ -462,6 +481,7 @@ impl Session {
         // A new adapter on the recovered ledger: it maps venue order ids to the session's from
         // the journaled exchange ids, and reads what it applied from the ledger.
         let venue = PaperVenue::new(&ledger, &market)?;
+        let resolutions = resolution::schedule(cfg.seed, cfg.markets, cfg.exit_tick);
         let mut session = Session {
             venue,
             legacy: LegacyTracker::new(cfg.capital_usd as f64),
@@ -473,8 +493,11 @@ impl Session {
             strategies,
             stats: Stats::default(),
             stop: stop.clone(),
+            stop_after: None,
+            resolutions,
         };
         session.resume(history, journal)?;
+        session.stats.reconciliation = session.reconcile_at_resume(&paths.db)?;
         Ok(session)
     }
 
@@ -490,8 +513,16 @@ impl Session {
         // A step of a plan that has a successor finished (the next plan is only written after
         // the phase), whether or not it wrote a row (an unchanged mark writes none).
         let mut resume_at = 0;
+        let mut reconciled = self
+            .plans
+            .reconciled(&self.cfg.session_id)?
+            .into_iter()
+            .peekable();
         for (n, plan) in history.iter().enumerate() {
             self.market.advance_to(plan.tick);
+            while let Some(r) = reconciled.next_if(|r| r.after_tick < plan.tick) {
+                self.replay_reconciled(&r);
+            }
             let is_last_plan = n + 1 == history.len();
             for (k, &(idx, seq_before)) in plan.sent.iter().enumerate() {
                 let is_last_step = is_last_plan && k + 1 == plan.sent.len();
@@ -505,6 +536,9 @@ impl Session {
                     resume_at = if applied { idx + 1 } else { idx };
                 }
             }
+        }
+        for r in reconciled {
+            self.replay_reconciled(&r);
         }
         log::info!(
             "resuming {} at tick {last_tick} {last_phase:?} step {resume_at} (journal at {journal})",
@@ -531,6 +565,9 @@ impl Session {
             if let Some(signal) = self.stop.requested() {
                 return Ok(Some(signal));
             }
+            if self.stop_after.is_some_and(|last| tick > last) {
+                return Ok(Some("--stop-after"));
+            }
             self.tick(tick)?;
             self.stats.last_tick = tick;
             progress(self, tick);
@@ -540,9 +577,39 @@ impl Session {
 
     fn tick(&mut self, tick: u64) -> Result<(), HostError> {
         self.market.advance_to(tick);
-        let mut steps: Vec<Step> = self
-            .engine
-            .match_tick(&self.market, self.cfg.seed, tick, &self.id_prefix())
+        let closed = resolution::closed(&self.resolutions, &self.market, tick);
+        let mut events = self.redemption_steps(tick)?;
+        let engine = &self.engine;
+        events.extend(resolution::resolve_steps(
+            &self.resolutions,
+            &self.market,
+            tick,
+            |market_id| {
+                engine
+                    .open_orders()
+                    .iter()
+                    .filter(|o| o.market_id == market_id)
+                    .map(|o| LedgerEvent::Cancel {
+                        local_id: o.local_id.clone(),
+                        side: o.side,
+                        token_id: o.token_id.clone(),
+                        remaining_qty_micro: o.qty.saturating_sub(o.filled),
+                        limit_px: o.limit_px,
+                        qty_micro: o.qty,
+                        fill_ids: o.fill_ids.clone(),
+                        resolved: true,
+                    })
+                    .collect()
+            },
+        ));
+        events.extend(self.engine.match_tick(
+            &self.market,
+            self.cfg.seed,
+            tick,
+            &self.id_prefix(),
+            &closed,
+        ));
+        let mut steps: Vec<Step> = events
             .into_iter()
             .map(|event| Step {
                 source: "market".into(),
@@ -561,13 +628,77 @@ impl Session {
             source: "market".into(),
             check: None,
             event: LedgerEvent::Marks {
-                prices: self.market.marks().into_iter().collect(),
+                // A resolved market's tokens are marked at their payout by the ledger.
+                prices: self
+                    .market
+                    .marks()
+                    .into_iter()
+                    .filter(|(token, _)| {
+                        self.market.specs().iter().all(|s| {
+                            !closed.contains(&s.ids.market_id)
+                                || (&s.ids.yes_token_id != token && &s.ids.no_token_id != token)
+                        })
+                    })
+                    .collect(),
             },
         });
         self.plans
             .save_plan(&self.cfg.session_id, tick, Phase::Market, &steps)?;
         self.execute(tick, Phase::Market, &steps, 0)?;
         self.decide(tick)
+    }
+
+    /// The host's settlement step at the start of `tick`: redemptions the chain settles now,
+    /// and, for each market resolved before `tick` with none on its way, a redemption of what
+    /// the snapshot says is redeemable (the ledger's state when these steps run).
+    fn redemption_steps(&mut self, tick: u64) -> Result<Vec<LedgerEvent>, HostError> {
+        let mut steps = Vec::new();
+        for r in self
+            .engine
+            .redemptions()
+            .iter()
+            .filter(|r| r.settle_tick <= tick)
+        {
+            steps.push(LedgerEvent::RedeemSettle {
+                market_id: r.market_id.clone(),
+                condition_id: r.condition_id.clone(),
+                burns: r.burns.clone(),
+                paid_micro: resolution::paid_micro(&r.burns),
+                confirmed: !resolution::redemption_fails(
+                    self.cfg.seed,
+                    r.sent_tick,
+                    &r.condition_id,
+                ),
+            });
+        }
+        let due: Vec<Scheduled> = self
+            .resolutions
+            .iter()
+            .filter(|s| {
+                s.tick < tick
+                    && self
+                        .engine
+                        .redemption(&self.market.specs()[s.index].ids.market_id)
+                        .is_none()
+            })
+            .copied()
+            .collect();
+        if due.is_empty() {
+            return Ok(steps);
+        }
+        let snapshot = self.ledger.snapshot()?;
+        for s in due {
+            let burns = resolution::burns(&snapshot, &self.market, &s);
+            if !burns.is_empty() {
+                let ids = &self.market.specs()[s.index].ids;
+                steps.push(LedgerEvent::RedeemSubmit {
+                    market_id: ids.market_id.clone(),
+                    condition_id: ids.condition_id.clone(),
+                    burns,
+                });
+            }
+        }
+        Ok(steps)
     }
 
     /// The decide phase of `tick`: snapshot, compare, strategies, submissions.
@@ -578,6 +709,7 @@ impl Session {
         let ctx_json = context_json(&ctx, &snapshot)?;
         let mut steps = Vec::new();
         let prefix = self.id_prefix();
+        let closed = resolution::closed(&self.resolutions, &self.market, tick);
         for strategy in &mut self.strategies {
             let name = strategy.name();
             let reply = strategy.decide(&ctx, &ctx_json)?;
@@ -585,6 +717,11 @@ impl Session {
                 self.stats.seen.merge(seen);
             }
             for (n, intent) in reply.intents.into_iter().enumerate() {
+                if closed.contains(intent.market_id()) {
+                    // Its market resolved: no new trading there.
+                    self.stats.refused += 1;
+                    continue;
+                }
                 let local_id = format!("{prefix}{}-{tick:06}-{n}", short(name));
                 match step_for(&self.market, name, &local_id, intent) {
                     Ok(step) => steps.push(step),
@@ -640,6 +777,20 @@ impl Session {
                     confirmed: true, ..
                 } => self.stats.fills_confirmed += 1,
                 LedgerEvent::FillSettle { .. } => self.stats.fills_failed += 1,
+                LedgerEvent::Cancel { resolved: true, .. } => self.stats.resolution_cancels += 1,
+                LedgerEvent::Resolve { payouts, .. } => {
+                    self.stats.resolved += 1;
+                    self.stats.resolved_void += u64::from(payouts[0] == payouts[1]);
+                }
+                LedgerEvent::RedeemSettle {
+                    confirmed: true,
+                    paid_micro,
+                    ..
+                } => {
+                    self.stats.redemptions_confirmed += 1;
+                    self.stats.redeemed_micro += paid_micro;
+                }
+                LedgerEvent::RedeemSettle { .. } => self.stats.redemptions_failed += 1,
                 _ => {}
             }
         }

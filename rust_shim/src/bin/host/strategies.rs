@@ -44,6 +44,17 @@ pub enum Intent {
     Merge { market_id: String, pairs: u64 },
 }
 
+impl Intent {
+    /// The market the intent trades in.
+    pub fn market_id(&self) -> &str {
+        match self {
+            Intent::Order { market_id, .. }
+            | Intent::Mint { market_id, .. }
+            | Intent::Merge { market_id, .. } => market_id,
+        }
+    }
+}
+
 /// A JSON number of shares read by its shortest representation, as the text says it: `7.575758`
 /// is exactly 7.575758 (a check for at most 6 decimals follows, where the intent is turned into
 /// a step).

@@ -149,6 +149,11 @@ impl PaperVenue {
         })
     }
 
+    /// The feed the frames go through (the trade history's pages too, at `--resume`).
+    pub fn feed(&self) -> &VenueFeed {
+        &self.feed
+    }
+
     /// Forwards one frame's raw text to the ledger through the shim.
     pub fn send(
         &self,
@@ -314,6 +319,7 @@ impl PaperVenue {
                 limit_px,
                 qty_micro,
                 fill_ids,
+                resolved,
             } => {
                 let ids = self.ids_of_token(token_id)?;
                 let outcome = if ids.yes_token_id == *token_id {
@@ -324,7 +330,11 @@ impl PaperVenue {
                 let (created, ms) = times(tick, 200);
                 order_message(OrderFacts {
                     kind: "CANCELLATION",
-                    status: "CANCELED",
+                    status: if *resolved {
+                        "CANCELED_MARKET_RESOLVED"
+                    } else {
+                        "CANCELED"
+                    },
                     local_id,
                     side: *side,
                     ids,
