@@ -6,6 +6,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -250,3 +253,36 @@ def test_show_lists_the_redeemable_shares_of_a_resolved_market(tmp_path: Path) -
     # A void market: each share redeems for half a dollar, marked at 50 cents.
     assert yes.split()[-1] == "10" and no.split()[-1] == "4", (yes, no)
     assert "50¢" in yes.split() and "50¢" in no.split()
+
+
+@pytest.mark.slow
+def test_show_of_the_host_session_with_seed_7_matches_its_golden_files(tmp_path: Path) -> None:
+    """The reference host's session is deterministic for a seed (its ids, fills, resolutions and
+    redemptions); only the time the last row was recorded differs from run to run."""
+    host = next(
+        (p for p in (os.environ.get("WEATHERMAN_HOST_BIN"), "target/debug/weatherman-host") if p
+         and Path(p).is_file()),
+        None,
+    )  # fmt: skip
+    if host is None:
+        pytest.skip("no weatherman-host build (cargo builds it in `make test`)")
+    db = tmp_path / "host.sqlite"
+    run = subprocess.run(
+        [host, "--ticks", "60", "--seed", "7", "--db", str(db), "--strategy", "rust",
+         "--session", "host-s7", "--venv", str(Path(sys.executable).parent.parent), "--quiet"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    plain = run_cli("show", "--db", str(db), "--session", "host-s7")
+    assert plain.returncode == 0, plain.stderr
+    first, rest = plain.stdout.split("\n", 1)
+    assert re.fullmatch(
+        r"session host-s7 \(paper\) at journal row (\d+) of \1, recorded \S+ \S+Z", first
+    ), first
+    check_golden("show_host_s7.txt", rest)
+    as_json = run_cli("show", "--db", str(db), "--session", "host-s7", "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    check_golden("show_host_s7.json", as_json.stdout)
+    # A void market among the three: its token is marked at its payout, 50 cents.
+    tokens = json.loads(as_json.stdout)["tokens"]
+    assert sorted(t["payout"] for t in tokens.values()) == [0, 0, 0.5]
