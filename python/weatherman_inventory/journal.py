@@ -780,11 +780,16 @@ def replay_checked(
     # version-1 journal without a first row) wrote whole contracts and cents.
     fmt = 1 if result.opened is None else result.opened.journal_format
     replay = _Replay(
-        result, session_id, fault, Finding, decoders_for(fmt), collect_fills=collect_fills
+        result,
+        session_id,
+        fault,
+        Finding,
+        decoders_for(fmt),
+        collect_fills=collect_fills,
+        until=until_seq,
+        pauses=pauses,
+        on_events=on_events,
     )
-    replay.until = until_seq
-    replay.pauses = pauses
-    replay.on_events = on_events
     # The native decoder takes the current format, and `fills` are collected in Python.
     native = fmt >= JOURNAL_FORMAT and not collect_fills
     replay.rows(first, native=native)
@@ -890,6 +895,9 @@ class _Replay:
         decoders: dict[str, Callable[[object], Event]],
         *,
         collect_fills: bool,
+        until: int | None,
+        pauses: _Pauses,
+        on_events: OnEvents | None,
     ) -> None:
         self.result = result
         self.manager: Any = result.manager
@@ -905,9 +913,9 @@ class _Replay:
         self.previous = JOURNAL_GENESIS
         self.n_events = 0
         self.n_fills = 0
-        self.until: int | None = None
-        self.pauses = _Pauses(None, (), None)
-        self.on_events: OnEvents | None = None
+        self.until = until
+        self.pauses = pauses
+        self.on_events = on_events
         self.pending: list[Event] = []
         """Events queued for the manager, applied a batch at a time and at each pause."""
 
@@ -936,7 +944,7 @@ class _Replay:
                     at = stop
                     continue
             row = rows[at]
-            if self.row(row, self.pending, hash_checked=at != bad):
+            if self.row(row, hash_checked=at != bad):
                 bad = journal_chain_mismatch(self.previous, self.session_id, rows, at + 1)
             if row[0] >= self.pauses.next:
                 self._pause(row[0], row[4])
@@ -991,7 +999,7 @@ class _Replay:
                     self._flush()
                     return False
                 confirmed = journal_chain_mismatch(self.previous, self.session_id, [stop], 0)
-                self.row(stop, self.pending, hash_checked=confirmed == 1)
+                self.row(stop, hash_checked=confirmed == 1)
                 if stop[0] >= self.pauses.next:
                     self._pause(stop[0], stop[4])
             self._flush()
@@ -1006,8 +1014,8 @@ class _Replay:
             self.fill_digest.update(fill_text)
             self.n_fills += fill_count
 
-    def row(self, row: JournalRowTuple, events: list[Event], *, hash_checked: bool) -> bool:
-        """Check and apply (or queue in `events`) one row in Python; True if the chain check
+    def row(self, row: JournalRowTuple, *, hash_checked: bool) -> bool:
+        """Check and apply (or queue in `pending`) one row in Python; True if the chain check
         must start again after it (its hash was checked here, or it was left out)."""
         seq, kind, payload, duplicate, recorded_at, _stored_hash = row
         if seq != self.expected:
@@ -1049,8 +1057,7 @@ class _Replay:
             at = recorded_at
             self.on_events(EventRun(seq, [event], bool(duplicate), lambda _i: at))
         if duplicate:
-            self.manager._replay(events)
-            events.clear()
+            self._flush()
             self.duplicates.fill_id = _duplicate_of(seq, event)
             self.manager._bind(self.duplicates)
             try:
@@ -1058,7 +1065,7 @@ class _Replay:
             finally:
                 self.manager._bind(None)
         else:
-            events.append(event)
+            self.pending.append(event)
         return again
 
     def _chain(self, row: JournalRowTuple, hash_checked: bool) -> bool:
@@ -1112,14 +1119,6 @@ def _check_row_hash(  # noqa: PLR0917 (a journal row's columns, in order)
 
 def _hex(value: object) -> str | None:
     return value.hex() if isinstance(value, bytes) else None if value is None else repr(value)
-
-
-def _chain_batches(
-    first: list[tuple[int, str, bytes, int, int, bytes | None]],
-    rest: Iterator[list[tuple[int, str, bytes, int, int, bytes | None]]],
-) -> Iterator[list[tuple[int, str, bytes, int, int, bytes | None]]]:
-    yield first
-    yield from rest
 
 
 def _fill_row(
