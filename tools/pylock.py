@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = ROOT / "pyproject.toml"
 LOCK = ROOT / "requirements.lock"
-EXTRAS = ("dev",)
+EXTRAS = ("dev", "postgres")
 """The extras `make` installs; every one is in the lock."""
 PYTHON_VERSION = "3.11"
 DIGEST_PREFIX = "# pyproject-requirements-sha256: "
