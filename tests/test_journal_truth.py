@@ -230,10 +230,10 @@ def _legacy(tmp_path: Path) -> Path:
 
 def test_version_1_database_upgrades_and_recovers_to_its_snapshot(tmp_path: Path) -> None:
     db = _legacy(tmp_path)
-    with pytest.raises(StoreError, match="older than 4"):
+    with pytest.raises(StoreError, match="older than 5"):
         PersistenceLayer(db, readonly=True)
     with PersistenceLayer(db) as store:
-        assert store.pragma("user_version") == 4
+        assert store.pragma("user_version") == 5
         recovered = recover_session(InventoryManager, store, LEGACY_SID)
         expected = orjson.loads((FIXTURES / "main-83759e3.snapshot.json").read_bytes())
         # The same numbers, quantities now exact decimal shares (`100.0` where 83759e3 wrote

@@ -476,7 +476,7 @@ def test_a_version_3_database_upgrades_and_journals_a_resolution(tmp_path: Path)
     _session(db)
     execute_sql(db, "DROP TABLE resolutions", "PRAGMA user_version = 3")
     with PersistenceLayer(db) as store:
-        assert store.pragma("user_version") == SCHEMA_VERSION == 4
+        assert store.pragma("user_version") == SCHEMA_VERSION == 5
         recovered = recover_session(InventoryManager, store, SID)
         # The table the upgrade created was empty: recovery rebuilt it from the journal.
         assert AnomalyKind.CACHE_MISMATCH in kinds(recovered)
@@ -491,8 +491,9 @@ def test_the_fixture_of_83759e3_still_opens_and_verifies(tmp_path: Path) -> None
     db = tmp_path / "legacy.sqlite"
     shutil.copyfile(FIXTURES / "main-83759e3.sqlite", db)
     with PersistenceLayer(db) as store:
-        assert store.pragma("user_version") == 4
+        assert store.pragma("user_version") == 5
         assert store.has_table("resolutions")
+        assert store.has_table("writers")
         sid = store.list_sessions()[0].id
         recovered = recover_session(InventoryManager, store, sid)
         assert recovered.resolved_conditions() == ()

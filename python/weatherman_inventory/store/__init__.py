@@ -1,0 +1,44 @@
+"""The session store: the session's tables, the event journal and the writer lock, on SQLite (a
+file path) or PostgreSQL (a `postgresql://` URL). See `layer.py`."""
+
+from weatherman_inventory.store.layer import _INSERT_FILL, PersistenceLayer
+from weatherman_inventory.store.postgres import is_postgres_url, redact
+from weatherman_inventory.store.rows import (
+    INT64_MAX,
+    INT64_MIN,
+    JOURNAL_GENESIS,
+    FillRow,
+    JournalRow,
+    MarketRow,
+    MintEventRow,
+    Mode,
+    OrderRow,
+    PositionRow,
+    ResolutionRow,
+    SessionRow,
+    journal_row_hash,
+)
+from weatherman_inventory.store.schema import SCHEMA_VERSION
+from weatherman_inventory.store.sqlite import Transaction
+
+__all__ = [
+    "INT64_MAX",
+    "INT64_MIN",
+    "JOURNAL_GENESIS",
+    "SCHEMA_VERSION",
+    "_INSERT_FILL",
+    "FillRow",
+    "JournalRow",
+    "MarketRow",
+    "MintEventRow",
+    "Mode",
+    "OrderRow",
+    "PersistenceLayer",
+    "PositionRow",
+    "ResolutionRow",
+    "SessionRow",
+    "Transaction",
+    "is_postgres_url",
+    "journal_row_hash",
+    "redact",
+]

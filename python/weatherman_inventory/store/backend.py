@@ -1,0 +1,99 @@
+"""What `PersistenceLayer` needs of a database: the one interface SQLite and PostgreSQL implement.
+
+The layer writes its SQL once, in the dialect both accept, with `?` placeholders; a backend runs
+it in transactions, owns the connection, the writer lock of each session, the schema's creation
+and upgrade, and the single place where its driver's errors become this package's `StoreError`s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Literal, Protocol
+
+__all__ = ["Backend", "Connection", "Cursor", "Dialect", "WriteTransaction"]
+
+Dialect = Literal["sqlite", "postgresql"]
+
+
+class Cursor(Protocol):
+    """The result of one statement."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def fetchmany(self, size: int = ...) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """What a transaction hands its block: statements with `?` placeholders."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Cursor: ...
+
+
+class WriteTransaction(AbstractContextManager[Any], Protocol):
+    """A transaction; set `fill_id` before inserting a fill so that a repeated fill id surfaces
+    as `DuplicateFill` naming it."""
+
+    fill_id: str | None
+
+
+class Backend(Protocol):
+    """One database, opened for writing or read-only."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    @property
+    def name(self) -> str:
+        """How messages name the database (a path, or a URL without its password)."""
+        ...
+
+    @property
+    def readonly(self) -> bool: ...
+
+    def transaction(self, *, write: bool = True) -> WriteTransaction:
+        """A transaction (write: the database's write lock taken at its start, and on
+        PostgreSQL the writer epoch of every session this backend holds checked)."""
+        ...
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Reads inside the block see one consistent state of the database."""
+        ...
+
+    def close(self) -> None: ...
+
+    def initialize(self) -> None:
+        """Create or upgrade the schema (refusing a newer one); read-only: check it."""
+        ...
+
+    def schema_version(self) -> int: ...
+
+    def has_table(self, name: str) -> bool: ...
+
+    def lock_session(self, session_id: str, holder: str) -> None:
+        """Become the session's only writer, or `SessionLocked`."""
+        ...
+
+    def holds_session(self, session_id: str) -> bool: ...
+
+    def unlock_session(self, session_id: str, state: str) -> None:
+        """Give the writer lock up, recording how the writer left (`stopped`, `ended`)."""
+        ...
+
+    def session_live(self, session_id: str) -> bool:
+        """Whether some writer holds the session's lock now."""
+        ...
+
+    def integrity_check(self) -> str: ...
+
+    def native_uri(self) -> str | None: ...

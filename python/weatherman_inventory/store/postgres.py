@@ -1,0 +1,525 @@
+"""The PostgreSQL backend: one psycopg 3 connection, the schema of `schema.py` in PostgreSQL's
+types, a session-level advisory lock per session as its writer lock, fenced by the `writers`
+table's epoch, which every write transaction checks before it writes.
+
+Why the fence: an advisory lock lives as long as the connection that took it, and a writer whose
+host died keeps it until the server notices (keepalives and `tcp_user_timeout` bound that). A
+writer whose connection was cut while its process lives must not write after another writer took
+the session over: each write transaction first calls `weatherman_fence(session, epoch)`, which
+takes a share lock on the session's `writers` row and raises unless the epoch is still the one
+this writer claimed. A takeover bumps the epoch under the row's lock, so the two serialise.
+
+psycopg errors become the package's `StoreError` family in one place, `_translate`; no message
+carries the connection's password (`redact`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import threading
+import urllib.parse
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Final, Literal
+
+from weatherman_inventory.errors import (
+    DuplicateFill,
+    InvalidInput,
+    SchemaVersionError,
+    SessionLocked,
+    StoreError,
+)
+from weatherman_inventory.store.rows import Mode
+from weatherman_inventory.store.schema import (
+    ADDED_COLUMNS,
+    HOST_DDL,
+    ORDERS_DDL,
+    SCHEMA_VERSION,
+    V1_DDL,
+    V5_DDL,
+    postgres_ddl,
+    statements,
+)
+from weatherman_inventory.store.writers import CLAIM_WRITER, RELEASE_WRITER
+
+try:
+    import psycopg
+    from psycopg import conninfo as _conninfo
+except ImportError:  # pragma: no cover - the extra is installed by make
+    psycopg = None  # type: ignore[assignment]
+
+__all__ = ["PostgresBackend", "is_postgres_url", "redact"]
+
+_SCHEMES: Final = ("postgresql://", "postgres://")
+
+FENCED: Final = "WMF01"
+"""The SQLSTATE `weatherman_fence` raises for a writer whose epoch was taken over."""
+
+_FENCE_DDL: Final = f"""
+CREATE OR REPLACE FUNCTION weatherman_fence(sid TEXT, expected BIGINT) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    current_epoch BIGINT;
+BEGIN
+    SELECT epoch INTO current_epoch FROM writers WHERE session_id = sid FOR SHARE;
+    IF current_epoch IS DISTINCT FROM expected THEN
+        RAISE EXCEPTION 'session % has another writer (epoch % claimed after this one''s %)',
+            sid, current_epoch, expected USING ERRCODE = '{FENCED}';
+    END IF;
+END $$
+"""
+
+_VERSION_DDL: Final = "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)"
+
+# Connection settings a session needs unless its URL says otherwise: notice a dead server or
+# peer within about half a minute instead of the kernel's two hours.
+_DEFAULTS: Final = {
+    "connect_timeout": "10",
+    "keepalives": "1",
+    "keepalives_idle": "10",
+    "keepalives_interval": "5",
+    "keepalives_count": "3",
+    "tcp_user_timeout": "30000",
+    "application_name": "weatherman-inventory",
+}
+
+
+def is_postgres_url(target: object) -> bool:
+    """Whether `target` names a PostgreSQL database (a `postgresql://` or `postgres://` URL)."""
+    return isinstance(target, str) and target.startswith(_SCHEMES)
+
+
+def redact(url: str) -> str:
+    """The URL without its password (in the authority or a `password=` parameter)."""
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        if ":" in userinfo:
+            netloc = f"{userinfo.split(':', 1)[0]}:***@{hostport}"
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    query = [(k, "***" if k == "password" else v) for k, v in query]
+    return urllib.parse.urlunsplit(
+        (parts.scheme, netloc, parts.path, urllib.parse.urlencode(query, safe="/:*"), "")
+    )
+
+
+def _lock_key(session_id: str) -> int:
+    """The session's advisory lock key: 64 bits of sha256, signed as PostgreSQL's bigint."""
+    digest = hashlib.sha256(b"weatherman-session\0" + session_id.encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+_SCHEMA_KEY: Final = _lock_key("\0schema")
+
+
+def _pg_sql(sql: str, cache: dict[str, str] = {}) -> str:  # noqa: B006 (a deliberate cache)
+    """The statement with psycopg's `%s` placeholders for `?` (no statement of this package
+    holds a `?` in a literal)."""
+    out = cache.get(sql)
+    if out is None:
+        out = cache[sql] = sql.replace("%", "%%").replace("?", "%s")
+    return out
+
+
+class _Conn:
+    """What a transaction hands its block: psycopg's connection taking `?` statements."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+
+    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Any:
+        return self._raw.execute(_pg_sql(sql), parameters)
+
+
+class Transaction:
+    """One PostgreSQL transaction (READ COMMITTED for writes, REPEATABLE READ READ ONLY for a
+    snapshot); the single place where psycopg errors become `StoreError`s."""
+
+    __slots__ = ("_backend", "_nested", "_write", "fill_id")
+
+    def __init__(self, backend: PostgresBackend, *, write: bool) -> None:
+        self._backend = backend
+        self._write = write
+        self._nested = False
+        self.fill_id: str | None = None
+
+    def __enter__(self) -> _Conn:
+        backend = self._backend
+        backend._lock.acquire()
+        if backend._in_snapshot:
+            if self._write:
+                backend._lock.release()
+                raise StoreError("a write cannot run inside a read snapshot")
+            self._nested = True
+            return backend._wrapped
+        try:
+            raw = backend._connection()
+            raw.execute("BEGIN" if self._write else "BEGIN READ ONLY")
+            if self._write:
+                for session_id, epoch in backend._epochs.items():
+                    raw.execute("SELECT weatherman_fence(%s, %s)", (session_id, epoch))
+        except BaseException as exc:
+            self._rollback()
+            backend._lock.release()
+            raise backend._translate(exc, None) from exc
+        return backend._wrapped
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        backend = self._backend
+        try:
+            if self._nested:
+                if exc is not None and _is_driver_error(exc):
+                    raise backend._translate(exc, self.fill_id) from exc
+                return
+            if exc is None:
+                try:
+                    backend._raw.execute("COMMIT")
+                except BaseException as commit_exc:
+                    self._rollback()
+                    raise backend._translate(commit_exc, None, committing=True) from commit_exc
+                return
+            self._rollback()
+            if _is_driver_error(exc):
+                raise backend._translate(exc, self.fill_id) from exc
+        finally:
+            backend._lock.release()
+
+    def _rollback(self) -> None:
+        raw = self._backend._raw
+        if raw is None or raw.closed:
+            return
+        with contextlib.suppress(Exception):
+            if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                raw.execute("ROLLBACK")
+
+
+def _is_driver_error(exc: BaseException) -> bool:
+    return isinstance(exc, psycopg.Error | OverflowError)
+
+
+class PostgresBackend:
+    """A PostgreSQL database named by a `postgresql://` URL.
+
+    `mode="live"` refuses a server that could lose an acknowledged commit (`fsync` or
+    `synchronous_commit` off); `mode="paper"` turns `synchronous_commit` off for its own
+    connection, which may lose the last commits if the server crashes, never if this process
+    does (as SQLite's paper mode). `readonly=True` opens a read-only connection and creates
+    nothing: a role with SELECT rights is enough.
+
+    Credentials: libpq's own sources (`PGPASSWORD`, a password file, a client certificate) are
+    the ones to use; a password in the URL works but is never shown (`name` is redacted). TLS is
+    the URL's `sslmode` (and `sslrootcert`, ...).
+    """
+
+    dialect: Final[Literal["postgresql"]] = "postgresql"
+
+    def __init__(self, url: str, mode: Mode = "paper", *, readonly: bool = False) -> None:
+        if psycopg is None:  # pragma: no cover
+            raise StoreError("PostgreSQL needs psycopg: install weatherman-inventory[postgres]")
+        if mode not in ("paper", "live"):
+            raise InvalidInput("mode", mode, "must be 'paper' or 'live'")
+        self.url = url
+        self._name = redact(url)
+        self.mode: Mode = mode
+        self.readonly = readonly
+        self._lock = threading.RLock()
+        self._epochs: dict[str, int] = {}
+        self._in_snapshot = False
+        self._raw: Any = None
+        self._wrapped = _Conn(None)
+        try:
+            params = _conninfo.conninfo_to_dict(url)
+        except psycopg.Error as exc:
+            raise InvalidInput("url", self.name, f"not a PostgreSQL URL: {exc}") from None
+        self._secret = str(params.get("password") or "")
+        for key, value in _DEFAULTS.items():
+            params.setdefault(key, value)
+        self._params = params
+        self._connection()
+        if readonly:
+            self._check_version(self.schema_version())
+        else:
+            self.initialize()
+
+    @property
+    def name(self) -> str:
+        """The URL without its password."""
+        return self._name
+
+    # -- the connection ------------------------------------------------------------------
+
+    def _connection(self) -> Any:
+        """The open connection; a new one when the last was lost (its session locks are taken
+        again where free; the fence refuses a writer whose session was taken over)."""
+        raw = self._raw
+        if raw is not None and not raw.closed and not raw.broken:
+            return raw
+        try:
+            raw = psycopg.connect(_conninfo.make_conninfo("", **self._params), autocommit=True)
+            if self.readonly:
+                raw.execute("SET default_transaction_read_only = on")
+            elif self.mode == "live":
+                self._check_durable(raw)
+            else:
+                raw.execute("SET synchronous_commit = off")
+        except psycopg.Error as exc:
+            raise self._translate(exc, None) from None
+        self._raw = raw
+        self._wrapped = _Conn(raw)
+        for session_id in self._epochs:
+            raw.execute("SELECT pg_try_advisory_lock(%s)", (_lock_key(session_id),))
+        return raw
+
+    def _check_durable(self, raw: Any) -> None:
+        fsync = raw.execute("SHOW fsync").fetchone()[0]
+        sync = raw.execute("SHOW synchronous_commit").fetchone()[0]
+        if fsync != "on" or sync == "off":
+            raw.close()
+            raise StoreError(
+                f"{self.name}: a live session needs a server that keeps every commit it "
+                f"acknowledges, and this one has fsync={fsync}, synchronous_commit={sync}: "
+                "turn both on, or run the session in paper mode"
+            )
+
+    def _translate(
+        self, exc: BaseException, fill_id: str | None, *, committing: bool = False
+    ) -> BaseException:
+        """The package's error for a driver error, its message without the password."""
+        if not _is_driver_error(exc):
+            return exc
+        message = str(exc).strip()
+        if self._secret:
+            message = message.replace(self._secret, "***")
+        sqlstate = getattr(exc, "sqlstate", None)
+        if sqlstate == FENCED:
+            return SessionLocked(f"{self.name}: {message}")
+        if isinstance(exc, psycopg.errors.UniqueViolation):
+            diag = getattr(exc, "diag", None)
+            constraint = getattr(diag, "constraint_name", "") or ""
+            if fill_id is not None and "fill_id" in constraint:
+                return DuplicateFill(fill_id)
+            return StoreError(f"constraint failed: {message}")
+        if isinstance(exc, psycopg.IntegrityError):
+            return StoreError(f"constraint failed: {message}")
+        if isinstance(exc, OverflowError | psycopg.errors.NumericValueOutOfRange):
+            return StoreError(f"an integer does not fit a 64-bit column: {message}")
+        if isinstance(
+            exc, psycopg.errors.ReadOnlySqlTransaction | psycopg.errors.InsufficientPrivilege
+        ):
+            return StoreError(f"{self.name} refused a write: {message}")
+        if isinstance(exc, psycopg.OperationalError):
+            lost = self._raw is None or self._raw.closed or self._raw.broken
+            if lost and committing:
+                return StoreError(
+                    f"lost the connection to {self.name} while committing: the transaction may "
+                    f"or may not have committed; recover the session ({message})"
+                )
+            if lost:
+                return StoreError(f"lost the connection to {self.name}: {message}")
+            return StoreError(f"database operation failed: {message}")
+        return StoreError(f"database error: {message}")
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def transaction(self, *, write: bool = True) -> Transaction:
+        """A transaction (write: the writer epoch of every session held checked first)."""
+        return Transaction(self, write=write)
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._in_snapshot
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Run the reads inside the block on one consistent state of the database (a
+        REPEATABLE READ, READ ONLY transaction); writes inside the block are refused."""
+        with self._lock:
+            if self._in_snapshot:
+                yield
+                return
+            try:
+                self._connection().execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            except psycopg.Error as exc:
+                raise self._translate(exc, None) from exc
+            self._in_snapshot = True
+            try:
+                yield
+            finally:
+                self._in_snapshot = False
+                Transaction(self, write=False)._rollback()
+
+    def close(self) -> None:
+        """Release every session lock this store holds (its writers stopped) and close the
+        connection."""
+        for session_id in list(self._epochs):
+            with contextlib.suppress(StoreError):
+                self.unlock_session(session_id, "stopped")
+        if self._raw is not None:
+            self._raw.close()
+
+    # -- the schema ----------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        """The version the `schema_version` table records (0: none)."""
+        with self.transaction(write=False) as conn:
+            exists = conn.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()
+            if not exists[0]:
+                return 0
+            row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+        return int(row[0] or 0)
+
+    def _check_version(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"{self.name} has schema version {version}, newer than this package's "
+                f"{SCHEMA_VERSION}: upgrade weatherman-inventory to open it"
+            )
+        if self.readonly and version < SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.name} has schema version {version}, older than {SCHEMA_VERSION}: "
+                "open it once for writing to create or upgrade it"
+            )
+
+    def initialize(self) -> None:
+        """Create the schema, or upgrade it; idempotent, and serialised between processes
+        opening one database at once (a transaction-level advisory lock)."""
+        version = self.schema_version()
+        self._check_version(version)
+        if version == SCHEMA_VERSION:
+            return
+        with self.transaction() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(?)", (_SCHEMA_KEY,))
+            conn.execute(_VERSION_DDL)
+            row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+            version = int(row[0] or 0)
+            self._check_version(version)
+            if version == SCHEMA_VERSION:
+                return
+            for statement in statements(postgres_ddl(HOST_DDL)):
+                conn.execute(statement)
+            for table, column, decl in ADDED_COLUMNS:
+                conn.execute(
+                    f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {postgres_ddl(decl)}"
+                )
+            for script in (ORDERS_DDL, V1_DDL, V5_DDL):
+                for statement in statements(postgres_ddl(script)):
+                    conn.execute(statement)
+            conn.execute(_FENCE_DDL)
+            conn.execute("DELETE FROM schema_version")
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+
+    def has_table(self, name: str) -> bool:
+        """Whether the database has a table of this name in the current schema."""
+        with self.transaction(write=False) as conn:
+            row = conn.execute(
+                "SELECT 1 FROM information_schema.tables "
+                "WHERE table_schema = current_schema() AND table_name = ?",
+                (name,),
+            ).fetchone()
+        return row is not None
+
+    def integrity_check(self) -> str:
+        """ "ok": PostgreSQL has no whole-database check to run here (its data checksums, when
+        the cluster has them, are checked on every read); verify's journal chain is the check."""
+        return "ok"
+
+    def native_uri(self) -> str | None:
+        """None: the native readers read SQLite files only."""
+        return None
+
+    # -- the writer lock -----------------------------------------------------------------
+
+    def lock_session(self, session_id: str, holder: str) -> None:
+        """Become the session's only writer, or raise `SessionLocked` if another holds it.
+
+        A session-level advisory lock on this connection (released by the server when the
+        connection ends), and the next epoch in `writers`, which every write transaction of
+        this store checks from then on.
+        """
+        if session_id in self._epochs:
+            raise SessionLocked(
+                f"session {session_id!r} in {self.name} is already claimed through this store: "
+                "one manager at a time"
+            )
+        key = _lock_key(session_id)
+        with self._lock:
+            try:
+                raw = self._connection()
+                got = raw.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]
+            except psycopg.Error as exc:
+                raise self._translate(exc, None) from exc
+            if not got:
+                raise SessionLocked(
+                    f"session {session_id!r} in {self.name} is open for writing by "
+                    f"{self._holder_of(session_id)}"
+                )
+            try:
+                with self.transaction() as conn:
+                    row = conn.execute(CLAIM_WRITER, (session_id, holder, _now())).fetchone()
+            except BaseException:
+                with contextlib.suppress(psycopg.Error):
+                    raw.execute("SELECT pg_advisory_unlock(%s)", (key,))
+                raise
+            self._epochs[session_id] = int(row[0])
+
+    def _holder_of(self, session_id: str) -> str:
+        with self.transaction(write=False) as conn:
+            row = conn.execute(
+                "SELECT holder FROM writers WHERE session_id = ?", (session_id,)
+            ).fetchone()
+        return "another connection" if row is None else f"{row[0]} (another connection)"
+
+    def holds_session(self, session_id: str) -> bool:
+        """Whether this store holds the session's writer lock."""
+        return session_id in self._epochs
+
+    def epoch(self, session_id: str) -> int | None:
+        """The epoch of this store's claim on the session (None: not held)."""
+        return self._epochs.get(session_id)
+
+    def unlock_session(self, session_id: str, state: str = "stopped") -> None:
+        """Give up the writer lock of a session (nothing if not held), recording how the writer
+        left (`stopped` or `ended`) unless another writer has taken the session over."""
+        epoch = self._epochs.get(session_id)
+        if epoch is None:
+            return
+        try:
+            with self._lock:
+                raw = self._connection()
+                raw.execute(
+                    _pg_sql(RELEASE_WRITER + " AND epoch = ?"),
+                    (state, _now(), session_id, epoch),
+                )
+                raw.execute("SELECT pg_advisory_unlock(%s)", (_lock_key(session_id),))
+        except psycopg.Error as exc:
+            raise self._translate(exc, None) from exc
+        finally:
+            del self._epochs[session_id]
+
+    def session_live(self, session_id: str) -> bool:
+        """Whether some connection holds the session's advisory lock now."""
+        if session_id in self._epochs:
+            return True
+        key = _lock_key(session_id)
+        with self.transaction(write=False) as conn:
+            row = conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                "AND classid::bigint = ? AND objid::bigint = ? AND objsubid = 1)",
+                ((key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF),
+            ).fetchone()
+        return bool(row[0])
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
