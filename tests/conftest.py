@@ -1,4 +1,5 @@
-"""Shared test set-up: hypothesis profiles.
+"""Shared test set-up: hypothesis profiles, the PostgreSQL fixtures (tests/pg.py), and `backend`:
+a test taking `store_target` runs once on a SQLite file and once on a PostgreSQL schema.
 
 `fast` (the default, `make test` and CI) is derandomized, so a CI run is repeatable; `long`
 (`make test-long`) draws new examples every run and explores far more interleavings.
@@ -9,9 +10,14 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.pg import new_schema, pg_server, pg_url
+
+__all__ = ["pg_server", "pg_url"]
 
 settings.register_profile(
     "fast",
@@ -40,3 +46,16 @@ def quiet_anomalies() -> Iterator[None]:
     logger.setLevel(logging.ERROR)
     yield
     logger.setLevel(level)
+
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a test's store lives: a new SQLite file, or a new schema on the run's PostgreSQL
+    cluster."""
+    if request.param == "sqlite":
+        return str(tmp_path / "store.db")
+    cluster = request.getfixturevalue("pg_server")
+    return new_schema(cluster)

@@ -19,9 +19,14 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def execute_sql(db: Path, *statements: str) -> None:
-    """Run statements on the database file in one transaction, as an operator (or an adversary)
-    with the sqlite3 shell would, bypassing the store."""
+def execute_sql(db: Path | str, *statements: str) -> None:
+    """Run statements on the database in one transaction, as an operator (or an adversary)
+    with the sqlite3 shell or psql would, bypassing the store."""
+    if str(db).startswith("postgresql://"):
+        from tests.pg import execute_pg  # noqa: PLC0415 (psycopg only where it is needed)
+
+        execute_pg(str(db), *statements)
+        return
     conn = sqlite3.connect(db)
     with conn:
         for statement in statements:

@@ -106,13 +106,12 @@ def redact(url: str) -> str:
     )
 
 
-def _lock_key(session_id: str) -> int:
-    """The session's advisory lock key: 64 bits of sha256, signed as PostgreSQL's bigint."""
-    digest = hashlib.sha256(b"weatherman-session\0" + session_id.encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
-_SCHEMA_KEY: Final = _lock_key("\0schema")
+def _lock_key(schema: str, session_id: str) -> int:
+    """The advisory lock key of a session in a schema (advisory locks are per database, and
+    one database may hold several stores, one per schema): 64 bits of sha256, signed as
+    PostgreSQL's bigint."""
+    name = f"weatherman-session\0{schema}\0{session_id}".encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.sha256(name).digest()[:8], "big", signed=True)
 
 
 def _pg_sql(sql: str, cache: dict[str, str] = {}) -> str:  # noqa: B006 (a deliberate cache)
@@ -237,6 +236,7 @@ class PostgresBackend:
         self._in_snapshot = False
         self._raw: Any = None
         self._wrapped = _Conn(None)
+        self._schema = ""
         try:
             params = _conninfo.conninfo_to_dict(url)
         except psycopg.Error as exc:
@@ -272,13 +272,22 @@ class PostgresBackend:
                 self._check_durable(raw)
             else:
                 raw.execute("SET synchronous_commit = off")
+            row = raw.execute("SELECT current_schema()").fetchone()
+            schema = None if row is None else row[0]
         except psycopg.Error as exc:
             raise self._translate(exc, None) from None
+        if schema is None:
+            raw.close()
+            raise StoreError(f"{self.name}: the search_path names no schema that exists")
+        self._schema = str(schema)
         self._raw = raw
         self._wrapped = _Conn(raw)
         for session_id in self._epochs:
-            raw.execute("SELECT pg_try_advisory_lock(%s)", (_lock_key(session_id),))
+            raw.execute("SELECT pg_try_advisory_lock(%s)", (self._key(session_id),))
         return raw
+
+    def _key(self, session_id: str) -> int:
+        return _lock_key(self._schema, session_id)
 
     def _check_durable(self, raw: Any) -> None:
         fsync = raw.execute("SHOW fsync").fetchone()[0]
@@ -398,7 +407,7 @@ class PostgresBackend:
         if version == SCHEMA_VERSION:
             return
         with self.transaction() as conn:
-            conn.execute("SELECT pg_advisory_xact_lock(?)", (_SCHEMA_KEY,))
+            conn.execute("SELECT pg_advisory_xact_lock(?)", (self._key("\0schema"),))
             conn.execute(_VERSION_DDL)
             row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
             version = int(row[0] or 0)
@@ -451,7 +460,7 @@ class PostgresBackend:
                 f"session {session_id!r} in {self.name} is already claimed through this store: "
                 "one manager at a time"
             )
-        key = _lock_key(session_id)
+        key = self._key(session_id)
         with self._lock:
             try:
                 raw = self._connection()
@@ -500,7 +509,7 @@ class PostgresBackend:
                     _pg_sql(RELEASE_WRITER + " AND epoch = ?"),
                     (state, _now(), session_id, epoch),
                 )
-                raw.execute("SELECT pg_advisory_unlock(%s)", (_lock_key(session_id),))
+                raw.execute("SELECT pg_advisory_unlock(%s)", (self._key(session_id),))
         except psycopg.Error as exc:
             raise self._translate(exc, None) from exc
         finally:
@@ -510,7 +519,7 @@ class PostgresBackend:
         """Whether some connection holds the session's advisory lock now."""
         if session_id in self._epochs:
             return True
-        key = _lock_key(session_id)
+        key = self._key(session_id)
         with self.transaction(write=False) as conn:
             row = conn.execute(
                 "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
