@@ -59,3 +59,16 @@ def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return str(tmp_path / "store.db")
     cluster = request.getfixturevalue("pg_server")
     return new_schema(cluster)
+
+
+# The modules whose every test must run on both backends, the same tests on each.
+BOTH_BACKENDS = ("tests/test_store.py", "tests/test_journal.py", "tests/test_crash.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse a run in which a test of `BOTH_BACKENDS` does not take `store_target`: it would
+    run on one backend only."""
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        if path in BOTH_BACKENDS and "store_target" not in getattr(item, "fixturenames", ()):
+            raise pytest.UsageError(f"{item.nodeid} runs on one backend only: take store_target")

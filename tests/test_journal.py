@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,10 +20,9 @@ SID = "sess-1"
 MARKET = ("mkt-1", "cond-1", "tok-yes", "tok-no")
 
 
-@pytest.fixture(params=["memory", "file"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PersistenceLayer]:
-    path = ":memory:" if request.param == "memory" else str(tmp_path / "journal.db")
-    layer = PersistenceLayer(path, mode="live")
+@pytest.fixture
+def store(store_target: str) -> Iterator[PersistenceLayer]:
+    layer = PersistenceLayer(store_target, mode="live")
     yield layer
     layer.close()
 
@@ -267,28 +265,51 @@ def test_a_failed_write_leaves_memory_untouched(
 ) -> None:
     manager.on_order_submitted_buy("b1", "mkt-1", "tok-yes", "YES", 10, 50)
     with store.transaction() as conn:
-        conn.execute(
-            "CREATE TRIGGER refuse_fills BEFORE INSERT ON fills "
-            "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
-        )
+        if store.dialect == "sqlite":
+            conn.execute(
+                "CREATE TRIGGER refuse_fills BEFORE INSERT ON fills "
+                "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+            )
+        else:
+            conn.execute(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'disk says no'; END $$"
+            )
+            conn.execute(
+                "CREATE TRIGGER refuse_fills BEFORE INSERT ON fills "
+                "FOR EACH ROW EXECUTE FUNCTION refuse()"
+            )
     before = (manager.snapshot_json(), manager.ledger_state(), _db_state(store))
     with pytest.raises(StoreError, match="disk says no"):
         manager.on_fill_buy("b1", "tok-yes", "mkt-1", "YES", 5, "0.5", 10, fill_id="f1")
     assert (manager.snapshot_json(), manager.ledger_state(), _db_state(store)) == before
     with store.transaction() as conn:
-        conn.execute("DROP TRIGGER refuse_fills")
+        conn.execute(
+            "DROP TRIGGER refuse_fills" + ("" if store.dialect == "sqlite" else " ON fills")
+        )
     manager.on_fill_buy("b1", "tok-yes", "mkt-1", "YES", 5, "0.5", 10, fill_id="f1")
     assert [f.fill_id for f in store.load_fills(SID)] == ["f1"]
 
 
-def test_commit_is_one_transaction(tmp_path: Path) -> None:
+def _reader(target: str) -> Any:
+    """A connection of another client, in autocommit until it says BEGIN."""
+    if target.startswith("postgresql://"):
+        import psycopg  # noqa: PLC0415
+
+        return psycopg.connect(target, autocommit=True)
+    return sqlite3.connect(target, isolation_level=None)
+
+
+def test_commit_is_one_transaction(store_target: str) -> None:
     """A reader never sees a fill without its journal row, order and position."""
-    db = tmp_path / "one.db"
+    db = store_target
     with PersistenceLayer(db) as store:
         manager = open_session(InventoryManager, store, SID, 100)
         manager.on_order_submitted_buy("b1", "mkt-1", "tok-yes", "YES", 10, 50)
-        reader = sqlite3.connect(db)
-        reader.execute("BEGIN")
+        reader = _reader(db)
+        reader.execute(
+            "BEGIN" if store.dialect == "sqlite" else "BEGIN ISOLATION LEVEL REPEATABLE READ"
+        )
         # session_opened and buy_submitted
         assert reader.execute("SELECT COUNT(*) FROM journal").fetchone() == (2,)
         manager.on_fill_buy("b1", "tok-yes", "mkt-1", "YES", 5, "0.5", 10, fill_id="f1")

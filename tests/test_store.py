@@ -1,4 +1,4 @@
-"""The store's contract, run against each backend (in memory and a WAL file).
+"""The store's contract, run against each backend (a SQLite WAL file, a PostgreSQL schema).
 
 Ports the seed plan's persistence tests (Tasks 3-6 and 11) and exercises every CHECK, UNIQUE and
 foreign key of the schema through the store's own operations.
@@ -6,14 +6,13 @@ foreign key of the schema through the store's own operations.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support import execute_sql
 from weatherman_inventory.errors import (
     DuplicateFill,
     InvalidInput,
@@ -23,14 +22,14 @@ from weatherman_inventory.errors import (
     StoreError,
 )
 from weatherman_inventory.store import SCHEMA_VERSION, PersistenceLayer
+from weatherman_inventory.store.schema import postgres_ddl, statements
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-@pytest.fixture(params=["memory", "file"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PersistenceLayer]:
-    path = ":memory:" if request.param == "memory" else str(tmp_path / "store.db")
-    layer = PersistenceLayer(path, mode="paper")
+@pytest.fixture
+def store(store_target: str) -> Iterator[PersistenceLayer]:
+    layer = PersistenceLayer(store_target, mode="paper")
     yield layer
     layer.close()
 
@@ -41,9 +40,17 @@ def session(store: PersistenceLayer) -> PersistenceLayer:
     return store
 
 
+_TABLES = ("sessions", "markets", "fills", "positions", "orders", "mint_events", "journal")
+
+
 def _tables(store: PersistenceLayer) -> set[str]:
-    with store.transaction(write=False) as conn:
-        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    return {t for t in (*_TABLES, "resolutions", "writers") if store.has_table(t)}
+
+
+def _script(target: str, script: str) -> None:
+    """Run a SQLite DDL script on the database, in the backend's own spelling."""
+    pg = target.startswith("postgresql://")
+    execute_sql(target, *statements(postgres_ddl(script) if pg else script))
 
 
 def _buy(store: PersistenceLayer, local_id: str = "ord-1", **over: Any) -> None:
@@ -95,11 +102,8 @@ def _fill(store: PersistenceLayer, fill_id: str, qty: int, **over: Any) -> None:
 
 
 def test_initialize_creates_all_tables(store: PersistenceLayer) -> None:
-    assert {"sessions", "markets", "fills", "positions", "orders", "mint_events", "journal"} <= (
-        _tables(store)
-    )
-    assert store.pragma("user_version") == SCHEMA_VERSION
-    assert store.pragma("foreign_keys") == 1
+    assert _tables(store) == {*_TABLES, "resolutions", "writers"}
+    assert store.schema_version() == SCHEMA_VERSION
 
 
 def test_initialize_is_idempotent(session: PersistenceLayer) -> None:
@@ -109,17 +113,25 @@ def test_initialize_is_idempotent(session: PersistenceLayer) -> None:
     assert [o.local_id for o in session.load_inflight_orders("sess-1")] == ["ord-1"]
 
 
-@pytest.mark.parametrize(("mode", "synchronous"), [("live", 2), ("paper", 1)])
-def test_file_store_is_wal_with_the_mode_sync(tmp_path: Path, mode: Any, synchronous: int) -> None:
-    with PersistenceLayer(tmp_path / "s.db", mode=mode) as store:
-        assert store.pragma("journal_mode") == "wal"
-        assert store.pragma("synchronous") == synchronous
-        assert store.pragma("foreign_keys") == 1
+@pytest.mark.parametrize("mode", ["live", "paper"])
+def test_each_mode_commits_as_durably_as_it_promises(store_target: str, mode: Any) -> None:
+    """Live: every commit on disk before it returns; paper: safe from a crash of this process
+    (SQLite WAL `synchronous` FULL/NORMAL; PostgreSQL `synchronous_commit` on/off)."""
+    with PersistenceLayer(store_target, mode=mode) as store:
+        if store.dialect == "sqlite":
+            assert store.pragma("journal_mode") == "wal"
+            assert store.pragma("synchronous") == (2 if mode == "live" else 1)
+            assert store.pragma("foreign_keys") == 1
+        else:
+            with store.transaction(write=False) as conn:
+                setting = conn.execute("SHOW synchronous_commit").fetchone()[0]
+                fsync = conn.execute("SHOW fsync").fetchone()[0]
+            assert (setting, fsync) == ("on" if mode == "live" else "off", "on")
 
 
-def test_unknown_mode_is_refused(tmp_path: Path) -> None:
+def test_unknown_mode_is_refused(store_target: str) -> None:
     with pytest.raises(InvalidInput) as info:
-        PersistenceLayer(tmp_path / "s.db", mode="fast")  # type: ignore[arg-type]
+        PersistenceLayer(store_target, mode="fast")  # type: ignore[arg-type]
     assert info.value.field == "mode"
 
 
@@ -403,14 +415,12 @@ INSERT INTO positions VALUES ('m1', 't1', 'old', 'buy', 10, 500000, 0, 0, '2025-
 """
 
 
-def test_initialize_upgrades_a_seed_host_database(tmp_path: Path) -> None:
-    path = tmp_path / "host.db"
-    with sqlite3.connect(path) as conn:
-        conn.executescript(SEED_HOST_DDL)
-    conn.close()
+def test_initialize_upgrades_a_seed_host_database(store_target: str) -> None:
+    path = store_target
+    _script(path, SEED_HOST_DDL)
     with PersistenceLayer(path) as store:
         assert {"orders", "mint_events", "journal"} <= _tables(store)
-        assert store.pragma("user_version") == SCHEMA_VERSION
+        assert store.schema_version() == SCHEMA_VERSION
         old = store.load_session("old")
         assert (old.initial_capital, old.exit_triggered) == (0, False)
         [pos] = store.load_positions("old")
@@ -427,12 +437,12 @@ def test_initialize_upgrades_a_seed_host_database(tmp_path: Path) -> None:
         assert again.load_order("ord-1") is not None
 
 
-def test_initialize_relaxes_a_seed_orders_table(tmp_path: Path) -> None:
-    path = tmp_path / "host.db"
-    with sqlite3.connect(path) as conn:
-        conn.executescript(SEED_HOST_DDL)
-        conn.executescript(
-            """
+def test_initialize_relaxes_a_seed_orders_table(store_target: str) -> None:
+    path = store_target
+    _script(
+        path,
+        SEED_HOST_DDL
+        + """
             CREATE TABLE orders (local_id TEXT PRIMARY KEY, exchange_order_id TEXT UNIQUE,
               session_id TEXT NOT NULL REFERENCES sessions(id), market_id TEXT NOT NULL,
               token_id TEXT NOT NULL, side TEXT NOT NULL CHECK(side IN ('buy', 'sell')),
@@ -445,9 +455,8 @@ def test_initialize_relaxes_a_seed_orders_table(tmp_path: Path) -> None:
             INSERT INTO orders (local_id, session_id, market_id, token_id, side, qty, limit_px,
               tif, submitted_at, updated_at)
               VALUES ('kept', 'old', 'm1', 't1', 'buy', 5, 40, 'GTC', 'x', 'x');
-            """
-        )
-    conn.close()
+            """,
+    )
     with PersistenceLayer(path) as store:
         kept = store.load_order("kept")
         assert kept is not None
@@ -460,20 +469,21 @@ def test_initialize_relaxes_a_seed_orders_table(tmp_path: Path) -> None:
         assert store.integrity_check() == "ok"
 
 
-def test_a_newer_database_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "new.db"
+def test_a_newer_database_is_refused(store_target: str) -> None:
+    path = store_target
     PersistenceLayer(path).close()
-    with sqlite3.connect(path) as conn:
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    conn.close()
+    if path.startswith("postgresql://"):
+        execute_sql(path, f"UPDATE schema_version SET version = {SCHEMA_VERSION + 1}")
+    else:
+        execute_sql(path, f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(SchemaVersionError, match="newer than this package"):
         PersistenceLayer(path)
     with pytest.raises(SchemaVersionError):
         PersistenceLayer(path, readonly=True)
 
 
-def test_readonly_store_reads_and_refuses_writes(tmp_path: Path) -> None:
-    path = tmp_path / "r.db"
+def test_readonly_store_reads_and_refuses_writes(store_target: str) -> None:
+    path = store_target
     with PersistenceLayer(path) as writer:
         writer.insert_session("s", "paper", "strat", "{}", NOW)
     with PersistenceLayer(path, readonly=True) as reader:
@@ -482,10 +492,8 @@ def test_readonly_store_reads_and_refuses_writes(tmp_path: Path) -> None:
             reader.insert_session("t", "paper", "strat", "{}", NOW)
 
 
-def test_readonly_store_refuses_an_old_database(tmp_path: Path) -> None:
-    path = tmp_path / "host.db"
-    with sqlite3.connect(path) as conn:
-        conn.executescript(SEED_HOST_DDL)
-    conn.close()
+def test_readonly_store_refuses_an_old_database(store_target: str) -> None:
+    path = store_target
+    _script(path, SEED_HOST_DDL)
     with pytest.raises(StoreError, match="older than"):
         PersistenceLayer(path, readonly=True)

@@ -31,17 +31,10 @@ from weatherman_inventory.errors import (
     SessionLocked,
     StoreError,
 )
+from weatherman_inventory.store.backend import Connection
+from weatherman_inventory.store.migrations import Dialect, upgrade
 from weatherman_inventory.store.rows import Mode
-from weatherman_inventory.store.schema import (
-    ADDED_COLUMNS,
-    HOST_DDL,
-    ORDERS_DDL,
-    SCHEMA_VERSION,
-    V1_DDL,
-    V5_DDL,
-    postgres_ddl,
-    statements,
-)
+from weatherman_inventory.store.schema import SCHEMA_VERSION, postgres_ddl
 from weatherman_inventory.store.writers import CLAIM_WRITER, RELEASE_WRITER
 
 try:
@@ -246,10 +239,14 @@ class PostgresBackend:
             params.setdefault(key, value)
         self._params = params
         self._connection()
-        if readonly:
-            self._check_version(self.schema_version())
-        else:
-            self.initialize()
+        try:
+            if readonly:
+                self._check_version(self.schema_version())
+            else:
+                self.initialize()
+        except BaseException:
+            self._raw.close()
+            raise
 
     @property
     def name(self) -> str:
@@ -414,15 +411,7 @@ class PostgresBackend:
             self._check_version(version)
             if version == SCHEMA_VERSION:
                 return
-            for statement in statements(postgres_ddl(HOST_DDL)):
-                conn.execute(statement)
-            for table, column, decl in ADDED_COLUMNS:
-                conn.execute(
-                    f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {postgres_ddl(decl)}"
-                )
-            for script in (ORDERS_DDL, V1_DDL, V5_DDL):
-                for statement in statements(postgres_ddl(script)):
-                    conn.execute(statement)
+            upgrade(conn, version, _POSTGRES)
             conn.execute(_FENCE_DDL)
             conn.execute("DELETE FROM schema_version")
             conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
@@ -528,6 +517,30 @@ class PostgresBackend:
                 ((key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF),
             ).fetchone()
         return bool(row[0])
+
+
+def _columns(conn: Connection, table: str) -> dict[str, bool]:
+    """Column name -> NOT NULL, for one table of the current schema."""
+    rows = conn.execute(
+        "SELECT column_name, is_nullable FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = ?",
+        (table,),
+    ).fetchall()
+    return {name: nullable == "NO" for name, nullable in rows}
+
+
+def _has_unique_index(conn: Connection, table: str, column: str) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM pg_index i JOIN pg_attribute a "
+        "ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+        "WHERE i.indrelid = to_regclass(?) AND i.indisunique AND i.indnkeyatts = 1 "
+        "AND a.attname = ?",
+        (table, column),
+    ).fetchone()
+    return row is not None
+
+
+_POSTGRES: Final = Dialect(_columns, _has_unique_index, postgres_ddl)
 
 
 def _now() -> str:

@@ -28,17 +28,10 @@ from weatherman_inventory.errors import (
     SessionLocked,
     StoreError,
 )
-from weatherman_inventory.store.rows import JOURNAL_GENESIS, Mode, journal_row_hash
-from weatherman_inventory.store.schema import (
-    ADDED_COLUMNS,
-    HOST_DDL,
-    ORDER_COLUMNS,
-    ORDERS_DDL,
-    SCHEMA_VERSION,
-    V1_DDL,
-    V5_DDL,
-    statements,
-)
+from weatherman_inventory.store.backend import Connection
+from weatherman_inventory.store.migrations import Dialect, upgrade
+from weatherman_inventory.store.rows import Mode
+from weatherman_inventory.store.schema import SCHEMA_VERSION
 from weatherman_inventory.store.writers import CLAIM_WRITER, RELEASE_WRITER
 
 __all__ = ["SQLiteBackend", "Transaction"]
@@ -329,25 +322,7 @@ class SQLiteBackend:
         version = self._user_version()
         self._check_version(version)
         with self.transaction() as conn:
-            for statement in statements(HOST_DDL):
-                conn.execute(statement)
-            for table, column, decl in ADDED_COLUMNS:
-                if column not in _columns(conn, table):
-                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
-            _create_or_upgrade_orders(conn)
-            if not _has_unique_index(conn, "fills", "fill_id"):
-                # A host fills table without UNIQUE(fill_id): every fill must be recorded once.
-                conn.execute("CREATE UNIQUE INDEX idx_fills_fill_id ON fills(fill_id)")
-            for statement in statements(V1_DDL):
-                conn.execute(statement)
-            if "hash" not in _columns(conn, "journal"):
-                conn.execute("ALTER TABLE journal ADD COLUMN hash BLOB")
-            if version < 2:
-                _chain_journal(conn)
-            if version < 3:
-                _scale_to_micro(conn)
-            for statement in statements(V5_DDL):
-                conn.execute(statement)
+            upgrade(conn, version, _SQLITE)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     # -- the writer lock -----------------------------------------------------------------
@@ -447,69 +422,12 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def _scale_to_micro(conn: sqlite3.Connection) -> None:
-    """Version 3's units: every quantity column in micro-shares (whole contracts * 10^6), order
-    limits in micro-USDC per share (cents * 10^4). Money columns are micro-USDC already, and a
-    position's `avg_price` (micro-USDC per contract) is the same number per share.
-
-    The orders table is copied into its new definition (its CHECK on `limit_px` changes, which
-    SQLite cannot alter in place), scaling as it goes.
-    """
-    scaled = (
-        ORDER_COLUMNS.replace("qty, limit_px", "qty * 1000000, limit_px * 10000")
-        .replace("filled_qty", "filled_qty * 1000000")
-        .replace("reserved_qty", "reserved_qty * 1000000")
-    )
-    conn.execute("ALTER TABLE orders RENAME TO orders_v2")
-    conn.execute(ORDERS_DDL)
-    conn.execute(f"INSERT INTO orders ({ORDER_COLUMNS}) SELECT {scaled} FROM orders_v2")
-    conn.execute("DROP TABLE orders_v2")
-    for index in ("idx_orders_session", "idx_orders_market", "idx_orders_exchange"):
-        conn.execute(f"DROP INDEX IF EXISTS {index}")
-    for statement in statements(V1_DDL):
-        if "idx_orders" in statement:
-            conn.execute(statement)
-    conn.execute("UPDATE positions SET qty = qty * 1000000")
-    conn.execute("UPDATE fills SET qty = qty * 1000000")
-
-
-def _chain_journal(conn: sqlite3.Connection) -> None:
-    """Compute the hash chain of every session's journal in sequence order (the migration from
-    a version without it)."""
-    previous: dict[str, bytes] = {}
-    after: tuple[str, int] = ("", 0)
-    while True:
-        rows = conn.execute(
-            "SELECT session_id, seq, kind, payload, duplicate, recorded_at FROM journal "
-            "WHERE (session_id, seq) > (?, ?) ORDER BY session_id, seq LIMIT 4096",
-            after,
-        ).fetchall()
-        for session_id, seq, kind, payload, duplicate, recorded_at in rows:
-            digest = journal_row_hash(
-                previous.get(session_id, JOURNAL_GENESIS),
-                session_id,
-                seq,
-                kind,
-                payload,
-                duplicate,
-                recorded_at,
-            )
-            previous[session_id] = digest
-            conn.execute(
-                "UPDATE journal SET hash = ? WHERE session_id = ? AND seq = ?",
-                (digest, session_id, seq),
-            )
-        if len(rows) < 4096:
-            return
-        after = (rows[-1][0], rows[-1][1])
-
-
-def _columns(conn: sqlite3.Connection, table: str) -> dict[str, bool]:
+def _columns(conn: Connection, table: str) -> dict[str, bool]:
     """Column name -> NOT NULL, for one table."""
     return {row[1]: bool(row[3]) for row in conn.execute(f"PRAGMA table_info({table})")}
 
 
-def _has_unique_index(conn: sqlite3.Connection, table: str, column: str) -> bool:
+def _has_unique_index(conn: Connection, table: str, column: str) -> bool:
     for index in conn.execute(f"PRAGMA index_list({table})").fetchall():
         if index[2]:  # unique
             columns = [r[2] for r in conn.execute(f"PRAGMA index_info({index[1]!r})")]
@@ -518,21 +436,4 @@ def _has_unique_index(conn: sqlite3.Connection, table: str, column: str) -> bool
     return False
 
 
-def _create_or_upgrade_orders(conn: sqlite3.Connection) -> None:
-    """Create the orders table, or rebuild a seed-era one whose limit_px is NOT NULL.
-
-    SQLite cannot relax a column constraint in place, so the table is copied into the new
-    definition inside the caller's transaction (SQLite's documented 12-step procedure).
-    """
-    columns = _columns(conn, "orders")
-    if not columns:
-        conn.execute(ORDERS_DDL)
-        return
-    if not columns.get("limit_px", False):
-        return
-    conn.execute("ALTER TABLE orders RENAME TO orders_v0")
-    conn.execute(ORDERS_DDL)
-    conn.execute(f"INSERT INTO orders ({ORDER_COLUMNS}) SELECT {ORDER_COLUMNS} FROM orders_v0")
-    conn.execute("DROP TABLE orders_v0")
-    for index in ("idx_orders_session", "idx_orders_market", "idx_orders_exchange"):
-        conn.execute(f"DROP INDEX IF EXISTS {index}")
+_SQLITE: Final = Dialect(_columns, _has_unique_index, lambda ddl: ddl)
