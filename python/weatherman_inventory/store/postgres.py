@@ -238,14 +238,14 @@ class PostgresBackend:
         for key, value in _DEFAULTS.items():
             params.setdefault(key, value)
         self._params = params
-        self._connection()
+        raw = self._connection()
         try:
             if readonly:
                 self._check_version(self.schema_version())
             else:
                 self.initialize()
         except BaseException:
-            self._raw.close()
+            raw.close()
             raise
 
     @property
