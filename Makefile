@@ -72,6 +72,8 @@ pg-server: ## Install Debian's PostgreSQL server binaries when missing (no clust
 		mkdir -p /etc/postgresql-common && \
 		echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf && \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }
+	@command -v openssl >/dev/null || { echo "installing openssl (the TLS cluster's certificate)"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssl; }
 
 pytest: $(NATIVE_STAMP) $(NODE_STAMP) pg-server chromium ## The Python tests (fast hypothesis profile)
 	$(VENV)/bin/pytest -q

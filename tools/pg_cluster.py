@@ -20,6 +20,7 @@ import glob
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -63,6 +64,8 @@ class Cluster:
 
     root: Path
     user: str
+    port: int | None = None
+    """The TCP port on 127.0.0.1 of a TLS cluster (None: the Unix socket only)."""
 
     @property
     def data(self) -> Path:
@@ -74,7 +77,21 @@ class Cluster:
 
     def url(self, database: str = DATABASE) -> str:
         """A libpq URL of `database` over the cluster's Unix socket."""
-        return f"postgresql://{self.user}@/{database}?host={self.socket_dir}"
+        port = "" if self.port is None else f"&port={self.port}"
+        return f"postgresql://{self.user}@/{database}?host={self.socket_dir}{port}"
+
+    @property
+    def certificate(self) -> Path:
+        """The server's self-signed certificate (a TLS cluster's), to verify it by."""
+        return self.root / "server.crt"
+
+    def tcp_url(self, sslmode: str, database: str = DATABASE) -> str:
+        """A libpq URL of `database` over TCP (a TLS cluster's), with this `sslmode` and the
+        server's certificate as the root to verify it by."""
+        return (
+            f"postgresql://{self.user}@localhost:{self.port}/{database}"
+            f"?sslmode={sslmode}&sslrootcert={self.certificate}"
+        )
 
 
 def _owner() -> pwd.struct_passwd | None:
@@ -102,10 +119,13 @@ def _run(args: list[str], owner: pwd.struct_passwd | None, what: str) -> None:
         raise ClusterError(f"{what} failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
 
 
-def start(root: Path | None = None) -> Cluster:
+def start(root: Path | None = None, *, tls: bool = False) -> Cluster:
     """Create and start a cluster under `root` (a new directory in the system's temporary
     directory if None; else one that does not exist or is empty, whose parent the server's
-    user can reach), with a database `weatherman`, and wait until it accepts connections."""
+    user can reach), with a database `weatherman`, and wait until it accepts connections.
+
+    `tls`: also listen on a free TCP port of 127.0.0.1, where only TLS connections are accepted,
+    with a self-signed certificate for `localhost` (made by `openssl`)."""
     owner = _owner()
     binaries = bindir()
     if root is None:
@@ -119,7 +139,7 @@ def start(root: Path | None = None) -> Cluster:
         for path in (root, root / "socket"):
             os.chown(path, owner.pw_uid, owner.pw_gid)
     os.chmod(root, 0o700)
-    cluster = Cluster(root, user)
+    cluster = Cluster(root, user, _free_port() if tls else None)
     _run(
         [
             str(binaries / "initdb"),
@@ -143,6 +163,18 @@ def start(root: Path | None = None) -> Cluster:
         "max_connections": "100",
         "shared_buffers": "64MB",
     }
+    if tls:
+        _certificate(cluster, owner)
+        settings["listen_addresses"] = "'127.0.0.1'"
+        settings["port"] = str(cluster.port)
+        settings["ssl"] = "on"
+        settings["ssl_cert_file"] = f"'{cluster.certificate}'"
+        settings["ssl_key_file"] = f"'{cluster.root / 'server.key'}'"
+        (cluster.data / "pg_hba.conf").write_text(
+            "local all all trust\n"
+            "hostssl all all 127.0.0.1/32 trust\n"
+            "hostnossl all all 127.0.0.1/32 reject\n"
+        )
     with open(cluster.data / "postgresql.conf", "a") as conf:
         conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
     _run(
@@ -161,11 +193,44 @@ def start(root: Path | None = None) -> Cluster:
         "starting the server",
     )
     _run(
-        [str(binaries / "createdb"), "-h", str(cluster.socket_dir), "-U", user, DATABASE],
+        [
+            str(binaries / "createdb"),
+            "-h",
+            str(cluster.socket_dir),
+            "-p",
+            str(cluster.port or 5432),
+            "-U",
+            user,
+            DATABASE,
+        ],
         owner,
         "createdb",
     )
     return cluster
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def _certificate(cluster: Cluster, owner: pwd.struct_passwd | None) -> None:
+    """A self-signed certificate and key for `localhost`, readable by the server only."""
+    key = cluster.root / "server.key"
+    done = subprocess.run(
+        ["openssl", "req", "-x509", "-nodes", "-newkey", "rsa:2048", "-days", "2",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+         "-keyout", str(key), "-out", str(cluster.certificate)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise ClusterError(f"openssl failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+    os.chmod(key, 0o600)
+    if owner is not None:
+        for path in (key, cluster.certificate):
+            os.chown(path, owner.pw_uid, owner.pw_gid)
 
 
 def stop(root: Path, *, mode: str = "fast") -> None:
@@ -180,23 +245,35 @@ def stop(root: Path, *, mode: str = "fast") -> None:
     shutil.rmtree(root, ignore_errors=True)
 
 
-def restart(cluster: Cluster) -> None:
-    """Start again a cluster whose server stopped (or was killed), and wait for it."""
-    _run(
-        [
-            str(bindir() / "pg_ctl"),
-            "-D",
-            str(cluster.data),
-            "-l",
-            str(cluster.data / "server.log"),
-            "-w",
-            "-t",
-            "60",
-            "start",
-        ],
-        _owner(),
-        "restarting the server",
-    )
+def restart(cluster: Cluster, *, timeout: float = 60.0) -> None:
+    """Start again a cluster whose server stopped (or was killed), and wait for it.
+
+    After a SIGKILL of the postmaster its backends linger until they notice, holding the shared
+    memory, and the server refuses to start over them: it is tried again until they are gone.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            _run(
+                [
+                    str(bindir() / "pg_ctl"),
+                    "-D",
+                    str(cluster.data),
+                    "-l",
+                    str(cluster.data / "server.log"),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ],
+                _owner(),
+                "restarting the server",
+            )
+            return
+        except ClusterError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def server_pid(cluster: Cluster) -> int:

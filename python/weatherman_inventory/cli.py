@@ -9,13 +9,12 @@ session's cache tables from its journal and needs the session's writer lock.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 
 from weatherman_inventory.cli_reconcile import register as register_reconcile
 from weatherman_inventory.errors import InventoryError
-from weatherman_inventory.store import PersistenceLayer
+from weatherman_inventory.store import DB_HELP, PersistenceLayer, missing_database
 from weatherman_inventory.verify import rebuild_caches, rebuild_summary
 from weatherman_inventory.views import commands as views
 from weatherman_inventory.views import report
@@ -46,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
             "Exit status 1 on any difference."
         ),
     )
-    verify.add_argument("--db", required=True, help="path of the SQLite database")
+    verify.add_argument("--db", required=True, help=DB_HELP)
     verify.add_argument("--session", help="session id (default: every session)")
     verify.add_argument("--all", action="store_true", help="verify every session of the database")
     verify.add_argument(
@@ -63,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
             "lock; prints what changed."
         ),
     )
-    rebuild.add_argument("--db", required=True, help="path of the SQLite database")
+    rebuild.add_argument("--db", required=True, help=DB_HELP)
     rebuild.add_argument("--session", required=True, help="session id")
     sessions = commands.add_parser(
         "sessions",
@@ -74,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
             "strategies."
         ),
     )
-    sessions.add_argument("--db", required=True, help="path of the SQLite database")
+    sessions.add_argument("--db", required=True, help=DB_HELP)
     views.register(commands)
     register_reconcile(commands)
     report.register(commands)
@@ -85,14 +84,14 @@ def _verify(db: str, session_id: str | None, every: bool, expect_head: str | Non
     if every and session_id is not None:
         print("error: --all and --session exclude each other", file=sys.stderr)
         return EXIT_ERROR
-    if not os.path.isfile(db):
+    if missing_database(db):
         print(f"error: no database at {db}", file=sys.stderr)
         return EXIT_ERROR
     return views.run_verify(db, None if session_id is None else [session_id], expect_head)
 
 
 def _rebuild(db: str, session_id: str) -> int:
-    if not os.path.isfile(db):
+    if missing_database(db):
         print(f"error: no database at {db}", file=sys.stderr)
         return EXIT_ERROR
     with PersistenceLayer(db) as store:

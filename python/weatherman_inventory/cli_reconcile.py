@@ -23,7 +23,7 @@ from weatherman_inventory.errors import InvalidInput
 from weatherman_inventory.events import Event, format_shares
 from weatherman_inventory.journal import replay
 from weatherman_inventory.manager import InventoryManager
-from weatherman_inventory.store import PersistenceLayer
+from weatherman_inventory.store import DB_HELP, PersistenceLayer, missing_database
 from weatherman_inventory.venue.account import AccountPages, VenueAccount
 from weatherman_inventory.venue.adapter import PolymarketAdapter
 from weatherman_inventory.venue.reconcile import (
@@ -68,7 +68,7 @@ def register(commands: Any) -> None:
         epilog=ACCOUNT_LAYOUT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--db", required=True, help="path of the SQLite database")
+    parser.add_argument("--db", required=True, help=DB_HELP)
     parser.add_argument("--session", required=True, help="session id")
     parser.add_argument(
         "--account", required=True, nargs="+", metavar="DIR-or-FILE", help="the account's files"
@@ -222,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
         identity["api_key"] = args.api_key
     if args.funder:
         identity["funder"] = args.funder
-    if not Path(args.db).is_file():
+    if missing_database(args.db):
         raise InvalidInput("--db", args.db, "no database at this path")
     if args.adopt:
         with PersistenceLayer(args.db) as store:

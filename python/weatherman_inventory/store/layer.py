@@ -42,6 +42,18 @@ from weatherman_inventory.store.writers import holder
 __all__ = ["PersistenceLayer"]
 
 
+DB_HELP: Final = (
+    "the database: a SQLite file, or a postgresql:// URL (the password from PGPASSWORD or a "
+    "password file, never the URL)"
+)
+
+
+def missing_database(target: str) -> bool:
+    """Whether `target` names a SQLite file that does not exist (a URL is checked by
+    connecting)."""
+    return not is_postgres_url(target) and not os.path.isfile(target)
+
+
 def _check_int(field: str, value: int, low: int = 0, high: int = INT64_MAX) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInput(field, value, "an int is required")

@@ -150,16 +150,25 @@ class Transaction:
             self._nested = True
             return backend._wrapped
         try:
-            raw = backend._connection()
-            raw.execute("BEGIN" if self._write else "BEGIN READ ONLY")
-            if self._write:
-                for session_id, epoch in backend._epochs.items():
-                    raw.execute("SELECT weatherman_fence(%s, %s)", (session_id, epoch))
+            try:
+                self._begin(backend._connection())
+            except psycopg.OperationalError:
+                if not backend._lost():
+                    raise
+                # The connection died while idle (a restarted server, a terminated backend):
+                # nothing of this transaction was sent, so it starts again on a new one.
+                self._begin(backend._connection())
         except BaseException as exc:
             self._rollback()
             backend._lock.release()
             raise backend._translate(exc, None) from exc
         return backend._wrapped
+
+    def _begin(self, raw: Any) -> None:
+        raw.execute("BEGIN" if self._write else "BEGIN READ ONLY")
+        if self._write:
+            for session_id, epoch in self._backend._epochs.items():
+                raw.execute("SELECT weatherman_fence(%s, %s)", (session_id, epoch))
 
     def __exit__(
         self,
@@ -286,6 +295,10 @@ class PostgresBackend:
     def _key(self, session_id: str) -> int:
         return _lock_key(self._schema, session_id)
 
+    def _lost(self) -> bool:
+        raw = self._raw
+        return raw is None or raw.closed or raw.broken
+
     def _check_durable(self, raw: Any) -> None:
         fsync = raw.execute("SHOW fsync").fetchone()[0]
         sync = raw.execute("SHOW synchronous_commit").fetchone()[0]
@@ -324,7 +337,7 @@ class PostgresBackend:
         ):
             return StoreError(f"{self.name} refused a write: {message}")
         if isinstance(exc, psycopg.OperationalError):
-            lost = self._raw is None or self._raw.closed or self._raw.broken
+            lost = self._lost()
             if lost and committing:
                 return StoreError(
                     f"lost the connection to {self.name} while committing: the transaction may "

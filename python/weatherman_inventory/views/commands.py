@@ -8,7 +8,7 @@ import argparse
 import sys
 from typing import IO, TYPE_CHECKING, Final
 
-from weatherman_inventory.store import PersistenceLayer
+from weatherman_inventory.store import DB_HELP, PersistenceLayer
 from weatherman_inventory.verify import verify_session
 
 from .history import HistoryFilter, history_lines, history_rows, history_table
@@ -62,7 +62,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         epilog=_SHOW_EXAMPLES,
         formatter_class=raw,
     )
-    show.add_argument("--db", required=True, help="path of the SQLite database")
+    show.add_argument("--db", required=True, help=DB_HELP)
     show.add_argument("--session", required=True, help="session id")
     show.add_argument(
         "--at",
@@ -81,7 +81,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         epilog=_HISTORY_EXAMPLES,
         formatter_class=raw,
     )
-    history.add_argument("--db", required=True, help="path of the SQLite database")
+    history.add_argument("--db", required=True, help=DB_HELP)
     history.add_argument("--session", required=True, help="session id")
     history.add_argument("--token", help="only events naming this token")
     history.add_argument("--kind", help="only these kinds (comma-separated, e.g. buy_filled)")
@@ -100,7 +100,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         epilog=_EXPORT_EXAMPLES,
         formatter_class=raw,
     )
-    export.add_argument("--db", required=True, help="path of the SQLite database")
+    export.add_argument("--db", required=True, help=DB_HELP)
     export.add_argument("--session", required=True, help="session id")
     export.add_argument("--out", required=True, help="directory to write the tables into")
     export.add_argument("--format", choices=FORMATS, default="parquet", help="file format")

@@ -25,7 +25,7 @@ from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
 from weatherman_inventory.errors import InvalidInput
 from weatherman_inventory.events import MICRO
 from weatherman_inventory.manager import Anomaly
-from weatherman_inventory.store import PersistenceLayer, SessionRow
+from weatherman_inventory.store import DB_HELP, PersistenceLayer, SessionRow, missing_database
 from weatherman_inventory.views.progress import Advance, replay_progress
 from weatherman_inventory.views.series import (
     DEFAULT_MAX_POINTS,
@@ -422,7 +422,7 @@ def register(commands: Any) -> None:
             "--session demo-s42 --out report.html"
         ),
     )
-    parser.add_argument("--db", required=True, help="path of the SQLite database")
+    parser.add_argument("--db", required=True, help=DB_HELP)
     parser.add_argument("--session", required=True, help="session id")
     parser.add_argument("--out", required=True, help="the HTML file to write")
     parser.add_argument(
@@ -435,7 +435,7 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """`report`: write the page and print its path."""
-    if not os.path.isfile(args.db):
+    if missing_database(args.db):
         raise InvalidInput("--db", args.db, "no such file")
     if not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
         raise InvalidInput("--out", args.out, "its directory does not exist")
