@@ -222,7 +222,7 @@ def _desk_stream(session_id: str, seed: int) -> list[Event]:
             value = getattr(event, name, None)
             if isinstance(value, str):
                 changes[name] = f"{session_id}:{value}"
-        out.append(dataclasses.replace(event, **changes))  # type: ignore[type-var]
+        out.append(dataclasses.replace(event, **changes))  # type: ignore[arg-type]
     return out
 
 
