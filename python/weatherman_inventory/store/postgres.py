@@ -128,19 +128,131 @@ class _Conn:
         return self._raw.execute(_pg_sql(sql), parameters)
 
 
-class Transaction:
-    """One PostgreSQL transaction (READ COMMITTED for writes, REPEATABLE READ READ ONLY for a
-    snapshot); the single place where psycopg errors become `StoreError`s."""
+class _Result:
+    """The result of a statement inside a write transaction: reading it sends what is queued
+    and waits for the answers."""
 
-    __slots__ = ("_backend", "_nested", "_write", "fill_id")
+    __slots__ = ("_index", "_owner")
+
+    def __init__(self, owner: _Pipelined, index: int) -> None:
+        self._owner = owner
+        self._index = index
+
+    def _cursor(self) -> Any:
+        self._owner.sync()
+        return self._owner.cursors[self._index]
+
+    @property
+    def rowcount(self) -> int:
+        count: int = self._cursor().rowcount
+        return count
+
+    def fetchone(self) -> Any:
+        return self._cursor().fetchone()
+
+    def fetchall(self) -> list[Any]:
+        rows: list[Any] = self._cursor().fetchall()
+        return rows
+
+    def fetchmany(self, size: int = 1) -> list[Any]:
+        rows: list[Any] = self._cursor().fetchmany(size)
+        return rows
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._cursor())
+
+
+class _Pipelined:
+    """A write transaction's statements in psycopg's pipeline mode: BEGIN, the fence, the
+    statements and COMMIT go out together and the server answers them in one round trip (two
+    when a result is read before the commit), instead of one round trip each.
+
+    Every statement is kept until the first answer arrives: if that answer is a connection that
+    died while idle (a restarted server, a terminated backend), nothing was applied, and the
+    transaction is sent again on a new connection."""
+
+    __slots__ = ("_backend", "_log", "_mode", "_pipeline", "_raw", "answered", "cursors", "pending")
+
+    def __init__(self, backend: PostgresBackend) -> None:
+        self._backend = backend
+        self._log: list[tuple[str, Sequence[Any]]] = []
+        self.cursors: list[Any] = []
+        self.pending = False
+        self.answered = False
+        try:
+            self._start()
+        except psycopg.OperationalError:
+            if not backend._lost():
+                raise
+            self._abandon()
+            self._start()
+
+    def _start(self) -> None:
+        raw = self._raw = self._backend._connection()
+        self._mode = raw.pipeline()
+        self._pipeline = self._mode.__enter__()
+        raw.execute("BEGIN")
+        for session_id, epoch in self._backend._epochs.items():
+            raw.execute("SELECT weatherman_fence(%s, %s)", (session_id, epoch))
+        self.cursors = [raw.execute(sql, params) for sql, params in self._log]
+        self.pending = True
+
+    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> _Result:
+        statement = _pg_sql(sql)
+        if not self.answered:
+            self._log.append((statement, parameters))
+        self.cursors.append(self._raw.execute(statement, parameters))
+        self.pending = True
+        return _Result(self, len(self.cursors) - 1)
+
+    def sync(self) -> None:
+        if not self.pending:
+            return
+        try:
+            self._pipeline.sync()
+        except psycopg.OperationalError:
+            if self.answered or not self._backend._lost():
+                raise
+            self._abandon()
+            self._start()
+            self._pipeline.sync()
+        self.pending = False
+        self.answered = True
+        self._log.clear()
+
+    def commit(self) -> None:
+        """Queue COMMIT behind what is pending and wait for the answers. Until a first answer
+        shows the connection alive, the statements go first on their own, so that a
+        connection lost before them is retried and never taken for a commit in doubt."""
+        if not self.answered:
+            self.sync()
+        self._raw.execute("COMMIT")
+        self._mode.__exit__(None, None, None)
+
+    def _abandon(self) -> None:
+        with contextlib.suppress(Exception):
+            self._mode.__exit__(None, None, None)
+
+    def abort(self) -> None:
+        """Leave pipeline mode after a failure (the caller rolls back)."""
+        with contextlib.suppress(Exception):
+            self._mode.__exit__(RuntimeError, RuntimeError(), None)
+
+
+class Transaction:
+    """One PostgreSQL transaction (READ COMMITTED for writes, pipelined; REPEATABLE READ READ
+    ONLY for a snapshot); the single place where psycopg errors become `StoreError`s."""
+
+    __slots__ = ("_backend", "_nested", "_pipelined", "_write", "fill_id")
 
     def __init__(self, backend: PostgresBackend, *, write: bool) -> None:
         self._backend = backend
         self._write = write
         self._nested = False
+        self._pipelined: _Pipelined | None = None
         self.fill_id: str | None = None
 
-    def __enter__(self) -> _Conn:
+    def __enter__(self) -> _Conn | _Pipelined:
         backend = self._backend
         backend._lock.acquire()
         if backend._in_snapshot:
@@ -150,25 +262,21 @@ class Transaction:
             self._nested = True
             return backend._wrapped
         try:
+            if self._write:
+                self._pipelined = _Pipelined(backend)
+                return self._pipelined
             try:
-                self._begin(backend._connection())
+                backend._connection().execute("BEGIN READ ONLY")
             except psycopg.OperationalError:
                 if not backend._lost():
                     raise
-                # The connection died while idle (a restarted server, a terminated backend):
-                # nothing of this transaction was sent, so it starts again on a new one.
-                self._begin(backend._connection())
+                # The connection died while idle: nothing was sent, so start on a new one.
+                backend._connection().execute("BEGIN READ ONLY")
         except BaseException as exc:
             self._rollback()
             backend._lock.release()
             raise backend._translate(exc, None) from exc
         return backend._wrapped
-
-    def _begin(self, raw: Any) -> None:
-        raw.execute("BEGIN" if self._write else "BEGIN READ ONLY")
-        if self._write:
-            for session_id, epoch in self._backend._epochs.items():
-                raw.execute("SELECT weatherman_fence(%s, %s)", (session_id, epoch))
 
     def __exit__(
         self,
@@ -182,13 +290,24 @@ class Transaction:
                 if exc is not None and _is_driver_error(exc):
                     raise backend._translate(exc, self.fill_id) from exc
                 return
+            pipelined = self._pipelined
             if exc is None:
                 try:
-                    backend._raw.execute("COMMIT")
+                    if pipelined is not None:
+                        pipelined.commit()
+                    else:
+                        backend._raw.execute("COMMIT")
                 except BaseException as commit_exc:
+                    if pipelined is not None:
+                        pipelined.abort()
                     self._rollback()
-                    raise backend._translate(commit_exc, None, committing=True) from commit_exc
+                    answered = pipelined is None or pipelined.answered
+                    raise backend._translate(
+                        commit_exc, self.fill_id, committing=answered
+                    ) from commit_exc
                 return
+            if pipelined is not None:
+                pipelined.abort()
             self._rollback()
             if _is_driver_error(exc):
                 raise backend._translate(exc, self.fill_id) from exc
