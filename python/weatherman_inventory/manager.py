@@ -26,7 +26,8 @@ from __future__ import annotations
 import importlib
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Context, Decimal
@@ -37,6 +38,7 @@ import orjson
 
 from weatherman_inventory import adoption
 from weatherman_inventory import events as ev
+from weatherman_inventory.batch import Batch, PlanningJournal
 from weatherman_inventory.errors import BoundExceeded, DuplicateFill, InvalidInput
 from weatherman_inventory.events import (
     MICRO,
@@ -559,6 +561,7 @@ class InventoryManager:
         self._anomalies: list[Anomaly] = []
         self._fill_ids: set[str] | None = set() if track_fill_ids else None
         self._journal: Journal | None = None
+        self._batch: Batch | None = None
         # Snapshot caches: per-token models and JSON fragments, rebuilt only for dirty keys.
         self._dirty_model: set[str] = set()
         self._dirty_json: set[str] = set()
@@ -630,6 +633,49 @@ class InventoryManager:
     def _bind(self, journal: Journal | None) -> None:
         """Journal every event from now on through `journal` (None: memory only)."""
         self._journal = journal
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group commit: the events of the block are durable together when it exits, or none.
+
+        Each event inside is checked and applied at once (the snapshot and checks inside the
+        block see it); one that raises `InvalidInput` changes nothing and the block goes on.
+        On exit every event's journal row and table writes go to the store in one transaction.
+        If the block raises, or that transaction fails, memory is restored exactly as it was
+        before the block, nothing is written, and the error is raised. A fill id the store
+        already holds (`DuplicateFill`) restores memory and applies the events again one at a
+        time, which gives exactly what the same calls give without a batch. A nested `batch()`
+        joins the outer one (an error leaving it undoes the events it applied).
+        """
+        group = self._batch
+        if group is not None:
+            mark = group.mark()
+            try:
+                yield
+            except BaseException:
+                group.undo(self._restore, cast(PlanningJournal | None, self._journal), mark)
+                raise
+            return
+        group = self._batch = Batch(len(self._anomalies))
+        journal = cast(PlanningJournal | None, self._journal)
+        try:
+            yield
+        except BaseException:
+            self._batch = None
+            group.undo(self._restore, journal)
+            raise
+        self._batch = None
+        if journal is not None:
+            try:
+                journal.write_planned()
+            except DuplicateFill:
+                for event in group.undo(self._restore, journal):
+                    self._process(event)
+                return
+            except BaseException:
+                group.undo(self._restore, journal)
+                raise
+        self._log_anomalies(group.n_anomalies)
 
     # -- Read accessors -----------------------------------------------------------------------
 
@@ -1171,9 +1217,22 @@ class InventoryManager:
     # -- The journal hook ---------------------------------------------------------------------
 
     def _process(self, event: Event) -> None:
-        """Apply `event`; with a journal bound, commit it too or leave the manager untouched."""
+        """Apply `event`; with a journal bound, commit it too (or plan it, inside a batch) or
+        leave the manager untouched."""
         journal = self._journal
         anomalies = self._anomalies
+        group = self._batch
+        if group is not None:
+            checkpoint = self._checkpoint(event)
+            try:
+                self._handlers[type(event)](event)
+                if journal is not None:
+                    cast(PlanningJournal, journal).plan(event, self)
+            except BaseException:
+                self._restore(checkpoint)
+                raise
+            group.add(event, checkpoint)
+            return
         if journal is None:
             n = len(anomalies)
             self._handlers[type(event)](event)
