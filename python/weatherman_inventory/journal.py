@@ -289,6 +289,7 @@ class _PlannedRow:
     seq: int
     kind: str
     payload: bytes
+    duplicate: int
     recorded_at: int
     digest: bytes
     writes: list[_Write]
@@ -353,15 +354,16 @@ class Journal:
 
     # -- group commit: plan rows now, write them together later -------------------------------
 
-    def plan(self, event: Event, manager: JournaledManager) -> None:
+    def plan(self, event: Event, manager: JournaledManager, *, duplicate: bool = False) -> None:
         """Plan the journal row and table writes of an event the manager has just applied, as
         `commit` would write them, numbered and chained after the rows already planned; nothing
         is written until `write_planned`. Raises (planning nothing) what `commit` would refuse
-        before writing."""
+        before writing. `duplicate`: a fill the store holds, refused and not applied: its row
+        alone, marked duplicate."""
         pending = self._pending
         last = pending[-1] if pending else None
         seq, head = (self.seq, self.head) if last is None else (last.seq, last.digest)
-        pending.append(self._planned_row(event, manager, seq + 1, head))
+        pending.append(self._planned_row(event, manager, seq + 1, head, duplicate=duplicate))
 
     def planned(self) -> int:
         """How many rows are planned and not yet written."""
@@ -381,7 +383,13 @@ class Journal:
             self._write(rows)
 
     def _planned_row(
-        self, event: Event, manager: JournaledManager, seq: int, head: bytes
+        self,
+        event: Event,
+        manager: JournaledManager,
+        seq: int,
+        head: bytes,
+        *,
+        duplicate: bool = False,
     ) -> _PlannedRow:
         payload = encode_event(event, self.journal_format)
         recorded_at = time.time_ns() // 1000
@@ -390,9 +398,16 @@ class Journal:
             # timestamps are formatted at most once a millisecond.
             self._now_ms = recorded_at // 1000
             self._now = datetime.fromtimestamp(self._now_ms / 1000, UTC).isoformat()
-        writes, fill_id = self._plan(event, manager, self._now, seq)
-        digest = journal_row_hash(head, self.session_id, seq, event.kind, payload, 0, recorded_at)
-        return _PlannedRow(seq, event.kind, payload, recorded_at, digest, writes, fill_id)
+        if duplicate:
+            writes: list[_Write] = []
+            fill_id = None
+        else:
+            writes, fill_id = self._plan(event, manager, self._now, seq)
+        flag = int(duplicate)
+        digest = journal_row_hash(
+            head, self.session_id, seq, event.kind, payload, flag, recorded_at
+        )
+        return _PlannedRow(seq, event.kind, payload, flag, recorded_at, digest, writes, fill_id)
 
     def _write(self, rows: tuple[_PlannedRow, ...]) -> None:
         """Write `rows` in one transaction, then move `seq` and `head` to the last one."""
@@ -404,7 +419,15 @@ class Journal:
                 tx.fill_id = row.fill_id
                 conn.execute(
                     _INSERT_JOURNAL,
-                    (sid, row.seq, row.kind, row.payload, 0, row.recorded_at, row.digest),
+                    (
+                        sid,
+                        row.seq,
+                        row.kind,
+                        row.payload,
+                        row.duplicate,
+                        row.recorded_at,
+                        row.digest,
+                    ),
                 )
                 for sql, params, local_id in row.writes:
                     cur = conn.execute(sql, params)

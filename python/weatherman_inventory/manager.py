@@ -26,8 +26,8 @@ from __future__ import annotations
 import importlib
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Context, Decimal
@@ -37,8 +37,9 @@ from typing import Any, Final, NamedTuple, Protocol, cast
 import orjson
 
 from weatherman_inventory import adoption
+from weatherman_inventory import batch as group_commit
 from weatherman_inventory import events as ev
-from weatherman_inventory.batch import Batch, PlanningJournal
+from weatherman_inventory.batch import Batch
 from weatherman_inventory.errors import BoundExceeded, DuplicateFill, InvalidInput
 from weatherman_inventory.events import (
     MICRO,
@@ -634,8 +635,7 @@ class InventoryManager:
         """Journal every event from now on through `journal` (None: memory only)."""
         self._journal = journal
 
-    @contextmanager
-    def batch(self) -> Iterator[None]:
+    def batch(self) -> AbstractContextManager[None]:
         """Group commit: the events of the block are durable together when it exits, or none.
 
         Each event inside is checked and applied at once (the snapshot and checks inside the
@@ -643,39 +643,10 @@ class InventoryManager:
         On exit every event's journal row and table writes go to the store in one transaction.
         If the block raises, or that transaction fails, memory is restored exactly as it was
         before the block, nothing is written, and the error is raised. A fill id the store
-        already holds (`DuplicateFill`) restores memory and applies the events again one at a
-        time, which gives exactly what the same calls give without a batch. A nested `batch()`
-        joins the outer one (an error leaving it undoes the events it applied).
+        already holds gives exactly what the same calls give without a batch (`batch.py`).
+        A nested `batch()` joins the outer one (an error leaving it undoes its own events).
         """
-        group = self._batch
-        if group is not None:
-            mark = group.mark()
-            try:
-                yield
-            except BaseException:
-                group.undo(self._restore, cast(PlanningJournal | None, self._journal), mark)
-                raise
-            return
-        group = self._batch = Batch(len(self._anomalies))
-        journal = cast(PlanningJournal | None, self._journal)
-        try:
-            yield
-        except BaseException:
-            self._batch = None
-            group.undo(self._restore, journal)
-            raise
-        self._batch = None
-        if journal is not None:
-            try:
-                journal.write_planned()
-            except DuplicateFill:
-                for event in group.undo(self._restore, journal):
-                    self._process(event)
-                return
-            except BaseException:
-                group.undo(self._restore, journal)
-                raise
-        self._log_anomalies(group.n_anomalies)
+        return group_commit.run(self)
 
     # -- Read accessors -----------------------------------------------------------------------
 
@@ -1223,15 +1194,7 @@ class InventoryManager:
         anomalies = self._anomalies
         group = self._batch
         if group is not None:
-            checkpoint = self._checkpoint(event)
-            try:
-                self._handlers[type(event)](event)
-                if journal is not None:
-                    cast(PlanningJournal, journal).plan(event, self)
-            except BaseException:
-                self._restore(checkpoint)
-                raise
-            group.add(event, checkpoint)
+            group_commit.apply(self, group, event)
             return
         if journal is None:
             n = len(anomalies)
@@ -1245,16 +1208,20 @@ class InventoryManager:
             journal.commit(event, self)
         except DuplicateFill as exc:
             self._restore(checkpoint)
-            self._anomaly(
-                AnomalyKind.DUPLICATE_FILL,
-                event,
-                f"fill {exc.fill_id!r} is already in the journal: ignored",
-            )
+            self._refuse_duplicate(event, exc.fill_id)
         except BaseException:
             self._restore(checkpoint)
             raise
         if len(anomalies) != checkpoint.n_anomalies:
             self._log_anomalies(checkpoint.n_anomalies)
+
+    def _refuse_duplicate(self, event: Event, fill_id: str) -> None:
+        """Record a fill the store refused for its repeated id (the event is not applied)."""
+        self._anomaly(
+            AnomalyKind.DUPLICATE_FILL,
+            event,
+            f"fill {fill_id!r} is already in the journal: ignored",
+        )
 
     def _touched(self, event: Event) -> tuple[list[str], list[str], list[str]]:
         """The order ids, token ids and condition ids `event` can change."""
