@@ -1029,20 +1029,22 @@ impl InventoryManager {
     /// checked and applied at once (what `f` reads next sees it); when `f` returns `Ok` they are
     /// all journaled in one store transaction. An `Err` from `f`, a panic in it, or a failed
     /// commit restores the ledger exactly as it was before the call and writes nothing; the
-    /// error is returned (`f`'s own, or the store's). A `batch` inside `f` joins this one.
-    pub fn batch<T>(
-        &mut self,
-        f: impl FnOnce(&mut Self) -> Result<T, ShimError>,
-    ) -> Result<T, ShimError> {
+    /// error is returned (`f`'s own, or the store's as a `ShimError` converted into `E`). A
+    /// `batch` inside `f` joins this one.
+    pub fn batch<T, E>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<ShimError> + std::fmt::Display,
+    {
         let context = Python::attach(|py| -> PyResult<Py<PyAny>> {
             let context = self.manager.bind(py).call_method0(intern!(py, "batch"))?;
             context.call_method0(intern!(py, "__enter__"))?;
             Ok(context.unbind())
-        })?;
+        })
+        .map_err(|err| E::from(err.into()))?;
         let mut open = OpenBatch(Some(context));
         match f(self) {
             Ok(value) => {
-                open.exit(None)?;
+                open.exit(None).map_err(E::from)?;
                 Ok(value)
             }
             Err(err) => {
