@@ -3,7 +3,8 @@
 The manager applies each accepted event to its memory and then calls `Journal.commit(event,
 manager)`, which writes, in one transaction, the event's journal row and its consequences
 (order, fill, position, mint and session rows) read back from the manager's records. If commit
-raises, the manager restores its memory, so memory and disk never disagree.
+raises, the manager restores its memory, so memory and disk never disagree. A batch plans the
+same rows event by event and writes them in one transaction (`batch.py`).
 
 The journal is the whole truth: its first row (`SessionOpened`) holds the session's capital,
 mode and start, each row is chained to the one before by a hash, and every other table is a
@@ -302,7 +303,10 @@ class Journal:
     Holds the session's writer lock for as long as it is open. `commit` is the manager's hook:
     it plans every row from the event and the manager's post-event records, refuses with
     `InvalidInput` what a column cannot hold (before writing anything), then writes the plan
-    and the journal row in one transaction.
+    and the journal row in one transaction. Inside a batch (`batch.py`) the manager calls `plan`
+    instead, for each event as it is applied, and `write_planned` once at the end: the same rows,
+    numbered and chained in order, in one transaction; `seq` and `head` move only once it
+    commits.
     """
 
     def __init__(
