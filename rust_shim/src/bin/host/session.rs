@@ -755,9 +755,8 @@ impl Session {
         let seq_before = self.ledger.journal_seq()?;
         let (plans, venue, session_id) = (&mut self.plans, &self.venue, &self.cfg.session_id);
         let mut refused = 0;
-        let sent = self
-            .ledger
-            .batch(|ledger| -> Result<Vec<(usize, Option<VenueApplied>)>, HostError> {
+        let sent = self.ledger.batch(
+            |ledger| -> Result<Vec<(usize, Option<VenueApplied>)>, HostError> {
                 let mut sent = Vec::new();
                 for (idx, step) in steps.iter().enumerate().skip(from) {
                     if let Some(check) = &step.check {
@@ -772,7 +771,8 @@ impl Session {
                 let indices: Vec<usize> = sent.iter().map(|(idx, _)| *idx).collect();
                 plans.log_steps(session_id, tick, phase, from, &indices, seq_before)?;
                 Ok(sent)
-            })?;
+            },
+        )?;
         self.stats.refused += refused;
         for (idx, applied) in sent {
             let step = &steps[idx];
