@@ -439,3 +439,22 @@ def test_sigkill_during_batches_leaves_whole_batches_only(tmp_path: Path) -> Non
                 (a.kind, a.event) for a in reference.anomalies()
             ]
             assert verify_session(store, SESSION).ok
+
+
+def test_a_snapshot_taken_inside_a_failed_batch_does_not_outlive_it(tmp_path: Path) -> None:
+    store, manager = _open(tmp_path / "s.db")
+    manager.on_order_submitted_buy("b1", MKT, YES, "YES", 10, 40)
+    before = manager.snapshot_json()
+    before_model = manager.snapshot()
+    with pytest.raises(RuntimeError), manager.batch():
+        manager.on_fill_buy("b1", YES, MKT, "YES", 10, "0.40", 10, fill_id="f1")
+        manager.update_prices({YES: 55})
+        manager.on_mint_submitted(COND, 5)
+        manager.on_mint_confirmed(COND, 5, YES, NO, MKT)
+        inside = manager.snapshot_json()
+        assert inside != before
+        assert manager.snapshot() != before_model
+        raise RuntimeError("abort")
+    assert manager.snapshot_json() == before
+    assert manager.snapshot() == before_model
+    assert store.last_seq(SESSION) == 2

@@ -69,10 +69,17 @@ class Batch:
     def undo(
         self, restore: Callable[[Any], None], journal: PlanningJournal | None, mark: int = 0
     ) -> list[Event]:
-        """Restore the checkpoints of the events after `mark`, newest first, forget their
-        planned rows, and return those events in the order they were applied."""
-        for checkpoint in reversed(self.checkpoints[mark:]):
+        """Restore the checkpoints of the events after `mark`, newest first, mark what they
+        touched for the snapshot to render again, forget their planned rows, and return those
+        events in the order they were applied."""
+        undone_checkpoints = self.checkpoints[mark:]
+        for checkpoint in reversed(undone_checkpoints):
             restore(checkpoint)
+        # A snapshot taken inside the block rendered state that is now undone: what the events
+        # touched is rendered again at the next snapshot.
+        for checkpoint in undone_checkpoints:
+            for flags, key, _was_set in checkpoint.dirty:
+                flags.add(key)
         if journal is not None:
             journal.drop_planned(mark)
         undone = self.events[mark:]
