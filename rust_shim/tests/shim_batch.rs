@@ -65,7 +65,7 @@ fn a_batch_is_journaled_whole_and_recovers_to_the_same_snapshot() {
         .expect("buy");
     let seq = mgr.journal_seq().expect("seq");
     let applied = mgr
-        .batch(|m| {
+        .batch(|m| -> Result<usize, ShimError> {
             let n = tick(m)?;
             // Inside the batch the ledger already shows the fill, before any of it is durable.
             assert!(m.snapshot()?.state.tokens.contains_key("tok-yes"));
@@ -145,7 +145,7 @@ fn invalid_input_inside_a_batch_changes_nothing_and_the_batch_goes_on() {
     let mut mgr =
         InventoryManager::open(&path, StoreMode::Paper, "s", dec("100"), &spec()).expect("open");
     let seq = mgr.journal_seq().expect("seq");
-    mgr.batch(|m| {
+    mgr.batch(|m| -> Result<(), ShimError> {
         m.on_order_submitted_buy("b1", "mkt-1", "tok-yes", Outcome::Yes, 10, 40)?;
         let refused = m.on_order_submitted_buy("b2", "mkt-1", "tok-yes", Outcome::Yes, -1, 40);
         assert!(
