@@ -4,10 +4,15 @@ Durable fills: a bound manager's `on_fill_buy` (validate, apply, journal row + f
 position in one transaction) against the same four statements with pre-built parameters, one
 transaction per fill, on the same disk, in alternating rounds so both see the same machine.
 
+Group commit: durable events per second of the same event stream (fills, sells, marks)
+applied through a bound manager one transaction per event, and in `batch()`es of 10 and of 100
+events, in alternating rounds, each on its own database file.
+
 Recovery: `recover_session` of a journal of 10k, 100k and 1M events, each in a fresh process
 that reports the time and how much its peak RSS grew during the replay.
 
-`python -m benchmarks.store` runs both; `python -m benchmarks.store recovery` (or `fills`) one.
+`python -m benchmarks.store` runs all three; `python -m benchmarks.store recovery` (or `fills`,
+`batches`) one.
 """
 
 from __future__ import annotations
@@ -135,6 +140,50 @@ def bench_fills(mode: Mode, directory: str) -> tuple[float, float]:
     return statistics.median(journaled_rates), statistics.median(raw_rates)
 
 
+# -- group commit --------------------------------------------------------------------------
+
+BATCH_SIZES = (1, 10, 100)
+"""Events per transaction: 1 is no batch (each event its own transaction)."""
+
+
+def _batched_round(manager: InventoryManager, events: list[Event], size: int) -> float:
+    apply = manager.apply
+    t0 = time.perf_counter()
+    if size == 1:
+        for event in events:
+            apply(event)
+    else:
+        for start in range(0, len(events), size):
+            with manager.batch():
+                for event in events[start : start + size]:
+                    apply(event)
+    return time.perf_counter() - t0
+
+
+def bench_batches(mode: Mode, directory: str) -> dict[int, float]:
+    """Durable events per second by events per transaction, medians over alternating rounds."""
+    n = FILLS_PER_ROUND[mode]
+    stream = list(_recovery_stream(TOKENS + ROUNDS * n))
+    managers: dict[int, tuple[PersistenceLayer, InventoryManager]] = {}
+    for size in BATCH_SIZES:
+        store = PersistenceLayer(os.path.join(directory, f"batch{size}-{mode}.db"), mode=mode)
+        manager = open_session(InventoryManager, store, SESSION, 10**8, markets=())
+        manager.log_anomalies = False
+        _batched_round(manager, stream[:TOKENS], 1)  # the orders the fills need
+        managers[size] = (store, manager)
+    rates: dict[int, list[float]] = {size: [] for size in BATCH_SIZES}
+    for r in range(ROUNDS):
+        events = stream[TOKENS + r * n : TOKENS + (r + 1) * n]
+        for size, (_, manager) in managers.items():
+            rates[size].append(n / _batched_round(manager, events, size))
+        line = ", ".join(f"{s:>3}/tx {rates[s][-1]:8.0f}/s" for s in BATCH_SIZES)
+        print(f"  {mode:5} round {r + 1}/{ROUNDS}: {line}", flush=True)
+    for store, manager in managers.values():
+        assert manager.snapshot_json() == managers[1][1].snapshot_json()
+        store.close()
+    return {size: statistics.median(r) for size, r in rates.items()}
+
+
 # -- recovery ----------------------------------------------------------------------------
 
 
@@ -248,17 +297,21 @@ def bench_recovery(directory: str) -> list[tuple[int, float, int]]:
     return results
 
 
-def main(parts: Sequence[str] = ("fills", "recovery")) -> None:
-    unknown = set(parts) - {"fills", "recovery"}
+def main(parts: Sequence[str] = ("fills", "batches", "recovery")) -> None:
+    unknown = set(parts) - {"fills", "batches", "recovery"}
     if unknown:
-        raise SystemExit(f"unknown part(s) {sorted(unknown)}: fills, recovery")
+        raise SystemExit(f"unknown part(s) {sorted(unknown)}: fills, batches, recovery")
     directory = _bench_dir()
     fills: dict[Mode, tuple[float, float]] = {}
+    batches: dict[Mode, dict[int, float]] = {}
     recovery: list[tuple[int, float, int]] = []
     try:
         if "fills" in parts:
             print("durable fills (bound manager vs raw SQLite, same statements, same disk)")
             fills = {mode: bench_fills(mode, directory) for mode in ("live", "paper")}
+        if "batches" in parts:
+            print("group commit (the same events, one per transaction or in batches)")
+            batches = {mode: bench_batches(mode, directory) for mode in ("live", "paper")}
         if "recovery" in parts:
             print("recovery (replay of the journal in a fresh process)")
             recovery = bench_recovery(directory)
@@ -271,6 +324,12 @@ def main(parts: Sequence[str] = ("fills", "recovery")) -> None:
         print("|---|---:|---:|---:|")
         for mode, (journaled, raw) in fills.items():
             print(f"| {mode} | {journaled:,.0f} | {raw:,.0f} | {journaled / raw:.0%} |")
+    if batches:
+        print("\n| mode | " + " | ".join(f"{s} event(s)/tx, events/s" for s in BATCH_SIZES) + " |")
+        print("|---|" + "---:|" * len(BATCH_SIZES))
+        for mode, by_size in batches.items():
+            cells = [f"{by_size[s]:,.0f} ({by_size[s] / by_size[1]:.1f}x)" for s in BATCH_SIZES]
+            print(f"| {mode} | " + " | ".join(cells) + " |")
     if recovery:
         print("\n| journaled events | recovery | events/s | peak RSS growth |")
         print("|---:|---:|---:|---:|")
@@ -279,4 +338,4 @@ def main(parts: Sequence[str] = ("fills", "recovery")) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ("fills", "recovery"))
+    main(sys.argv[1:] or ("fills", "batches", "recovery"))

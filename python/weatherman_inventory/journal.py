@@ -3,7 +3,8 @@
 The manager applies each accepted event to its memory and then calls `Journal.commit(event,
 manager)`, which writes, in one transaction, the event's journal row and its consequences
 (order, fill, position, mint and session rows) read back from the manager's records. If commit
-raises, the manager restores its memory, so memory and disk never disagree.
+raises, the manager restores its memory, so memory and disk never disagree. A batch plans the
+same rows event by event and writes them in one transaction (`batch.py`).
 
 The journal is the whole truth: its first row (`SessionOpened`) holds the session's capital,
 mode and start, each row is chained to the one before by a hash, and every other table is a
@@ -282,13 +283,30 @@ def _int64(field: str, value: int) -> int:
     return value
 
 
+@dataclass(slots=True, frozen=True)
+class _PlannedRow:
+    """A journal row and the table writes of its event, ready to be written."""
+
+    seq: int
+    kind: str
+    payload: bytes
+    duplicate: int
+    recorded_at: int
+    digest: bytes
+    writes: list[_Write]
+    fill_id: str | None
+
+
 class Journal:
     """Writes a manager's accepted events to one session of a store.
 
     Holds the session's writer lock for as long as it is open. `commit` is the manager's hook:
     it plans every row from the event and the manager's post-event records, refuses with
     `InvalidInput` what a column cannot hold (before writing anything), then writes the plan
-    and the journal row in one transaction.
+    and the journal row in one transaction. Inside a batch (`batch.py`) the manager calls `plan`
+    instead, for each event as it is applied, and `write_planned` once at the end: the same rows,
+    numbered and chained in order, in one transaction; `seq` and `head` move only once it
+    commits.
     """
 
     def __init__(
@@ -308,10 +326,14 @@ class Journal:
         """The hash of the last row written (the chain's head)."""
         self._now_ms = -1
         self._now = ""
+        self._pending: list[_PlannedRow] = []
 
     def fill_booked(self, fill_id: str) -> bool:
-        """Whether the store's fills table holds `fill_id` (a fill booked before)."""
-        return self.store.fill_booked(fill_id)
+        """Whether the store's fills table holds `fill_id` (a fill booked before), or a planned
+        row inserts it."""
+        return any(row.fill_id == fill_id for row in self._pending) or self.store.fill_booked(
+            fill_id
+        )
 
     def close(self) -> None:
         """Give up the session's writer lock (the store stays open)."""
@@ -319,6 +341,60 @@ class Journal:
 
     def commit(self, event: Event, manager: JournaledManager) -> None:
         """Journal one event the manager has just applied, with its consequences."""
+        row = self._planned_row(event, manager, self.seq + 1, self.head)
+        try:
+            self._write((row,))
+        except DuplicateFill:
+            # The fill is journaled as refused, so replay records the same anomaly the manager
+            # records now, and the journal stays the exact sequence of calls.
+            sid = self.session_id
+            seq, kind, payload, recorded_at = row.seq, row.kind, row.payload, row.recorded_at
+            digest = journal_row_hash(self.head, sid, seq, kind, payload, 1, recorded_at)
+            with self.store.transaction() as conn:
+                conn.execute(_INSERT_JOURNAL, (sid, seq, kind, payload, 1, recorded_at, digest))
+            self.seq = seq
+            self.head = digest
+            raise
+
+    # -- group commit: plan rows now, write them together later -------------------------------
+
+    def plan(self, event: Event, manager: JournaledManager, *, duplicate: bool = False) -> None:
+        """Plan the journal row and table writes of an event the manager has just applied, as
+        `commit` would write them, numbered and chained after the rows already planned; nothing
+        is written until `write_planned`. Raises (planning nothing) what `commit` would refuse
+        before writing. `duplicate`: a fill the store holds, refused and not applied: its row
+        alone, marked duplicate."""
+        pending = self._pending
+        last = pending[-1] if pending else None
+        seq, head = (self.seq, self.head) if last is None else (last.seq, last.digest)
+        pending.append(self._planned_row(event, manager, seq + 1, head, duplicate=duplicate))
+
+    def planned(self) -> int:
+        """How many rows are planned and not yet written."""
+        return len(self._pending)
+
+    def drop_planned(self, keep: int = 0) -> None:
+        """Forget the planned rows after the first `keep`."""
+        del self._pending[keep:]
+
+    def write_planned(self) -> None:
+        """Write every planned row and its table writes in one transaction; `seq` and `head`
+        advance only once it commits. The plan is dropped whether or not it commits: a failed
+        transaction (`DuplicateFill` for a repeated fill id) wrote nothing."""
+        rows = tuple(self._pending)
+        self._pending.clear()
+        if rows:
+            self._write(rows)
+
+    def _planned_row(
+        self,
+        event: Event,
+        manager: JournaledManager,
+        seq: int,
+        head: bytes,
+        *,
+        duplicate: bool = False,
+    ) -> _PlannedRow:
         payload = encode_event(event, self.journal_format)
         recorded_at = time.time_ns() // 1000
         if recorded_at // 1000 != self._now_ms:
@@ -326,48 +402,59 @@ class Journal:
             # timestamps are formatted at most once a millisecond.
             self._now_ms = recorded_at // 1000
             self._now = datetime.fromtimestamp(self._now_ms / 1000, UTC).isoformat()
-        now = self._now
-        writes, fill_id = self._plan(event, manager, now)
-        seq = self.seq + 1
+        if duplicate:
+            writes: list[_Write] = []
+            fill_id = None
+        else:
+            writes, fill_id = self._plan(event, manager, self._now, seq)
+        flag = int(duplicate)
+        digest = journal_row_hash(
+            head, self.session_id, seq, event.kind, payload, flag, recorded_at
+        )
+        return _PlannedRow(seq, event.kind, payload, flag, recorded_at, digest, writes, fill_id)
+
+    def _write(self, rows: tuple[_PlannedRow, ...]) -> None:
+        """Write `rows` in one transaction, then move `seq` and `head` to the last one."""
         sid = self.session_id
-        digest = journal_row_hash(self.head, sid, seq, event.kind, payload, 0, recorded_at)
         tx = self.store.transaction()
-        tx.fill_id = fill_id
-        try:
-            with tx as conn:
+        with tx as conn:
+            for row in rows:
+                # Named before its fill row is inserted, so a repeated id raises DuplicateFill.
+                tx.fill_id = row.fill_id
                 conn.execute(
-                    _INSERT_JOURNAL, (sid, seq, event.kind, payload, 0, recorded_at, digest)
+                    _INSERT_JOURNAL,
+                    (
+                        sid,
+                        row.seq,
+                        row.kind,
+                        row.payload,
+                        row.duplicate,
+                        row.recorded_at,
+                        row.digest,
+                    ),
                 )
-                for sql, params, local_id in writes:
+                for sql, params, local_id in row.writes:
                     cur = conn.execute(sql, params)
                     if local_id is not None and cur.rowcount == 0:
                         raise InvalidInput(
                             "local_id", local_id, "is an order of another session in this store"
                         )
-        except DuplicateFill:
-            # The fill is journaled as refused, so replay records the same anomaly the manager
-            # records now, and the journal stays the exact sequence of calls.
-            digest = journal_row_hash(self.head, sid, seq, event.kind, payload, 1, recorded_at)
-            with self.store.transaction() as conn:
-                conn.execute(
-                    _INSERT_JOURNAL, (sid, seq, event.kind, payload, 1, recorded_at, digest)
-                )
-            self.seq = seq
-            self.head = digest
-            raise
-        self.seq = seq
-        self.head = digest
+        last = rows[-1]
+        self.seq = last.seq
+        self.head = last.digest
 
     def _plan(
-        self, event: Event, manager: JournaledManager, now: str
+        self, event: Event, manager: JournaledManager, now: str, seq: int | None = None
     ) -> tuple[list[_Write], str | None]:
+        """The table writes of `event` (the journal's row `seq`, default the next one) and the
+        fill id it inserts, if any."""
         sid = self.session_id
         writes: list[_Write] = []
         fill_id: str | None = None
         if isinstance(event, BuyFilled | SellFilled):
             fill_id = event.fill_id
             if fill_id is None:
-                fill_id = _synthetic_fill_id(sid, self.seq + 1)
+                fill_id = _synthetic_fill_id(sid, self.seq + 1 if seq is None else seq)
             if isinstance(event, BuyFilled):
                 market_id, side = event.market_id, "buy"
             else:

@@ -27,6 +27,7 @@ import importlib
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Context, Decimal
@@ -36,7 +37,9 @@ from typing import Any, Final, NamedTuple, Protocol, cast
 import orjson
 
 from weatherman_inventory import adoption
+from weatherman_inventory import batch as group_commit
 from weatherman_inventory import events as ev
+from weatherman_inventory.batch import Batch
 from weatherman_inventory.errors import BoundExceeded, DuplicateFill, InvalidInput
 from weatherman_inventory.events import (
     MICRO,
@@ -559,6 +562,7 @@ class InventoryManager:
         self._anomalies: list[Anomaly] = []
         self._fill_ids: set[str] | None = set() if track_fill_ids else None
         self._journal: Journal | None = None
+        self._batch: Batch | None = None
         # Snapshot caches: per-token models and JSON fragments, rebuilt only for dirty keys.
         self._dirty_model: set[str] = set()
         self._dirty_json: set[str] = set()
@@ -630,6 +634,19 @@ class InventoryManager:
     def _bind(self, journal: Journal | None) -> None:
         """Journal every event from now on through `journal` (None: memory only)."""
         self._journal = journal
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Group commit: the events of the block are durable together when it exits, or none.
+
+        Each event inside is checked and applied at once (the snapshot and checks inside the
+        block see it); one that raises `InvalidInput` changes nothing and the block goes on.
+        On exit every event's journal row and table writes go to the store in one transaction.
+        If the block raises, or that transaction fails, memory is restored exactly as it was
+        before the block, nothing is written, and the error is raised. A fill id the store
+        already holds gives exactly what the same calls give without a batch (`batch.py`).
+        A nested `batch()` joins the outer one (an error leaving it undoes its own events).
+        """
+        return group_commit.run(self)
 
     # -- Read accessors -----------------------------------------------------------------------
 
@@ -1171,9 +1188,14 @@ class InventoryManager:
     # -- The journal hook ---------------------------------------------------------------------
 
     def _process(self, event: Event) -> None:
-        """Apply `event`; with a journal bound, commit it too or leave the manager untouched."""
+        """Apply `event`; with a journal bound, commit it too (or plan it, inside a batch) or
+        leave the manager untouched."""
         journal = self._journal
         anomalies = self._anomalies
+        group = self._batch
+        if group is not None:
+            group_commit.apply(self, group, event)
+            return
         if journal is None:
             n = len(anomalies)
             self._handlers[type(event)](event)
@@ -1186,16 +1208,20 @@ class InventoryManager:
             journal.commit(event, self)
         except DuplicateFill as exc:
             self._restore(checkpoint)
-            self._anomaly(
-                AnomalyKind.DUPLICATE_FILL,
-                event,
-                f"fill {exc.fill_id!r} is already in the journal: ignored",
-            )
+            self._refuse_duplicate(event, exc.fill_id)
         except BaseException:
             self._restore(checkpoint)
             raise
         if len(anomalies) != checkpoint.n_anomalies:
             self._log_anomalies(checkpoint.n_anomalies)
+
+    def _refuse_duplicate(self, event: Event, fill_id: str) -> None:
+        """Record a fill the store refused for its repeated id (the event is not applied)."""
+        self._anomaly(
+            AnomalyKind.DUPLICATE_FILL,
+            event,
+            f"fill {fill_id!r} is already in the journal: ignored",
+        )
 
     def _touched(self, event: Event) -> tuple[list[str], list[str], list[str]]:
         """The order ids, token ids and condition ids `event` can change."""

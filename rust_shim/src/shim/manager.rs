@@ -1025,11 +1025,82 @@ impl InventoryManager {
         Ok(())
     }
 
+    /// Group commit: runs `f` inside Python's `manager.batch()`. Every event `f` applies is
+    /// checked and applied at once (what `f` reads next sees it); when `f` returns `Ok` they are
+    /// all journaled in one store transaction. An `Err` from `f`, a panic in it, or a failed
+    /// commit restores the ledger exactly as it was before the call and writes nothing; the
+    /// error is returned (`f`'s own, or the store's as a `ShimError` converted into `E`). A
+    /// `batch` inside `f` joins this one.
+    pub fn batch<T, E>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<ShimError> + std::fmt::Display,
+    {
+        let context = Python::attach(|py| -> PyResult<Py<PyAny>> {
+            let context = self.manager.bind(py).call_method0(intern!(py, "batch"))?;
+            context.call_method0(intern!(py, "__enter__"))?;
+            Ok(context.unbind())
+        })
+        .map_err(|err| E::from(err.into()))?;
+        let mut open = OpenBatch(Some(context));
+        match f(self) {
+            Ok(value) => {
+                open.exit(None).map_err(E::from)?;
+                Ok(value)
+            }
+            Err(err) => {
+                // The closure's error is the one that matters; restoring raises nothing more
+                // unless Python itself is failing, and then the closure's error still stands.
+                let _ = open.exit(Some(&err.to_string()));
+                Err(err)
+            }
+        }
+    }
+
     fn call0(&mut self, name: &str) -> Result<(), ShimError> {
         Python::attach(|py| {
             self.manager.bind(py).call_method0(name)?;
             Ok(())
         })
+    }
+}
+
+/// A Python `batch()` context entered and not yet left: left with an exception (restoring the
+/// ledger) if dropped while still open, e.g. when the closure panics.
+struct OpenBatch(Option<Py<PyAny>>);
+
+impl OpenBatch {
+    /// Leave the context: commit (`failure` None) or restore with an exception carrying
+    /// `failure` (Python's context manager re-raises it, and returns False once it has).
+    fn exit(&mut self, failure: Option<&str>) -> Result<(), ShimError> {
+        let Some(context) = self.0.take() else {
+            return Ok(());
+        };
+        Python::attach(|py| -> Result<(), ShimError> {
+            let context = context.bind(py);
+            match failure {
+                None => {
+                    context
+                        .call_method1(intern!(py, "__exit__"), (py.None(), py.None(), py.None()))?;
+                }
+                Some(message) => {
+                    let exc = pyo3::exceptions::PyRuntimeError::new_err(format!(
+                        "the batch's closure failed: {message}"
+                    ));
+                    let value = exc.value(py);
+                    context.call_method1(
+                        intern!(py, "__exit__"),
+                        (value.get_type(), value, py.None()),
+                    )?;
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+impl Drop for OpenBatch {
+    fn drop(&mut self) {
+        let _ = self.exit(Some("the batch was left by a panic"));
     }
 }
 

@@ -1,12 +1,18 @@
 //! The host's own tables, in the session's database: what the host needs to resume exactly.
 //!
-//! Each tick runs in two phases (the market's facts, then the strategies' orders). Before a
-//! phase applies anything its plan, the list of steps, is committed; before each step reaches
-//! the ledger, the ledger's journal position is committed beside it. After a crash the ledger
+//! Each tick runs in two phases (the market's facts, then the strategies' orders), and each
+//! phase reaches the ledger as one batch: its events are all in the journal or none are.
+//! Before a phase applies anything its plan, the list of steps, is committed; before the
+//! phase's batch commits, the steps that passed their risk checks are committed beside the
+//! ledger's journal position at the phase's start (`seq_before`). After a crash the ledger
 //! recovers itself from its journal; the host replays its plans into the paper engine and the
-//! legacy tracker, and finishes the interrupted phase from the first step the journal does not
-//! hold. Steps whose risk check refused them leave no row; re-checking them against the same
-//! state refuses them again.
+//! legacy tracker, and applies an interrupted phase (the journal not past its `seq_before`)
+//! again from its start, against the same ledger state, so it takes the same steps. Steps
+//! whose risk check refused them leave no row.
+//!
+//! A database written when each step was its own transaction holds each step's own position;
+//! the same rule (a step of the last phase reached the ledger iff the journal moved past its
+//! position) resumes it from the first step that did not.
 
 use std::path::Path;
 
@@ -301,28 +307,41 @@ impl PlanStore {
         Ok(())
     }
 
-    /// Commits that step `idx` is about to reach the ledger, whose journal holds `seq_before`
-    /// events.
-    pub fn log_step(
-        &self,
+    /// Commits, in one transaction, that the steps `sent` of a phase (by index, each at or
+    /// after `from`) reach the ledger in a batch that starts with its journal holding
+    /// `seq_before` events, replacing what an interrupted run recorded from `from` on.
+    #[allow(clippy::too_many_arguments)]
+    pub fn log_steps(
+        &mut self,
         session_id: &str,
         tick: u64,
         phase: Phase,
-        idx: usize,
+        from: usize,
+        sent: &[usize],
         seq_before: u64,
     ) -> rusqlite::Result<()> {
-        self.conn.execute(
-            "INSERT OR REPLACE INTO host_steps (session_id, tick, phase, idx, seq_before) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                session_id,
-                tick as i64,
-                phase as i64,
-                idx as i64,
-                seq_before as i64
-            ],
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM host_steps WHERE session_id = ?1 AND tick = ?2 AND phase = ?3 \
+             AND idx >= ?4",
+            params![session_id, tick as i64, phase as i64, from as i64],
         )?;
-        Ok(())
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO host_steps (session_id, tick, phase, idx, seq_before) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for &idx in sent {
+                insert.execute(params![
+                    session_id,
+                    tick as i64,
+                    phase as i64,
+                    idx as i64,
+                    seq_before as i64
+                ])?;
+            }
+        }
+        tx.commit()
     }
 
     /// Records what reconciliation at `--resume` after `after_tick` changed: the venue's facts

@@ -5,8 +5,10 @@
 //! through the adapter; mint and merge settlements), triggers exit when its tick comes, and sends
 //! the new marks. The decide phase takes one snapshot, compares it with the legacy tracker, builds the
 //! `DecisionContext` and asks each strategy; their intents, after a risk check each, become
-//! submissions. Every phase's plan and every step's journal position are committed to the host
-//! tables first (see `plan_store`), so `--resume` finishes exactly what the crash interrupted.
+//! submissions. Each phase reaches the ledger as one batch (all its events journaled in one
+//! transaction, or none); its plan, and the steps it sent with the journal's position before
+//! it, are committed to the host tables before that (see `plan_store`), so `--resume` applies
+//! an interrupted phase again from its start and ends exactly where an uninterrupted run ends.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -445,17 +447,20 @@ impl Session {
             other => other?,
         };
         // Each step sent writes at most one journal event, so the host's history reaches at
-        // most one event past the last step it recorded (or, before any step, the events the
-        // ledger journals when it opens a session). A journal beyond that holds steps the host
-        // has no record of: replaying the history would apply them twice.
+        // most as many events past the last recorded position as it records steps sent from
+        // there (or, before any step, the events the ledger journals when it opens a session).
+        // A journal beyond that holds steps the host has no record of: replaying the history
+        // would apply them twice.
         let journal = ledger.journal_seq()?;
         let sent: usize = history.iter().map(|p| p.sent.len()).sum();
         let opening = plans.journal_opening_events(&session_id)?;
         let reach = history
             .iter()
             .rev()
-            .find_map(|p| p.sent.last())
-            .map_or(opening, |&(_, seq_before)| seq_before + 1);
+            .find_map(|p| p.sent.last().map(|&(_, last)| (p, last)))
+            .map_or(opening, |(p, last)| {
+                last + p.sent.iter().filter(|&&(_, seq)| seq == last).count() as u64
+            });
         if journal > reach {
             return Err(refuse(format!(
                 "the host's history of {session_id:?} is missing or shorter than its journal: \
@@ -509,9 +514,10 @@ impl Session {
             return Ok(());
         };
         let (last_tick, last_phase) = (last.tick, last.phase);
-        // The step sent last: it reached the journal iff the journal moved past its position.
-        // A step of a plan that has a successor finished (the next plan is only written after
-        // the phase), whether or not it wrote a row (an unchanged mark writes none).
+        // A phase with a successor finished (the next plan is only written after it). In the
+        // last phase a step sent reached the ledger iff the journal moved past its position:
+        // all its steps or none (one batch, one position), or, in a database written step by
+        // step, a first run of them. It goes on after the last step that reached the ledger.
         let mut resume_at = 0;
         let mut reconciled = self
             .plans
@@ -524,16 +530,15 @@ impl Session {
                 self.replay_reconciled(&r);
             }
             let is_last_plan = n + 1 == history.len();
-            for (k, &(idx, seq_before)) in plan.sent.iter().enumerate() {
-                let is_last_step = is_last_plan && k + 1 == plan.sent.len();
-                let applied = !is_last_step || journal > seq_before;
-                if applied {
-                    let event = &plan.steps[idx].event;
-                    self.engine.apply(event, &self.market, plan.tick);
-                    self.legacy.apply(event);
+            for &(idx, seq_before) in &plan.sent {
+                if is_last_plan && journal <= seq_before {
+                    break;
                 }
+                let event = &plan.steps[idx].event;
+                self.engine.apply(event, &self.market, plan.tick);
+                self.legacy.apply(event);
                 if is_last_plan {
-                    resume_at = if applied { idx + 1 } else { idx };
+                    resume_at = idx + 1;
                 }
             }
         }
@@ -737,8 +742,9 @@ impl Session {
         self.execute(tick, Phase::Decide, &steps, 0)
     }
 
-    /// Sends `steps[from..]` to the ledger, each after its risk check and its journal-position
-    /// row, and mirrors each into the engine and the legacy tracker.
+    /// Sends `steps[from..]` to the ledger as one batch, each after its risk check (which sees
+    /// the steps before it), records the steps sent beside the journal's position before the
+    /// batch commits, and once it has, mirrors each into the engine and the legacy tracker.
     fn execute(
         &mut self,
         tick: u64,
@@ -746,18 +752,31 @@ impl Session {
         steps: &[Step],
         from: usize,
     ) -> Result<(), HostError> {
-        for (idx, step) in steps.iter().enumerate().skip(from) {
-            if let Some(check) = &step.check {
-                if !check.passes(&self.ledger)? {
-                    self.stats.refused += 1;
-                    log::debug!("{}: {check:?} refused {:?}", step.source, step.event);
-                    continue;
+        let seq_before = self.ledger.journal_seq()?;
+        let (plans, venue, session_id) = (&mut self.plans, &self.venue, &self.cfg.session_id);
+        let mut refused = 0;
+        let sent = self.ledger.batch(
+            |ledger| -> Result<Vec<(usize, Option<VenueApplied>)>, HostError> {
+                let mut sent = Vec::new();
+                for (idx, step) in steps.iter().enumerate().skip(from) {
+                    if let Some(check) = &step.check {
+                        if !check.passes(ledger)? {
+                            refused += 1;
+                            log::debug!("{}: {check:?} refused {:?}", step.source, step.event);
+                            continue;
+                        }
+                    }
+                    sent.push((idx, step.event.apply(ledger, venue, tick)?));
                 }
-            }
-            let seq = self.ledger.journal_seq()?;
-            self.plans
-                .log_step(&self.cfg.session_id, tick, phase, idx, seq)?;
-            if let Some(applied) = step.event.apply(&mut self.ledger, &self.venue, tick)? {
+                let indices: Vec<usize> = sent.iter().map(|(idx, _)| *idx).collect();
+                plans.log_steps(session_id, tick, phase, from, &indices, seq_before)?;
+                Ok(sent)
+            },
+        )?;
+        self.stats.refused += refused;
+        for (idx, applied) in sent {
+            let step = &steps[idx];
+            if let Some(applied) = applied {
                 self.stats.venue.add(&applied);
             }
             self.engine.apply(&step.event, &self.market, tick);
