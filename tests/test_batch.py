@@ -305,11 +305,10 @@ def test_a_commit_on_a_closed_connection_restores_memory_and_raises(tmp_path: Pa
     store, manager = _open(tmp_path / "s.db")
     manager.on_order_submitted_buy("b1", MKT, YES, "YES", 10, 40)
     before = manager.snapshot_json(), _anomalies(manager)
-    # The store's error for a closed connection is its own business: any error restores.
-    with pytest.raises((StoreError, sqlite3.Error)), manager.batch():
+    with pytest.raises(StoreError, match="closed"), manager.batch():
         manager.on_fill_buy("b1", YES, MKT, "YES", 10, "0.40", 10, fill_id="f1")
         manager.on_order_submitted_sell("s1", YES, 10, limit_px=70)
-        store._conn.close()
+        store.close()
     assert (manager.snapshot_json(), _anomalies(manager)) == before
     with PersistenceLayer(str(tmp_path / "s.db")) as other:
         assert other.last_seq(SESSION) == 2

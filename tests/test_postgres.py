@@ -426,3 +426,45 @@ def test_the_cli_names_a_postgresql_database_by_url(pg_server: pg_cluster.Cluste
         ).returncode
         == 0
     )
+
+
+# -- group commit ----------------------------------------------------------------------------
+
+
+def test_a_batch_is_one_transaction_on_postgresql_and_a_refused_one_changes_nothing(
+    pg_url: str,
+) -> None:
+    with PersistenceLayer(pg_url, "live") as store:
+        manager = open_session(InventoryManager, store, "s", 100, markets=[MARKET])
+        _buy(manager, "b1")
+        execute_pg(
+            pg_url,
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'no fills today'; END $$",
+            "CREATE TRIGGER refuse_fills BEFORE INSERT ON fills "
+            "FOR EACH ROW EXECUTE FUNCTION refuse()",
+        )
+        before = manager.snapshot_json(), len(manager.anomalies())
+
+        def tick() -> None:
+            with manager.batch():
+                manager.on_fill_buy("b1", "tok-yes", "mkt-1", "YES", 4, "0.5", 10, fill_id="f1")
+                manager.on_order_submitted_sell("s1", "tok-yes", 2, limit_px=70)
+                manager.on_fill_buy("b1", "tok-yes", "mkt-1", "YES", 4, "0.5", 10, fill_id="f1")
+
+        with pytest.raises(StoreError, match="no fills today"):
+            tick()
+        assert (manager.snapshot_json(), len(manager.anomalies())) == before
+        assert _journal_kinds(pg_url, "s") == [(1, "session_opened"), (2, "buy_submitted")]
+        execute_pg(pg_url, "DROP TRIGGER refuse_fills ON fills")
+        tick()  # applied again, whole: the repeated fill is the unbatched call's anomaly
+        assert _journal_kinds(pg_url, "s")[2:] == [
+            (3, "buy_filled"),
+            (4, "sell_submitted"),
+            (5, "buy_filled"),
+        ]
+        assert [a.kind.value for a in manager.anomalies()] == ["duplicate_fill"]
+        snapshot = manager.snapshot_json()
+    with PersistenceLayer(pg_url, "live") as store:
+        assert recover_session(InventoryManager, store, "s").snapshot_json() == snapshot
+        assert verify_session(store, "s").ok

@@ -57,7 +57,12 @@ class Transaction:
 
     def __enter__(self) -> sqlite3.Connection:
         self._lock.acquire()
-        if self._conn.in_transaction:
+        try:
+            nested = self._conn.in_transaction
+        except sqlite3.Error as exc:  # a closed connection
+            self._lock.release()
+            raise _translate(exc, None) from exc
+        if nested:
             # Inside `PersistenceLayer.snapshot()`: read within the outer transaction.
             if self._write:
                 self._lock.release()
