@@ -417,6 +417,7 @@ class Journal:
         """Write `rows` in one transaction, then move `seq` and `head` to the last one."""
         sid = self.session_id
         tx = self.store.transaction()
+        upserts: list[tuple[str, Any]] = []
         with tx as conn:
             for row in rows:
                 # Named before its fill row is inserted, so a repeated id raises DuplicateFill.
@@ -435,10 +436,15 @@ class Journal:
                 )
                 for sql, params, local_id in row.writes:
                     cur = conn.execute(sql, params)
-                    if local_id is not None and cur.rowcount == 0:
-                        raise InvalidInput(
-                            "local_id", local_id, "is an order of another session in this store"
-                        )
+                    if local_id is not None:
+                        upserts.append((local_id, cur))
+            # Read after every statement is sent: on PostgreSQL a result read waits for the
+            # server, so the whole transaction answers in one round trip.
+            for local_id, cur in upserts:
+                if cur.rowcount == 0:
+                    raise InvalidInput(
+                        "local_id", local_id, "is an order of another session in this store"
+                    )
         last = rows[-1]
         self.seq = last.seq
         self.head = last.digest

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import threading
 import urllib.parse
 from collections.abc import Iterator, Sequence
@@ -77,6 +78,9 @@ _DEFAULTS: Final = {
     "tcp_user_timeout": "30000",
     "application_name": "weatherman-inventory",
 }
+
+
+_DUPLICATE_KEY: Final = re.compile(r"Key \(fill_id\)=\((.*)\) already exists\.", re.S)
 
 
 def is_postgres_url(target: object) -> bool:
@@ -445,7 +449,10 @@ class PostgresBackend:
             diag = getattr(exc, "diag", None)
             constraint = getattr(diag, "constraint_name", "") or ""
             if fill_id is not None and "fill_id" in constraint:
-                return DuplicateFill(fill_id)
+                # A pipelined transaction reports the failing row late: the server names it.
+                detail = getattr(diag, "message_detail", "") or ""
+                named = _DUPLICATE_KEY.match(detail)
+                return DuplicateFill(fill_id if named is None else named.group(1))
             return StoreError(f"constraint failed: {message}")
         if isinstance(exc, psycopg.IntegrityError):
             return StoreError(f"constraint failed: {message}")
