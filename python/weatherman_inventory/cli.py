@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from weatherman_inventory.cli_reconcile import register as register_reconcile
 from weatherman_inventory.errors import InventoryError
-from weatherman_inventory.store import PersistenceLayer
+from weatherman_inventory.store import PersistenceLayer, is_postgres_url
 from weatherman_inventory.verify import rebuild_caches, rebuild_summary
 from weatherman_inventory.views import commands as views
 from weatherman_inventory.views import report
@@ -46,7 +46,9 @@ def _parser() -> argparse.ArgumentParser:
             "Exit status 1 on any difference."
         ),
     )
-    verify.add_argument("--db", required=True, help="path of the SQLite database")
+    verify.add_argument(
+        "--db", required=True, help="path of the SQLite database, or a postgresql:// URL"
+    )
     verify.add_argument("--session", help="session id (default: every session)")
     verify.add_argument("--all", action="store_true", help="verify every session of the database")
     verify.add_argument(
@@ -85,7 +87,7 @@ def _verify(db: str, session_id: str | None, every: bool, expect_head: str | Non
     if every and session_id is not None:
         print("error: --all and --session exclude each other", file=sys.stderr)
         return EXIT_ERROR
-    if not os.path.isfile(db):
+    if not is_postgres_url(db) and not os.path.isfile(db):
         print(f"error: no database at {db}", file=sys.stderr)
         return EXIT_ERROR
     return views.run_verify(db, None if session_id is None else [session_id], expect_head)
