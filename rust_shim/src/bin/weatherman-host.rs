@@ -425,3 +425,37 @@ fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
         ExitCode::from(1)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn venue_accounts_of_different_schemas_keep_apart_and_a_sqlite_file_keeps_its_own() {
+        let state = Path::new("/state");
+        let base = "postgresql://wm@/trading?host=/run/pg";
+        let a = venue_base(
+            &StoreTarget::parse(format!("{base}&options=-csearch_path%3Da")),
+            state,
+        );
+        let b = venue_base(
+            &StoreTarget::parse(format!("{base}&options=-csearch_path%3Db")),
+            state,
+        );
+        assert_ne!(a, b);
+        assert_eq!(
+            a,
+            Path::new("/state/postgresql___wm__trading_host__run_pg_options_-csearch_path_3Da")
+        );
+        let file = PathBuf::from("/data/s.sqlite");
+        assert_eq!(venue_base(&StoreTarget::Sqlite(file.clone()), state), file);
+        // A long URL: a prefix and a digest of the whole, so two of them that share the prefix
+        // still differ.
+        let long = format!("{base}&application_name={}", "x".repeat(200));
+        let one = venue_base(&StoreTarget::parse(format!("{long}1")), state);
+        let two = venue_base(&StoreTarget::parse(format!("{long}2")), state);
+        assert_ne!(one, two);
+        let name = one.file_name().and_then(|n| n.to_str()).expect("name");
+        assert_eq!(name.len(), 80 + 1 + 16, "{name}");
+    }
+}
