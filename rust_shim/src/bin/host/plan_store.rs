@@ -148,6 +148,16 @@ pub struct PlanStore {
     tables: Py<PyAny>,
 }
 
+impl Drop for PlanStore {
+    /// Closes the connection now, as the ledger's store is closed, rather than whenever Python
+    /// collects it.
+    fn drop(&mut self) {
+        Python::attach(|py| {
+            let _ = self.tables.bind(py).call_method0(intern!(py, "close"));
+        });
+    }
+}
+
 impl PlanStore {
     /// Connects to the database `db` (a path or a `StoreTarget`). Creates no host table (see
     /// `create_tables`), so a run refused after this leaves none behind; opening the store
