@@ -52,6 +52,16 @@ def test_verify_of_a_missing_file_exits_2(tmp_path: Path) -> None:
     assert not (tmp_path / "absent.db").exists()
 
 
+def test_verify_of_a_postgresql_url_is_not_refused_as_a_missing_file(pg_url: str) -> None:
+    with PersistenceLayer(pg_url, mode="live") as store:
+        manager = open_session(InventoryManager, store, "s1", "250.5")
+        manager.on_order_submitted_buy("b1", "m1", "t1", "YES", 10, 40)
+    result = run_cli("verify", "--db", pg_url, "--session", "s1")
+    assert result.returncode == 0, result.stderr
+    assert "session s1: 1 journaled events, 0 fills, 0 positions" in result.stdout
+    assert "OK: every table matches the journal, and the journal is whole" in result.stdout
+
+
 def test_sessions_lists_each_session(tmp_path: Path) -> None:
     result = run_cli("sessions", "--db", str(_db(tmp_path)))
     assert result.returncode == 0, result.stderr

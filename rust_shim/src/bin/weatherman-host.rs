@@ -6,12 +6,14 @@
 #[path = "host/mod.rs"]
 mod host;
 
+use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use weatherman_inventory::shim;
+use sha2::{Digest, Sha256};
+use weatherman_inventory::shim::{self, StoreTarget};
 
 use host::error::HostError;
 use host::report::{self, Report};
@@ -76,9 +78,16 @@ struct Args {
     /// Seed of the paper market and engine: the same seed gives the same session [default: 42].
     #[arg(long, value_parser = seed_arg, allow_negative_numbers = true)]
     seed: Option<u64>,
-    /// SQLite database of the session [default: <project>/var/weatherman-demo.sqlite].
+    /// The session's database: a SQLite file, or a PostgreSQL URL
+    /// (postgresql://user@host:port/dbname?sslmode=verify-full; the schema is the URL's
+    /// search_path option) without a password, which libpq reads from PGPASSWORD or a password
+    /// file [default: <project>/var/weatherman-demo.sqlite].
     #[arg(long)]
-    db: Option<PathBuf>,
+    db: Option<OsString>,
+    /// Where the host keeps its files for a PostgreSQL database (the paper venue's account at a
+    /// stop); a SQLite database keeps them beside its file [default: <project>/var].
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
     /// Strategies to run: rust, python, ts, all, or a comma-separated list [default: all].
     #[arg(long)]
     strategy: Option<String>,
@@ -151,26 +160,43 @@ fn shell_word(word: &str) -> String {
     }
 }
 
-/// The command that continues `session_id`: this binary with `--resume`, the database, the
-/// session and the virtualenv, all spelled out.
-fn resume_command(venv: &Path, db: &Path, session_id: &str) -> String {
+/// The command that continues `session_id`: this binary with `--resume`, the database (a URL
+/// without a password: the host refuses one with), the state directory of a PostgreSQL
+/// database, the session and the virtualenv, all spelled out.
+fn resume_command(venv: &Path, db: &StoreTarget, state_dir: &Path, session_id: &str) -> String {
     let program = std::env::args_os()
         .next()
         .map(PathBuf::from)
         .and_then(|p| p.canonicalize().ok())
         .or_else(|| std::env::current_exe().ok())
         .unwrap_or_else(|| PathBuf::from("weatherman-host"));
-    let db = db.canonicalize().unwrap_or_else(|_| db.to_path_buf());
-    let words = [
+    let mut words = vec![
         program.display().to_string(),
         "--resume".into(),
         "--db".into(),
-        db.display().to_string(),
+    ];
+    match db {
+        StoreTarget::Sqlite(path) => {
+            let path = path.canonicalize().unwrap_or_else(|_| path.clone());
+            words.push(path.display().to_string());
+        }
+        StoreTarget::Postgres(_) => {
+            let dir = state_dir
+                .canonicalize()
+                .unwrap_or_else(|_| state_dir.to_path_buf());
+            words.extend([
+                db.to_string(),
+                "--state-dir".into(),
+                dir.display().to_string(),
+            ]);
+        }
+    }
+    words.extend([
         "--session".into(),
         session_id.to_owned(),
         "--venv".into(),
         venv.display().to_string(),
-    ];
+    ]);
     words
         .iter()
         .map(|w| shell_word(w))
@@ -178,13 +204,54 @@ fn resume_command(venv: &Path, db: &Path, session_id: &str) -> String {
         .join(" ")
 }
 
+/// Where the paper venue's account of a session is kept (`reconcile::account_dir` adds
+/// `.venue/<session>`): beside a SQLite file; for a PostgreSQL database, under the state
+/// directory, named for the URL (its characters a file name allows, and a digest of the whole
+/// when it is long), so that hosts on different databases or schemas keep apart.
+fn venue_base(db: &StoreTarget, state_dir: &Path) -> PathBuf {
+    let url = match db {
+        StoreTarget::Sqlite(path) => return path.clone(),
+        StoreTarget::Postgres(_) => db.to_string(),
+    };
+    let safe: String = url
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let name = if safe.len() <= 96 {
+        safe
+    } else {
+        let digest = Sha256::digest(url.as_bytes());
+        let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        format!("{}-{hex}", &safe[..80])
+    };
+    state_dir.join(name)
+}
+
 fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
     let project = PathBuf::from(PROJECT_DIR);
     let project = project.canonicalize().unwrap_or(project);
-    let db = args
-        .db
+    let db = args.db.as_ref().map_or_else(
+        || StoreTarget::Sqlite(project.join("var").join("weatherman-demo.sqlite")),
+        StoreTarget::parse,
+    );
+    if db.has_password() {
+        return Err(HostError::Usage(format!(
+            "--db {db}: the URL holds a password, which the host would pass on the command \
+             line of `verify` and print in the command that resumes the session; leave it out \
+             and give it to libpq through PGPASSWORD or a password file (~/.pgpass, or the file \
+             PGPASSFILE names)"
+        )));
+    }
+    let state_dir = args
+        .state_dir
         .clone()
-        .unwrap_or_else(|| project.join("var").join("weatherman-demo.sqlite"));
+        .unwrap_or_else(|| project.join("var"));
     // Checked before anything runs: a report that cannot be written fails now, not at the end.
     if let Some(path) = &args.report {
         let dir = path
@@ -217,6 +284,7 @@ fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
     );
     let paths = Paths {
         project: project.clone(),
+        venue: venue_base(&db, &state_dir),
         db: db.clone(),
     };
     let start = if args.resume {
@@ -284,7 +352,7 @@ fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
     if let Some(signal) = interrupted {
         let journal = session.ledger.journal_seq()?;
         let last = session.stats.last_tick;
-        let account = session.save_venue_account(&db)?;
+        let account = session.save_venue_account(&paths.venue)?;
         let (_, cfg) = session.finish()?;
         let at = if last == 0 {
             "before its first tick".to_owned()
@@ -297,7 +365,7 @@ fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
              with:\n  {}",
             cfg.session_id,
             account.display(),
-            resume_command(&env.venv, &db, &cfg.session_id)
+            resume_command(&env.venv, &db, &state_dir, &cfg.session_id)
         );
         return Ok(ExitCode::from(EXIT_INTERRUPTED));
     }
@@ -305,7 +373,7 @@ fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
     session.compare(&snapshot);
     let anomalies = session.ledger.anomalies()?;
     let order = session::token_order(&session.market);
-    session.save_venue_account(&db)?;
+    session.save_venue_account(&paths.venue)?;
     let (stats, cfg) = session.finish()?;
     let verify = report::verify(&env.venv, &db, &cfg.session_id);
     print!(
@@ -317,7 +385,7 @@ fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
             .map_err(|err| HostError::Setup(format!("final inventory: {err}")))?;
         let report = Report {
             session_id: &cfg.session_id,
-            db: db.display().to_string(),
+            db: db.to_string(),
             first_tick: stats.first_tick,
             last_tick: stats.last_tick,
             ticks: cfg.ticks,
@@ -356,4 +424,38 @@ fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
     } else {
         ExitCode::from(1)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn venue_accounts_of_different_schemas_keep_apart_and_a_sqlite_file_keeps_its_own() {
+        let state = Path::new("/state");
+        let base = "postgresql://wm@/trading?host=/run/pg";
+        let a = venue_base(
+            &StoreTarget::parse(format!("{base}&options=-csearch_path%3Da")),
+            state,
+        );
+        let b = venue_base(
+            &StoreTarget::parse(format!("{base}&options=-csearch_path%3Db")),
+            state,
+        );
+        assert_ne!(a, b);
+        assert_eq!(
+            a,
+            Path::new("/state/postgresql___wm__trading_host__run_pg_options_-csearch_path_3Da")
+        );
+        let file = PathBuf::from("/data/s.sqlite");
+        assert_eq!(venue_base(&StoreTarget::Sqlite(file.clone()), state), file);
+        // A long URL: a prefix and a digest of the whole, so two of them that share the prefix
+        // still differ.
+        let long = format!("{base}&application_name={}", "x".repeat(200));
+        let one = venue_base(&StoreTarget::parse(format!("{long}1")), state);
+        let two = venue_base(&StoreTarget::parse(format!("{long}2")), state);
+        assert_ne!(one, two);
+        let name = one.file_name().and_then(|n| n.to_str()).expect("name");
+        assert_eq!(name.len(), 80 + 1 + 16, "{name}");
+    }
 }

@@ -7,7 +7,6 @@
 //! with 7 decimals or a negative one crosses as it is and comes back as `ShimError::InvalidInput`.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
@@ -19,6 +18,7 @@ use rust_decimal::Decimal;
 use super::error::ShimError;
 use super::interpreter;
 use super::snapshot::{Snapshot, SnapshotCache};
+use super::target::StoreTarget;
 use crate::contract::Outcome;
 
 /// How the store syncs commits: `Live` waits for the disk on every commit, `Paper` does not
@@ -291,16 +291,20 @@ fn manager_class(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
         .getattr(intern!(py, "InventoryManager"))
 }
 
-fn open_store<'py>(py: Python<'py>, path: &Path, mode: StoreMode) -> PyResult<Bound<'py, PyAny>> {
+fn open_store<'py>(
+    py: Python<'py>,
+    db: &StoreTarget,
+    mode: StoreMode,
+) -> PyResult<Bound<'py, PyAny>> {
     let class = py
         .import(intern!(py, "weatherman_inventory.store"))?
         .getattr(intern!(py, "PersistenceLayer"))?;
     let kwargs = PyDict::new(py);
     kwargs.set_item("mode", mode.as_str())?;
-    class.call((path.to_string_lossy().as_ref(),), Some(&kwargs))
+    class.call((db.connect_text().as_ref(),), Some(&kwargs))
 }
 
-/// A Python `InventoryManager`, optionally bound to a SQLite store.
+/// A Python `InventoryManager`, optionally bound to a store (SQLite or PostgreSQL).
 pub struct InventoryManager {
     /// The Python object; the venue feed (`super::venue`) binds its adapter to it.
     pub(super) manager: Py<PyAny>,
@@ -343,18 +347,20 @@ impl InventoryManager {
         })
     }
 
-    /// A new session journaled to the SQLite file at `db_path` (created if missing); fails with
+    /// A new session journaled to `db`: a SQLite file (created if missing; a `&Path` will do)
+    /// or a PostgreSQL database (`StoreTarget::Postgres`); fails with
     /// `ShimError::Store { kind: "SessionExists", .. }` if the session is already there.
     pub fn open(
-        db_path: &Path,
+        db: impl Into<StoreTarget>,
         mode: StoreMode,
         session_id: &str,
         initial_capital_usd: Decimal,
         spec: &SessionSpec,
     ) -> Result<Self, ShimError> {
         interpreter::require_started()?;
+        let db = db.into();
         Python::attach(|py| {
-            let store = open_store(py, db_path, mode)?;
+            let store = open_store(py, &db, mode)?;
             let kwargs = PyDict::new(py);
             kwargs.set_item("strategy_id", &spec.strategy_id)?;
             kwargs.set_item("config_json", &spec.config_json)?;
@@ -388,11 +394,17 @@ impl InventoryManager {
         })
     }
 
-    /// The session rebuilt from its journal, exactly as after its last committed event.
-    pub fn recover(db_path: &Path, mode: StoreMode, session_id: &str) -> Result<Self, ShimError> {
+    /// The session rebuilt from its journal in `db` (a path or a `StoreTarget`), exactly as
+    /// after its last committed event.
+    pub fn recover(
+        db: impl Into<StoreTarget>,
+        mode: StoreMode,
+        session_id: &str,
+    ) -> Result<Self, ShimError> {
         interpreter::require_started()?;
+        let db = db.into();
         Python::attach(|py| {
-            let store = open_store(py, db_path, mode)?;
+            let store = open_store(py, &db, mode)?;
             let manager = manager_class(py)?
                 .call_method1(intern!(py, "recover"), (&store, session_id))
                 .inspect_err(|_| {

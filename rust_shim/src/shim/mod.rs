@@ -10,6 +10,7 @@ mod logging;
 mod manager;
 mod reconcile;
 mod snapshot;
+mod target;
 mod venue;
 
 pub use error::{ShimError, FIX_COMMAND};
@@ -23,4 +24,5 @@ pub use reconcile::{
     VenueAccountJson,
 };
 pub use snapshot::Snapshot;
+pub use target::StoreTarget;
 pub use venue::{VenueAccount, VenueAction, VenueActionKind, VenueApplied, VenueFeed};

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod pg;
+
 pub const HOST: &str = env!("CARGO_BIN_EXE_weatherman-host");
 
 /// The host binary under test: `HOST`, or another build named by `WEATHERMAN_HOST_BIN` (to run
@@ -87,8 +89,12 @@ pub fn journal(db: &Path, session: &str) -> Vec<(String, Vec<u8>)> {
 /// process to process and does not matter to the ledger), and the wall-clock time at which a
 /// provisional fill was booked (the ledger's clock for stale fills) masked.
 pub fn journal_normalised(db: &Path, session: &str) -> Vec<String> {
-    journal(db, session)
-        .into_iter()
+    normalise_journal(journal(db, session), session)
+}
+
+/// `journal_normalised` of rows read elsewhere (a PostgreSQL database: `pg::journal`).
+pub fn normalise_journal(rows: Vec<(String, Vec<u8>)>, session: &str) -> Vec<String> {
+    rows.into_iter()
         .map(|(kind, payload)| {
             let text = String::from_utf8_lossy(&payload).replace(session, "<session>");
             // buy_filled and sell_filled end with the booking time when they carry a status.

@@ -10,7 +10,7 @@ pub enum HostError {
     Shim(#[from] ShimError),
     /// The host's own tables failed.
     #[error("host tables: {0}")]
-    Db(#[from] rusqlite::Error),
+    Db(#[from] super::plan_store::TablesError),
     /// A strategy failed or answered something that is not a list of intents.
     #[error("strategy {name}: {message}")]
     Strategy { name: &'static str, message: String },

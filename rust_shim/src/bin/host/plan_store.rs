@@ -13,12 +13,15 @@
 //! A database written when each step was its own transaction holds each step's own position;
 //! the same rule (a step of the last phase reached the ledger iff the journal moved past its
 //! position) resumes it from the first step that did not.
+//!
+//! The tables and their statements are `weatherman_inventory.host_tables`, run through the
+//! store's `PersistenceLayer`: the same on a SQLite file and on a PostgreSQL database. This
+//! module converts between its rows and the host's types.
 
-use std::path::Path;
-
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use pyo3::prelude::*;
+use pyo3::{intern, Py};
 use serde::{Deserialize, Serialize};
-use weatherman_inventory::shim::{InventoryManager, ShimError};
+use weatherman_inventory::shim::{InventoryManager, ShimError, StoreTarget};
 
 use super::events::{shares_from_micro, LedgerEvent};
 
@@ -30,32 +33,28 @@ pub struct Reconciled {
     pub cash_delta_micro: i64,
 }
 
-const DDL: &str = "
-CREATE TABLE IF NOT EXISTS host_sessions (
-    session_id   TEXT PRIMARY KEY,
-    seed         INTEGER NOT NULL,
-    markets      INTEGER NOT NULL CHECK(markets > 0),
-    ticks        INTEGER NOT NULL CHECK(ticks >= 0),
-    exit_tick    INTEGER NOT NULL,
-    strategies   TEXT NOT NULL,
-    capital_usd  INTEGER NOT NULL CHECK(capital_usd >= 0)
-);
-CREATE TABLE IF NOT EXISTS host_plans (
-    session_id  TEXT NOT NULL REFERENCES host_sessions(session_id),
-    tick        INTEGER NOT NULL,
-    phase       INTEGER NOT NULL CHECK(phase IN (0, 1)),
-    steps       TEXT NOT NULL,
-    PRIMARY KEY (session_id, tick, phase)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS host_steps (
-    session_id  TEXT NOT NULL,
-    tick        INTEGER NOT NULL,
-    phase       INTEGER NOT NULL,
-    idx         INTEGER NOT NULL,
-    seq_before  INTEGER NOT NULL,
-    PRIMARY KEY (session_id, tick, phase, idx)
-) WITHOUT ROWID;
-";
+/// A failure of the host tables: the store's (as Python raised it) or a stored plan that is
+/// not the JSON of steps.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct TablesError(pub ShimError);
+
+impl From<PyErr> for TablesError {
+    fn from(err: PyErr) -> Self {
+        TablesError(ShimError::from(err))
+    }
+}
+
+impl From<serde_json::Error> for TablesError {
+    fn from(err: serde_json::Error) -> Self {
+        TablesError(ShimError::Contract(format!(
+            "a plan in the host tables: {err}"
+        )))
+    }
+}
+
+/// The host tables' results.
+pub type TablesResult<T> = Result<T, TablesError>;
 
 /// The two phases of a tick, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -149,146 +148,125 @@ pub struct PlanRecord {
     pub sent: Vec<(usize, u64)>,
 }
 
-/// The host tables of one database.
+/// The host tables of one database, through `weatherman_inventory.host_tables` (the store's
+/// `PersistenceLayer`, so a SQLite file and a PostgreSQL database alike).
 pub struct PlanStore {
-    conn: Connection,
+    tables: Py<PyAny>,
 }
 
-fn json_err(err: serde_json::Error) -> rusqlite::Error {
-    rusqlite::Error::ToSqlConversionFailure(Box::new(err))
+impl Drop for PlanStore {
+    /// Closes the connection now, as the ledger's store is closed, rather than whenever Python
+    /// collects it.
+    fn drop(&mut self) {
+        Python::attach(|py| {
+            let _ = self.tables.bind(py).call_method0(intern!(py, "close"));
+        });
+    }
 }
 
 impl PlanStore {
-    /// Connects to the database at `path`, which must exist; writes nothing (see
-    /// `create_tables`), so a run refused after this leaves the file as it was.
-    pub fn open(path: &Path) -> rusqlite::Result<Self> {
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        Ok(PlanStore { conn })
+    /// Connects to the database `db` (a path or a `StoreTarget`). Creates no host table (see
+    /// `create_tables`), so a run refused after this leaves none behind; opening the store
+    /// creates or upgrades the ledger's schema, which the host's session needs anyway.
+    pub fn open(db: impl Into<StoreTarget>) -> TablesResult<Self> {
+        let db = db.into();
+        Python::attach(|py| {
+            let tables = py
+                .import(intern!(py, "weatherman_inventory.host_tables"))?
+                .getattr(intern!(py, "HostTables"))?
+                .call1((db.connect_text().as_ref(),))?;
+            Ok(PlanStore {
+                tables: tables.unbind(),
+            })
+        })
+    }
+
+    /// Calls `HostTables.<name>(*args)` and extracts its answer.
+    fn call<A, T>(&self, name: &str, args: A) -> TablesResult<T>
+    where
+        A: for<'py> pyo3::call::PyCallArgs<'py>,
+        T: for<'py> pyo3::conversion::FromPyObjectOwned<'py>,
+    {
+        Python::attach(|py| {
+            let answer = self.tables.bind(py).call_method1(name, args)?;
+            answer
+                .extract::<T>()
+                .map_err(|err| TablesError::from(err.into()))
+        })
+    }
+
+    /// Calls `HostTables.<name>(*args)`, which answers nothing.
+    fn run<A>(&self, name: &str, args: A) -> TablesResult<()>
+    where
+        A: for<'py> pyo3::call::PyCallArgs<'py>,
+    {
+        Python::attach(|py| {
+            self.tables.bind(py).call_method1(name, args)?;
+            Ok(())
+        })
     }
 
     /// Creates the host tables if missing; idempotent. Called only once the ledger's session
     /// exists, so the host writes nothing into a database the ledger refused.
-    pub fn create_tables(&self) -> rusqlite::Result<()> {
-        // WAL like the ledger's store (the setting is the database's); NORMAL: a process crash
-        // loses no commit, and the plan rows are re-derivable from the seed anyway.
-        self.conn.pragma_update(None, "journal_mode", "WAL")?;
-        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
-        self.conn.execute_batch(DDL)
-    }
-
-    /// Whether the database has table `name`.
-    fn has_table(&self, name: &str) -> rusqlite::Result<bool> {
-        self.conn
-            .query_row(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                params![name],
-                |_| Ok(()),
-            )
-            .optional()
-            .map(|row| row.is_some())
+    pub fn create_tables(&self) -> TablesResult<()> {
+        self.run("create_tables", ())
     }
 
     /// The ledger's row of a session (`sessions` is the ledger's table), if it has one.
-    pub fn ledger_session(&self, session_id: &str) -> rusqlite::Result<Option<LedgerSession>> {
-        if !self.has_table("sessions")? {
-            return Ok(None);
-        }
-        self.conn
-            .query_row(
-                "SELECT mode, strategy_id FROM sessions WHERE id = ?1",
-                params![session_id],
-                |row| {
-                    Ok(LedgerSession {
-                        mode: row.get(0)?,
-                        strategy_id: row.get(1)?,
-                    })
-                },
-            )
-            .optional()
+    pub fn ledger_session(&self, session_id: &str) -> TablesResult<Option<LedgerSession>> {
+        let row: Option<(String, String)> = self.call("ledger_session", (session_id,))?;
+        Ok(row.map(|(mode, strategy_id)| LedgerSession { mode, strategy_id }))
     }
 
     /// Records a new session.
-    pub fn insert_session(&self, s: &HostSession) -> rusqlite::Result<()> {
-        self.conn.execute(
-            "INSERT INTO host_sessions (session_id, seed, markets, ticks, exit_tick, strategies, \
-             capital_usd) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                s.session_id,
+    pub fn insert_session(&self, s: &HostSession) -> TablesResult<()> {
+        // Integers as the signed 64-bit values the tables have always held (a seed above
+        // i64::MAX keeps its bits).
+        self.run(
+            "insert_session",
+            (
+                s.session_id.as_str(),
                 s.seed as i64,
                 s.markets as i64,
                 s.ticks as i64,
                 s.exit_tick as i64,
-                s.strategies,
-                s.capital_usd as i64
-            ],
-        )?;
-        Ok(())
+                s.strategies.as_str(),
+                s.capital_usd as i64,
+            ),
+        )
     }
 
     /// Changes the last tick of a resumed session.
-    pub fn set_ticks(&self, session_id: &str, ticks: u64) -> rusqlite::Result<()> {
-        self.conn.execute(
-            "UPDATE host_sessions SET ticks = ?2 WHERE session_id = ?1",
-            params![session_id, ticks as i64],
-        )?;
-        Ok(())
+    pub fn set_ticks(&self, session_id: &str, ticks: u64) -> TablesResult<()> {
+        self.run("set_ticks", (session_id, ticks as i64))
     }
 
     /// How many journal events the ledger writes when it opens a session: 1 (its
     /// `session_opened` row) for a journal that starts with one, 0 for an older journal.
-    pub fn journal_opening_events(&self, session_id: &str) -> rusqlite::Result<u64> {
-        let first: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT kind FROM journal WHERE session_id = ?1 AND seq = 1",
-                params![session_id],
-                |row| row.get(0),
-            )
-            .optional()?;
-        Ok(u64::from(first.as_deref() == Some("session_opened")))
+    pub fn journal_opening_events(&self, session_id: &str) -> TablesResult<u64> {
+        self.call("journal_opening_events", (session_id,))
     }
 
     /// A session, if the host started it.
-    pub fn load_session(&self, session_id: &str) -> rusqlite::Result<Option<HostSession>> {
-        if !self.has_table("host_sessions")? {
-            return Ok(None);
-        }
-        self.conn
-            .query_row(
-                "SELECT session_id, seed, markets, ticks, exit_tick, strategies, capital_usd \
-                 FROM host_sessions WHERE session_id = ?1",
-                params![session_id],
-                |row| {
-                    Ok(HostSession {
-                        session_id: row.get(0)?,
-                        seed: row.get::<_, i64>(1)? as u64,
-                        markets: row.get::<_, i64>(2)? as usize,
-                        ticks: row.get::<_, i64>(3)? as u64,
-                        exit_tick: row.get::<_, i64>(4)? as u64,
-                        strategies: row.get(5)?,
-                        capital_usd: row.get::<_, i64>(6)? as u64,
-                    })
-                },
-            )
-            .optional()
+    pub fn load_session(&self, session_id: &str) -> TablesResult<Option<HostSession>> {
+        type Row = (String, i64, i64, i64, i64, String, i64);
+        let row: Option<Row> = self.call("load_session", (session_id,))?;
+        Ok(row.map(
+            |(session_id, seed, markets, ticks, exit_tick, strategies, capital_usd)| HostSession {
+                session_id,
+                seed: seed as u64,
+                markets: markets as usize,
+                ticks: ticks as u64,
+                exit_tick: exit_tick as u64,
+                strategies,
+                capital_usd: capital_usd as u64,
+            },
+        ))
     }
 
     /// The session the host started last.
-    pub fn latest_session(&self) -> rusqlite::Result<Option<String>> {
-        if !self.has_table("host_sessions")? {
-            return Ok(None);
-        }
-        self.conn
-            .query_row(
-                "SELECT session_id FROM host_sessions ORDER BY rowid DESC LIMIT 1",
-                [],
-                |row| row.get(0),
-            )
-            .optional()
+    pub fn latest_session(&self) -> TablesResult<Option<String>> {
+        self.call("latest_session", ())
     }
 
     /// Commits a phase's plan before any of it is applied.
@@ -298,13 +276,12 @@ impl PlanStore {
         tick: u64,
         phase: Phase,
         steps: &[Step],
-    ) -> rusqlite::Result<()> {
-        let text = serde_json::to_string(steps).map_err(json_err)?;
-        self.conn.execute(
-            "INSERT INTO host_plans (session_id, tick, phase, steps) VALUES (?1, ?2, ?3, ?4)",
-            params![session_id, tick as i64, phase as i64, text],
-        )?;
-        Ok(())
+    ) -> TablesResult<()> {
+        let text = serde_json::to_string(steps)?;
+        self.run(
+            "save_plan",
+            (session_id, tick as i64, phase as i64, text.as_str()),
+        )
     }
 
     /// Commits, in one transaction, that the steps `sent` of a phase (by index, each at or
@@ -319,29 +296,19 @@ impl PlanStore {
         from: usize,
         sent: &[usize],
         seq_before: u64,
-    ) -> rusqlite::Result<()> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "DELETE FROM host_steps WHERE session_id = ?1 AND tick = ?2 AND phase = ?3 \
-             AND idx >= ?4",
-            params![session_id, tick as i64, phase as i64, from as i64],
-        )?;
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO host_steps (session_id, tick, phase, idx, seq_before) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for &idx in sent {
-                insert.execute(params![
-                    session_id,
-                    tick as i64,
-                    phase as i64,
-                    idx as i64,
-                    seq_before as i64
-                ])?;
-            }
-        }
-        tx.commit()
+    ) -> TablesResult<()> {
+        let sent: Vec<i64> = sent.iter().map(|&idx| idx as i64).collect();
+        self.run(
+            "log_steps",
+            (
+                session_id,
+                tick as i64,
+                phase as i64,
+                from as i64,
+                sent,
+                seq_before as i64,
+            ),
+        )
     }
 
     /// Records what reconciliation at `--resume` after `after_tick` changed: the venue's facts
@@ -353,77 +320,40 @@ impl PlanStore {
         after_tick: u64,
         events: &[LedgerEvent],
         cash_delta_micro: i64,
-    ) -> rusqlite::Result<()> {
-        self.conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS host_reconciled (
-                session_id  TEXT NOT NULL,
-                after_tick  INTEGER NOT NULL,
-                events      TEXT NOT NULL,
-                cash_delta  INTEGER NOT NULL,
-                PRIMARY KEY (session_id, after_tick)
-            ) WITHOUT ROWID;",
-        )?;
-        let text = serde_json::to_string(events).map_err(json_err)?;
-        self.conn.execute(
-            "INSERT OR REPLACE INTO host_reconciled (session_id, after_tick, events, cash_delta) \
-             VALUES (?1, ?2, ?3, ?4)",
-            params![session_id, after_tick as i64, text, cash_delta_micro],
-        )?;
-        Ok(())
+    ) -> TablesResult<()> {
+        let text = serde_json::to_string(events)?;
+        self.run(
+            "save_reconciled",
+            (
+                session_id,
+                after_tick as i64,
+                text.as_str(),
+                cash_delta_micro,
+            ),
+        )
     }
 
     /// What reconciliation changed, by the tick it followed, in order (none without the table).
-    pub fn reconciled(&self, session_id: &str) -> rusqlite::Result<Vec<Reconciled>> {
-        if !self.has_table("host_reconciled")? {
-            return Ok(Vec::new());
-        }
-        let mut stmt = self.conn.prepare(
-            "SELECT after_tick, events, cash_delta FROM host_reconciled WHERE session_id = ?1 \
-             ORDER BY after_tick",
-        )?;
-        let rows = stmt.query_map(params![session_id], |row| {
-            let text: String = row.get(1)?;
-            Ok(Reconciled {
-                after_tick: row.get::<_, i64>(0)? as u64,
-                events: serde_json::from_str(&text).map_err(|err| {
-                    rusqlite::Error::FromSqlConversionFailure(
-                        1,
-                        rusqlite::types::Type::Text,
-                        Box::new(err),
-                    )
-                })?,
-                cash_delta_micro: row.get(2)?,
+    pub fn reconciled(&self, session_id: &str) -> TablesResult<Vec<Reconciled>> {
+        let rows: Vec<(i64, String, i64)> = self.call("reconciled", (session_id,))?;
+        rows.into_iter()
+            .map(|(after_tick, text, cash_delta_micro)| {
+                Ok(Reconciled {
+                    after_tick: after_tick as u64,
+                    events: serde_json::from_str(&text)?,
+                    cash_delta_micro,
+                })
             })
-        })?;
-        rows.collect()
+            .collect()
     }
 
     /// Every plan of the session in order, with the steps that were sent.
     /// Empty when the host tables are missing.
-    pub fn history(&self, session_id: &str) -> rusqlite::Result<Vec<PlanRecord>> {
-        let mut plans = Vec::new();
-        if !self.has_table("host_plans")? || !self.has_table("host_steps")? {
-            return Ok(plans);
-        }
-        let mut stmt = self.conn.prepare(
-            "SELECT tick, phase, steps FROM host_plans WHERE session_id = ?1 ORDER BY tick, phase",
-        )?;
-        let rows = stmt.query_map(params![session_id], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, i64>(1)?,
-                row.get::<_, String>(2)?,
-            ))
-        })?;
-        for row in rows {
-            let (tick, phase, text) = row?;
-            let steps: Vec<Step> = serde_json::from_str(&text).map_err(|err| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    2,
-                    rusqlite::types::Type::Text,
-                    Box::new(err),
-                )
-            })?;
+    pub fn history(&self, session_id: &str) -> TablesResult<Vec<PlanRecord>> {
+        let rows: Vec<(i64, i64, String)> = self.call("plans", (session_id,))?;
+        let mut plans = Vec::with_capacity(rows.len());
+        for (tick, phase, text) in rows {
+            let steps: Vec<Step> = serde_json::from_str(&text)?;
             plans.push(PlanRecord {
                 tick: tick as u64,
                 phase: Phase::from_i64(phase),
@@ -431,21 +361,15 @@ impl PlanStore {
                 sent: Vec::new(),
             });
         }
-        let mut stmt = self.conn.prepare(
-            "SELECT tick, phase, idx, seq_before FROM host_steps WHERE session_id = ?1 \
-             ORDER BY tick, phase, idx",
-        )?;
-        let rows = stmt.query_map(params![session_id], |row| {
-            Ok((
-                row.get::<_, i64>(0)? as u64,
-                Phase::from_i64(row.get(1)?),
-                row.get::<_, i64>(2)? as usize,
-                row.get::<_, i64>(3)? as u64,
-            ))
-        })?;
+        let rows: Vec<(i64, i64, i64, i64)> = self.call("steps_sent", (session_id,))?;
         let mut index = 0;
-        for row in rows {
-            let (tick, phase, idx, seq) = row?;
+        for (tick, phase, idx, seq) in rows {
+            let (tick, phase, idx, seq) = (
+                tick as u64,
+                Phase::from_i64(phase),
+                idx as usize,
+                seq as u64,
+            );
             while index < plans.len() && (plans[index].tick, plans[index].phase) < (tick, phase) {
                 index += 1;
             }

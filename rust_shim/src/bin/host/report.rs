@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde::Serialize;
-use weatherman_inventory::shim::{Anomaly, Snapshot};
+use weatherman_inventory::shim::{Anomaly, Snapshot, StoreTarget};
 
 use super::plan_store::HostSession;
 use super::reconcile::Reconciliation;
@@ -19,15 +19,18 @@ pub struct Verify {
     pub output: String,
 }
 
-/// Runs the package's verify command on the session, as an operator would.
-pub fn verify(venv: &Path, db: &Path, session_id: &str) -> Verify {
+/// Runs the package's verify command on the session, as an operator would. A PostgreSQL URL is
+/// passed as given: the host refuses one holding a password, which libpq reads from
+/// `PGPASSWORD` or a password file, inherited by the command.
+pub fn verify(venv: &Path, db: &StoreTarget, session_id: &str) -> Verify {
     let python = venv.join("bin").join("python");
-    match Command::new(&python)
-        .args(["-m", "weatherman_inventory", "verify", "--db"])
-        .arg(db)
-        .args(["--session", session_id])
-        .output()
-    {
+    let mut command = Command::new(&python);
+    command.args(["-m", "weatherman_inventory", "verify", "--db"]);
+    match db {
+        StoreTarget::Sqlite(path) => command.arg(path),
+        StoreTarget::Postgres(_) => command.arg(db.to_string()),
+    };
+    match command.args(["--session", session_id]).output() {
         Ok(out) => {
             let ok = out.status.success();
             let mut output = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -89,7 +92,7 @@ fn money(value: f64) -> String {
 /// The end-of-session table.
 pub fn render(
     cfg: &HostSession,
-    db: &Path,
+    db: &StoreTarget,
     stats: &Stats,
     snapshot: &Snapshot,
     anomalies: &[Anomaly],
@@ -101,11 +104,7 @@ pub fn render(
     let _ = writeln!(
         out,
         "\nsession {}  (seed {}, {} markets, strategies {})  db {}",
-        cfg.session_id,
-        cfg.seed,
-        cfg.markets,
-        cfg.strategies,
-        db.display()
+        cfg.session_id, cfg.seed, cfg.markets, cfg.strategies, db
     );
     let _ = writeln!(
         out,

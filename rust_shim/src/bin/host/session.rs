@@ -17,7 +17,8 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use weatherman_inventory::contract::{DecisionContext, Trigger};
 use weatherman_inventory::shim::{
-    InventoryManager, SessionSpec, ShimError, Snapshot, StoreMode, VenueActionKind, VenueApplied,
+    InventoryManager, SessionSpec, ShimError, Snapshot, StoreMode, StoreTarget, VenueActionKind,
+    VenueApplied,
 };
 
 use super::engine::Engine;
@@ -110,7 +111,11 @@ impl VenueCounts {
 /// Where the host finds things.
 pub struct Paths {
     pub project: PathBuf,
-    pub db: PathBuf,
+    /// The session's database: a SQLite file or a PostgreSQL URL.
+    pub db: StoreTarget,
+    /// Where the paper venue's account is kept across a stop (`reconcile::account_dir`): the
+    /// SQLite file's path, or a path of the same role under the host's state directory.
+    pub venue: PathBuf,
 }
 
 /// A running paper session.
@@ -272,15 +277,14 @@ impl Session {
         if let Some(signal) = stop.requested() {
             return Err(HostError::Interrupted(signal));
         }
-        if let Some(dir) = paths.db.parent() {
+        if let Some(dir) = paths.db.path().and_then(Path::parent) {
             std::fs::create_dir_all(dir)
                 .map_err(|err| HostError::Setup(format!("creating {}: {err}", dir.display())))?;
         }
         // Read before anything is written: the host rows already there, if any.
-        let existing = if paths.db.exists() {
-            Some(PlanStore::open(&paths.db)?)
-        } else {
-            None
+        let existing = match paths.db.path() {
+            Some(file) if !file.exists() => None,
+            _ => Some(PlanStore::open(&paths.db)?),
         };
         let host_has = |id: &str| -> Result<bool, HostError> {
             Ok(match &existing {
@@ -288,7 +292,7 @@ impl Session {
                 None => false,
             })
         };
-        let db = paths.db.display();
+        let db = &paths.db;
         let ledger = match session_id {
             Some(id) => {
                 if host_has(&id)? {
@@ -380,9 +384,9 @@ impl Session {
         given: &Given,
         stop: &Stop,
     ) -> Result<Self, HostError> {
-        let db = paths.db.display();
+        let db = &paths.db;
         let refuse = |why: String| HostError::Usage(format!("--resume: {why}"));
-        if !paths.db.is_file() {
+        if paths.db.path().is_some_and(|file| !file.is_file()) {
             return Err(refuse(format!("no database at {db}")));
         }
         let plans = PlanStore::open(&paths.db)?;
@@ -502,7 +506,7 @@ impl Session {
             resolutions,
         };
         session.resume(history, journal)?;
-        session.stats.reconciliation = session.reconcile_at_resume(&paths.db)?;
+        session.stats.reconciliation = session.reconcile_at_resume(&paths.venue)?;
         Ok(session)
     }
 
