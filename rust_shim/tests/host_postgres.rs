@@ -179,6 +179,11 @@ fn a_second_host_on_a_session_being_written_is_refused_and_resumes_it_once_the_f
         assert!(Instant::now() < deadline, "the host did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
+    // Frozen mid-session, holding its claim, so the refusals below meet a writer at work
+    // however fast it runs.
+    let pid = libc::pid_t::try_from(first.id()).expect("pid");
+    // SAFETY: kill(2) on the child this test spawned and has not reaped.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGSTOP) }, 0);
 
     let (code, _, stderr) = outcome(pg::host(url, &state, &["--resume", "--session", "taken"]));
     assert_eq!(code, Some(2), "{stderr}");
@@ -196,10 +201,7 @@ fn a_second_host_on_a_session_being_written_is_refused_and_resumes_it_once_the_f
         stderr.contains("already exists") && stderr.contains("--resume --session taken"),
         "{stderr}"
     );
-    assert!(
-        first.try_wait().expect("wait").is_none(),
-        "the first host ran through the refusals: make it slower"
-    );
+    assert!(first.try_wait().expect("wait").is_none(), "the first host ended");
     assert_eq!(pg::host_sessions(url), vec![("taken".to_owned(), 200)]);
 
     // The first host dies; its connection goes with it, and so does its claim.
