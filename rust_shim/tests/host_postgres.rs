@@ -201,7 +201,10 @@ fn a_second_host_on_a_session_being_written_is_refused_and_resumes_it_once_the_f
         stderr.contains("already exists") && stderr.contains("--resume --session taken"),
         "{stderr}"
     );
-    assert!(first.try_wait().expect("wait").is_none(), "the first host ended");
+    assert!(
+        first.try_wait().expect("wait").is_none(),
+        "the first host ended"
+    );
     assert_eq!(pg::host_sessions(url), vec![("taken".to_owned(), 200)]);
 
     // The first host dies; its connection goes with it, and so does its claim.
