@@ -17,6 +17,7 @@ differs from the replay, recording each difference as an anomaly (`verify.py` co
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
 import time
@@ -296,6 +297,81 @@ class _PlannedRow:
     writes: list[_Write]
     fill_id: str | None
 
+    def journal_values(self) -> tuple[Any, ...]:
+        """The journal row's columns after the session id."""
+        return (
+            self.seq,
+            self.kind,
+            self.payload,
+            self.duplicate,
+            self.recorded_at,
+            self.digest,
+        )
+
+
+# Rows a batch writes at most once, with their last values: statement -> the columns that
+# name the row (positions of its parameters).
+_KEYED: Final = {
+    _UPSERT_ORDER: (0,),
+    _UPSERT_POSITION: (0, 1, 2),
+    _UPSERT_RESOLUTION: (0, 1),
+}
+_PARAMETERS_PER_INSERT: Final = 50
+"""A multi-row insert binds at most this many values: drivers cache the parsing of such
+statements (psycopg parses a longer one again at every call, which costs more than it saves)."""
+
+
+def _grouped(rows: tuple[_PlannedRow, ...]) -> list[_Write]:
+    """The table writes of several rows, in fewer statements and the same final tables.
+
+    An upserted row (order, position, resolution) is written once, where it was first
+    written, with the values of its last write: a statement that updates such a row in between
+    (an exchange id) then finds it there, and the columns it sets are not the upsert's. The
+    fills are inserted together where the first one was, in order. Every other write keeps
+    its place."""
+    writes: list[_Write] = []
+    slot: dict[tuple[str, tuple[Any, ...]], int] = {}
+    fills: list[tuple[Any, ...]] = []
+    fills_at = -1
+    for row in rows:
+        for write in row.writes:
+            sql, params, _local_id = write
+            key_columns = _KEYED.get(sql)
+            if key_columns is not None:
+                key = (sql, tuple(params[i] for i in key_columns))
+                at = slot.get(key)
+                if at is None:
+                    slot[key] = len(writes)
+                    writes.append(write)
+                else:
+                    writes[at] = write
+            elif sql is _INSERT_FILL:
+                if fills_at < 0:
+                    fills_at = len(writes)
+                    writes.append(write)
+                fills.append(params)
+            else:
+                writes.append(write)
+    if len(fills) > 1:
+        writes[fills_at : fills_at + 1] = [
+            (_insert_many(_INSERT_FILL, len(chunk)), sum(chunk, ()), None)
+            for chunk in _chunks(fills)
+        ]
+    return writes
+
+
+def _chunks(rows: list[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
+    size = max(1, _PARAMETERS_PER_INSERT // len(rows[0]))
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+@functools.cache
+def _insert_many(insert: str, count: int) -> str:
+    """`insert` (an INSERT ... VALUES (?, ...) statement) with `count` rows of values."""
+    head, _, values = insert.partition(" VALUES ")
+    return f"{head} VALUES {', '.join([values] * count)}"
+
 
 class Journal:
     """Writes a manager's accepted events to one session of a store.
@@ -414,32 +490,36 @@ class Journal:
         return _PlannedRow(seq, event.kind, payload, flag, recorded_at, digest, writes, fill_id)
 
     def _write(self, rows: tuple[_PlannedRow, ...]) -> None:
-        """Write `rows` in one transaction, then move `seq` and `head` to the last one."""
+        """Write `rows` in one transaction, then move `seq` and `head` to the last one.
+
+        Several rows (a batch) are written grouped (`_grouped`): the journal rows and the fill
+        rows each as multi-row inserts, and each order, position and resolution row once, with
+        its last values: the same tables as one commit per event, in far fewer statements."""
         sid = self.session_id
         tx = self.store.transaction()
         upserts: list[tuple[str, Any]] = []
+        if len(rows) == 1:
+            [row] = rows
+            journal = [(_INSERT_JOURNAL, (sid, *row.journal_values()))]
+            writes: list[_Write] = row.writes
+            # Named before its fill row is inserted, so a repeated id raises DuplicateFill.
+            tx.fill_id = row.fill_id
+        else:
+            journal = [
+                (_insert_many(_INSERT_JOURNAL, len(chunk)), sum(chunk, ()))
+                for chunk in _chunks([(sid, *row.journal_values()) for row in rows])
+            ]
+            writes = _grouped(rows)
+            tx.fill_id = next((row.fill_id for row in rows if row.fill_id is not None), None)
         with tx as conn:
-            for row in rows:
-                # Named before its fill row is inserted, so a repeated id raises DuplicateFill.
-                tx.fill_id = row.fill_id
-                conn.execute(
-                    _INSERT_JOURNAL,
-                    (
-                        sid,
-                        row.seq,
-                        row.kind,
-                        row.payload,
-                        row.duplicate,
-                        row.recorded_at,
-                        row.digest,
-                    ),
-                )
-                for sql, params, local_id in row.writes:
-                    cur = conn.execute(sql, params)
-                    if local_id is not None:
-                        upserts.append((local_id, cur))
+            for sql, params in journal:
+                conn.execute(sql, params)
+            for sql, params, local_id in writes:
+                cur = conn.execute(sql, params)
+                if local_id is not None:
+                    upserts.append((local_id, cur))
             # Read after every statement is sent: on PostgreSQL a result read waits for the
-            # server, so the whole transaction answers in one round trip.
+            # server, so the statements answer in one round trip.
             for local_id, cur in upserts:
                 if cur.rowcount == 0:
                     raise InvalidInput(
