@@ -6,8 +6,9 @@ apply, fence check, journal row + fill + order + position in one transaction) ag
 psycopg running the same four statements with pre-built parameters between BEGIN and COMMIT, on
 the same server, in alternating rounds.
 
-Group commit: the same fills committed one per transaction, and in batches of 10 and 100
-(`manager.batch()`), on both backends in live mode, beside the rate at which the filesystem that
+Group commit: the same events (`benchmarks.store.bench_batches`: fills, sells, marks) committed
+one per transaction, and in batches of 10 and 100 (`manager.batch()`), on both backends in live
+mode, beside the rate at which the filesystem that
 holds both databases completes a 4 KiB write and fdatasync: the physical bound of one durable
 commit per transaction.
 
@@ -30,6 +31,7 @@ from typing import Any
 import psycopg
 from tools import pg_cluster
 
+from benchmarks import store as store_bench
 from benchmarks.store import HUGE, SESSION, _raw_params
 from weatherman_inventory import journal
 from weatherman_inventory.journal import _UPSERT_ORDER, _UPSERT_POSITION, open_session
@@ -40,8 +42,6 @@ from weatherman_inventory.store.postgres import _pg_sql
 
 ROUNDS = 5
 FILLS_PER_ROUND = 400
-BATCH_SIZES = (1, 10, 100)
-BATCHED_FILLS = 1_000
 PRICE = Decimal("0.5")
 
 
@@ -141,29 +141,6 @@ def bench_fills(cluster: pg_cluster.Cluster) -> tuple[float, float, float]:
     )
 
 
-def bench_batches(target: str) -> dict[int, float]:
-    """Durable fills per second committed in batches of each of `BATCH_SIZES`."""
-    store, manager = _session(target)
-    rates: dict[int, list[float]] = {size: [] for size in BATCH_SIZES}
-    start = 0
-    try:
-        for _round in range(3):
-            for size in BATCH_SIZES:
-                count = BATCHED_FILLS if size > 1 else BATCHED_FILLS // 4
-                t0 = time.perf_counter()
-                for first in range(start, start + count, size):
-                    with manager.batch():
-                        for i in range(first, first + size):
-                            manager.on_fill_buy(
-                                "b1", "tok", "mkt", Outcome.YES, 1, PRICE, HUGE, fill_id=f"g{i}"
-                            )
-                rates[size].append(count / (time.perf_counter() - t0))
-                start += count
-    finally:
-        store.close()
-    return {size: statistics.median(values) for size, values in rates.items()}
-
-
 def main(parts: Sequence[str] = ("fills", "batches")) -> None:
     directory = tempfile.mkdtemp(prefix="bench-pg-", dir=Path(__file__).resolve().parent.parent)
     os.chmod(directory, 0o755)
@@ -180,12 +157,14 @@ def main(parts: Sequence[str] = ("fills", "batches")) -> None:
             print(f"| raw psycopg | {raw:,.0f} | {journaled / raw:.0%} |")
             print(f"| raw psycopg, pipelined | {pipelined:,.0f} | {journaled / pipelined:.0%} |")
         if "batches" in parts:
-            print("\ngroup commit: live fills per second by batch size")
+            print("\ngroup commit: live events per second by events per transaction")
             table = {
-                "SQLite": bench_batches(os.path.join(directory, "batches.db")),
-                "PostgreSQL": bench_batches(_schema_url(cluster, "batches")),
+                "SQLite": store_bench.bench_batches("live", directory),
+                "PostgreSQL": store_bench.bench_batches(
+                    "live", directory, lambda size: _schema_url(cluster, f"batch{size}")
+                ),
             }
-            print("\n| backend | 1 a commit | 10 a batch | 100 a batch | 100 vs 1 | fsync/s |")
+            print("\n| live | 1 a commit | 10 a batch | 100 a batch | 100 vs 1 | fsync/s |")
             print("|---|---:|---:|---:|---:|---:|")
             for name, rates in table.items():
                 print(

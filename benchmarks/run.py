@@ -1,5 +1,5 @@
 """`make bench`: every benchmark of the project in one run, so ratios share one machine state
-(the ledger, the store, the operator views against recovery, the FFI)."""
+(the ledger, the store, PostgreSQL beside SQLite, the operator views against recovery, the FFI)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ import importlib
 import subprocess
 import sys
 
-PYTHON_BENCHMARKS = ["benchmarks.ledger", "benchmarks.store", "benchmarks.views"]
+PYTHON_BENCHMARKS = [
+    "benchmarks.ledger",
+    "benchmarks.store",
+    "benchmarks.postgres",
+    "benchmarks.views",
+]
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -160,13 +160,20 @@ def _batched_round(manager: InventoryManager, events: list[Event], size: int) ->
     return time.perf_counter() - t0
 
 
-def bench_batches(mode: Mode, directory: str) -> dict[int, float]:
-    """Durable events per second by events per transaction, medians over alternating rounds."""
+def bench_batches(
+    mode: Mode, directory: str, target: Callable[[int], str] | None = None
+) -> dict[int, float]:
+    """Durable events per second by events per transaction, medians over alternating rounds;
+    `target(size)` names the database of each size's session (default: a SQLite file in
+    `directory`)."""
     n = FILLS_PER_ROUND[mode]
     stream = list(_recovery_stream(TOKENS + ROUNDS * n))
     managers: dict[int, tuple[PersistenceLayer, InventoryManager]] = {}
     for size in BATCH_SIZES:
-        store = PersistenceLayer(os.path.join(directory, f"batch{size}-{mode}.db"), mode=mode)
+        where = (
+            os.path.join(directory, f"batch{size}-{mode}.db") if target is None else target(size)
+        )
+        store = PersistenceLayer(where, mode=mode)
         manager = open_session(InventoryManager, store, SESSION, 10**8, markets=())
         manager.log_anomalies = False
         _batched_round(manager, stream[:TOKENS], 1)  # the orders the fills need
