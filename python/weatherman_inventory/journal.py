@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 import orjson
 
 from weatherman_inventory._native import JournalDecoder, journal_chain_mismatch
+from weatherman_inventory.accounts import UPSERT_ACCOUNT, account_of, account_params
 from weatherman_inventory.errors import (
     DuplicateFill,
     InvalidInput,
@@ -126,6 +127,20 @@ class JournaledManager(Protocol):
 
     @property
     def initial_capital_micro(self) -> int: ...
+
+    @property
+    def cash_micro(self) -> int: ...
+
+    @property
+    def in_flight_micro(self) -> int: ...
+
+    @property
+    def unsettled_usd_micro(self) -> int: ...
+
+    @property
+    def adjustments_micro(self) -> int: ...
+
+    def position_totals(self) -> tuple[int, int, int]: ...
 
     def apply(self, event: Any) -> None: ...
 
@@ -313,9 +328,10 @@ class Journal:
         """Whether the store's fills table holds `fill_id` (a fill booked before)."""
         return self.store.fill_booked(fill_id)
 
-    def close(self) -> None:
-        """Give up the session's writer lock (the store stays open)."""
-        self.store.unlock_session(self.session_id)
+    def close(self, *, ended: bool = False) -> None:
+        """Give up the session's writer lock (the store stays open); `ended` records that the
+        session is over, else that it stopped and may be recovered."""
+        self.store.unlock_session(self.session_id, ended=ended)
 
     def commit(self, event: Event, manager: JournaledManager) -> None:
         """Journal one event the manager has just applied, with its consequences."""
@@ -467,6 +483,8 @@ class Journal:
             # Only an id the ledger took: a conflicting one is an anomaly, not a row.
             params = (event.exchange_order_id, now, event.local_id, sid)
             writes.append((_SET_EXCHANGE_ID, params, None))
+        account = account_of(manager, self.seq + 1)
+        writes.append((UPSERT_ACCOUNT, account_params(sid, account, now), None))
         return writes, fill_id
 
     def _plan_order(
@@ -1204,10 +1222,13 @@ def recover_session(cls: Callable[..., M], store: PersistenceLayer, session_id: 
             manager.record_anomaly(
                 AnomalyKind.POSITION_CACHE_MISMATCH, PositionsLoaded(cached), diff.describe()
             )
-        stale = [f for f in findings if f.table != "markets"]
+        # A database from before version 5 holds no accounts rows: recovery writes the
+        # session's, which is no anomaly. A row that differs from the journal is one.
+        absent = [f for f in findings if f.table == "accounts" and f.table_value is None]
+        stale = [f for f in findings if f.table != "markets" and f not in absent]
         for finding in stale:
             manager.record_anomaly(AnomalyKind.CACHE_MISMATCH, None, finding.describe())
-        if differences or stale:
+        if differences or stale or absent:
             verify.rebuild_caches(store, session_id, cls=cls)
         fmt = 1 if replayed.opened is None else replayed.opened.journal_format
         manager._bind(Journal(store, session_id, replayed.last_seq, replayed.head, fmt))

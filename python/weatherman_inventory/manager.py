@@ -631,6 +631,15 @@ class InventoryManager:
         """Journal every event from now on through `journal` (None: memory only)."""
         self._journal = journal
 
+    def close(self, *, ended: bool = False) -> None:
+        """Stop journaling: give up the session's writer lock (`ended`: the session is over,
+        else it stopped and may be recovered) and keep the state in memory only."""
+        journal = self._journal
+        self._journal = None
+        close = getattr(journal, "close", None)
+        if close is not None:
+            close(ended=ended)
+
     # -- Read accessors -----------------------------------------------------------------------
 
     @property
@@ -705,6 +714,17 @@ class InventoryManager:
             )
             for p in self._positions.values()
         )
+
+    def position_totals(self) -> tuple[int, int, int]:
+        """Over every position: (cost basis in micro-USDC, realised PnL in micro-USDC, value
+        at the marks in 10^-12 dollars, an unmarked position at its cost), exact."""
+        cost = realized = value = 0
+        for p in self._positions.values():
+            cost += p.cost_micro
+            realized += p.realized_micro
+            mark = p.mark_micro
+            value += p.cost_micro * MICRO if mark is None else p.qty * mark
+        return cost, realized, value
 
     def order_ids(self) -> tuple[str, ...]:
         """Every order's local id, in submission order."""

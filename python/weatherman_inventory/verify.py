@@ -1,8 +1,8 @@
 """Checking a session's tables against its journal, and rebuilding them from it.
 
 The journal is the whole truth of a session; every other table of the session is a cache of
-it: the sessions row (capital, mode, exit flag), orders, fills, positions, mint events and
-resolutions.
+it: the sessions row (capital, mode, exit flag), orders, fills, positions, mint events,
+resolutions and the account (`accounts.py`).
 `verify_session` replays the journal, checks that it is whole (its sequence 1..N without a
 hole, its hash chain, a session_opened first row) and compares every cache with the replay,
 field by field, reporting each difference as a `Finding` that names the table, the key and both
@@ -20,6 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from weatherman_inventory._native import fills_digest
+from weatherman_inventory.accounts import (
+    ACCOUNT_FIELDS,
+    account_of,
+    expected_account_seq,
+    load_account,
+)
 from weatherman_inventory.errors import JournalInconsistent, StoreError
 from weatherman_inventory.events import SessionOpened, decoders_for
 from weatherman_inventory.journal import (
@@ -221,6 +227,7 @@ def cache_findings(
     findings += _fill_findings(store, session_id, replayed)
     findings += _mint_findings(store, session_id, replayed.mints)
     findings += _resolution_findings(store, session_id, manager)
+    findings += _account_findings(store, session_id, manager)
     findings += _market_findings(manager, store)
     table = {row.token_id: row for row in store.load_positions(session_id)}
     differences = list(_position_differences(_replayed_positions(manager), table))
@@ -404,6 +411,31 @@ def _resolution_findings(
                 yield Finding("resolutions", cond, name, journal_value, table_value)
 
 
+def _account_findings(
+    store: PersistenceLayer, session_id: str, manager: JournaledManager
+) -> Iterator[Finding]:
+    if not store.has_table("accounts"):
+        return
+    seq = expected_account_seq(store, session_id)
+    row = load_account(store, session_id)
+    key = f"session {session_id}"
+    if seq is None or row is None:
+        if (seq, row) != (None, None):
+            yield Finding(
+                "accounts",
+                key,
+                "row",
+                None if seq is None else "present",
+                None if row is None else "present",
+            )
+        return
+    want = account_of(manager, seq)
+    for name in ACCOUNT_FIELDS:
+        journal_value, table_value = getattr(want, name), getattr(row, name)
+        if journal_value != table_value:
+            yield Finding("accounts", key, name, journal_value, table_value)
+
+
 def _market_findings(manager: JournaledManager, store: PersistenceLayer) -> Iterator[Finding]:
     outcome_of: dict[str, str] = {}
     for market in store.load_markets():
@@ -482,7 +514,14 @@ class _RebuildJournal(Journal):
             self.conn.execute(sql, params)
 
 
-_SESSION_TABLES: Final = ("fills", "orders", "positions", "mint_events", "resolutions")
+_SESSION_TABLES: Final = (
+    "fills",
+    "orders",
+    "positions",
+    "mint_events",
+    "resolutions",
+    "accounts",
+)
 
 
 def rebuild_caches(
