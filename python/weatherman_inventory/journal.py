@@ -255,6 +255,9 @@ _UPSERT_POSITION: Final = (
     "updated_at = excluded.updated_at, cost_basis = excluded.cost_basis, "
     "outcome = excluded.outcome"
 )
+_DELETE_POSITION: Final = (
+    "DELETE FROM positions WHERE market_id = ? AND token_id = ? AND session_id = ?"
+)
 _UPSERT_ORDER: Final = (
     "INSERT INTO orders (local_id, session_id, market_id, token_id, side, qty, limit_px, tif, "
     "status, filled_qty, reserved_usd, reserved_qty, submitted_at, updated_at) "
@@ -323,6 +326,11 @@ class Journal:
         """The hash of the last row written (the chain's head)."""
         self._now_ms = -1
         self._now = ""
+        self.position_markets: dict[str, set[str]] = {}
+        """Each token's markets its positions rows may be under (a superset: a plan may be
+        rolled back). The table's key holds the market, so a position the ledger moves to
+        another market (a placeholder identified, a loaded row) would leave its old row behind:
+        each write of the token deletes its rows under the others."""
 
     def fill_booked(self, fill_id: str) -> bool:
         """Whether the store's fills table holds `fill_id` (a fill booked before)."""
@@ -540,6 +548,13 @@ class Journal:
         record = manager.position_record(token_id)
         if record is None:
             return
+        markets = self.position_markets.get(token_id)
+        if markets is None:
+            self.position_markets[token_id] = {record.market_id}
+        elif record.market_id not in markets or len(markets) > 1:
+            for market_id in sorted(markets - {record.market_id}):
+                writes.append((_DELETE_POSITION, (market_id, token_id, self.session_id), None))
+            markets.add(record.market_id)
         qty = _int64("qty_micro", record.qty_micro)
         cost = _int64("cost_micro", record.cost_micro)
         writes.append(
@@ -1231,7 +1246,13 @@ def recover_session(cls: Callable[..., M], store: PersistenceLayer, session_id: 
         if differences or stale or absent:
             verify.rebuild_caches(store, session_id, cls=cls)
         fmt = 1 if replayed.opened is None else replayed.opened.journal_format
-        manager._bind(Journal(store, session_id, replayed.last_seq, replayed.head, fmt))
+        journal = Journal(store, session_id, replayed.last_seq, replayed.head, fmt)
+        # The table now holds each token's one row, under the market the replay says.
+        for token_id in manager.token_ids():
+            record = manager.position_record(token_id)
+            if record is not None:
+                journal.position_markets[token_id] = {record.market_id}
+        manager._bind(journal)
     except BaseException:
         store.unlock_session(session_id)
         raise

@@ -229,8 +229,25 @@ def cache_findings(
     findings += _resolution_findings(store, session_id, manager)
     findings += _account_findings(store, session_id, manager)
     findings += _market_findings(manager, store)
-    table = {row.token_id: row for row in store.load_positions(session_id)}
-    differences = list(_position_differences(_replayed_positions(manager), table))
+    expected = _replayed_positions(manager)
+    table: dict[str, PositionRow] = {}
+    extra: list[PositionDifference] = []
+    for row in store.load_positions(session_id):
+        # One row a token: another under a market the ledger does not name is left over.
+        kept = table.get(row.token_id)
+        want = expected.get(row.token_id)
+        if kept is None:
+            table[row.token_id] = row
+            continue
+        left = row
+        if want is not None and row.market_id == want.market_id:
+            table[row.token_id], left = row, kept
+        extra.append(
+            PositionDifference(
+                left.token_id, f"row under market {left.market_id!r}", None, "present"
+            )
+        )
+    differences = list(_position_differences(expected, table)) + extra
     return differences, findings
 
 
