@@ -198,7 +198,8 @@ def fleet_tables(fleet: Fleet) -> list[Table | str]:
     """The sessions, their totals and the exposure per market and per condition, in dollars
     and shares (exposure: the positions' cost basis; value: at their marks)."""
     states = ", ".join(f"{fleet.count(state)} {state}" for state in STATES)
-    head = [f"{len(fleet.sessions)} sessions: {states}"]
+    count = len(fleet.sessions)
+    head = [f"{count} session{'' if count == 1 else 's'}: {states}"]
     if fleet.totals.unaccounted:
         head.append(
             f"{fleet.totals.unaccounted} session(s) without an accounts row (a database from "
