@@ -137,12 +137,14 @@ def account_of(manager: AccountSource, seq: int) -> Account:
     )
 
 
-def account_params(session_id: str, account: Account, now: str) -> tuple[Any, ...]:
-    """`UPSERT_ACCOUNT`'s parameters."""
-    a = account
+def account_params(manager: AccountSource, session_id: str, seq: int, now: str) -> tuple[Any, ...]:
+    """`UPSERT_ACCOUNT`'s parameters: `account_of` as the row, built without the object (the
+    journal writes one with every event)."""
+    cost, realized, value = manager.position_totals()
     return (
-        session_id, a.seq, a.cash, a.in_flight, a.unsettled, a.adjustments, a.cost, a.realized,
-        a.value, a.value_frac, now,
+        session_id, seq, manager.cash_micro, manager.in_flight_micro,
+        manager.unsettled_usd_micro, manager.adjustments_micro, cost, realized,
+        value // MICRO, value % MICRO, now,
     )  # fmt: skip
 
 

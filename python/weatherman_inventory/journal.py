@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 import orjson
 
 from weatherman_inventory._native import JournalDecoder, journal_chain_mismatch
-from weatherman_inventory.accounts import UPSERT_ACCOUNT, account_of, account_params
+from weatherman_inventory.accounts import UPSERT_ACCOUNT, account_params
 from weatherman_inventory.errors import (
     DuplicateFill,
     InvalidInput,
@@ -491,8 +491,7 @@ class Journal:
             # Only an id the ledger took: a conflicting one is an anomaly, not a row.
             params = (event.exchange_order_id, now, event.local_id, sid)
             writes.append((_SET_EXCHANGE_ID, params, None))
-        account = account_of(manager, self.seq + 1)
-        writes.append((UPSERT_ACCOUNT, account_params(sid, account, now), None))
+        writes.append((UPSERT_ACCOUNT, account_params(manager, sid, self.seq + 1, now), None))
         return writes, fill_id
 
     def _plan_order(

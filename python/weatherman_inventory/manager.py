@@ -720,10 +720,11 @@ class InventoryManager:
         at the marks in 10^-12 dollars, an unmarked position at its cost), exact."""
         cost = realized = value = 0
         for p in self._positions.values():
-            cost += p.cost_micro
-            realized += p.realized_micro
+            c = p.cost_micro
             mark = p.mark_micro
-            value += p.cost_micro * MICRO if mark is None else p.qty * mark
+            cost += c
+            realized += p.realized_micro
+            value += c * MICRO if mark is None else p.qty * mark
         return cost, realized, value
 
     def order_ids(self) -> tuple[str, ...]:
