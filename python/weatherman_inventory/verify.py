@@ -22,6 +22,7 @@ from typing import Any, Final
 from weatherman_inventory._native import fills_digest
 from weatherman_inventory.accounts import (
     ACCOUNT_FIELDS,
+    UPSERT_ACCOUNT,
     account_of,
     expected_account_seq,
     load_account,
@@ -524,11 +525,20 @@ class _RebuildJournal(Journal):
         super().__init__(store, session_id, 0)
         self.conn = conn
         self.now = ""
+        self.account: tuple[Any, ...] | None = None
+        """The last event's accounts row, written once at the end (`flush`)."""
 
     def commit(self, event: Any, manager: JournaledManager) -> None:
         writes, _ = self._plan(event, manager, self.now)
         for sql, params, _local_id in writes:
-            self.conn.execute(sql, params)
+            if sql is UPSERT_ACCOUNT:
+                self.account = params
+            else:
+                self.conn.execute(sql, params)
+
+    def flush(self) -> None:
+        if self.account is not None:
+            self.conn.execute(UPSERT_ACCOUNT, self.account)
 
 
 _SESSION_TABLES: Final = (
@@ -616,6 +626,7 @@ def _replay_into(
                 manager._bind(writer)
             manager.apply(event)
     manager._bind(None)
+    writer.flush()
 
 
 def rebuild_summary(changes: list[str]) -> str:
