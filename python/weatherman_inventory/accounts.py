@@ -61,7 +61,8 @@ _SELECT_ACCOUNT: Final = f"SELECT {', '.join(ACCOUNT_FIELDS)} FROM accounts WHER
 # The journal row an accounts row reflects: the last one that applied an event (a fill the store
 # refused as a duplicate changed nothing, and the opening row writes no account).
 _LAST_APPLIED: Final = (
-    "SELECT MAX(seq) FROM journal WHERE session_id = ? AND duplicate = 0 AND kind <> ?"
+    "SELECT seq FROM journal WHERE session_id = ? AND duplicate = 0 AND kind <> ? "
+    "ORDER BY seq DESC LIMIT 1"
 )
 
 
@@ -161,7 +162,7 @@ def expected_account_seq(store: PersistenceLayer, session_id: str) -> int | None
     """The journal row the session's accounts row must reflect; None when it must have none."""
     with store.transaction(write=False) as conn:
         row = conn.execute(_LAST_APPLIED, (session_id, SessionOpened.kind)).fetchone()
-    return None if row is None or row[0] is None else int(row[0])
+    return None if row is None else int(row[0])
 
 
 def usd_text(micro: int = 0, pico: int = 0) -> str:
