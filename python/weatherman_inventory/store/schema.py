@@ -206,7 +206,7 @@ CREATE TABLE IF NOT EXISTS accounts (
     value        INTEGER NOT NULL CHECK(value >= 0),
     value_frac   INTEGER NOT NULL CHECK(value_frac BETWEEN 0 AND 999999),
     updated_at   TEXT NOT NULL
-);
+) WITHOUT ROWID;
 """
 
 _PG_TYPES: Final = (
