@@ -1,8 +1,9 @@
 """The store's benchmarks: durable fills per second against raw SQLite, and recovery time.
 
 Durable fills: a bound manager's `on_fill_buy` (validate, apply, journal row + fill + order +
-position in one transaction) against the same four statements with pre-built parameters, one
-transaction per fill, on the same disk, in alternating rounds so both see the same machine.
+position + account in one transaction) against the same five statements with pre-built
+parameters, one transaction per fill, on the same disk, in alternating rounds so both see the
+same machine.
 
 Group commit: durable events per second of the same event stream (fills, sells, marks)
 applied through a bound manager one transaction per event, and in `batch()`es of 10 and of 100
@@ -32,6 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from weatherman_inventory import journal
+from weatherman_inventory.accounts import UPSERT_ACCOUNT
 from weatherman_inventory.events import (
     BuyFilled,
     BuySubmitted,
@@ -91,6 +93,8 @@ def _raw_params(start: int, count: int) -> list[tuple[tuple[object, ...], ...]]:
                 ("b1", SESSION, "mkt", "tok", "buy", HUGE, 50, "GTC", "PARTIALLY_FILLED",
                  qty, (HUGE - qty) * 500_000, 0, now, now),
                 ("mkt", "tok", SESSION, qty, 500_000, 0, now, qty * 500_000, "YES"),
+                (SESSION, i + 3, 10**14 - qty * 500_000, (HUGE - qty) * 500_000, 0, 0,
+                 qty * 500_000, 0, qty * 500_000, 0, now),
             )
         )  # fmt: skip
     return params
@@ -98,7 +102,9 @@ def _raw_params(start: int, count: int) -> list[tuple[tuple[object, ...], ...]]:
 
 def _raw_round(conn: sqlite3.Connection, params: list[tuple[tuple[object, ...], ...]]) -> float:
     # The journal's own statements, in the order its commit runs them for a buy fill.
-    statements = (journal._INSERT_JOURNAL, _INSERT_FILL, _UPSERT_ORDER, _UPSERT_POSITION)
+    statements = (
+        journal._INSERT_JOURNAL, _INSERT_FILL, _UPSERT_ORDER, _UPSERT_POSITION, UPSERT_ACCOUNT,
+    )  # fmt: skip
     t0 = time.perf_counter()
     for fill in params:
         conn.execute("BEGIN IMMEDIATE")

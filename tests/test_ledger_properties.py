@@ -98,6 +98,7 @@ class FailingJournal:
 
     def commit(self, event: Event, manager: InventoryManager) -> None:
         self.calls += 1
+        manager.position_totals()  # as a store's journal plans its accounts row, then fails
         raise self.error
 
 
@@ -384,6 +385,16 @@ class LedgerMachine(RuleBasedStateMachine):
         assert mgr.cash_micro + cost == (
             mgr.capital_baseline_micro + mgr.adjustments_micro + realized
         )
+
+    @invariant()
+    def position_totals_equal_the_positions_summed_afresh(self) -> None:
+        positions = self.mgr.ledger_state()["positions"]
+        cost = realized = value = 0
+        for _t, _m, _o, qty, _f, p_cost, p_realized, mark in positions:  # type: ignore[attr-defined]
+            cost += p_cost
+            realized += p_realized
+            value += p_cost * MICRO if mark is None else qty * mark
+        assert self.mgr.position_totals() == (cost, realized, value)
 
     @invariant()
     def unsettled_amounts_are_kept_apart(self) -> None:

@@ -1,5 +1,6 @@
 """The operator's command line: `python -m weatherman_inventory verify|sessions|rebuild-caches`,
-the views of `views/` (`show`, `history`, `export`) and `reconcile` with the venue's account.
+the views of `views/` (`show`, `history`, `export`, `fleet`) and `reconcile` with the venue's
+account.
 
 `verify`, `sessions` and the views are read-only: they open the database without writing and
 without the writer lock, so they can run beside a live session. `rebuild-caches` rewrites a
@@ -133,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return views.run_history(args.db, args.session, selection)
         if args.command == "export":
             return views.run_export(args.db, args.session, args.out, args.format)
+        if args.command == "fleet":
+            return views.run_fleet(args.db, args.json)
         return views.run_sessions(args.db)
     except InventoryError as exc:
         print(f"error: {exc}", file=sys.stderr)

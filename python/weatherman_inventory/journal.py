@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 import orjson
 
 from weatherman_inventory._native import JournalDecoder, journal_chain_mismatch
+from weatherman_inventory.accounts import UPSERT_ACCOUNT, account_params
 from weatherman_inventory.errors import (
     DuplicateFill,
     InvalidInput,
@@ -128,6 +129,20 @@ class JournaledManager(Protocol):
 
     @property
     def initial_capital_micro(self) -> int: ...
+
+    @property
+    def cash_micro(self) -> int: ...
+
+    @property
+    def in_flight_micro(self) -> int: ...
+
+    @property
+    def unsettled_usd_micro(self) -> int: ...
+
+    @property
+    def adjustments_micro(self) -> int: ...
+
+    def position_totals(self) -> tuple[int, int, int]: ...
 
     def apply(self, event: Any) -> None: ...
 
@@ -242,6 +257,9 @@ _UPSERT_POSITION: Final = (
     "updated_at = excluded.updated_at, cost_basis = excluded.cost_basis, "
     "outcome = excluded.outcome"
 )
+_DELETE_POSITION: Final = (
+    "DELETE FROM positions WHERE market_id = ? AND token_id = ? AND session_id = ?"
+)
 _UPSERT_ORDER: Final = (
     "INSERT INTO orders (local_id, session_id, market_id, token_id, side, qty, limit_px, tif, "
     "status, filled_qty, reserved_usd, reserved_qty, submitted_at, updated_at) "
@@ -315,7 +333,10 @@ _KEYED: Final = {
     _UPSERT_ORDER: (0,),
     _UPSERT_POSITION: (0, 1, 2),
     _UPSERT_RESOLUTION: (0, 1),
+    UPSERT_ACCOUNT: (0,),
 }
+# A statement that deletes such a row (same key): a later write of it goes after the delete.
+_DELETES: Final = {_DELETE_POSITION: _UPSERT_POSITION}
 _PARAMETERS_PER_INSERT: Final = 50
 """A multi-row insert binds at most this many values: drivers cache the parsing of such
 statements (psycopg parses a longer one again at every call, which costs more than it saves)."""
@@ -324,9 +345,11 @@ statements (psycopg parses a longer one again at every call, which costs more th
 def _grouped(rows: tuple[_PlannedRow, ...]) -> list[_Write]:
     """The table writes of several rows, in fewer statements and the same final tables.
 
-    An upserted row (order, position, resolution) is written once, where it was first
+    An upserted row (order, position, resolution, account) is written once, where it was first
     written, with the values of its last write: a statement that updates such a row in between
-    (an exchange id) then finds it there, and the columns it sets are not the upsert's. The
+    (an exchange id) then finds it there, and the columns it sets are not the upsert's; one that
+    deletes it (a position moved to another market) ends that run, and a later write of the
+    row starts another after it. The
     fills are inserted together where the first one was, in order. Every other write keeps
     its place."""
     writes: list[_Write] = []
@@ -345,6 +368,9 @@ def _grouped(rows: tuple[_PlannedRow, ...]) -> list[_Write]:
                     writes.append(write)
                 else:
                     writes[at] = write
+            elif sql in _DELETES:
+                slot.pop((_DELETES[sql], tuple(params)), None)
+                writes.append(write)
             elif sql is _INSERT_FILL:
                 if fills_at < 0:
                     fills_at = len(writes)
@@ -403,6 +429,11 @@ class Journal:
         self._now_ms = -1
         self._now = ""
         self._pending: list[_PlannedRow] = []
+        self.position_markets: dict[str, set[str]] = {}
+        """Each token's markets its positions rows may be under (a superset: a plan may be
+        rolled back). The table's key holds the market, so a position the ledger moves to
+        another market (a placeholder identified, a loaded row) would leave its old row behind:
+        each write of the token deletes its rows under the others."""
 
     def fill_booked(self, fill_id: str) -> bool:
         """Whether the store's fills table holds `fill_id` (a fill booked before), or a planned
@@ -411,9 +442,10 @@ class Journal:
             fill_id
         )
 
-    def close(self) -> None:
-        """Give up the session's writer lock (the store stays open)."""
-        self.store.unlock_session(self.session_id)
+    def close(self, *, ended: bool = False) -> None:
+        """Give up the session's writer lock (the store stays open); `ended` records that the
+        session is over, else that it stopped and may be recovered."""
+        self.store.unlock_session(self.session_id, ended=ended)
 
     def commit(self, event: Event, manager: JournaledManager) -> None:
         """Journal one event the manager has just applied, with its consequences."""
@@ -535,12 +567,13 @@ class Journal:
         """The table writes of `event` (the journal's row `seq`, default the next one) and the
         fill id it inserts, if any."""
         sid = self.session_id
+        journal_seq = self.seq + 1 if seq is None else seq
         writes: list[_Write] = []
         fill_id: str | None = None
         if isinstance(event, BuyFilled | SellFilled):
             fill_id = event.fill_id
             if fill_id is None:
-                fill_id = _synthetic_fill_id(sid, self.seq + 1 if seq is None else seq)
+                fill_id = _synthetic_fill_id(sid, journal_seq)
             if isinstance(event, BuyFilled):
                 market_id, side = event.market_id, "buy"
             else:
@@ -640,6 +673,7 @@ class Journal:
             # Only an id the ledger took: a conflicting one is an anomaly, not a row.
             params = (event.exchange_order_id, now, event.local_id, sid)
             writes.append((_SET_EXCHANGE_ID, params, None))
+        writes.append((UPSERT_ACCOUNT, account_params(manager, sid, journal_seq, now), None))
         return writes, fill_id
 
     def _plan_order(
@@ -695,6 +729,13 @@ class Journal:
         record = manager.position_record(token_id)
         if record is None:
             return
+        markets = self.position_markets.get(token_id)
+        if markets is None:
+            self.position_markets[token_id] = {record.market_id}
+        elif record.market_id not in markets or len(markets) > 1:
+            for market_id in sorted(markets - {record.market_id}):
+                writes.append((_DELETE_POSITION, (market_id, token_id, self.session_id), None))
+            markets.add(record.market_id)
         qty = _int64("qty_micro", record.qty_micro)
         cost = _int64("cost_micro", record.cost_micro)
         writes.append(
@@ -1377,13 +1418,22 @@ def recover_session(cls: Callable[..., M], store: PersistenceLayer, session_id: 
             manager.record_anomaly(
                 AnomalyKind.POSITION_CACHE_MISMATCH, PositionsLoaded(cached), diff.describe()
             )
-        stale = [f for f in findings if f.table != "markets"]
+        # A database from before version 5 holds no accounts rows: recovery writes the
+        # session's, which is no anomaly. A row that differs from the journal is one.
+        absent = [f for f in findings if f.table == "accounts" and f.table_value is None]
+        stale = [f for f in findings if f.table != "markets" and f not in absent]
         for finding in stale:
             manager.record_anomaly(AnomalyKind.CACHE_MISMATCH, None, finding.describe())
-        if differences or stale:
+        if differences or stale or absent:
             verify.rebuild_caches(store, session_id, cls=cls)
         fmt = 1 if replayed.opened is None else replayed.opened.journal_format
-        manager._bind(Journal(store, session_id, replayed.last_seq, replayed.head, fmt))
+        journal = Journal(store, session_id, replayed.last_seq, replayed.head, fmt)
+        # The table now holds each token's one row, under the market the replay says.
+        for token_id in manager.token_ids():
+            record = manager.position_record(token_id)
+            if record is not None:
+                journal.position_markets[token_id] = {record.market_id}
+        manager._bind(journal)
     except BaseException:
         store.unlock_session(session_id)
         raise

@@ -568,6 +568,11 @@ class InventoryManager:
         self._dirty_json: set[str] = set()
         self._dirty_pairs_model: set[str] = set()
         self._dirty_pairs_json: set[str] = set()
+        # `position_totals`: each token's (cost, realised, marked value) as last summed, and
+        # the sums; a dirty token is summed again.
+        self._dirty_totals: set[str] = set()
+        self._total_parts: dict[str, tuple[int, int, int]] = {}
+        self._totals = (0, 0, 0)
         self._token_models: dict[str, TokenPosition] = {}
         self._pair_models: dict[str, MintedPairBalance] = {}
         self._avg_cache: dict[str, tuple[int, int, Decimal, float]] = {}
@@ -648,6 +653,15 @@ class InventoryManager:
         """
         return group_commit.run(self)
 
+    def close(self, *, ended: bool = False) -> None:
+        """Stop journaling: give up the session's writer lock (`ended`: the session is over,
+        else it stopped and may be recovered) and keep the state in memory only."""
+        journal = self._journal
+        self._journal = None
+        close = getattr(journal, "close", None)
+        if close is not None:
+            close(ended=ended)
+
     # -- Read accessors -----------------------------------------------------------------------
 
     @property
@@ -722,6 +736,38 @@ class InventoryManager:
             )
             for p in self._positions.values()
         )
+
+    def position_totals(self) -> tuple[int, int, int]:
+        """Over every position: (cost basis in micro-USDC, realised PnL in micro-USDC, value
+        at the marks in 10^-12 dollars, an unmarked position at its cost), exact.
+
+        The journal writes them with every event: only the tokens changed since the last call
+        are summed again."""
+        dirty = self._dirty_totals
+        if not dirty:
+            return self._totals
+        cost, realized, value = self._totals
+        parts = self._total_parts
+        positions = self._positions
+        for token_id in dirty:
+            old = parts.pop(token_id, None)
+            if old is not None:
+                cost -= old[0]
+                realized -= old[1]
+                value -= old[2]
+            p = positions.get(token_id)
+            if p is None:
+                continue
+            c = p.cost_micro
+            mark = p.mark_micro
+            new = (c, p.realized_micro, c * MICRO if mark is None else p.qty * mark)
+            parts[token_id] = new
+            cost += c
+            realized += new[1]
+            value += new[2]
+        dirty.clear()
+        self._totals = (cost, realized, value)
+        return self._totals
 
     def order_ids(self) -> tuple[str, ...]:
         """Every order's local id, in submission order."""
@@ -1367,6 +1413,8 @@ class InventoryManager:
                 flags.add(key)
             else:
                 flags.discard(key)
+        # The totals may have been summed after the event (its journal's commit reads them).
+        self._dirty_totals.update(k for m, k, _v in cp.saved if m is self._positions)
 
     # -- Anomalies ----------------------------------------------------------------------------
 
@@ -1415,6 +1463,7 @@ class InventoryManager:
     def _touch(self, token_id: str) -> None:
         self._dirty_model.add(token_id)
         self._dirty_json.add(token_id)
+        self._dirty_totals.add(token_id)
 
     def _touch_pairs(self, condition_id: str) -> None:
         self._dirty_pairs_model.add(condition_id)
@@ -1709,6 +1758,7 @@ class InventoryManager:
         self._cash -= debit
         self._dirty_model.add(token_id)
         self._dirty_json.add(token_id)
+        self._dirty_totals.add(token_id)
         if e.status is not None or (self._settle.histories and token_id in self._settle.histories):
             before = Position(p.qty - fill_qty, p.cost_micro - cost, p.realized_micro + fee)
             self._settle_fill(e, "buy", cost, before)
@@ -1797,6 +1847,7 @@ class InventoryManager:
         self._cash = cash_after
         self._dirty_model.add(token_id)
         self._dirty_json.add(token_id)
+        self._dirty_totals.add(token_id)
         if e.status is not None or (self._settle.histories and token_id in self._settle.histories):
             before = Position(held, p.cost_micro + removed, p.realized_micro - net + removed)
             self._settle_fill(e, "sell", proceeds, before)
@@ -2329,6 +2380,7 @@ class InventoryManager:
                 touched.append(token_id)
         self._dirty_model.update(touched)
         self._dirty_json.update(touched)
+        self._dirty_totals.update(touched)
 
     def _on_cash_adjusted(self, e: CashAdjusted) -> None:
         delta = e.signed_micro

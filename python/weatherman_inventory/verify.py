@@ -1,8 +1,8 @@
 """Checking a session's tables against its journal, and rebuilding them from it.
 
 The journal is the whole truth of a session; every other table of the session is a cache of
-it: the sessions row (capital, mode, exit flag), orders, fills, positions, mint events and
-resolutions.
+it: the sessions row (capital, mode, exit flag), orders, fills, positions, mint events,
+resolutions and the account (`accounts.py`).
 `verify_session` replays the journal, checks that it is whole (its sequence 1..N without a
 hole, its hash chain, a session_opened first row) and compares every cache with the replay,
 field by field, reporting each difference as a `Finding` that names the table, the key and both
@@ -20,6 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from weatherman_inventory._native import fills_digest
+from weatherman_inventory.accounts import (
+    ACCOUNT_FIELDS,
+    UPSERT_ACCOUNT,
+    account_of,
+    expected_account_seq,
+    load_account,
+)
 from weatherman_inventory.errors import JournalInconsistent, StoreError
 from weatherman_inventory.events import SessionOpened, decoders_for
 from weatherman_inventory.journal import (
@@ -221,9 +228,27 @@ def cache_findings(
     findings += _fill_findings(store, session_id, replayed)
     findings += _mint_findings(store, session_id, replayed.mints)
     findings += _resolution_findings(store, session_id, manager)
+    findings += _account_findings(store, session_id, manager)
     findings += _market_findings(manager, store)
-    table = {row.token_id: row for row in store.load_positions(session_id)}
-    differences = list(_position_differences(_replayed_positions(manager), table))
+    expected = _replayed_positions(manager)
+    table: dict[str, PositionRow] = {}
+    extra: list[PositionDifference] = []
+    for row in store.load_positions(session_id):
+        # One row a token: another under a market the ledger does not name is left over.
+        kept = table.get(row.token_id)
+        want = expected.get(row.token_id)
+        if kept is None:
+            table[row.token_id] = row
+            continue
+        left = row
+        if want is not None and row.market_id == want.market_id:
+            table[row.token_id], left = row, kept
+        extra.append(
+            PositionDifference(
+                left.token_id, f"row under market {left.market_id!r}", None, "present"
+            )
+        )
+    differences = list(_position_differences(expected, table)) + extra
     return differences, findings
 
 
@@ -404,6 +429,31 @@ def _resolution_findings(
                 yield Finding("resolutions", cond, name, journal_value, table_value)
 
 
+def _account_findings(
+    store: PersistenceLayer, session_id: str, manager: JournaledManager
+) -> Iterator[Finding]:
+    if not store.has_table("accounts"):
+        return
+    seq = expected_account_seq(store, session_id)
+    row = load_account(store, session_id)
+    key = f"session {session_id}"
+    if seq is None or row is None:
+        if (seq, row) != (None, None):
+            yield Finding(
+                "accounts",
+                key,
+                "row",
+                None if seq is None else "present",
+                None if row is None else "present",
+            )
+        return
+    want = account_of(manager, seq)
+    for name in ACCOUNT_FIELDS:
+        journal_value, table_value = getattr(want, name), getattr(row, name)
+        if journal_value != table_value:
+            yield Finding("accounts", key, name, journal_value, table_value)
+
+
 def _market_findings(manager: JournaledManager, store: PersistenceLayer) -> Iterator[Finding]:
     outcome_of: dict[str, str] = {}
     for market in store.load_markets():
@@ -475,14 +525,30 @@ class _RebuildJournal(Journal):
         super().__init__(store, session_id, 0)
         self.conn = conn
         self.now = ""
+        self.account: tuple[Any, ...] | None = None
+        """The last event's accounts row, written once at the end (`flush`)."""
 
     def commit(self, event: Any, manager: JournaledManager) -> None:
         writes, _ = self._plan(event, manager, self.now)
         for sql, params, _local_id in writes:
-            self.conn.execute(sql, params)
+            if sql is UPSERT_ACCOUNT:
+                self.account = params
+            else:
+                self.conn.execute(sql, params)
+
+    def flush(self) -> None:
+        if self.account is not None:
+            self.conn.execute(UPSERT_ACCOUNT, self.account)
 
 
-_SESSION_TABLES: Final = ("fills", "orders", "positions", "mint_events", "resolutions")
+_SESSION_TABLES: Final = (
+    "fills",
+    "orders",
+    "positions",
+    "mint_events",
+    "resolutions",
+    "accounts",
+)
 
 
 def rebuild_caches(
@@ -560,6 +626,7 @@ def _replay_into(
                 manager._bind(writer)
             manager.apply(event)
     manager._bind(None)
+    writer.flush()
 
 
 def rebuild_summary(changes: list[str]) -> str:

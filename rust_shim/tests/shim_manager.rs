@@ -836,3 +836,51 @@ fn price_maps_of_changing_tokens_mark_each_token_at_its_own_price() {
         );
     }
 }
+
+#[test]
+fn a_session_ended_through_the_handle_is_recorded_ended_and_a_closed_one_stopped() {
+    start();
+    let path = db("ended");
+    for (session, end) in [("sess-end", true), ("sess-stop", false)] {
+        let mut mgr = InventoryManager::open(&path, StoreMode::Paper, session, dec("100"), &spec())
+            .expect("open");
+        mgr.on_order_submitted_buy(
+            &format!("o-{session}"),
+            "mkt-1",
+            "tok-yes",
+            Outcome::Yes,
+            10,
+            50,
+        )
+        .expect("submit");
+        if end {
+            mgr.end().expect("end");
+        } else {
+            mgr.close().expect("close");
+        }
+    }
+    let conn = rusqlite::Connection::open(&path).expect("open db");
+    let states: Vec<(String, String)> = conn
+        .prepare("SELECT session_id, state FROM writers ORDER BY session_id")
+        .expect("prepare")
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(
+        states,
+        [
+            ("sess-end".to_owned(), "ended".to_owned()),
+            ("sess-stop".to_owned(), "stopped".to_owned())
+        ]
+    );
+    // The accounts row holds the ended session's money: $5 reserved by its order.
+    let reserved: i64 = conn
+        .query_row(
+            "SELECT in_flight FROM accounts WHERE session_id = 'sess-end'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("accounts row");
+    assert_eq!(reserved, 5_000_000);
+}

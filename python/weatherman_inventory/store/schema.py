@@ -5,7 +5,7 @@ the same tables, columns and checks.
 Version history, kept in SQLite's `PRAGMA user_version` and in PostgreSQL's `schema_version`
 table: 0, a host database without this package's tables; 1, a journal without the hash chain;
 2, quantities in whole contracts and limits in cents; 3, no resolutions table; 4, no writers
-table. A PostgreSQL store starts at the current version.
+or accounts table. A PostgreSQL store starts at the current version.
 """
 
 from __future__ import annotations
@@ -187,6 +187,26 @@ CREATE TABLE IF NOT EXISTS writers (
     claimed_at   TEXT NOT NULL,
     released_at  TEXT
 );
+
+-- One row per session, the ledger's money after the session's latest event (written with each
+-- journaled event after the opening row; a session without a row holds its initial capital
+-- alone): cash (signed, the snapshot's totalUsd), in flight, unsettled and the signed sum of
+-- cash adjustments, and over its positions the cost basis, the realised PnL and the value at
+-- the marks (an unmarked position at its cost) in micro-USDC rounded down, `value_frac` the
+-- rest in 10^-12 dollars. `seq` is the journal row it reflects. Version 4 had no such table.
+CREATE TABLE IF NOT EXISTS accounts (
+    session_id   TEXT PRIMARY KEY REFERENCES sessions(id),
+    seq          INTEGER NOT NULL CHECK(seq >= 1),
+    cash         INTEGER NOT NULL,
+    in_flight    INTEGER NOT NULL CHECK(in_flight >= 0),
+    unsettled    INTEGER NOT NULL CHECK(unsettled >= 0),
+    adjustments  INTEGER NOT NULL,
+    cost         INTEGER NOT NULL CHECK(cost >= 0),
+    realized     INTEGER NOT NULL,
+    value        INTEGER NOT NULL CHECK(value >= 0),
+    value_frac   INTEGER NOT NULL CHECK(value_frac BETWEEN 0 AND 999999),
+    updated_at   TEXT NOT NULL
+) WITHOUT ROWID;
 """
 
 _PG_TYPES: Final = (

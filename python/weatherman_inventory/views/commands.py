@@ -1,5 +1,5 @@
-"""The operator's commands over a session database: `show`, `history`, `export`, and the
-`sessions` and `verify --all` views. `cli.py` registers them and maps errors to exit codes.
+"""The operator's commands over a session database: `show`, `history`, `export`, `fleet`, and
+the `sessions` and `verify --all` views. `cli.py` registers them and maps errors to exit codes.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import IO, TYPE_CHECKING, Final
 from weatherman_inventory.store import DB_HELP, PersistenceLayer
 from weatherman_inventory.verify import verify_session
 
+from .fleet import fleet_json, fleet_tables, load_fleet
 from .history import HistoryFilter, history_lines, history_rows, history_table
 from .progress import replay_progress
 from .replay import counted_replays, parse_at, state_at
@@ -21,7 +22,15 @@ from .tables import console_for, render, write_plain_blocks
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["register", "run_export", "run_history", "run_sessions", "run_show", "run_verify"]
+__all__ = [
+    "register",
+    "run_export",
+    "run_fleet",
+    "run_history",
+    "run_sessions",
+    "run_show",
+    "run_verify",
+]
 
 EXIT_OK: Final = 0
 EXIT_DIFFERENCES: Final = 1
@@ -46,9 +55,15 @@ _EXPORT_EXAMPLES: Final = """examples:
   python -c "import pandas; print(pandas.read_parquet('exports/ID/equity.parquet').tail())"
 """
 
+_FLEET_EXAMPLES: Final = """examples:
+  python -m weatherman_inventory fleet --db var/weatherman-demo.sqlite
+  python -m weatherman_inventory fleet --db postgresql://desk@db.internal/weatherman
+  python -m weatherman_inventory fleet --db DB --json | jq '.totals.equity_usd'
+"""
+
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `show`, `history` and `export` to the command line."""
+    """Add `show`, `history`, `export` and `fleet` to the command line."""
     raw = argparse.RawDescriptionHelpFormatter
     show = commands.add_parser(
         "show",
@@ -104,6 +119,23 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     export.add_argument("--session", required=True, help="session id")
     export.add_argument("--out", required=True, help="directory to write the tables into")
     export.add_argument("--format", choices=FORMATS, default="parquet", help="file format")
+    fleet = commands.add_parser(
+        "fleet",
+        help="every session of a database, and the exposure summed across them",
+        description=(
+            "List every session with its mode, state (live, stopped, crashed, ended), cash, "
+            "exposure (the positions' cost basis), marked value, realised and unrealised PnL "
+            "and equity, their totals, and the shares and exposure per market and per "
+            "condition summed across sessions. Reads the accounts and positions tables (no "
+            "journal is replayed); --json prints the same as exact decimal strings."
+        ),
+        epilog=_FLEET_EXAMPLES,
+        formatter_class=raw,
+    )
+    fleet.add_argument(
+        "--db", required=True, metavar="TARGET", help="SQLite path or postgresql:// URL"
+    )
+    fleet.add_argument("--json", action="store_true", help="print JSON")
 
 
 def run_show(
@@ -161,6 +193,21 @@ def run_export(db: str, session_id: str, out: str, fmt: str, stream: IO[str] | N
         with replay_progress("exporting", total) as advance:
             summary = export_session(store, session_id, out, fmt, advance)
     stream.write(summary.render())
+    return EXIT_OK
+
+
+def run_fleet(
+    db: str, as_json: bool, *, stream: IO[str] | None = None, console: Console | None = None
+) -> int:
+    """Print the fleet of sessions in `db` (a path or a postgresql:// URL), as `run_show`
+    prints its tables, or as JSON."""
+    stream = sys.stdout if stream is None else stream
+    with PersistenceLayer(db, readonly=True) as store:
+        fleet = load_fleet(store)
+    if as_json:
+        stream.write(fleet_json(fleet) + "\n")
+        return EXIT_OK
+    render(fleet_tables(fleet), console or console_for(stream), stream)
     return EXIT_OK
 
 

@@ -1068,6 +1068,22 @@ impl InventoryManager {
         }
     }
 
+    /// Closes the store as `close` does, recording first that the session is over: its writer
+    /// leaves it `ended` rather than `stopped` (`fleet` shows which). The handle is spent.
+    pub fn end(self) -> Result<(), ShimError> {
+        if self.store.is_some() {
+            Python::attach(|py| -> Result<(), ShimError> {
+                let kwargs = PyDict::new(py);
+                kwargs.set_item("ended", true)?;
+                self.manager
+                    .bind(py)
+                    .call_method(intern!(py, "close"), (), Some(&kwargs))?;
+                Ok(())
+            })?;
+        }
+        self.close()
+    }
+
     fn call0(&mut self, name: &str) -> Result<(), ShimError> {
         Python::attach(|py| {
             self.manager.bind(py).call_method0(name)?;
