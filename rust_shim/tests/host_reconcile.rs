@@ -10,7 +10,7 @@ use std::path::Path;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
-use host_support::{host, journal, outcome, scratch};
+use host_support::{host, journal, outcome, scratch, writer_state};
 
 const SESSION: &str = "rec-1";
 /// The paper account's API key and funder (as the host's venue spells them).
@@ -121,6 +121,8 @@ fn venue_changed_while_the_host_was_down_is_reconciled_at_resume() {
     let args = ["--ticks", "100", "--strategy", "rust", "--session", SESSION];
     let (code, _, stderr) = outcome(host(&db, &args).args(["--stop-after", "30"]));
     assert_eq!(code, Some(130), "{stderr}");
+    // Stopped before its last tick: its writer left it stopped, to be resumed.
+    assert_eq!(writer_state(&db, SESSION), "stopped");
     let account = dir.join("session.sqlite.venue").join(SESSION);
     assert!(
         stderr.contains(&format!(
@@ -204,4 +206,6 @@ fn venue_changed_while_the_host_was_down_is_reconciled_at_resume() {
         account.is_dir(),
         "the finished run wrote the venue's account again"
     );
+    // The resumed run reached the last tick: the session is ended.
+    assert_eq!(writer_state(&db, SESSION), "ended");
 }

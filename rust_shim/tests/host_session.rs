@@ -8,7 +8,7 @@ use serde_json::Value;
 use weatherman_inventory::contract::InventoryState;
 use weatherman_inventory::shim::{self, InventoryManager, StoreMode};
 
-use host_support::{run, scratch, venv};
+use host_support::{run, scratch, venv, writer_state};
 
 /// The keys of an object.
 fn keys(value: &Value) -> BTreeSet<String> {
@@ -98,9 +98,12 @@ fn three_strategies_for_three_hundred_ticks_agree_with_the_legacy_map_and_the_jo
         .sum();
     assert!(merged > 0.0, "{table}");
 
+    // The host ran its last tick: its writer left the session ended (`fleet` says so).
+    let session = report["sessionId"].as_str().expect("session");
+    assert_eq!(writer_state(&db, session), "ended");
+
     // What recovery rebuilds from the database is the final snapshot, exactly.
     shim::start(Some(&venv())).expect("start");
-    let session = report["sessionId"].as_str().expect("session");
     let mut recovered = InventoryManager::recover(&db, StoreMode::Paper, session).expect("recover");
     let snapshot = recovered.snapshot().expect("snapshot");
     let recovered_value: Value = serde_json::from_str(&snapshot.json).expect("json");

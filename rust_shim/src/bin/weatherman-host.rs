@@ -353,7 +353,7 @@ fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
         let journal = session.ledger.journal_seq()?;
         let last = session.stats.last_tick;
         let account = session.save_venue_account(&paths.venue)?;
-        let (_, cfg) = session.finish()?;
+        let (_, cfg) = session.finish(false)?;
         let at = if last == 0 {
             "before its first tick".to_owned()
         } else {
@@ -374,7 +374,7 @@ fn run(args: Args, stop: &Stop) -> Result<ExitCode, HostError> {
     let anomalies = session.ledger.anomalies()?;
     let order = session::token_order(&session.market);
     session.save_venue_account(&paths.venue)?;
-    let (stats, cfg) = session.finish()?;
+    let (stats, cfg) = session.finish(true)?;
     let verify = report::verify(&env.venv, &db, &cfg.session_id);
     print!(
         "{}",

@@ -158,6 +158,17 @@ pub fn assert_resumed_as_uninterrupted(
     assert_eq!(resumed["finalInventory"], straight["finalInventory"]);
 }
 
+/// How the session's last writer left it (`writers.state`: writing, stopped, ended).
+pub fn writer_state(db: &Path, session: &str) -> String {
+    let conn = rusqlite::Connection::open(db).expect("open db");
+    conn.query_row(
+        "SELECT state FROM writers WHERE session_id = ?1",
+        [session],
+        |row| row.get(0),
+    )
+    .expect("writers row")
+}
+
 /// The last tick the host has planned for `session` in `db` (0 before the host tables exist).
 pub fn planned_tick(db: &Path, session: &str) -> u64 {
     let Ok(conn) = rusqlite::Connection::open(db) else {

@@ -865,8 +865,9 @@ impl Session {
         )
     }
 
-    /// Ends the session: closes the store so `verify` and a later `--resume` can open it.
-    pub fn finish(self) -> Result<(Stats, HostSession), HostError> {
+    /// Closes the store so `verify` and a later `--resume` can open it; `ended`: the session
+    /// ran its last tick, and its writer leaves it `ended` (else `stopped`, to be resumed).
+    pub fn finish(self, ended: bool) -> Result<(Stats, HostSession), HostError> {
         let Session {
             ledger,
             stats,
@@ -875,7 +876,11 @@ impl Session {
             ..
         } = self;
         drop(strategies);
-        ledger.close()?;
+        if ended {
+            ledger.end()?;
+        } else {
+            ledger.close()?;
+        }
         Ok((stats, cfg))
     }
 }
