@@ -1405,11 +1405,15 @@ def recover_session(cls: Callable[..., M], store: PersistenceLayer, session_id: 
     store.load_session(session_id)
     store.lock_session(session_id)
     try:
+        # The fills table's digest is read beside the replay (on the machine's other core).
+        fill_digest = verify.fill_digest_ahead(store, session_id)
         replayed = replay_checked(cls, store, session_id, strict=True)
         manager: M = replayed.manager
         replayed_anomalies = len(manager.anomalies())
         manager.log_anomalies = True
-        differences, findings = verify.cache_findings(store, session_id, replayed)
+        differences, findings = verify.cache_findings(
+            store, session_id, replayed, fill_digest=fill_digest
+        )
         table = {row.token_id: row for row in store.load_positions(session_id)}
         for diff in differences:
             row = table.get(diff.token_id)

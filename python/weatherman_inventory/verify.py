@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -218,14 +219,52 @@ def _integrity(store: PersistenceLayer) -> str:
 # -- comparing the caches ------------------------------------------------------------------
 
 
+FillDigest = Callable[[], "tuple[int, bytes] | None"]
+"""The fills table's count and digest (`_fill_digest`), when asked."""
+
+
+def fill_digest_ahead(store: PersistenceLayer, session_id: str) -> FillDigest:
+    """The fills table's digest, read natively in a thread beside whatever runs until it is
+    asked for (recovery's replay: the native reader releases the interpreter), or read when
+    asked where it cannot be read natively. For a store no one else writes meanwhile (the
+    caller holds the session's writer lock)."""
+    if store.native_uri() is None:
+        return lambda: _fill_digest(store, session_id)
+    result: list[tuple[int, bytes] | None] = []
+    failure: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            result.append(_fill_digest(store, session_id))
+        except BaseException as exc:  # raised again in the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=read, name="fills-digest", daemon=True)
+    thread.start()
+
+    def get() -> tuple[int, bytes] | None:
+        thread.join()
+        if failure:
+            raise failure[0]
+        return result[0]
+
+    return get
+
+
 def cache_findings(
-    store: PersistenceLayer, session_id: str, replayed: Replayed
+    store: PersistenceLayer,
+    session_id: str,
+    replayed: Replayed,
+    *,
+    fill_digest: FillDigest | None = None,
 ) -> tuple[list[PositionDifference], list[Finding]]:
-    """Every difference between the session's tables and its replayed journal."""
+    """Every difference between the session's tables and its replayed journal (`fill_digest`:
+    the fills table's digest read ahead, `fill_digest_ahead`)."""
     manager = replayed.manager
     findings = list(_session_findings(store, session_id, replayed))
     findings += _order_findings(store, session_id, manager, legacy=replayed.opened is None)
-    findings += _fill_findings(store, session_id, replayed)
+    digest = fill_digest or (lambda: _fill_digest(store, session_id))
+    findings += _fill_findings(store, session_id, replayed, digest)
     findings += _mint_findings(store, session_id, replayed.mints)
     findings += _resolution_findings(store, session_id, manager)
     findings += _account_findings(store, session_id, manager)
@@ -321,9 +360,9 @@ _FILL_FIELDS: Final = ("order_id", "token_id", "side", "qty", "price", "fee")
 
 
 def _fill_findings(
-    store: PersistenceLayer, session_id: str, replayed: Replayed
+    store: PersistenceLayer, session_id: str, replayed: Replayed, digest: FillDigest
 ) -> Iterator[Finding]:
-    if _fill_digest(store, session_id) == (replayed.fill_count, replayed.fill_digest):
+    if digest() == (replayed.fill_count, replayed.fill_digest):
         return
     journal = replayed.fills
     if journal is None:

@@ -598,22 +598,29 @@ impl JournalDecoder {
 /// The number of the session's fills in the SQLite database at `uri` and the sha256 of their
 /// rows as `verify._fill_digest` computes them (each row's `json_array(fill_id, order_id,
 /// token_id, side, qty, price, fee)` followed by a comma, in the order recorded), or None if a
-/// row holds a value JSON cannot (a BLOB). A database it cannot read raises `ValueError`.
+/// row holds a value JSON cannot (a BLOB). A database it cannot read raises `ValueError`. The
+/// interpreter is released while it reads, so recovery computes it beside the replay.
 #[pyfunction]
-pub fn fills_digest(uri: &str, session_id: &str) -> PyResult<Option<(u64, Vec<u8>)>> {
+pub fn fills_digest(
+    py: Python<'_>,
+    uri: &str,
+    session_id: &str,
+) -> PyResult<Option<(u64, Vec<u8>)>> {
+    py.detach(|| read_fills_digest(uri, session_id))
+        .map_err(|err| sqlite_error(&err))
+}
+
+fn read_fills_digest(uri: &str, session_id: &str) -> rusqlite::Result<Option<(u64, Vec<u8>)>> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(uri, flags).map_err(|e| sqlite_error(&e))?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))
-        .map_err(|e| sqlite_error(&e))?;
-    let mut select = conn
-        .prepare(
-            "SELECT json_array(fill_id, order_id, token_id, side, qty, price, fee) FROM fills \
-             WHERE session_id = ?1 ORDER BY id",
-        )
-        .map_err(|e| sqlite_error(&e))?;
-    let mut rows = select.query([session_id]).map_err(|e| sqlite_error(&e))?;
+    let conn = Connection::open_with_flags(uri, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let mut select = conn.prepare(
+        "SELECT json_array(fill_id, order_id, token_id, side, qty, price, fee) FROM fills \
+         WHERE session_id = ?1 ORDER BY id",
+    )?;
+    let mut rows = select.query([session_id])?;
     let mut digest = Sha256::new();
     let mut count = 0;
     loop {
@@ -629,7 +636,7 @@ pub fn fills_digest(uri: &str, session_id: &str) -> PyResult<Option<(u64, Vec<u8
             Ok(None) => break,
             // SQLite refuses a BLOB in json_array: the exact comparison names it.
             Err(rusqlite::Error::SqliteFailure(_, _)) => return Ok(None),
-            Err(err) => return Err(sqlite_error(&err)),
+            Err(err) => return Err(err),
         }
     }
     Ok(Some((count, digest.finalize().to_vec())))
