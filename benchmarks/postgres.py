@@ -33,11 +33,10 @@ from tools import pg_cluster
 
 from benchmarks import store as store_bench
 from benchmarks.store import HUGE, SESSION, _raw_params
-from weatherman_inventory import journal
-from weatherman_inventory.journal import _UPSERT_ORDER, _UPSERT_POSITION, open_session
+from weatherman_inventory.journal import open_session
 from weatherman_inventory.manager import InventoryManager
 from weatherman_inventory.models import Outcome
-from weatherman_inventory.store import _INSERT_FILL, PersistenceLayer
+from weatherman_inventory.store import PersistenceLayer
 from weatherman_inventory.store.postgres import _pg_sql
 
 ROUNDS = 5
@@ -70,9 +69,7 @@ def _fills(manager: InventoryManager, start: int, count: int) -> float:
     return time.perf_counter() - t0
 
 
-_RAW_STATEMENTS = [
-    _pg_sql(sql) for sql in (journal._INSERT_JOURNAL, _INSERT_FILL, _UPSERT_ORDER, _UPSERT_POSITION)
-]
+_RAW_STATEMENTS = [_pg_sql(sql) for sql in store_bench.RAW_STATEMENTS]
 
 
 def _raw_round(conn: Any, params: list[tuple[tuple[object, ...], ...]]) -> float:

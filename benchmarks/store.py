@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Final
 
 from weatherman_inventory import journal
 from weatherman_inventory.accounts import UPSERT_ACCOUNT
@@ -100,11 +101,14 @@ def _raw_params(start: int, count: int) -> list[tuple[tuple[object, ...], ...]]:
     return params
 
 
+RAW_STATEMENTS: Final = (
+    journal._INSERT_JOURNAL, _INSERT_FILL, _UPSERT_ORDER, _UPSERT_POSITION, UPSERT_ACCOUNT,
+)  # fmt: skip
+"""The journal's own statements, in the order its commit runs them for a buy fill."""
+
+
 def _raw_round(conn: sqlite3.Connection, params: list[tuple[tuple[object, ...], ...]]) -> float:
-    # The journal's own statements, in the order its commit runs them for a buy fill.
-    statements = (
-        journal._INSERT_JOURNAL, _INSERT_FILL, _UPSERT_ORDER, _UPSERT_POSITION, UPSERT_ACCOUNT,
-    )  # fmt: skip
+    statements = RAW_STATEMENTS
     t0 = time.perf_counter()
     for fill in params:
         conn.execute("BEGIN IMMEDIATE")
