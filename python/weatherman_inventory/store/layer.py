@@ -94,10 +94,6 @@ class PersistenceLayer:
         """`"sqlite"` or `"postgresql"`."""
         return self._backend.dialect
 
-    @property
-    def backend(self) -> Backend:
-        return self._backend
-
     # -- lifecycle -----------------------------------------------------------------------
 
     def transaction(self, *, write: bool = True) -> WriteTransaction:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from weatherman_inventory.errors import SchemaVersionError, StoreError
 from weatherman_inventory.store.backend import Connection
 from weatherman_inventory.store.rows import JOURNAL_GENESIS, journal_row_hash
 from weatherman_inventory.store.schema import (
@@ -19,12 +20,13 @@ from weatherman_inventory.store.schema import (
     HOST_DDL,
     ORDER_COLUMNS,
     ORDERS_DDL,
+    SCHEMA_VERSION,
     V1_DDL,
     V5_DDL,
     statements,
 )
 
-__all__ = ["Dialect", "upgrade"]
+__all__ = ["Dialect", "check_version", "upgrade"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,21 @@ class Dialect:
     """Whether a unique index covers exactly this one column of the table."""
     ddl: Callable[[str], str]
     """The backend's spelling of SQLite's DDL."""
+
+
+def check_version(name: str, version: int, *, readonly: bool) -> None:
+    """Refuse a database at `version` this package cannot open: a newer one, or (`readonly`,
+    so it cannot be upgraded) an older one. `name` is how messages name the database."""
+    if version > SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"{name} has schema version {version}, newer than this package's "
+            f"{SCHEMA_VERSION}: upgrade weatherman-inventory to open it"
+        )
+    if readonly and version < SCHEMA_VERSION:
+        raise StoreError(
+            f"{name} has schema version {version}, older than {SCHEMA_VERSION}: "
+            "open it once for writing to create or upgrade it"
+        )
 
 
 def upgrade(conn: Connection, version: int, dialect: Dialect) -> None:

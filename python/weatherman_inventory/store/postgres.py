@@ -20,7 +20,7 @@ import hashlib
 import re
 import threading
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Final, Literal
@@ -28,12 +28,11 @@ from typing import Any, Final, Literal
 from weatherman_inventory.errors import (
     DuplicateFill,
     InvalidInput,
-    SchemaVersionError,
     SessionLocked,
     StoreError,
 )
 from weatherman_inventory.store.backend import Connection
-from weatherman_inventory.store.migrations import Dialect, upgrade
+from weatherman_inventory.store.migrations import Dialect, check_version, upgrade
 from weatherman_inventory.store.rows import Mode
 from weatherman_inventory.store.schema import SCHEMA_VERSION, postgres_ddl
 from weatherman_inventory.store.writers import CLAIM_WRITER, RELEASE_WRITER
@@ -183,13 +182,7 @@ class _Pipelined:
         self.cursors: list[Any] = []
         self.pending = False
         self.answered = False
-        try:
-            self._start()
-        except psycopg.OperationalError:
-            if not backend._lost():
-                raise
-            self._abandon()
-            self._start()
+        backend._again_if_lost(self._start, self._abandon)
 
     def _start(self) -> None:
         raw = self._raw = self._backend._connection()
@@ -212,14 +205,11 @@ class _Pipelined:
     def sync(self) -> None:
         if not self.pending:
             return
-        try:
+        if self.answered:
             self._pipeline.sync()
-        except psycopg.OperationalError:
-            if self.answered or not self._backend._lost():
-                raise
-            self._abandon()
-            self._start()
-            self._pipeline.sync()
+        else:
+            # The pipeline of the moment: a restart makes a new one.
+            self._backend._again_if_lost(self._sync_pipeline, self._restart)
         self.pending = False
         self.answered = True
         self._log.clear()
@@ -232,6 +222,13 @@ class _Pipelined:
             self.sync()
         self._raw.execute("COMMIT")
         self._mode.__exit__(None, None, None)
+
+    def _sync_pipeline(self) -> None:
+        self._pipeline.sync()
+
+    def _restart(self) -> None:
+        self._abandon()
+        self._start()
 
     def _abandon(self) -> None:
         with contextlib.suppress(Exception):
@@ -269,13 +266,7 @@ class Transaction:
             if self._write:
                 self._pipelined = _Pipelined(backend)
                 return self._pipelined
-            try:
-                backend._connection().execute("BEGIN READ ONLY")
-            except psycopg.OperationalError:
-                if not backend._lost():
-                    raise
-                # The connection died while idle: nothing was sent, so start on a new one.
-                backend._connection().execute("BEGIN READ ONLY")
+            backend._again_if_lost(lambda: backend._connection().execute("BEGIN READ ONLY"))
         except BaseException as exc:
             self._rollback()
             backend._lock.release()
@@ -352,7 +343,6 @@ class PostgresBackend:
             raise StoreError("PostgreSQL needs psycopg: install weatherman-inventory[postgres]")
         if mode not in ("paper", "live"):
             raise InvalidInput("mode", mode, "must be 'paper' or 'live'")
-        self.url = url
         self._name = redact(url)
         self.mode: Mode = mode
         self.readonly = readonly
@@ -373,7 +363,7 @@ class PostgresBackend:
         raw = self._connection()
         try:
             if readonly:
-                self._check_version(self.schema_version())
+                check_version(self.name, readonly=self.readonly, version=self.schema_version())
             else:
                 self.initialize()
         except BaseException:
@@ -421,6 +411,20 @@ class PostgresBackend:
     def _lost(self) -> bool:
         raw = self._raw
         return raw is None or raw.closed or raw.broken
+
+    def _again_if_lost(
+        self, attempt: Callable[[], object], reset: Callable[[], object] = lambda: None
+    ) -> None:
+        """`attempt()`, and once more after `reset()` if it failed because the connection had
+        died while idle (a restarted server, a terminated backend): then nothing of it reached
+        the server, and `_connection()` opens a new one."""
+        try:
+            attempt()
+        except psycopg.OperationalError:
+            if not self._lost():
+                raise
+            reset()
+            attempt()
 
     def _check_durable(self, raw: Any) -> None:
         fsync = raw.execute("SHOW fsync").fetchone()[0]
@@ -523,23 +527,11 @@ class PostgresBackend:
             row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
         return int(row[0] or 0)
 
-    def _check_version(self, version: int) -> None:
-        if version > SCHEMA_VERSION:
-            raise SchemaVersionError(
-                f"{self.name} has schema version {version}, newer than this package's "
-                f"{SCHEMA_VERSION}: upgrade weatherman-inventory to open it"
-            )
-        if self.readonly and version < SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.name} has schema version {version}, older than {SCHEMA_VERSION}: "
-                "open it once for writing to create or upgrade it"
-            )
-
     def initialize(self) -> None:
         """Create the schema, or upgrade it; idempotent, and serialised between processes
         opening one database at once (a transaction-level advisory lock)."""
         version = self.schema_version()
-        self._check_version(version)
+        check_version(self.name, readonly=self.readonly, version=version)
         if version == SCHEMA_VERSION:
             return
         with self.transaction() as conn:
@@ -547,7 +539,7 @@ class PostgresBackend:
             conn.execute(_VERSION_DDL)
             row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
             version = int(row[0] or 0)
-            self._check_version(version)
+            check_version(self.name, readonly=self.readonly, version=version)
             if version == SCHEMA_VERSION:
                 return
             upgrade(conn, version, _POSTGRES)
@@ -619,10 +611,6 @@ class PostgresBackend:
     def holds_session(self, session_id: str) -> bool:
         """Whether this store holds the session's writer lock."""
         return session_id in self._epochs
-
-    def epoch(self, session_id: str) -> int | None:
-        """The epoch of this store's claim on the session (None: not held)."""
-        return self._epochs.get(session_id)
 
     def unlock_session(self, session_id: str, state: str = "stopped") -> None:
         """Give up the writer lock of a session (nothing if not held), recording how the writer

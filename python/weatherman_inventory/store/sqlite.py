@@ -24,12 +24,11 @@ from typing import Any, Final, Literal
 from weatherman_inventory.errors import (
     DuplicateFill,
     InvalidInput,
-    SchemaVersionError,
     SessionLocked,
     StoreError,
 )
 from weatherman_inventory.store.backend import Connection
-from weatherman_inventory.store.migrations import Dialect, upgrade
+from weatherman_inventory.store.migrations import Dialect, check_version, upgrade
 from weatherman_inventory.store.rows import Mode
 from weatherman_inventory.store.schema import SCHEMA_VERSION
 from weatherman_inventory.store.writers import CLAIM_WRITER, RELEASE_WRITER
@@ -194,7 +193,7 @@ class SQLiteBackend:
         except sqlite3.Error as exc:
             raise _translate(exc, None) from exc
         if readonly:
-            self._check_version(self._user_version())
+            check_version(self.path, readonly=self.readonly, version=self._user_version())
         else:
             self.initialize()
 
@@ -306,18 +305,6 @@ class SQLiteBackend:
             version: int = conn.execute("PRAGMA user_version").fetchone()[0]
         return version
 
-    def _check_version(self, version: int) -> None:
-        if version > SCHEMA_VERSION:
-            raise SchemaVersionError(
-                f"{self.path} has schema version {version}, newer than this package's "
-                f"{SCHEMA_VERSION}: upgrade weatherman-inventory to open it"
-            )
-        if self.readonly and version < SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path} has schema version {version}, older than {SCHEMA_VERSION}: "
-                "open it once for writing to upgrade it"
-            )
-
     def initialize(self) -> None:
         """Create or upgrade the schema; idempotent.
 
@@ -325,7 +312,7 @@ class SQLiteBackend:
         columns of its own tables; a database from a newer version is refused.
         """
         version = self._user_version()
-        self._check_version(version)
+        check_version(self.path, readonly=self.readonly, version=version)
         with self.transaction() as conn:
             upgrade(conn, version, _SQLITE)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
