@@ -72,17 +72,6 @@ def _fills(manager: InventoryManager, start: int, count: int) -> float:
 _RAW_STATEMENTS = [_pg_sql(sql) for sql in store_bench.RAW_STATEMENTS]
 
 
-def _raw_round(conn: Any, params: list[tuple[tuple[object, ...], ...]]) -> float:
-    """One transaction per fill, a round trip per statement (as a plain psycopg program)."""
-    t0 = time.perf_counter()
-    for fill in params:
-        conn.execute("BEGIN")
-        for sql, p in zip(_RAW_STATEMENTS, fill, strict=True):
-            conn.execute(sql, p)
-        conn.execute("COMMIT")
-    return time.perf_counter() - t0
-
-
 def _raw_pipelined_round(conn: Any, params: list[tuple[tuple[object, ...], ...]]) -> float:
     """One transaction per fill, all its statements in one round trip (psycopg's pipeline)."""
     t0 = time.perf_counter()
@@ -120,7 +109,9 @@ def bench_fills(cluster: pg_cluster.Cluster) -> tuple[float, float, float]:
     n = FILLS_PER_ROUND
     try:
         for r in range(ROUNDS):
-            raw_rates.append(n / _raw_round(raw, _raw_params(2 * r * n, n)))
+            raw_rates.append(
+                n / store_bench.raw_round(raw, _raw_params(2 * r * n, n), _RAW_STATEMENTS, "BEGIN")
+            )
             pipelined_rates.append(n / _raw_pipelined_round(raw, _raw_params((2 * r + 1) * n, n)))
             journaled_rates.append(n / _fills(manager, r * n, n))
             print(

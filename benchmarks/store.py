@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from weatherman_inventory import journal
 from weatherman_inventory.accounts import UPSERT_ACCOUNT
@@ -107,11 +107,17 @@ RAW_STATEMENTS: Final = (
 """The journal's own statements, in the order its commit runs them for a buy fill."""
 
 
-def _raw_round(conn: sqlite3.Connection, params: list[tuple[tuple[object, ...], ...]]) -> float:
-    statements = RAW_STATEMENTS
+def raw_round(
+    conn: Any,
+    params: list[tuple[tuple[object, ...], ...]],
+    statements: Sequence[str] = RAW_STATEMENTS,
+    begin: str = "BEGIN IMMEDIATE",
+) -> float:
+    """One transaction a fill of `statements` with pre-built `params`, a call a statement (a
+    sqlite3 connection; or psycopg's, with `%s` statements and a plain BEGIN)."""
     t0 = time.perf_counter()
     for fill in params:
-        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(begin)
         for sql, p in zip(statements, fill, strict=True):
             conn.execute(sql, p)
         conn.execute("COMMIT")
@@ -138,7 +144,7 @@ def bench_fills(mode: Mode, directory: str) -> tuple[float, float]:
     journaled_rates, raw_rates = [], []
     for r in range(ROUNDS):
         params = _raw_params(r * n, n)
-        raw_rates.append(n / _raw_round(raw, params))
+        raw_rates.append(n / raw_round(raw, params))
         journaled_rates.append(n / _journaled_round(manager, r * n, n))
         print(
             f"  {mode:5} round {r + 1}/{ROUNDS}: journaled {journaled_rates[-1]:8.0f}/s, "

@@ -177,21 +177,7 @@ def start(root: Path | None = None, *, tls: bool = False) -> Cluster:
         )
     with open(cluster.data / "postgresql.conf", "a") as conf:
         conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
-    _run(
-        [
-            str(binaries / "pg_ctl"),
-            "-D",
-            str(cluster.data),
-            "-l",
-            str(cluster.data / "server.log"),
-            "-w",
-            "-t",
-            "60",
-            "start",
-        ],
-        owner,
-        "starting the server",
-    )
+    _start_server(cluster, owner, "starting the server")
     _run(
         [
             str(binaries / "createdb"),
@@ -245,6 +231,25 @@ def stop(root: Path, *, mode: str = "fast") -> None:
     shutil.rmtree(root, ignore_errors=True)
 
 
+def _start_server(cluster: Cluster, owner: pwd.struct_passwd | None, what: str) -> None:
+    """`pg_ctl start` on the cluster's data directory, waiting until it accepts connections."""
+    _run(
+        [
+            str(bindir() / "pg_ctl"),
+            "-D",
+            str(cluster.data),
+            "-l",
+            str(cluster.data / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
+        owner,
+        what,
+    )
+
+
 def restart(cluster: Cluster, *, timeout: float = 60.0) -> None:
     """Start again a cluster whose server stopped (or was killed), and wait for it.
 
@@ -254,21 +259,7 @@ def restart(cluster: Cluster, *, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            _run(
-                [
-                    str(bindir() / "pg_ctl"),
-                    "-D",
-                    str(cluster.data),
-                    "-l",
-                    str(cluster.data / "server.log"),
-                    "-w",
-                    "-t",
-                    "60",
-                    "start",
-                ],
-                _owner(),
-                "restarting the server",
-            )
+            _start_server(cluster, _owner(), "restarting the server")
             return
         except ClusterError:
             if time.monotonic() > deadline:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 import orjson
 
 from weatherman_inventory._native import JournalDecoder, journal_chain_mismatch
-from weatherman_inventory.accounts import UPSERT_ACCOUNT, account_params
+from weatherman_inventory.accounts import UPSERT_ACCOUNT, AccountSource, account_params
 from weatherman_inventory.errors import (
     DuplicateFill,
     InvalidInput,
@@ -117,8 +117,9 @@ TIFS: Final = frozenset({"GTC", "GTD", "FOK"})
 _log = logging.getLogger("weatherman_inventory")
 
 
-class JournaledManager(Protocol):
-    """What the journal needs of a manager (the InventoryManager provides it)."""
+class JournaledManager(AccountSource, Protocol):
+    """What the journal needs of a manager (the InventoryManager provides it): what its
+    accounts row is read from, and the records below."""
 
     log_anomalies: bool
 
@@ -129,20 +130,6 @@ class JournaledManager(Protocol):
 
     @property
     def initial_capital_micro(self) -> int: ...
-
-    @property
-    def cash_micro(self) -> int: ...
-
-    @property
-    def in_flight_micro(self) -> int: ...
-
-    @property
-    def unsettled_usd_micro(self) -> int: ...
-
-    @property
-    def adjustments_micro(self) -> int: ...
-
-    def position_totals(self) -> tuple[int, int, int]: ...
 
     def apply(self, event: Any) -> None: ...
 
