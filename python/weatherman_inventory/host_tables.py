@@ -18,7 +18,7 @@ import os
 from typing import Any, Final
 
 from weatherman_inventory.errors import InvalidInput
-from weatherman_inventory.store import INT64_MAX, INT64_MIN, PersistenceLayer
+from weatherman_inventory.store import PersistenceLayer, check_int
 from weatherman_inventory.store.schema import postgres_ddl, statements
 
 __all__ = ["HOST_TABLES_DDL", "RECONCILED_DDL", "HostTables"]
@@ -71,14 +71,6 @@ _PG_ROWID: Final = (
 _SESSION_COLUMNS: Final = "session_id, seed, markets, ticks, exit_tick, strategies, capital_usd"
 
 
-def _int(field: str, value: Any, low: int = INT64_MIN, high: int = INT64_MAX) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(field, value, "an int is required")
-    if not low <= value <= high:
-        raise InvalidInput(field, value, f"must be in {low}..{high}")
-    return value
-
-
 def _text(field: str, value: Any, *, empty: bool = False) -> str:
     if not isinstance(value, str):
         raise InvalidInput(field, value, "a str is required")
@@ -88,7 +80,7 @@ def _text(field: str, value: Any, *, empty: bool = False) -> str:
 
 
 def _phase(value: Any) -> int:
-    return _int("phase", value, 0, 1)
+    return check_int("phase", value, 0, 1)
 
 
 class HostTables:
@@ -170,12 +162,12 @@ class HostTables:
         """Record a new session (`seed` as the signed 64-bit integer with its bits)."""
         values = (
             _text("session_id", session_id),
-            _int("seed", seed),
-            _int("markets", markets, 1),
-            _int("ticks", ticks, 0),
-            _int("exit_tick", exit_tick, 0),
+            check_int("seed", seed),
+            check_int("markets", markets, 1),
+            check_int("ticks", ticks, 0),
+            check_int("exit_tick", exit_tick, 0),
             _text("strategies", strategies),
-            _int("capital_usd", capital_usd, 0),
+            check_int("capital_usd", capital_usd, 0),
         )
         with self.store.transaction() as conn:
             conn.execute(
@@ -185,7 +177,7 @@ class HostTables:
 
     def set_ticks(self, session_id: str, ticks: int) -> None:
         """Change the last tick of a resumed session."""
-        values = (_int("ticks", ticks, 0), _text("session_id", session_id))
+        values = (check_int("ticks", ticks, 0), _text("session_id", session_id))
         with self.store.transaction() as conn:
             conn.execute("UPDATE host_sessions SET ticks = ? WHERE session_id = ?", values)
 
@@ -237,7 +229,7 @@ class HostTables:
         """Commit a phase's plan (its steps as JSON text) before any of it is applied."""
         values = (
             _text("session_id", session_id),
-            _int("tick", tick, 0),
+            check_int("tick", tick, 0),
             _phase(phase),
             _text("steps", steps),
         )
@@ -259,12 +251,12 @@ class HostTables:
         """Commit, in one transaction, that the steps `sent` of the phase are about to reach
         the ledger as one batch, whose journal holds `seq_before` events, replacing what an
         interrupted run recorded from step `start` on."""
-        key = (_text("session_id", session_id), _int("tick", tick, 0), _phase(phase))
-        start = _int("from", start, 0)
-        seq_before = _int("seq_before", seq_before, 0)
+        key = (_text("session_id", session_id), check_int("tick", tick, 0), _phase(phase))
+        start = check_int("from", start, 0)
+        seq_before = check_int("seq_before", seq_before, 0)
         if not isinstance(sent, list):
             raise InvalidInput("sent", sent, "a list of step indexes is required")
-        steps = [_int("idx", idx, 0) for idx in sent]
+        steps = [check_int("idx", idx, 0) for idx in sent]
         with self.store.transaction() as conn:
             conn.execute(
                 "DELETE FROM host_steps WHERE session_id = ? AND tick = ? AND phase = ? "
@@ -314,9 +306,9 @@ class HostTables:
         facts (JSON text) and the cash adopted (micro-USDC); the table is made on first use."""
         values = (
             _text("session_id", session_id),
-            _int("after_tick", after_tick, 0),
+            check_int("after_tick", after_tick, 0),
             _text("events", events),
-            _int("cash_delta", cash_delta),
+            check_int("cash_delta", cash_delta),
         )
         self._create(RECONCILED_DDL, ("host_reconciled",))
         with self.store.transaction() as conn:

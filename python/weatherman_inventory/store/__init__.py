@@ -21,6 +21,7 @@ from weatherman_inventory.store.rows import (
     PositionRow,
     ResolutionRow,
     SessionRow,
+    check_int,
     journal_row_hash,
 )
 from weatherman_inventory.store.schema import SCHEMA_VERSION
@@ -44,6 +45,7 @@ __all__ = [
     "ResolutionRow",
     "SessionRow",
     "Transaction",
+    "check_int",
     "is_postgres_url",
     "journal_row_hash",
     "missing_database",

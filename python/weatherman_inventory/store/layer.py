@@ -33,6 +33,7 @@ from weatherman_inventory.store.rows import (
     PositionRow,
     ResolutionRow,
     SessionRow,
+    check_int,
     journal_row_hash,
 )
 from weatherman_inventory.store.schema import ORDER_COLUMNS
@@ -52,14 +53,6 @@ def missing_database(target: str) -> bool:
     """Whether `target` names a SQLite file that does not exist (a URL is checked by
     connecting)."""
     return not is_postgres_url(target) and not os.path.isfile(target)
-
-
-def _check_int(field: str, value: int, low: int = 0, high: int = INT64_MAX) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(field, value, "an int is required")
-    if not low <= value <= high:
-        raise InvalidInput(field, value, f"must be in {low}..{high}")
-    return value
 
 
 class PersistenceLayer:
@@ -178,7 +171,7 @@ class PersistenceLayer:
         `first_row` is the session's first journal row, (kind, payload, recorded_at in
         microseconds), written as seq 1 in the same transaction; its hash is returned.
         """
-        _check_int("initial_capital", initial_capital)
+        check_int("initial_capital", initial_capital, 0)
         with self.transaction() as conn:
             if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (id,)).fetchone():
                 raise SessionExists(f"session {id!r} already exists in {self.path}")

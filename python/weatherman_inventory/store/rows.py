@@ -7,7 +7,9 @@ from __future__ import annotations
 import hashlib
 import struct
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
+
+from weatherman_inventory.errors import InvalidInput
 
 __all__ = [
     "INT64_MAX",
@@ -22,6 +24,7 @@ __all__ = [
     "PositionRow",
     "ResolutionRow",
     "SessionRow",
+    "check_int",
     "journal_row_hash",
 ]
 
@@ -32,6 +35,16 @@ INT64_MAX: Final = 2**63 - 1
 INT64_MIN: Final = -(2**63)
 
 Mode = Literal["paper", "live"]
+
+
+def check_int(field: str, value: Any, low: int = INT64_MIN, high: int = INT64_MAX) -> int:
+    """`value` if it is an int (not a bool) in `low..high`, a column's bounds by default; else
+    `InvalidInput` naming `field`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(field, value, "an int is required")
+    if not low <= value <= high:
+        raise InvalidInput(field, value, f"must be in {low}..{high}")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
