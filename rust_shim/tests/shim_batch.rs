@@ -2,45 +2,20 @@
 //! closure's events are journaled together, or (an `Err` from the closure, a refused commit)
 //! none are and the ledger is as before.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use rust_decimal::Decimal;
 use weatherman_inventory::contract::Outcome;
-use weatherman_inventory::shim::{
-    self, InventoryManager, MarketIds, SessionSpec, ShimError, StoreMode,
-};
+use weatherman_inventory::shim::{InventoryManager, SessionSpec, ShimError, StoreMode};
 
-fn start() {
-    let venv = shim::resolve_venv(None)
-        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv")));
-    shim::start(Some(&venv)).expect("interpreter start");
-}
-
-fn dec(text: &str) -> Decimal {
-    text.parse().expect("decimal")
-}
+mod shim_support;
+use shim_support::{dec, start};
 
 fn db(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("shim_batch");
-    std::fs::create_dir_all(&dir).expect("tmp dir");
-    let path = dir.join(format!("{name}-{}.sqlite", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    path
+    shim_support::db("shim_batch", name)
 }
 
 fn spec() -> SessionSpec {
-    SessionSpec {
-        strategy_id: "shim-batch".into(),
-        config_json: "{}".into(),
-        markets: vec![MarketIds {
-            market_id: "mkt-1".into(),
-            condition_id: "cond-1".into(),
-            yes_token_id: "tok-yes".into(),
-            no_token_id: "tok-no".into(),
-        }],
-    }
+    shim_support::spec("shim-batch", ["mkt-1", "cond-1", "tok-yes", "tok-no"])
 }
 
 /// The events of one tick: a fill of `b1`, a sell of part of it, a new buy.

@@ -2,48 +2,25 @@
 //! SQLite file, and the mapping of Python's errors to `ShimError`.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use pyo3::prelude::*;
 use rust_decimal::Decimal;
 use weatherman_inventory::contract::{InventoryState, Outcome};
 use weatherman_inventory::shim::{
-    self, CashAdjustmentKind, FillMeta, FillStatus, InventoryManager, LoadedPosition, MarketIds,
-    SessionSpec, ShimError, StoreMode,
+    CashAdjustmentKind, FillMeta, FillStatus, InventoryManager, LoadedPosition, SessionSpec,
+    ShimError, StoreMode,
 };
 
-fn start() {
-    let venv = shim::resolve_venv(None)
-        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv")));
-    shim::start(Some(&venv)).expect("interpreter start");
-}
+mod shim_support;
+use shim_support::{dec, start};
 
-fn dec(text: &str) -> Decimal {
-    text.parse().expect("decimal")
-}
-
-/// A fresh database file for one test.
 fn db(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("shim_manager");
-    std::fs::create_dir_all(&dir).expect("tmp dir");
-    let path = dir.join(format!("{name}-{}.sqlite", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    path
+    shim_support::db("shim_manager", name)
 }
 
 fn spec() -> SessionSpec {
-    SessionSpec {
-        strategy_id: "shim-test".into(),
-        config_json: "{}".into(),
-        markets: vec![MarketIds {
-            market_id: "mkt-1".into(),
-            condition_id: "cond-1".into(),
-            yes_token_id: "tok-yes".into(),
-            no_token_id: "tok-no".into(),
-        }],
-    }
+    shim_support::spec("shim-test", ["mkt-1", "cond-1", "tok-yes", "tok-no"])
 }
 
 fn state(mgr: &mut InventoryManager) -> InventoryState {

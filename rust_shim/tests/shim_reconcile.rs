@@ -9,9 +9,12 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use weatherman_inventory::contract::Outcome;
 use weatherman_inventory::shim::{
-    self, catch_up, InventoryManager, MarketIds, SessionSpec, ShimError, StoreMode, VenueAccount,
+    catch_up, InventoryManager, MarketIds, SessionSpec, ShimError, StoreMode, VenueAccount,
     VenueAccountJson, VenueActionKind, VenueFeed,
 };
+
+mod shim_support;
+use shim_support::start;
 
 const KEY: &str = "7d3f1c2b-5e6a-4b8c-9d0e-1f2a3b4c5d6e";
 const FUNDER: &str = "0x8E7d6C5b4A39281706F5e4D3c2B1a0F9e8D7c6B5";
@@ -22,12 +25,6 @@ const NO: &str = "52114319501245915516055106046884209969926127482827954674443846
 const ORDER_A: &str = "0xa11ce0000000000000000000000000000000000000000000000000000000c0de";
 const ORDER_N: &str = "0xc0ffee00000000000000000000000000000000000000000000000000000000c1";
 const MISSED: &str = "8a1f3c52-6d7e-4b19-9c20-4e5d6f7a8b90";
-
-fn start() {
-    let venv = shim::resolve_venv(None)
-        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv")));
-    shim::start(Some(&venv)).expect("interpreter start");
-}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))

@@ -2,45 +2,23 @@
 //! file: a void market redeemed at half a dollar a share, a redemption that pays 0, refusals of
 //! malformed payouts, and recovery to the same snapshot.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rust_decimal::Decimal;
 use weatherman_inventory::contract::Outcome;
 use weatherman_inventory::shim::{
-    self, FillMeta, FillStatus, InventoryManager, MarketIds, SessionSpec, ShimError, StoreMode,
+    FillMeta, FillStatus, InventoryManager, SessionSpec, ShimError, StoreMode,
 };
 
-fn start() {
-    let venv = shim::resolve_venv(None)
-        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv")));
-    shim::start(Some(&venv)).expect("interpreter start");
-}
-
-fn dec(text: &str) -> Decimal {
-    text.parse().expect("decimal")
-}
+mod shim_support;
+use shim_support::{dec, start};
 
 fn db(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("shim_resolution");
-    std::fs::create_dir_all(&dir).expect("tmp dir");
-    let path = dir.join(format!("{name}-{}.sqlite", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    path
+    shim_support::db("shim_resolution", name)
 }
 
 fn spec() -> SessionSpec {
-    SessionSpec {
-        strategy_id: "shim-resolution".into(),
-        config_json: "{}".into(),
-        markets: vec![MarketIds {
-            market_id: "cond-1".into(),
-            condition_id: "cond-1".into(),
-            yes_token_id: "tok-yes".into(),
-            no_token_id: "tok-no".into(),
-        }],
-    }
+    shim_support::spec("shim-resolution", ["cond-1", "cond-1", "tok-yes", "tok-no"])
 }
 
 /// 100 YES at 40c and 20 NO at 50c, a NO buy of 30 at 45c resting.

@@ -5,14 +5,11 @@ use std::path::PathBuf;
 
 use rust_decimal::Decimal;
 use weatherman_inventory::shim::{
-    self, InventoryManager, SessionSpec, ShimError, StoreMode, StoreTarget,
+    InventoryManager, SessionSpec, ShimError, StoreMode, StoreTarget,
 };
 
-fn start() {
-    let venv = shim::resolve_venv(None)
-        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv")));
-    shim::start(Some(&venv)).expect("interpreter start");
-}
+mod shim_support;
+use shim_support::start;
 
 fn spec() -> SessionSpec {
     SessionSpec {

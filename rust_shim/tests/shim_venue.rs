@@ -1,15 +1,17 @@
 //! The venue feed: raw user-channel frames through one shim call into the real Python adapter
 //! and ledger, on a real SQLite file; malformed frames refused with the field and value.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use weatherman_inventory::contract::Outcome;
 use weatherman_inventory::shim::{
-    self, InventoryManager, MarketIds, SessionSpec, ShimError, StoreMode, VenueAccount,
-    VenueActionKind, VenueFeed,
+    InventoryManager, SessionSpec, ShimError, StoreMode, VenueAccount, VenueActionKind, VenueFeed,
 };
+
+mod shim_support;
+use shim_support::start;
 
 const KEY: &str = "7d3f1c2b-5e6a-4b8c-9d0e-1f2a3b4c5d6e";
 const FUNDER: &str = "0x8E7d6C5b4A39281706F5e4D3c2B1a0F9e8D7c6B5";
@@ -23,33 +25,12 @@ const ORDER_N: &str = "0xc0ffee0000000000000000000000000000000000000000000000000
 const TRADE_1: &str = "8a1f3c52-6d7e-4b19-9c20-4e5d6f7a8b90";
 const TRADE_2: &str = "2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091";
 
-fn start() {
-    let venv = shim::resolve_venv(None)
-        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv")));
-    shim::start(Some(&venv)).expect("interpreter start");
-}
-
 fn db(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("shim_venue");
-    std::fs::create_dir_all(&dir).expect("tmp dir");
-    let path = dir.join(format!("{name}-{}.sqlite", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    path
+    shim_support::db("shim_venue", name)
 }
 
 fn spec() -> SessionSpec {
-    SessionSpec {
-        strategy_id: "shim-venue-test".into(),
-        config_json: "{}".into(),
-        markets: vec![MarketIds {
-            market_id: "mkt-1".into(),
-            condition_id: COND.into(),
-            yes_token_id: YES.into(),
-            no_token_id: NO.into(),
-        }],
-    }
+    shim_support::spec("shim-venue-test", ["mkt-1", COND, YES, NO])
 }
 
 fn account() -> VenueAccount {
