@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.support import execute_sql
-from weatherman_inventory._native import journal_chain_mismatch
+from weatherman_inventory._native import journal_chain_mismatch, journal_row_digest
 from weatherman_inventory.errors import JournalInconsistent
 from weatherman_inventory.journal import open_session, recover_session
 from weatherman_inventory.manager import InventoryManager
@@ -113,6 +113,33 @@ def test_native_chain_check_confirms_the_rows_journal_row_hash_wrote() -> None:
     assert journal_chain_mismatch(JOURNAL_GENESIS, "sess-1", rows, 0) == 1
     rows[0] = (*rows[0][:5], None)
     assert journal_chain_mismatch(JOURNAL_GENESIS, "sess-1", rows, 0) == 0
+
+
+@given(
+    previous=st.binary(min_size=32, max_size=32),
+    session_id=st.text(st.characters(blacklist_categories=["Cs"]), max_size=12),
+    seq=INT64,
+    kind=st.text(st.characters(blacklist_categories=["Cs"]), max_size=12),
+    payload=st.binary(max_size=80),
+    duplicate=st.booleans(),
+    recorded_at=INT64,
+)
+def test_native_row_digest_is_journal_row_hash(  # noqa: PLR0917 (a journal row's columns)
+    previous: bytes,
+    session_id: str,
+    seq: int,
+    kind: str,
+    payload: bytes,
+    duplicate: bool,
+    recorded_at: int,
+) -> None:
+    """The journal's commit hashes each row natively: the same bytes as the definition."""
+    native = journal_row_digest(
+        previous, session_id.encode(), seq, kind.encode(), payload, duplicate, recorded_at
+    )
+    assert native == journal_row_hash(
+        previous, session_id, seq, kind, payload, int(duplicate), recorded_at
+    )
 
 
 SID = "sess-chain"

@@ -541,3 +541,20 @@ def test_load_positions_replaces_and_moves_the_baseline() -> None:
     pair = mgr.snapshot().minted_pairs["cond-1"]
     assert (pair.available, pair.total_sold) == (Decimal(10), Decimal(20))
     assert_invariant(mgr)
+
+
+@pytest.mark.parametrize("cls", ["_Order", "_Position", "_Pairs"])
+def test_ledger_object_copy_keeps_every_slot(cls: str) -> None:
+    """A journaled event's checkpoint copies the objects it touches: a copy that missed a slot
+    would restore a stale value after a failed commit."""
+    import weatherman_inventory.manager as ledger  # noqa: PLC0415 (the private classes)
+
+    kind = getattr(ledger, cls)
+    original = kind.__new__(kind)
+    for n, name in enumerate(kind.__slots__):
+        setattr(original, name, f"value-{n}")
+    copy = original.copy()
+    assert copy is not original
+    assert {name: getattr(copy, name) for name in kind.__slots__} == {
+        name: f"value-{n}" for n, name in enumerate(kind.__slots__)
+    }

@@ -31,6 +31,19 @@ def journal_chain_mismatch(
     UTF-8) is reported as a mismatch: the caller checks it with `journal_row_hash`.
     """
 
+def journal_row_digest(
+    previous: bytes,
+    session_id: bytes,
+    seq: int,
+    kind: bytes,
+    payload: bytes,
+    duplicate: bool,
+    recorded_at: int,
+) -> bytes:
+    """`store.journal_row_hash(previous, session_id, seq, kind, payload, duplicate,
+    recorded_at)` of a row with a bytes payload, its session id and kind given UTF-8 encoded.
+    Raises ValueError for a field longer than 2^32 - 1 bytes."""
+
 class JournalDecoder:
     """Recovery's decoding of journal rows into events, the tests of `events._JsonTest` run
     natively; it stops at the first row it is not sure of, which the caller decodes in Python.

@@ -69,19 +69,10 @@ _LAST_APPLIED: Final = (
 class AccountSource(Protocol):
     """What an account is read from (the InventoryManager provides it)."""
 
-    @property
-    def cash_micro(self) -> int: ...
-
-    @property
-    def in_flight_micro(self) -> int: ...
-
-    @property
-    def unsettled_usd_micro(self) -> int: ...
-
-    @property
-    def adjustments_micro(self) -> int: ...
-
-    def position_totals(self) -> tuple[int, int, int]: ...
+    def account_totals(self) -> tuple[int, int, int, int, int, int, int]:
+        """(cash, in flight, unsettled, adjustments, cost, realised, value): micro-USDC, the
+        value in 10^-12 dollars."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,28 +114,17 @@ class Account:
 
 def account_of(manager: AccountSource, seq: int) -> Account:
     """The account of a manager's state after journal row `seq`."""
-    cost, realized, value = manager.position_totals()
+    cash, in_flight, unsettled, adjustments, cost, realized, value = manager.account_totals()
     whole, frac = divmod(value, MICRO)
-    return Account(
-        seq,
-        manager.cash_micro,
-        manager.in_flight_micro,
-        manager.unsettled_usd_micro,
-        manager.adjustments_micro,
-        cost,
-        realized,
-        whole,
-        frac,
-    )
+    return Account(seq, cash, in_flight, unsettled, adjustments, cost, realized, whole, frac)
 
 
 def account_params(manager: AccountSource, session_id: str, seq: int, now: str) -> tuple[Any, ...]:
     """`UPSERT_ACCOUNT`'s parameters: `account_of` as the row, built without the object (the
     journal writes one with every event)."""
-    cost, realized, value = manager.position_totals()
+    cash, in_flight, unsettled, adjustments, cost, realized, value = manager.account_totals()
     return (
-        session_id, seq, manager.cash_micro, manager.in_flight_micro,
-        manager.unsettled_usd_micro, manager.adjustments_micro, cost, realized,
+        session_id, seq, cash, in_flight, unsettled, adjustments, cost, realized,
         value // MICRO, value % MICRO, now,
     )  # fmt: skip
 

@@ -38,7 +38,7 @@ from decimal import (
     Overflow,
 )
 from enum import StrEnum
-from typing import Any, ClassVar, Final, get_args
+from typing import Any, ClassVar, Final, NamedTuple, get_args
 
 from weatherman_inventory.errors import InvalidInput
 from weatherman_inventory.models import Outcome
@@ -514,9 +514,9 @@ EVENT_TYPES: tuple[type[Event], ...] = get_args(Event)
 """Every event class, in the order of the `Event` union."""
 
 
-@dataclass(frozen=True, slots=True)
-class OrderRecord:
-    """One order as the orders table holds it."""
+class OrderRecord(NamedTuple):
+    """One order as the orders table holds it (a named tuple: the journal builds one or two
+    per commit)."""
 
     local_id: str
     side: str  # "buy" | "sell"
@@ -531,8 +531,7 @@ class OrderRecord:
     reserved_qty_micro: int  # what the order still reserves (sell), micro-shares
 
 
-@dataclass(frozen=True, slots=True)
-class PositionRecord:
+class PositionRecord(NamedTuple):
     """One token's position as the positions table holds it (exact; avg is cost / qty)."""
 
     token_id: str

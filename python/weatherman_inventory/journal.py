@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import hashlib
 import logging
+import operator
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -28,11 +30,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol, TypeVar
 
 import orjson
 
-from weatherman_inventory._native import JournalDecoder, journal_chain_mismatch
+from weatherman_inventory._native import (
+    JournalDecoder,
+    journal_chain_mismatch,
+    journal_row_digest,
+)
 from weatherman_inventory.accounts import UPSERT_ACCOUNT, AccountSource, account_params
 from weatherman_inventory.errors import (
     DuplicateFill,
@@ -63,6 +69,7 @@ from weatherman_inventory.events import (
     OrderAdopted,
     OrderDropped,
     OrderRecord,
+    OrderStatus,
     PositionReconciled,
     PositionRecord,
     PositionsLoaded,
@@ -168,6 +175,21 @@ M = TypeVar("M", bound=JournaledManager)
 # field names, so a fill is about 60 bytes, and decoding is one orjson call and a constructor.
 
 _FIELDS: Final = {cls.kind: tuple(f.name for f in dataclasses.fields(cls)) for cls in EVENT_TYPES}
+
+
+def _reader(names: tuple[str, ...]) -> Callable[[Event], tuple[Any, ...]]:
+    """A function giving an event's `names` fields as a tuple, in one C call from two on."""
+    if len(names) > 1:
+        return operator.attrgetter(*names)
+    return lambda event: tuple(getattr(event, name) for name in names)
+
+
+_VALUES: Final = {kind: _reader(names) for kind, names in _FIELDS.items()}
+"""Each kind's field reader: an event's fields in journal order."""
+_KIND_BYTES: Final = {kind: kind.encode() for kind in _FIELDS}
+_TEXT: Final[dict[OrderStatus | Outcome, str]] = {m: m.value for m in (*OrderStatus, *Outcome)}
+"""Each order status and outcome as the tables spell it (a lookup: `.value` is Python code)."""
+"""Each kind as the journal's hash reads it (`journal_row_digest`)."""
 _OUTCOMES: Final = {o.value: o for o in Outcome}
 _LOADED_FIELDS: Final = tuple(f.name for f in dataclasses.fields(LoadedPosition))
 
@@ -176,11 +198,11 @@ def encode_event(event: Event, journal_format: int = JOURNAL_FORMAT) -> bytes:
     """The journal payload of an event (compact JSON array of its fields), in the units of
     `journal_format` (a session keeps the format its first row names)."""
     if journal_format < JOURNAL_FORMAT:
-        values: list[Any] = legacy_fields(event)
+        values: list[Any] | tuple[Any, ...] = legacy_fields(event)
     elif isinstance(event, PositionsLoaded):
         values = [[[getattr(r, f) for f in _LOADED_FIELDS] for r in event.rows]]
     else:
-        values = [getattr(event, f) for f in _FIELDS[event.kind]]
+        values = _VALUES[event.kind](event)
     try:
         return orjson.dumps(values)
     except orjson.JSONEncodeError as exc:
@@ -284,13 +306,15 @@ _Write = tuple[str, tuple[Any, ...], str | None]
 
 
 def _int64(field: str, value: int) -> int:
+    """`value`, refused by name if the store's integer columns cannot hold it. The fill, order
+    and position rows need no such test: the ledger keeps what it holds below 10^9 dollars and
+    shares (`manager`), and a store refuses a larger integer anyway (`StoreError`)."""
     if not INT64_MIN <= value <= INT64_MAX:
         raise InvalidInput(field, value, "does not fit the store's 64-bit integer columns")
     return value
 
 
-@dataclass(slots=True, frozen=True)
-class _PlannedRow:
+class _PlannedRow(NamedTuple):
     """A journal row and the table writes of its event, ready to be written."""
 
     seq: int
@@ -304,14 +328,7 @@ class _PlannedRow:
 
     def journal_values(self) -> tuple[Any, ...]:
         """The journal row's columns after the session id."""
-        return (
-            self.seq,
-            self.kind,
-            self.payload,
-            self.duplicate,
-            self.recorded_at,
-            self.digest,
-        )
+        return self[:6]
 
 
 # Rows a batch writes at most once, with their last values: statement -> the columns that
@@ -373,6 +390,21 @@ def _grouped(rows: tuple[_PlannedRow, ...]) -> list[_Write]:
     return writes
 
 
+def _execute(conn: Any, writes: list[_Write]) -> None:
+    """Run planned writes; refuse an order upsert that changed no row (the local id is an order
+    of another session)."""
+    upserts = []
+    for sql, params, local_id in writes:
+        cur = conn.execute(sql, params)
+        if local_id is not None:
+            upserts.append((local_id, cur))
+    # Read after every statement is sent: on PostgreSQL a result read waits for the server, so
+    # the statements answer in one round trip.
+    for local_id, cur in upserts:
+        if cur.rowcount == 0:
+            raise InvalidInput("local_id", local_id, "is an order of another session in this store")
+
+
 def _chunks(rows: list[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
     size = max(1, _PARAMETERS_PER_INSERT // len(rows[0]))
     for start in range(0, len(rows), size):
@@ -410,6 +442,7 @@ class Journal:
         self.journal_format = journal_format
         """The units of the session's rows, as its first row names them."""
         self.session_id = session_id
+        self._sid_bytes = session_id.encode("utf-8", "surrogatepass")
         self.seq = last_seq
         self.head = head
         """The hash of the last row written (the chain's head)."""
@@ -503,10 +536,11 @@ class Journal:
         else:
             writes, fill_id = self._plan(event, manager, self._now, seq)
         flag = int(duplicate)
-        digest = journal_row_hash(
-            head, self.session_id, seq, event.kind, payload, flag, recorded_at
+        kind = event.kind
+        digest = journal_row_digest(
+            head, self._sid_bytes, seq, _KIND_BYTES[kind], payload, duplicate, recorded_at
         )
-        return _PlannedRow(seq, event.kind, payload, flag, recorded_at, digest, writes, fill_id)
+        return _PlannedRow(seq, kind, payload, flag, recorded_at, digest, writes, fill_id)
 
     def _write(self, rows: tuple[_PlannedRow, ...]) -> None:
         """Write `rows` in one transaction, then move `seq` and `head` to the last one.
@@ -516,34 +550,19 @@ class Journal:
         its last values: the same tables as one commit per event, in far fewer statements."""
         sid = self.session_id
         tx = self.store.transaction()
-        upserts: list[tuple[str, Any]] = []
         if len(rows) == 1:
             [row] = rows
-            journal = [(_INSERT_JOURNAL, (sid, *row.journal_values()))]
-            writes: list[_Write] = row.writes
             # Named before its fill row is inserted, so a repeated id raises DuplicateFill.
             tx.fill_id = row.fill_id
+            with tx as conn:
+                conn.execute(_INSERT_JOURNAL, (sid, *row.journal_values()))
+                _execute(conn, row.writes)
         else:
-            journal = [
-                (_insert_many(_INSERT_JOURNAL, len(chunk)), sum(chunk, ()))
-                for chunk in _chunks([(sid, *row.journal_values()) for row in rows])
-            ]
-            writes = _grouped(rows)
             tx.fill_id = next((row.fill_id for row in rows if row.fill_id is not None), None)
-        with tx as conn:
-            for sql, params in journal:
-                conn.execute(sql, params)
-            for sql, params, local_id in writes:
-                cur = conn.execute(sql, params)
-                if local_id is not None:
-                    upserts.append((local_id, cur))
-            # Read after every statement is sent: on PostgreSQL a result read waits for the
-            # server, so the statements answer in one round trip.
-            for local_id, cur in upserts:
-                if cur.rowcount == 0:
-                    raise InvalidInput(
-                        "local_id", local_id, "is an order of another session in this store"
-                    )
+            with tx as conn:
+                for chunk in _chunks([(sid, *row.journal_values()) for row in rows]):
+                    conn.execute(_insert_many(_INSERT_JOURNAL, len(chunk)), sum(chunk, ()))
+                _execute(conn, _grouped(rows))
         last = rows[-1]
         self.seq = last.seq
         self.head = last.digest
@@ -557,7 +576,7 @@ class Journal:
         journal_seq = self.seq + 1 if seq is None else seq
         writes: list[_Write] = []
         fill_id: str | None = None
-        if isinstance(event, BuyFilled | SellFilled):
+        if isinstance(event, _FILL_EVENTS):
             fill_id = event.fill_id
             if fill_id is None:
                 fill_id = _synthetic_fill_id(sid, journal_seq)
@@ -579,9 +598,9 @@ class Journal:
                         market_id,
                         event.token_id,
                         side,
-                        _int64("fill_qty_micro", event.fill_qty_micro),
+                        event.fill_qty_micro,
                         event.price_micro,
-                        _int64("fee_micro", event.fee_micro),
+                        event.fee_micro,
                         now,
                     ),
                     None,
@@ -669,26 +688,28 @@ class Journal:
         record = manager.order_record(local_id)
         if record is None:
             return
+        qty, filled = record.qty_micro, record.filled_qty_micro
+        reserved, reserved_qty = record.reserved_micro, record.reserved_qty_micro
         writes.append(
             (
                 _UPSERT_ORDER,
                 (
-                    record.local_id,
+                    local_id,
                     self.session_id,
                     record.market_id,
                     record.token_id,
                     record.side,
-                    _int64("qty_micro", record.qty_micro),
+                    qty,
                     record.limit_micro,
                     record.tif,
-                    record.status.value,
-                    _int64("filled_qty_micro", record.filled_qty_micro),
-                    _int64("reserved_micro", record.reserved_micro),
-                    _int64("reserved_qty_micro", record.reserved_qty_micro),
+                    _TEXT[record.status],
+                    filled,
+                    reserved,
+                    reserved_qty,
                     now,
                     now,
                 ),
-                record.local_id,
+                local_id,
             )
         )
 
@@ -723,8 +744,7 @@ class Journal:
             for market_id in sorted(markets - {record.market_id}):
                 writes.append((_DELETE_POSITION, (market_id, token_id, self.session_id), None))
             markets.add(record.market_id)
-        qty = _int64("qty_micro", record.qty_micro)
-        cost = _int64("cost_micro", record.cost_micro)
+        qty, cost, realized = record.qty_micro, record.cost_micro, record.realized_micro
         writes.append(
             (
                 _UPSERT_POSITION,
@@ -734,10 +754,10 @@ class Journal:
                     self.session_id,
                     qty,
                     cost * MICRO // qty if qty else 0,  # micro-USDC per share
-                    _int64("realized_micro", record.realized_micro),
+                    realized,
                     now,
                     cost,
-                    record.outcome.value,
+                    _TEXT[record.outcome],
                 ),
                 None,
             )
@@ -889,6 +909,8 @@ def replay(cls: Callable[..., M], store: PersistenceLayer, session_id: str) -> M
 
 
 _FILL_KINDS: Final = frozenset({BuyFilled.kind, SellFilled.kind})
+_FILL_EVENTS: Final = (BuyFilled, SellFilled)
+"""A tuple: `A | B` written in an `isinstance` builds a union at every call."""
 _MINT_KINDS: Final = frozenset(
     {
         MintSubmitted.kind,
@@ -901,6 +923,23 @@ _MINT_KINDS: Final = frozenset(
 )
 
 
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector held off for the block (and as it was after it).
+
+    A replay allocates an object or more per event and builds no cycles; the collector would
+    run every few hundred allocations and, ever more often, walk the whole growing ledger
+    (a tenth of a long recovery's time). Memory is freed by reference counts meanwhile."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@cyclic_gc_paused()
 def replay_checked(
     cls: Callable[..., M],
     store: PersistenceLayer,
@@ -1377,6 +1416,7 @@ def _track_mint(mints: list[list[Any]], event: Event) -> None:
                 break
 
 
+@cyclic_gc_paused()
 def recover_session(cls: Callable[..., M], store: PersistenceLayer, session_id: str) -> M:
     """Rebuild a session's manager to its last committed event and bind it to the store.
 

@@ -288,8 +288,16 @@ class _Order:
 
     def copy(self) -> _Order:
         new = _Order.__new__(_Order)
-        for name in _Order.__slots__:
-            setattr(new, name, getattr(self, name))
+        new.side = self.side
+        new.market_id = self.market_id
+        new.token_id = self.token_id
+        new.qty = self.qty
+        new.limit_micro = self.limit_micro
+        new.tif = self.tif
+        new.status = self.status
+        new.filled_qty = self.filled_qty
+        new.reserved_micro = self.reserved_micro
+        new.reserved_qty = self.reserved_qty
         return new
 
     def record(self, local_id: str) -> OrderRecord:
@@ -432,6 +440,10 @@ _RESOLUTION_EVENTS: Final = (
     RedemptionConfirmed,
     RedemptionFailed,
 )
+# Event classes tested together on the journaled path (a tuple: `A | B` written in the test
+# builds a union at every call).
+_FILL_EVENTS: Final = (BuyFilled, SellFilled)
+_ID_EVENTS: Final = (ExchangeOrderIdAssigned, OrderAdopted)
 
 
 def _qty_bound(field: str, qty: int) -> None:
@@ -736,6 +748,15 @@ class InventoryManager:
             )
             for p in self._positions.values()
         )
+
+    def account_totals(self) -> tuple[int, int, int, int, int, int, int]:
+        """The accounts row's money in one call: cash, in flight, unsettled sale proceeds and
+        the sum of cash adjustments in micro-USDC, then `position_totals()`."""
+        cost, realized, value = self.position_totals()
+        return (
+            self._cash, self._in_flight, self._settle.unsettled_usd, self._adjustments,
+            cost, realized, value,
+        )  # fmt: skip
 
     def position_totals(self) -> tuple[int, int, int]:
         """Over every position: (cost basis in micro-USDC, realised PnL in micro-USDC, value
@@ -1335,12 +1356,13 @@ class InventoryManager:
         for local_id in order_ids:
             order = self._orders.get(local_id)
             saved.append((self._orders, local_id, _MISSING if order is None else order.copy()))
+        dirty_model, dirty_json = self._dirty_model, self._dirty_json
         for token in tokens:
             p = self._positions.get(token)
             saved.append((self._positions, token, _MISSING if p is None else p.copy()))
             saved.append((self._token_conds, token, self._token_conds.get(token, _MISSING)))
-            for flags in (self._dirty_model, self._dirty_json):
-                dirty.append((flags, token, token in flags))
+            dirty.append((dirty_model, token, token in dirty_model))
+            dirty.append((dirty_json, token, token in dirty_json))
         for cond in conds:
             pairs = self._pairs.get(cond)
             saved.append((self._pairs, cond, _MISSING if pairs is None else pairs.copy()))
@@ -1350,7 +1372,7 @@ class InventoryManager:
             saved.append((self._cond_tokens, cond, self._cond_tokens.get(cond, _MISSING)))
             for flags in (self._dirty_pairs_model, self._dirty_pairs_json):
                 dirty.append((flags, cond, cond in flags))
-        if isinstance(event, ExchangeOrderIdAssigned | OrderAdopted):
+        if isinstance(event, _ID_EVENTS):
             for mapping, key in (
                 (self._exchange_ids, event.local_id),
                 (self._local_ids, event.exchange_order_id),
@@ -1368,7 +1390,7 @@ class InventoryManager:
         saved_resol = (
             resol.save()
             if isinstance(event, _RESOLUTION_EVENTS)
-            or (resol.markets and isinstance(event, BuyFilled | SellFilled))
+            or (resol.markets and isinstance(event, _FILL_EVENTS))
             else None
         )
         added_fill_id = None

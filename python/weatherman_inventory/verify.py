@@ -37,6 +37,7 @@ from weatherman_inventory.journal import (
     _decode_row,
     _duplicate_of,
     _ReplayJournal,
+    cyclic_gc_paused,
     replay_checked,
     row_time,
     session_capital,
@@ -153,6 +154,7 @@ LEGACY_NOTE: Final = (
 )
 
 
+@cyclic_gc_paused()
 def verify_session(
     store: PersistenceLayer,
     session_id: str,

@@ -99,6 +99,34 @@ pub(crate) fn chain_hash(
     Some(hasher.finalize().into())
 }
 
+/// `store.journal_row_hash` of a row the journal writes (payload bytes, so a BLOB), from the
+/// session id and kind encoded already: the journal's commit hashes each row here, in one call.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn journal_row_digest<'py>(
+    py: Python<'py>,
+    previous: &[u8],
+    session_id: &[u8],
+    seq: i64,
+    kind: &[u8],
+    payload: &[u8],
+    duplicate: bool,
+    recorded_at: i64,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let digest = chain_hash(
+        previous,
+        session_id,
+        seq,
+        kind,
+        0,
+        payload,
+        u8::from(duplicate),
+        recorded_at,
+    )
+    .ok_or_else(|| PyValueError::new_err("journal row: a length does not fit 32 bits"))?;
+    Ok(PyBytes::new(py, &digest))
+}
+
 /// The index of the first of `rows[start:]` whose stored hash is not the hash of the row chained
 /// to the one before (to `previous` for `rows[start]`), or `len(rows)` if the chain holds.
 ///
@@ -145,6 +173,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(roundtrip_inventory_state, m)?)?;
     m.add_function(wrap_pyfunction!(roundtrip_decision_context, m)?)?;
     m.add_function(wrap_pyfunction!(journal_chain_mismatch, m)?)?;
+    m.add_function(wrap_pyfunction!(journal_row_digest, m)?)?;
     m.add_class::<journal::JournalDecoder>()?;
     m.add_function(wrap_pyfunction!(journal::fills_digest, m)?)?;
     Ok(())
