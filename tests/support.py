@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -32,3 +33,22 @@ def execute_sql(db: Path | str, *statements: str) -> None:
         for statement in statements:
             conn.execute(statement)
     conn.close()
+
+
+class CountingDecoder:
+    """The native journal decoder, counting the events it decodes from rows it read itself
+    (`monkeypatch.setattr(journal, "_NATIVE_DECODER", CountingDecoder())`)."""
+
+    def __init__(self) -> None:
+        from weatherman_inventory.journal import _NATIVE_DECODER  # noqa: PLC0415
+
+        self.native = _NATIVE_DECODER
+        self.scanned = 0
+
+    def decode(self, *args: Any) -> Any:
+        return self.native.decode(*args)
+
+    def decode_read(self, *args: Any) -> Any:
+        result = self.native.decode_read(*args)
+        self.scanned += len(result[0])
+        return result

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.event_streams import make_stream
-from tests.support import execute_sql
+from tests.support import CountingDecoder, execute_sql
 from tests.test_journal_codec import EVENTS
 from weatherman_inventory import journal
 from weatherman_inventory.errors import JournalInconsistent, StoreError
@@ -258,9 +258,14 @@ def _verdict(path: Path, *, strict: bool, python: bool) -> tuple[object, ...]:
 
 @pytest.mark.parametrize("tampering", _TAMPERINGS, ids=str)
 @pytest.mark.parametrize("strict", [True, False], ids=["recovery", "verify"])
+@pytest.mark.parametrize("read", [None, 97], ids=["one-read", "reads-of-97"])
 def test_a_long_journal_read_natively_gets_the_python_readers_verdict(
-    tmp_path: Path, tampering: str, strict: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tampering: str, strict: bool, read: int | None
 ) -> None:
+    """`read`: rows a native read takes (None: the default); reads of 97 rows put the
+    tampered rows in the middle of reads read ahead while the rows before are applied."""
+    if read is not None:
+        monkeypatch.setattr(journal, "_SCAN_BATCH", read)
     path = tmp_path / "s.db"
     want = _long_session(path)
     statements, refusal, finding = _TAMPERINGS[tampering]
@@ -280,27 +285,12 @@ def test_a_long_journal_read_natively_gets_the_python_readers_verdict(
         assert f"{first.key} {first.field}".endswith(finding)
 
 
-class _CountingDecoder:
-    """The native decoder, counting the rows its scan reads and decodes."""
-
-    def __init__(self) -> None:
-        self.scanned = 0
-
-    def decode(self, *args: Any) -> Any:
-        return _NATIVE_DECODER.decode(*args)
-
-    def scan(self, *args: Any) -> Any:
-        result = _NATIVE_DECODER.scan(*args)
-        self.scanned += len(result[0])
-        return result
-
-
 def test_recovery_of_a_long_journal_reads_it_natively(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "s.db"
     want = _long_session(path)
-    counting = _CountingDecoder()
+    counting = CountingDecoder()
     monkeypatch.setattr(journal, "_NATIVE_DECODER", counting)
     store = PersistenceLayer(str(path), mode="paper")
     recovered = recover_session(InventoryManager, store, SESSION)

@@ -12,11 +12,10 @@ from typing import Any
 import pytest
 
 from tests.event_streams import INITIAL_CAPITAL, MARKETS, make_stream
-from tests.support import execute_sql
+from tests.support import CountingDecoder, execute_sql
 from weatherman_inventory import journal
 from weatherman_inventory.errors import InvalidInput
 from weatherman_inventory.journal import (
-    _NATIVE_DECODER,
     EventRun,
     observed_replays,
     open_session,
@@ -71,26 +70,11 @@ def _state(manager: Any) -> tuple[str, tuple[Any, ...]]:
     return manager.snapshot_json(), manager.anomalies()
 
 
-class _CountingDecoder:
-    """The native decoder, counting the rows its scan decodes."""
-
-    def __init__(self) -> None:
-        self.scanned = 0
-
-    def decode(self, *args: Any) -> Any:
-        return _NATIVE_DECODER.decode(*args)
-
-    def scan(self, *args: Any) -> Any:
-        result = _NATIVE_DECODER.scan(*args)
-        self.scanned += len(result[0])
-        return result
-
-
 @pytest.mark.parametrize("path", ["native", "python"])
 def test_a_replay_paused_at_random_rows_equals_the_journal_cut_there(
     long_db: Path, tmp_path: Path, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    counting = _CountingDecoder()
+    counting = CountingDecoder()
     monkeypatch.setattr(journal, "_NATIVE_DECODER", counting)
     rows = _rows(long_db)
     last = rows[-1][0]
@@ -146,7 +130,7 @@ def test_pauses_come_after_every_nth_row_and_each_row_asked_for(long_db: Path, p
 def test_until_seq_on_a_long_journal_stops_after_that_row(
     long_db: Path, tmp_path: Path, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    counting = _CountingDecoder()
+    counting = CountingDecoder()
     monkeypatch.setattr(journal, "_NATIVE_DECODER", counting)
     rng = random.Random(3)
     last = _rows(long_db)[-1][0]
@@ -212,7 +196,7 @@ def test_show_at_and_the_report_read_a_long_journal_natively(
     long_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The views once replayed through a wrapper of the store that forced the Python reader.
-    counting = _CountingDecoder()
+    counting = CountingDecoder()
     monkeypatch.setattr(journal, "_NATIVE_DECODER", counting)
     rows = _rows(long_db)
     n = rows[-1][0] - 100

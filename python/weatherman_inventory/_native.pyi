@@ -70,31 +70,40 @@ class JournalDecoder:
         expected to be number `seq`, stopping before `end` or the first row left to the caller;
         `fills` is their fills-table rows as JSON arrays, each followed by a comma."""
 
-    def scan(
+    def decode_read(
         self,
-        uri: str,
+        rows: JournalRows,
+        start: int,
+        seq: int,
         session_id: str,
-        after: int,
-        limit: int,
         previous: bytes,
-    ) -> tuple[
-        list[Any],
-        bytes,
-        int,
-        int,
-        bytes,
-        tuple[int, str, bytes, int, int, bytes | None] | None,
-        bool,
-        bytes,
-    ]:
-        """Read the session's journal rows after number `after` (at most `limit`) from the
-        SQLite database at `uri` (read-only), check each row's hash chained from `previous`
-        and decode it, up to the first row left to the caller.
+    ) -> tuple[list[Any], bytes, int, int, bytes, int | None, bytes]:
+        """Check and decode `rows[start:]`, the first expected to be number `seq` and chained
+        to `previous`, up to the first row left to the caller.
 
-        (events, fills, fill count, last seq, head, stop, end, recorded): `stop` is that row
-        as `journal_rows` gives it (None if none), `end` whether the journal ended, `recorded`
-        each event's row's recorded_at as 8 bytes little-endian. A database it cannot read
-        raises ValueError."""
+        (events, fills, fill count, last seq, head, stop, recorded): `stop` is the index of
+        the row left to the caller (None if none was), `recorded` each event's row's
+        recorded_at as 8 bytes little-endian."""
+
+class JournalRows:
+    """Journal rows `journal_read` read, held natively until `decode_read` decodes them."""
+
+    def __len__(self) -> int: ...
+    @property
+    def end(self) -> bool:
+        """Whether the journal ended within the read."""
+
+    def last(self) -> tuple[int, bytes] | None:
+        """(seq, stored hash) of the last row read; None for none."""
+
+    def row(self, index: int) -> tuple[int, str, bytes, int, int, bytes | None]:
+        """Row `index` as `PersistenceLayer.journal_rows` gives it."""
+
+def journal_read(uri: str, session_id: str, after: int, limit: int, previous: bytes) -> JournalRows:
+    """The session's journal rows after number `after` (at most `limit`) read from the SQLite
+    database at `uri` (read-only), each row's stored hash checked against its hash chained to
+    the stored hash before it (`previous` for the first), with the interpreter released. A
+    database it cannot read raises ValueError."""
 
 def fills_digest(uri: str, session_id: str) -> tuple[int, bytes] | None:
     """The number of the session's fills and the sha256 of their rows as `verify` digests

@@ -24,6 +24,7 @@ import logging
 import operator
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -36,7 +37,9 @@ import orjson
 
 from weatherman_inventory._native import (
     JournalDecoder,
+    JournalRows,
     journal_chain_mismatch,
+    journal_read,
     journal_row_digest,
 )
 from weatherman_inventory.accounts import UPSERT_ACCOUNT, AccountSource, account_params
@@ -1054,7 +1057,7 @@ def replay_checked(
 
 
 _SCAN_BATCH: Final = 4096
-"""Journal rows the native scan reads, checks and decodes at a time."""
+"""Journal rows a native read (`journal_read`) takes at a time."""
 
 OnPause = Callable[[int, int, Any], None]
 """`on_pause(seq, recorded_at, manager)`: the replay's manager holds the state after row `seq`,
@@ -1121,9 +1124,10 @@ class _Replay:
     """The state of `replay_checked` once the first rows are read: what the next row must be
     (`expected`, chained to `previous`), the fills digest, and the manager the events go to.
 
-    Rows are decoded a run at a time by the native decoder (`rows`, or `scan`, which also reads
-    and chains them natively) and applied a batch at a time; the rows it leaves (the first row,
-    mints, duplicates, faults, values outside the common case) go through `row`, one at a time.
+    Rows are decoded a run at a time by the native decoder (`rows`, or `scan`, whose rows are
+    read and chained natively in a thread) and applied a batch at a time; the rows it leaves
+    (the first row, mints, duplicates, faults, values outside the common case) go through
+    `row`, one at a time.
     """
 
     def __init__(
@@ -1217,34 +1221,52 @@ class _Replay:
             self.pending = []
 
     def scan(self, uri: str) -> bool:
-        """Read, check and apply the rest of the journal natively from the database at `uri`.
+        """Read, check and apply the rest of the journal natively from the database at `uri`:
+        a thread reads the next rows (`journal_read` releases the interpreter) while these are
+        decoded and applied.
 
         Returns False at the journal's end, True if the native reader cannot read the rest
         (the caller reads it with `journal_rows`)."""
-        while True:
-            after = self.expected - 1
-            limit = _SCAN_BATCH if self.until is None else min(_SCAN_BATCH, self.until - after)
-            if limit <= 0:
-                return False
-            try:
-                scanned = _NATIVE_DECODER.scan(uri, self.session_id, after, limit, self.previous)
-            except ValueError:
-                return True
-            decoded, fill_text, fill_count, last, head, stop, end, recorded = scanned
+        with ThreadPoolExecutor(1, thread_name_prefix="journal-read") as pool:
+            ahead = self._read(pool, uri, self.expected - 1, self.previous)
+            while ahead is not None:
+                try:
+                    rows = ahead.result()
+                except ValueError:
+                    return True
+                last = rows.last()
+                ahead = None if rows.end or last is None else self._read(pool, uri, *last)
+                self._apply(rows)
+        return False
+
+    def _read(
+        self, pool: ThreadPoolExecutor, uri: str, after: int, previous: bytes
+    ) -> Future[JournalRows] | None:
+        """The rows after `after` (at most a batch, none past `until`), read in `pool`."""
+        limit = _SCAN_BATCH if self.until is None else min(_SCAN_BATCH, self.until - after)
+        if limit <= 0:
+            return None
+        return pool.submit(journal_read, uri, self.session_id, after, limit, previous)
+
+    def _apply(self, rows: JournalRows) -> None:
+        """Check, decode and apply read rows, natively up to each row it leaves to `row`."""
+        at = 0
+        while at < len(rows):
+            decoded, fill_text, fill_count, last, head, stop, recorded = (
+                _NATIVE_DECODER.decode_read(rows, at, self.expected, self.session_id, self.previous)
+            )
             if decoded:
                 self._run(self.expected, decoded, partial(_recorded_at, recorded))
             self._decoded(last - self.expected + 1, fill_text, fill_count, head)
-            if stop is not None:
-                if self.until is not None and stop[0] > self.until:
-                    self._flush()
-                    return False
-                confirmed = journal_chain_mismatch(self.previous, self.session_id, [stop], 0)
-                self.row(stop, hash_checked=confirmed == 1)
-                if stop[0] >= self.pauses.next:
-                    self._pause(stop[0], stop[4])
-            self._flush()
-            if end:
-                return False
+            if stop is None:
+                break
+            row = rows.row(stop)
+            confirmed = journal_chain_mismatch(self.previous, self.session_id, [row], 0)
+            self.row(row, hash_checked=confirmed == 1)
+            if row[0] >= self.pauses.next:
+                self._pause(row[0], row[4])
+            at = stop + 1
+        self._flush()
 
     def _decoded(self, count: int, fill_text: bytes, fill_count: int, head: object) -> None:
         self.n_events += count
@@ -1328,7 +1350,7 @@ def _row_time(rows: list[JournalRowTuple], at: int, i: int) -> int:
 
 
 def _recorded_at(recorded: bytes, i: int) -> int:
-    """Row `i`'s time in a native scan's `recorded` (8 bytes little-endian a row)."""
+    """Row `i`'s time in a native decode's `recorded` (8 bytes little-endian a row)."""
     return int.from_bytes(recorded[8 * i : 8 * i + 8], "little", signed=True)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import operator
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from weatherman_inventory.accounts import (
     load_account,
 )
 from weatherman_inventory.errors import JournalInconsistent, StoreError
-from weatherman_inventory.events import SessionOpened, decoders_for
+from weatherman_inventory.events import OrderRecord, SessionOpened, decoders_for
 from weatherman_inventory.journal import (
     Journal,
     JournaledManager,
@@ -43,7 +44,7 @@ from weatherman_inventory.journal import (
     session_capital,
 )
 from weatherman_inventory.manager import InventoryManager
-from weatherman_inventory.store import PersistenceLayer, PositionRow
+from weatherman_inventory.store import OrderRow, PersistenceLayer, PositionRow
 
 __all__ = [
     "Finding",
@@ -341,21 +342,34 @@ def _order_findings(
         if legacy and exchange_id is None:
             # A version-1 journal never held exchange ids: the table is their only source.
             exchange_id = row.exchange_order_id
-        for name, journal_value, table_value in (
-            ("side", record.side, row.side),
-            ("market_id", record.market_id, row.market_id),
-            ("token_id", record.token_id, row.token_id),
-            ("qty", record.qty_micro, row.qty),
-            ("limit_px", record.limit_micro, row.limit_px),
-            ("tif", record.tif, row.tif),
-            ("status", record.status.value, row.status),
-            ("filled_qty", record.filled_qty_micro, row.filled_qty),
-            ("reserved_usd", record.reserved_micro, row.reserved_usd),
-            ("reserved_qty", record.reserved_qty_micro, row.reserved_qty),
-            ("exchange_order_id", exchange_id, row.exchange_order_id),
+        table_values = _ROW_COMPARED(row)
+        if (*_RECORD_COMPARED(record), exchange_id) == table_values:
+            continue
+        journal_values = (
+            record.side, record.market_id, record.token_id, record.qty_micro, record.limit_micro,
+            record.tif, record.status.value, record.filled_qty_micro, record.reserved_micro,
+            record.reserved_qty_micro, exchange_id,
+        )  # fmt: skip
+        for name, journal_value, table_value in zip(
+            _ORDER_FIELDS, journal_values, table_values, strict=True
         ):
             if journal_value != table_value:
                 yield Finding("orders", local_id, name, journal_value, table_value)
+
+
+_ORDER_FIELDS: Final = (
+    "side", "market_id", "token_id", "qty", "limit_px", "tif", "status", "filled_qty",
+    "reserved_usd", "reserved_qty", "exchange_order_id",
+)  # fmt: skip
+"""The orders table's columns `_order_findings` compares, in its order."""
+_ROW_COMPARED: Final = operator.itemgetter(*(OrderRow._fields.index(f) for f in _ORDER_FIELDS))
+_RECORD_COMPARED: Final = operator.itemgetter(
+    *(OrderRecord._fields.index(f) for f in ("side", "market_id", "token_id", "qty_micro",
+      "limit_micro", "tif", "status", "filled_qty_micro", "reserved_micro",
+      "reserved_qty_micro"))
+)  # fmt: skip
+"""An order's compared columns (the exchange id aside) read from its record and from its row
+in one call each: an order status equals its table spelling."""
 
 
 _FILL_FIELDS: Final = ("order_id", "token_id", "side", "qty", "price", "fee")

@@ -176,5 +176,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(journal_row_digest, m)?)?;
     m.add_class::<journal::JournalDecoder>()?;
     m.add_function(wrap_pyfunction!(journal::fills_digest, m)?)?;
+    m.add_function(wrap_pyfunction!(journal::journal_read, m)?)?;
+    m.add_class::<journal::JournalRows>()?;
     Ok(())
 }

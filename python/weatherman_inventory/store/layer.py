@@ -311,7 +311,7 @@ class PersistenceLayer:
                 "AND status IN ('SUBMITTED', 'PARTIALLY_FILLED') ORDER BY submitted_at, local_id",
                 (session_id,),
             ).fetchall()
-        return [OrderRow(*r) for r in rows]
+        return list(map(OrderRow._make, rows))
 
     def load_order(self, local_id: str) -> OrderRow | None:
         """One order by local id."""
@@ -328,7 +328,7 @@ class PersistenceLayer:
                 f"SELECT {ORDER_COLUMNS} FROM orders WHERE session_id = ? ORDER BY local_id",
                 (session_id,),
             ).fetchall()
-        return [OrderRow(*r) for r in rows]
+        return list(map(OrderRow._make, rows))
 
     # -- mints and merges ----------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import struct
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NamedTuple
 
 from weatherman_inventory.errors import InvalidInput
 
@@ -71,10 +71,10 @@ class MarketRow:
     no_token_id: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class OrderRow:
+class OrderRow(NamedTuple):
     """An order: `limit_px` in cents (None for a sell without a limit), `reserved_usd` in
-    micro-USDC still reserved, `reserved_qty` contracts still reserved."""
+    micro-USDC still reserved, `reserved_qty` contracts still reserved. A named tuple: verify
+    and recovery read every order of a session."""
 
     local_id: str
     exchange_order_id: str | None

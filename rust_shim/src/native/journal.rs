@@ -14,7 +14,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple, PyType};
-use rusqlite::types::ValueRef;
+use rusqlite::types::Value as Column;
 use rusqlite::{Connection, OpenFlags};
 use serde_json::Value;
 
@@ -347,24 +347,21 @@ impl JournalDecoder {
         Ok((out.events, PyBytes::new(py, &out.fills), out.fill_count, at))
     }
 
-    /// Reads the session's journal rows after number `after` (at most `limit`) from the
-    /// SQLite database at `uri` (opened read-only), checks each row's hash chained from
-    /// `previous` and decodes it, up to the first row it leaves to the caller.
+    /// Checks and decodes `rows[start:]` (a `journal_read`), the first expected to be number
+    /// `seq` and chained to `previous`, up to the first row it leaves to the caller.
     ///
-    /// Returns (events, fills, fill count, last seq, head, stop, end, recorded): the events of
-    /// the rows after `after` up to `last seq`, whose hash is `head`; `stop` is the row after
-    /// them as `journal_rows` gives it, left to the caller (None if none was); `end` is whether
-    /// the journal ended; `recorded` is each event's row's `recorded_at`, 8 bytes
-    /// little-endian apiece, so a caller can stop at any row of the run and say when it was
-    /// written. A database it cannot read raises `ValueError`.
-    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
-    fn scan<'py>(
+    /// Returns (events, fills, fill count, last seq, head, stop, recorded): the events of the
+    /// rows decoded, up to `last seq`, whose hash is `head`; their fills-table rows as `decode`
+    /// gives them; `stop` the index of the row left to the caller (None if every row was
+    /// decoded); each event's row's `recorded_at`, 8 bytes little-endian apiece.
+    #[allow(clippy::type_complexity)]
+    fn decode_read<'py>(
         &self,
         py: Python<'py>,
-        uri: &str,
+        rows: &JournalRows,
+        start: usize,
+        seq: i64,
         session_id: &Bound<'py, PyString>,
-        after: i64,
-        limit: i64,
         previous: &[u8],
     ) -> PyResult<(
         Bound<'py, PyList>,
@@ -372,95 +369,198 @@ impl JournalDecoder {
         usize,
         i64,
         Bound<'py, PyBytes>,
-        Option<Bound<'py, PyTuple>>,
-        bool,
+        Option<usize>,
         Bound<'py, PyBytes>,
     )> {
-        let sid = session_id.to_str()?;
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_URI
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(uri, flags).map_err(|e| sqlite_error(&e))?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(|e| sqlite_error(&e))?;
-        let mut select = conn
-            .prepare(
-                "SELECT seq, kind, payload, duplicate, recorded_at, hash FROM journal \
-                 WHERE session_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-            )
-            .map_err(|e| sqlite_error(&e))?;
-        let mut rows = select
-            .query((sid, after, limit))
-            .map_err(|e| sqlite_error(&e))?;
+        let sid = session_id.to_str()?.as_bytes();
         let mut out = Decoded::new(py);
-        let mut last = after;
+        let mut last = seq - 1;
         let mut head = previous.to_vec();
-        let mut read = 0;
-        let mut stop = None;
         let mut recorded: Vec<u8> = Vec::new();
-        while let Some(row) = rows.next().map_err(|e| sqlite_error(&e))? {
-            read += 1;
-            let decoded = self.scan_row(
-                py,
-                row,
-                last + 1,
-                sid.as_bytes(),
-                &head,
-                session_id,
-                &mut out,
-            );
-            match decoded {
-                Some(hash) => {
+        let mut stop = None;
+        for (index, row) in rows.rows.iter().enumerate().skip(start) {
+            // The read checked each row against the stored hash before it; the first against
+            // `previous` is checked here, and each later one follows a row whose stored hash
+            // is the head.
+            let chained = if index == start {
+                owned_chain_hash(&head, sid, &row.columns).is_some_and(|digest| {
+                    matches!(&row.columns[5], Column::Blob(stored) if stored[..] == digest[..])
+                })
+            } else {
+                row.chained
+            };
+            match self.decode_owned(py, row, chained, last + 1, session_id, &mut out) {
+                Some(at) => {
                     last += 1;
-                    head = hash.to_vec();
-                    // `scan_row` read it as an integer before it decoded the row.
-                    let at = row.get_ref(4).ok().and_then(|v| v.as_i64().ok());
-                    recorded.extend_from_slice(&at.unwrap_or_default().to_le_bytes());
+                    if let Column::Blob(stored) = &row.columns[5] {
+                        head.clone_from(stored);
+                    }
+                    recorded.extend_from_slice(&at.to_le_bytes());
                 }
                 None => {
-                    let Some(row) = python_row(py, row) else {
-                        return Err(PyValueError::new_err(format!(
-                            "journal: the row after {last} is not readable here"
-                        )));
-                    };
-                    stop = Some(row);
+                    stop = Some(index);
                     break;
                 }
             }
         }
-        let end = stop.is_none() && read < limit;
-        let fills = PyBytes::new(py, &out.fills);
         Ok((
             out.events,
-            fills,
+            PyBytes::new(py, &out.fills),
             out.fill_count,
             last,
             PyBytes::new(py, &head),
             stop,
-            end,
             PyBytes::new(py, &recorded),
         ))
     }
 }
 
-/// A row's column as Python's `sqlite3` returns it.
-fn column<'py>(py: Python<'py>, value: ValueRef<'_>) -> Option<Bound<'py, PyAny>> {
-    Some(match value {
-        ValueRef::Null => py.None().into_bound(py),
-        ValueRef::Integer(n) => n.into_pyobject(py).ok()?.into_any(),
-        ValueRef::Real(x) => x.into_pyobject(py).ok()?.into_any(),
-        ValueRef::Text(text) => PyString::new(py, std::str::from_utf8(text).ok()?).into_any(),
-        ValueRef::Blob(bytes) => PyBytes::new(py, bytes).into_any(),
+/// Journal rows read ahead by `journal_read`, held natively until `JournalDecoder.decode_read`
+/// decodes them.
+#[pyclass(module = "weatherman_inventory._native", frozen)]
+pub struct JournalRows {
+    rows: Vec<ReadRow>,
+    end: bool,
+}
+
+/// One row's six columns as SQLite gave them, and whether its stored hash is its hash chained to
+/// the stored hash of the row read before it (to the read's `previous` for the first).
+struct ReadRow {
+    columns: [Column; 6],
+    chained: bool,
+}
+
+#[pymethods]
+impl JournalRows {
+    fn __len__(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether the journal ended within this read.
+    #[getter]
+    fn end(&self) -> bool {
+        self.end
+    }
+
+    /// (seq, stored hash) of the last row read, where a read of the rows after it starts; None
+    /// for no rows (or a last row whose seq or hash is not of the journal's types).
+    fn last(&self, py: Python<'_>) -> Option<(i64, Py<PyBytes>)> {
+        let row = self.rows.last()?;
+        let Column::Integer(seq) = row.columns[0] else {
+            return None;
+        };
+        let Column::Blob(hash) = &row.columns[5] else {
+            return None;
+        };
+        Some((seq, PyBytes::new(py, hash).unbind()))
+    }
+
+    /// Row `index` as `PersistenceLayer.journal_rows` gives it.
+    fn row<'py>(&self, py: Python<'py>, index: usize) -> PyResult<Bound<'py, PyTuple>> {
+        let row = self
+            .rows
+            .get(index)
+            .ok_or_else(|| PyValueError::new_err(format!("no row {index} in this read")))?;
+        let items = row
+            .columns
+            .iter()
+            .map(|value| owned_column(py, value))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyTuple::new(py, items)
+    }
+}
+
+fn owned_column<'py>(py: Python<'py>, value: &Column) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Column::Null => py.None().into_bound(py),
+        Column::Integer(n) => n.into_pyobject(py)?.into_any(),
+        Column::Real(x) => x.into_pyobject(py)?.into_any(),
+        Column::Text(text) => PyString::new(py, text).into_any(),
+        Column::Blob(bytes) => PyBytes::new(py, bytes).into_any(),
     })
 }
 
-/// A journal row as `PersistenceLayer.journal_rows` gives it.
-fn python_row<'py>(py: Python<'py>, row: &rusqlite::Row<'_>) -> Option<Bound<'py, PyTuple>> {
-    let mut items = Vec::with_capacity(6);
-    for index in 0..6 {
-        items.push(column(py, row.get_ref(index).ok()?)?);
+/// Reads the session's journal rows after number `after` (at most `limit`) from the SQLite
+/// database at `uri` (opened read-only) and checks each row's stored hash against its hash
+/// chained to the stored hash before it (`previous` for the first), with the interpreter
+/// released: recovery reads the next rows in a thread while it applies the ones before.
+/// A database it cannot read raises `ValueError`.
+#[pyfunction]
+pub fn journal_read(
+    py: Python<'_>,
+    uri: &str,
+    session_id: &str,
+    after: i64,
+    limit: i64,
+    previous: Vec<u8>,
+) -> PyResult<JournalRows> {
+    py.detach(|| read_rows(uri, session_id, after, limit, previous))
+        .map_err(|err| sqlite_error(&err))
+}
+
+fn read_rows(
+    uri: &str,
+    session_id: &str,
+    after: i64,
+    limit: i64,
+    mut previous: Vec<u8>,
+) -> rusqlite::Result<JournalRows> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(uri, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let mut select = conn.prepare(
+        "SELECT seq, kind, payload, duplicate, recorded_at, hash FROM journal \
+         WHERE session_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+    )?;
+    let mut cursor = select.query((session_id, after, limit))?;
+    let mut rows = Vec::new();
+    while let Some(row) = cursor.next()? {
+        let columns: [Column; 6] = [
+            row.get(0)?,
+            row.get(1)?,
+            row.get(2)?,
+            row.get(3)?,
+            row.get(4)?,
+            row.get(5)?,
+        ];
+        let digest = owned_chain_hash(&previous, session_id.as_bytes(), &columns);
+        let stored = match &columns[5] {
+            Column::Blob(hash) => hash.clone(),
+            _ => Vec::new(),
+        };
+        let chained = digest.is_some_and(|digest| digest[..] == stored[..]);
+        previous = stored;
+        rows.push(ReadRow { columns, chained });
     }
-    PyTuple::new(py, items).ok()
+    let end = i64::try_from(rows.len()).map_or(true, |read| read < limit);
+    Ok(JournalRows { rows, end })
+}
+
+/// `chain_hash` of a row's owned columns, or None if they are not of the journal's types.
+fn owned_chain_hash(previous: &[u8], session_id: &[u8], columns: &[Column; 6]) -> Option<[u8; 32]> {
+    let (Column::Integer(seq), Column::Text(kind), Column::Integer(duplicate), Column::Integer(at)) =
+        (&columns[0], &columns[1], &columns[3], &columns[4])
+    else {
+        return None;
+    };
+    let (tag, body) = match &columns[2] {
+        Column::Blob(body) => (0, body.as_slice()),
+        Column::Text(body) => (1, body.as_bytes()),
+        _ => return None,
+    };
+    let duplicate = u8::try_from(*duplicate).ok().filter(|d| *d <= 1)?;
+    chain_hash(
+        previous,
+        session_id,
+        *seq,
+        kind.as_bytes(),
+        tag,
+        body,
+        duplicate,
+        *at,
+    )
 }
 
 fn sqlite_error(err: &rusqlite::Error) -> PyErr {
@@ -527,47 +627,27 @@ impl JournalDecoder {
         out.events.append(event).ok()
     }
 
-    /// Checks and decodes one row read from SQLite: its hash chained to `previous` (returned),
-    /// or None (nothing added) if the row is left to the caller.
-    #[allow(clippy::too_many_arguments)]
-    fn scan_row<'py>(
+    /// Decodes one read row that is chained, in sequence and no duplicate into `out`, returning
+    /// its `recorded_at`, or None (nothing added) if the row is left to the caller.
+    fn decode_owned<'py>(
         &self,
         py: Python<'py>,
-        row: &rusqlite::Row<'_>,
+        row: &ReadRow,
+        chained: bool,
         expected: i64,
-        sid: &[u8],
-        previous: &[u8],
         session_id: &Bound<'py, PyString>,
         out: &mut Decoded<'py>,
-    ) -> Option<[u8; 32]> {
-        let seq = row.get_ref(0).ok()?.as_i64().ok()?;
-        let duplicate = row.get_ref(3).ok()?.as_i64().ok()?;
-        if seq != expected || duplicate != 0 {
+    ) -> Option<i64> {
+        let [Column::Integer(seq), Column::Text(kind), Column::Blob(body), Column::Integer(0), Column::Integer(at), _] =
+            &row.columns
+        else {
             return None;
-        }
-        let kind = row.get_ref(1).ok()?.as_str().ok()?;
-        let (tag, body) = match row.get_ref(2).ok()? {
-            ValueRef::Blob(body) => (0, body),
-            ValueRef::Text(body) => (1, body),
-            _ => return None,
         };
-        let recorded_at = row.get_ref(4).ok()?.as_i64().ok()?;
-        let stored = row.get_ref(5).ok()?.as_blob().ok()?;
-        let hash = chain_hash(
-            previous,
-            sid,
-            seq,
-            kind.as_bytes(),
-            tag,
-            body,
-            0,
-            recorded_at,
-        )?;
-        if stored != hash {
+        if !chained || *seq != expected {
             return None;
         }
-        self.decode_one(py, seq, kind, body, None, session_id, out)?;
-        Some(hash)
+        self.decode_one(py, *seq, kind, body, None, session_id, out)?;
+        Some(*at)
     }
 
     /// `decode_one` of a row as `PersistenceLayer.journal_rows` gives it.
