@@ -1836,9 +1836,9 @@ class InventoryManager:
             order = common
             # The common case, inlined: a fill within what a known open sell order has left,
             # which it still reserves on this token (its reservation is qty - filled).
-            order.reserved_qty -= e.fill_qty_micro
-            p.in_flight_qty -= e.fill_qty_micro
-            order.filled_qty += e.fill_qty_micro
+            order.reserved_qty -= fill_qty
+            p.in_flight_qty -= fill_qty
+            order.filled_qty += fill_qty
             if order.filled_qty == order.qty:
                 order.status = _FILLED
                 self._close(e.local_id, order)
@@ -1856,15 +1856,18 @@ class InventoryManager:
                 "on a placeholder position",
             )
             p = self._new_position(token_id, "", _YES)
-        elif e.fill_qty_micro > p.qty:
+        elif fill_qty > p.qty:
             self._anomaly(
                 AnomalyKind.OVERSELL,
                 e,
-                f"sell fill of {_shares(e.fill_qty_micro)} {token_id!r} with {_shares(p.qty)} "
-                f"held: the excess {_shares(e.fill_qty_micro - p.qty)} leaves at a zero cost basis",
+                f"sell fill of {_shares(fill_qty)} {token_id!r} with {_shares(p.qty)} "
+                f"held: the excess {_shares(fill_qty - p.qty)} leaves at a zero cost basis",
             )
         held = p.qty
-        removed = self._remove(p, fill_qty)
+        # `_remove`, inlined (the hot path: no call).
+        removed = removed_cost(held, p.cost_micro, fill_qty)
+        p.qty = held - fill_qty if fill_qty < held else 0
+        p.cost_micro -= removed
         p.realized_micro += net - removed
         self._cash = cash_after
         self._dirty_model.add(token_id)
