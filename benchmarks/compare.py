@@ -3,9 +3,8 @@
 The baseline (a git revision, 83759e3 unless `WEATHERMAN_BASELINE` names another) is exported
 under `target/baseline/<rev>` and measured with its own Python package, its own benchmarks and
 its own `weatherman-bench` binary (a release build in `target/baseline/<rev>/target`, made
-once). The two trees run several rounds each: the parts that use one core (ledger, FFI) side by
-side, one tree on each core (swapped each round), so both see the same moment of this shared
-machine; the others alternately. Each figure's best round is compared (the least time, the highest rate: other work on the machine
+once). The two trees run alternately, several rounds each, on the same machine state, and each
+figure's best round is compared (the least time, the highest rate: other work on the machine
 only ever slows a round, so the best is the steadiest estimate of the code's own cost, as
 `timeit` reports it): a time may grow, or a rate shrink, by at most the figure's tolerance.
 `make bench` runs it last.
@@ -18,18 +17,14 @@ only ever slows a round, so the best is the steadiest estimate of the code's own
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = os.environ.get("WEATHERMAN_BASELINE", "83759e3")
@@ -91,17 +86,9 @@ def _env(**extra: str) -> dict[str, str]:
     return dict(os.environ, WEATHERMAN_VENV=venv, PYO3_PYTHON=python, **extra)
 
 
-_pinned = threading.local()
-"""`cpu`: the core the benchmark processes this thread starts run on (unset: any)."""
-
-
 def _run(tree: Path, args: Sequence[str]) -> str:
     env = _env(PYTHONPATH=f"{tree / 'python'}{os.pathsep}{tree}")
-    cpu: int | None = getattr(_pinned, "cpu", None)
-    pin = None if cpu is None else functools.partial(os.sched_setaffinity, 0, {cpu})
-    out = subprocess.run(
-        args, cwd=tree, env=env, check=True, capture_output=True, text=True, preexec_fn=pin
-    ).stdout
+    out = subprocess.run(args, cwd=tree, env=env, check=True, capture_output=True, text=True).stdout
     return out
 
 
@@ -183,11 +170,6 @@ def ffi(tree: Path) -> dict[str, float]:
     return figures
 
 
-SIDE_BY_SIDE: Final = frozenset({"ledger", "ffi"})
-"""Parts whose benchmarks use one core: the two trees run at once, one on each core, so both
-see the same moment of the machine (its speed on this shared host moves by more than 10 %
-between moments); the cores are swapped each round."""
-
 PARTS: dict[str, Callable[[Path], dict[str, float]]] = {
     "ledger": ledger,
     "store": store,
@@ -196,41 +178,18 @@ PARTS: dict[str, Callable[[Path], dict[str, float]]] = {
 }
 
 
-def _pinned_part(part: str, tree: Path, cpu: int) -> dict[str, float]:
-    _pinned.cpu = cpu
-    return PARTS[part](tree)
-
-
 def main(parts: Sequence[str]) -> int:
     unknown = set(parts) - PARTS.keys()
     if unknown:
         raise SystemExit(f"unknown part(s) {sorted(unknown)}: {', '.join(PARTS)}")
     base = baseline_tree()
     samples: dict[str, dict[str, list[float]]] = {"baseline": {}, "current": {}}
-    cores = sorted(os.sched_getaffinity(0))
     for part in parts:
         rounds = 1 if part == "store" else ROUNDS
-        if part == "ffi":
-            for tree in (base, ROOT):
-                _bench_binary(tree)  # built before any round is timed
         for r in range(rounds):
-            trees = (("baseline", base), ("current", ROOT))
-            if part in SIDE_BY_SIDE and len(cores) >= 2:
-                print(f"  {part}: both trees side by side, round {r + 1}/{rounds}", flush=True)
-                pins = (cores[r % 2], cores[(r + 1) % 2])
-                with ThreadPoolExecutor(2) as pool:
-                    futures = [
-                        pool.submit(_pinned_part, part, tree, cpu)
-                        for (_, tree), cpu in zip(trees, pins, strict=True)
-                    ]
-                    results = [f.result() for f in futures]
-            else:
-                results = []
-                for label, tree in trees:
-                    print(f"  {part}: {label} round {r + 1}/{rounds}", flush=True)
-                    results.append(PARTS[part](tree))
-            for (label, _), figures in zip(trees, results, strict=True):
-                for name, value in figures.items():
+            for label, tree in (("baseline", base), ("current", ROOT)):
+                print(f"  {part}: {label} round {r + 1}/{rounds}", flush=True)
+                for name, value in PARTS[part](tree).items():
                     samples[label].setdefault(name, []).append(value)
     _remove_journals()
     print(f"\nbaseline {BASELINE} against this tree (best of the rounds; same run, same machine)\n")
