@@ -215,6 +215,11 @@ _TAMPERINGS: dict[str, tuple[tuple[str, ...], type[Exception] | None, str | None
         JournalInconsistent,
         "seq 1401 hash",
     ),
+    "kind not UTF-8": (
+        ("UPDATE journal SET kind = CAST(X'FF' AS TEXT) WHERE seq = 1300",),
+        StoreError,
+        None,
+    ),
     "second opening row": (
         ("UPDATE journal SET kind = 'session_opened' WHERE seq = 1100",),
         JournalInconsistent,

@@ -14,7 +14,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple, PyType};
-use rusqlite::types::Value as Column;
+use rusqlite::types::{Value as Column, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 use serde_json::Value;
 
@@ -518,12 +518,12 @@ fn read_rows(
     let mut rows = Vec::new();
     while let Some(row) = cursor.next()? {
         let columns: [Column; 6] = [
-            row.get(0)?,
-            row.get(1)?,
-            row.get(2)?,
-            row.get(3)?,
-            row.get(4)?,
-            row.get(5)?,
+            owned(row, 0)?,
+            owned(row, 1)?,
+            owned(row, 2)?,
+            owned(row, 3)?,
+            owned(row, 4)?,
+            owned(row, 5)?,
         ];
         let digest = owned_chain_hash(&previous, session_id.as_bytes(), &columns);
         let stored = match &columns[5] {
@@ -536,6 +536,22 @@ fn read_rows(
     }
     let end = i64::try_from(rows.len()).map_or(true, |read| read < limit);
     Ok(JournalRows { rows, end })
+}
+
+/// Column `index` of `row`, owned; text that is not UTF-8 is an error (recovery then reads the
+/// journal from there through the store, which names what is wrong).
+fn owned(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Column> {
+    Ok(match row.get_ref(index)? {
+        ValueRef::Null => Column::Null,
+        ValueRef::Integer(n) => Column::Integer(n),
+        ValueRef::Real(x) => Column::Real(x),
+        ValueRef::Text(text) => Column::Text(
+            std::str::from_utf8(text)
+                .map_err(rusqlite::Error::Utf8Error)?
+                .to_owned(),
+        ),
+        ValueRef::Blob(bytes) => Column::Blob(bytes.to_vec()),
+    })
 }
 
 /// `chain_hash` of a row's owned columns, or None if they are not of the journal's types.
