@@ -70,6 +70,12 @@ class Finding:
     journal: Any
     table_value: Any
 
+    @classmethod
+    def row(cls, table: str, key: str, journal: object, table_row: object) -> Finding:
+        """A row one side holds and the other does not: `journal` and `table_row` are each
+        side's row (or value), None where it has none."""
+        return cls(table, key, "row", _present(journal), _present(table_row))
+
     def describe(self) -> str:
         if self.table == "fills" and self.field == "row" and self.table_value is None:
             return f"fill {self.key} is journaled but missing from the fills table"
@@ -153,6 +159,10 @@ LEGACY_NOTE: Final = (
     "mode and start time come from the sessions row, the only source it has, and so do "
     "exchange order ids"
 )
+
+
+def _present(value: object) -> str | None:
+    return None if value is None else "present"
 
 
 @cyclic_gc_paused()
@@ -330,13 +340,7 @@ def _order_findings(
         want = expected.get(local_id)
         row = table.get(local_id)
         if want is None or row is None:
-            yield Finding(
-                "orders",
-                local_id,
-                "row",
-                None if want is None else "present",
-                None if row is None else "present",
-            )
+            yield Finding.row("orders", local_id, want, row)
             continue
         record, exchange_id = want
         if legacy and exchange_id is None:
@@ -444,12 +448,8 @@ def _mint_findings(
         want = mints[at] if at < len(mints) else None
         row = rows[at] if at < len(rows) else None
         if want is None or row is None:
-            yield Finding(
-                "mint_events",
-                key if row is None else f"{key} (id {row.id})",
-                "row",
-                None if want is None else "present",
-                None if row is None else "present",
+            yield Finding.row(
+                "mint_events", key if row is None else f"{key} (id {row.id})", want, row
             )
             continue
         got = (row.condition_id, row.operation, row.amount, row.status)
@@ -471,8 +471,7 @@ def _resolution_findings(
         want = expected.get(cond)
         row = table.get(cond)
         if want is None or row is None:
-            present = (None if want is None else "present", None if row is None else "present")
-            yield Finding("resolutions", cond, "row", *present)
+            yield Finding.row("resolutions", cond, want, row)
             continue
         for name, journal_value, table_value in (
             ("yes_payout", want.yes_payout_micro, row.yes_payout),
@@ -494,13 +493,7 @@ def _account_findings(
     key = f"session {session_id}"
     if seq is None or row is None:
         if (seq, row) != (None, None):
-            yield Finding(
-                "accounts",
-                key,
-                "row",
-                None if seq is None else "present",
-                None if row is None else "present",
-            )
+            yield Finding.row("accounts", key, seq, row)
         return
     want = account_of(manager, seq)
     for name in ACCOUNT_FIELDS:
