@@ -505,11 +505,7 @@ fn read_rows(
     limit: i64,
     mut previous: Vec<u8>,
 ) -> rusqlite::Result<JournalRows> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-        | OpenFlags::SQLITE_OPEN_URI
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(uri, flags)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let conn = open_readonly(uri)?;
     let mut select = conn.prepare(
         "SELECT seq, kind, payload, duplicate, recorded_at, hash FROM journal \
          WHERE session_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
@@ -577,6 +573,16 @@ fn owned_chain_hash(previous: &[u8], session_id: &[u8], columns: &[Column; 6]) -
         duplicate,
         *at,
     )
+}
+
+/// The SQLite database at `uri`, opened read-only for one thread, waiting up to 5 s for a lock.
+fn open_readonly(uri: &str) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(uri, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
 }
 
 fn sqlite_error(err: &rusqlite::Error) -> PyErr {
@@ -707,11 +713,7 @@ pub fn fills_digest(
 }
 
 fn read_fills_digest(uri: &str, session_id: &str) -> rusqlite::Result<Option<(u64, Vec<u8>)>> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-        | OpenFlags::SQLITE_OPEN_URI
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(uri, flags)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let conn = open_readonly(uri)?;
     let mut select = conn.prepare(
         "SELECT json_array(fill_id, order_id, token_id, side, qty, price, fee) FROM fills \
          WHERE session_id = ?1 ORDER BY id",
