@@ -48,6 +48,7 @@ __all__ = [
     "CENT_MICRO",
     "EVENT_FIELDS",
     "EVENT_TYPES",
+    "FILL_EVENTS",
     "FILL_STATUSES",
     "FROM_FIELDS",
     "JOURNAL_FORMAT",
@@ -512,6 +513,9 @@ Event = (
 
 EVENT_TYPES: tuple[type[Event], ...] = get_args(Event)
 """Every event class, in the order of the `Event` union."""
+FILL_EVENTS: Final = (BuyFilled, SellFilled)
+"""The fill events, for `isinstance` (a tuple: `A | B` written there builds a union at every
+call)."""
 
 
 class OrderRecord(NamedTuple):

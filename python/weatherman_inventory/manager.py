@@ -440,9 +440,7 @@ _RESOLUTION_EVENTS: Final = (
     RedemptionConfirmed,
     RedemptionFailed,
 )
-# Event classes tested together on the journaled path (a tuple: `A | B` written in the test
-# builds a union at every call).
-_FILL_EVENTS: Final = (BuyFilled, SellFilled)
+# Event classes tested together on the journaled path (a tuple, as `ev.FILL_EVENTS`).
 _ID_EVENTS: Final = (ExchangeOrderIdAssigned, OrderAdopted)
 
 
@@ -1390,7 +1388,7 @@ class InventoryManager:
         saved_resol = (
             resol.save()
             if isinstance(event, _RESOLUTION_EVENTS)
-            or (resol.markets and isinstance(event, _FILL_EVENTS))
+            or (resol.markets and isinstance(event, ev.FILL_EVENTS))
             else None
         )
         added_fill_id = None
