@@ -44,6 +44,18 @@ def journal_row_digest(
     recorded_at)` of a row with a bytes payload, its session id and kind given UTF-8 encoded.
     Raises ValueError for a field longer than 2^32 - 1 bytes."""
 
+class SlotMaker:
+    """Instances of one slotted class from its slots' values, written straight into the slots
+    (the events' builders and decoders make every event through one)."""
+
+    def __init__(self, cls: type, names: tuple[str, ...]) -> None:
+        """Refuses (ValueError) a class with a `__new__` of its own, or a name that is not a
+        writable object slot of `cls`."""
+
+    def make(self, values: tuple[object, ...], /) -> Any:
+        """A new `cls` whose slot `names[i]` holds `values[i]` (TypeError unless there is one
+        value a name); the values are not checked."""
+
 class JournalDecoder:
     """Recovery's decoding of journal rows into events, the tests of `events._JsonTest` run
     natively; it stops at the first row it is not sure of, which the caller decodes in Python.

@@ -5,6 +5,7 @@
 //! prove in-process that Rust accepts, refuses and re-emits every vector as pydantic does.
 //! `journal_chain_mismatch` checks the journal's hash chain for recovery: the same bytes as
 //! `store.journal_row_hash`, at native speed.
+//! `SlotMaker` (`native/slots.rs`) makes the events: each slot written once, in one call.
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -16,6 +17,7 @@ use sha2::{Digest, Sha256};
 use crate::contract::{DecisionContext, InventoryState};
 
 mod journal;
+mod slots;
 
 /// Parses `json` as `T` and serialises it back; a serde error becomes a `ValueError` naming it.
 fn roundtrip<T: DeserializeOwned + Serialize>(type_name: &str, json: &str) -> PyResult<String> {
@@ -175,6 +177,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(journal_chain_mismatch, m)?)?;
     m.add_function(wrap_pyfunction!(journal_row_digest, m)?)?;
     m.add_class::<journal::JournalDecoder>()?;
+    m.add_class::<slots::SlotMaker>()?;
     m.add_function(wrap_pyfunction!(journal::fills_digest, m)?)?;
     m.add_function(wrap_pyfunction!(journal::journal_read, m)?)?;
     m.add_class::<journal::JournalRows>()?;

@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use pyo3::exceptions::PyValueError;
-use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple, PyType};
 use rusqlite::types::{Value as Column, ValueRef};
@@ -21,6 +20,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::chain_hash;
+use super::slots::{alloc_instance, check_plain_new, fill_slot, slot_offset};
 
 /// The common case of one field's JSON value (`events._JsonTest.native()`).
 enum Test {
@@ -94,35 +94,6 @@ fn parse_test(spec: &Bound<'_, PyTuple>) -> PyResult<(Test, bool)> {
     Ok((test, optional))
 }
 
-/// The offset of `cls`'s slot `name`: its member descriptor must hold an object (`T_OBJECT_EX`,
-/// writable) inside the instance, and `cls` must be allocated by its `tp_alloc` with nothing
-/// else to do (no `__new__` or `__init__` of its own beyond object's and the dataclass's).
-fn slot_offset(cls: &Bound<'_, PyType>, name: &Bound<'_, PyString>) -> PyResult<isize> {
-    let descr = cls.getattr(name)?;
-    if descr.get_type().name()? != "member_descriptor" {
-        return Err(bad(&format!("{name} is not a slot of {cls}")));
-    }
-    // SAFETY: a `member_descriptor` is a `PyMemberDescrObject`, whose `d_member` points at the
-    // class's `PyMemberDef` (pyo3-ffi types the pointer as `PyGetSetDef`).
-    let member = unsafe {
-        let descr = descr.as_ptr().cast::<ffi::PyMemberDescrObject>();
-        &*(*descr).d_member.cast::<ffi::PyMemberDef>()
-    };
-    // SAFETY: `cls` is a live type object.
-    let size = unsafe { (*cls.as_type_ptr()).tp_basicsize };
-    let readonly = member.flags & ffi::Py_READONLY != 0;
-    if member.type_code != ffi::Py_T_OBJECT_EX
-        || readonly
-        || member.offset <= 0
-        || member.offset >= size
-    {
-        return Err(bad(&format!(
-            "{name} of {cls} is not a writable object slot"
-        )));
-    }
-    Ok(member.offset)
-}
-
 fn parse_fill(spec: &Bound<'_, PyAny>) -> PyResult<Option<FillRow>> {
     if spec.is_none() {
         return Ok(None);
@@ -173,17 +144,6 @@ fn field_value<'py>(py: Python<'py>, field: &Field, value: &Value) -> Option<Bou
     }
 }
 
-/// `object.__new__`'s C function, which the events' classes inherit.
-/// The address of `object.__new__`'s C function (libpython's), which the events inherit.
-fn object_new() -> Option<usize> {
-    // SAFETY: `PyBaseObject_Type` is a static type object.
-    unsafe {
-        (*std::ptr::addr_of_mut!(ffi::PyBaseObject_Type))
-            .tp_new
-            .map(|f| f as usize)
-    }
-}
-
 fn push_json_str(out: &mut Vec<u8>, text: &str) {
     // Writing a &str into a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, text);
@@ -199,28 +159,15 @@ impl JournalDecoder {
         if values.len() != kind.fields.len() {
             return None;
         }
-        let cls = kind.cls.bind(py).as_type_ptr();
-        // SAFETY: `object.__new__(cls)` without its checks (a concrete class of ours, checked
-        // at construction): `tp_alloc` returns a zeroed, tracked instance or NULL with an error.
-        let event = unsafe {
-            let alloc = (*cls).tp_alloc?;
-            Bound::from_owned_ptr_or_opt(py, alloc(cls, 0))
-        };
-        let Some(event) = event else {
+        let Ok(event) = alloc_instance(py, kind.cls.bind(py)) else {
             drop(PyErr::take(py));
             return None;
         };
         for (field, value) in kind.fields.iter().zip(values) {
             let value = field_value(py, field, value)?;
-            // SAFETY: the slot lies inside the fresh instance (checked by `slot_offset`) and is
-            // still NULL; it takes the value's reference, as the slot's descriptor would.
-            unsafe {
-                *event
-                    .as_ptr()
-                    .cast::<u8>()
-                    .offset(field.offset)
-                    .cast::<*mut ffi::PyObject>() = value.into_ptr();
-            }
+            // SAFETY: the offset came from `slot_offset` for this class at construction, and
+            // each slot of the fresh instance is written once.
+            unsafe { fill_slot(&event, field.offset, value) };
         }
         if let Some(cross) = &kind.cross {
             cross.bind(py).call1((&event,)).ok()?;
@@ -280,10 +227,7 @@ impl JournalDecoder {
             let kind: String = kind.extract()?;
             let entry = if let Ok(spec) = spec.cast::<PyTuple>() {
                 let cls = spec.get_item(0)?.cast_into::<PyType>()?;
-                // SAFETY: reading the type slots of live type objects.
-                if unsafe { (*cls.as_type_ptr()).tp_new.map(|f| f as usize) } != object_new() {
-                    return Err(bad(&format!("{cls} has a __new__ of its own")));
-                }
+                check_plain_new(&cls)?;
                 let mut fields = Vec::new();
                 for field in spec.get_item(1)?.try_iter()? {
                     let field = field?;
