@@ -28,6 +28,7 @@ from weatherman_inventory.events import (
     OrderStatus,
     PositionRecord,
     PricesUpdated,
+    SellFilled,
 )
 
 YES = Outcome.YES
@@ -558,3 +559,45 @@ def test_ledger_object_copy_keeps_every_slot(cls: str) -> None:
     assert {name: getattr(copy, name) for name in kind.__slots__} == {
         name: f"value-{n}" for n, name in enumerate(kind.__slots__)
     }
+
+
+def _comparable(checkpoint: object) -> tuple[object, ...]:
+    """A checkpoint's contents, each copied ledger object as its slots' values."""
+    import dataclasses  # noqa: PLC0415
+
+    def value(v: object) -> object:
+        slots = getattr(type(v), "__slots__", None)
+        if slots and not isinstance(v, tuple):
+            return (type(v).__name__, *(getattr(v, name) for name in slots))
+        return v
+
+    names = [f.name for f in dataclasses.fields(checkpoint)]  # type: ignore[arg-type]
+    *head, saved, dirty, settle, resolution = (getattr(checkpoint, n) for n in names)
+    return (
+        *head,
+        [(id(mapping), key, value(v)) for mapping, key, v in saved],
+        [(id(flags), key, was) for flags, key, was in dirty],
+        settle,
+        resolution,
+    )
+
+
+def test_a_fills_quick_checkpoint_copies_what_the_full_one_copies() -> None:
+    """`_fill_checkpoint`, where it applies, saves exactly what `_full_checkpoint` saves for
+    the same fill on the same ledger (streams with mints, sells of minted tokens, fills of
+    unknown orders, settlement statuses)."""
+    from tests.event_streams import make_stream  # noqa: PLC0415
+
+    quick = full = 0
+    for seed in range(6):
+        mgr = InventoryManager(Decimal(10_000))
+        for event in make_stream(seed, 800):
+            if isinstance(event, BuyFilled | SellFilled) and event.status is None:
+                fast = mgr._fill_checkpoint(event)
+                if fast is None:
+                    full += 1
+                else:
+                    quick += 1
+                    assert _comparable(fast) == _comparable(mgr._full_checkpoint(event))
+            mgr.apply(event)
+    assert (quick >= 60, full >= 60) == (True, True), (quick, full)

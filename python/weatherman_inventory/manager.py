@@ -1348,6 +1348,16 @@ class InventoryManager:
     def _checkpoint(self, event: Event) -> _Checkpoint:
         """Copies of what `event` can change: the touched objects only, so a bound fill stays
         cheap."""
+        kind = type(event)
+        if (kind is BuyFilled or kind is SellFilled) and event.status is None:  # type: ignore[union-attr]
+            checkpoint = self._fill_checkpoint(event)  # type: ignore[arg-type]
+            if checkpoint is not None:
+                return checkpoint
+        return self._full_checkpoint(event)
+
+    def _full_checkpoint(self, event: Event) -> _Checkpoint:
+        """`_checkpoint` of any event: copies of the objects `_touched` names, and the
+        settlement and resolution state the event can change."""
         order_ids, tokens, conds = self._touched(event)
         saved: list[tuple[dict[str, Any], str, object]] = []
         dirty: list[tuple[set[str], str, bool]] = []
@@ -1408,6 +1418,43 @@ class InventoryManager:
             saved_settle,
             saved_resol,
         )
+
+    def _fill_checkpoint(self, event: BuyFilled | SellFilled) -> _Checkpoint | None:
+        """`_checkpoint` of a fill with no settlement status, the same copies in its common
+        case: of the fill's order and token only (a sell of its order's token, no minted pairs
+        on it), with no settlement history on the token and no market resolved. None otherwise.
+        """
+        local_id, token = event.local_id, event.token_id
+        order = self._orders.get(local_id)
+        if (
+            token in self._settle.histories
+            or self._resol.markets
+            or (
+                type(event) is SellFilled
+                and (token in self._token_conds or (order is not None and order.token_id != token))
+            )
+        ):
+            return None
+        p = self._positions.get(token)
+        dirty_model, dirty_json = self._dirty_model, self._dirty_json
+        fill_id = event.fill_id
+        fill_ids = self._fill_ids
+        return _Checkpoint(
+            self._cash,
+            self._in_flight,
+            self._exit,
+            self._baseline,
+            self._adjustments,
+            len(self._anomalies),
+            fill_id if fill_id is not None and fill_ids is not None and fill_id not in fill_ids
+            else None,
+            [
+                (self._orders, local_id, _MISSING if order is None else order.copy()),
+                (self._positions, token, _MISSING if p is None else p.copy()),
+                (self._token_conds, token, self._token_conds.get(token, _MISSING)),
+            ],
+            [(dirty_model, token, token in dirty_model), (dirty_json, token, token in dirty_json)],
+        )  # fmt: skip
 
     def _restore(self, cp: _Checkpoint) -> None:
         """Put back everything `_checkpoint` copied."""
