@@ -1081,7 +1081,11 @@ _OPTIONAL_ID = _Kind(
     arg_slow=check_optional_id,
     check=check_optional_id,
     json_slow=_optional(_json_id),
-    arg_fast=("{a} is None", "None"),
+    # A fill id is new with every fill: tested inline, not looked up.
+    arg_fast=(
+        "{a} is None or (type({a}) is str and 0 < len({a}) <= _MAX_ID and {a}.isascii())",
+        "{a}",
+    ),
     json=_JsonTest("id", optional=True),
 )
 _OUTCOME = _Kind(
