@@ -103,13 +103,16 @@ def ledger(tree: Path) -> dict[str, float]:
 
 
 def store(tree: Path) -> dict[str, float]:
+    """Each mode's ratio: the median of its rounds' ratios where the tree's benchmark prints it
+    (a fraction), else (83759e3 prints a percentage) the ratio of its median rates."""
     out = _run(tree, [sys.executable, "-m", "benchmarks.store", "fills"])
     figures = {}
     for mode in ("live", "paper"):
-        match = re.search(rf"^\| {mode} \| ([\d,]+) \| ([\d,]+) \|", out, re.M)
+        match = re.search(rf"^\| {mode} \| ([\d,]+) \| ([\d,]+) \| ([\d.]+)(%?) \|", out, re.M)
         if match:
-            journaled, raw = (float(g.replace(",", "")) for g in match.groups())
-            figures[f"durable fills {mode} / raw SQLite"] = journaled / raw
+            journaled, raw = (float(g.replace(",", "")) for g in match.groups()[:2])
+            ratio = journaled / raw if match.group(4) else float(match.group(3))
+            figures[f"durable fills {mode} / raw SQLite"] = ratio
     return figures
 
 
