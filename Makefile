@@ -23,7 +23,7 @@ NATIVE_STAMP := $(VENV)/.native
 NODE_STAMP := $(TS_DIR)/node_modules/.installed
 
 .PHONY: help setup lock check-lock types check-types lint typecheck pytest pg-server cargo-test clippy fmt-check ts-check \
-	test test-long bench demo chromium report-screenshot clean
+	test test-long bench demo chromium valgrind report-screenshot clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -97,7 +97,7 @@ test: check-lock check-types lint typecheck fmt-check clippy ts-check cargo-test
 test-long: $(NATIVE_STAMP) $(NODE_STAMP) chromium ## The Python tests with the long hypothesis profile
 	HYPOTHESIS_PROFILE=long $(VENV)/bin/pytest -q
 
-bench: $(NATIVE_STAMP) $(NODE_STAMP) ## Benchmarks: ledger, store, FFI, then the same beside a baseline build
+bench: $(NATIVE_STAMP) $(NODE_STAMP) valgrind ## Benchmarks: ledger, store, FFI, then the same beside a baseline build
 	$(PY) -m benchmarks.run
 	$(PY) -m benchmarks.compare
 
@@ -105,6 +105,11 @@ bench: $(NATIVE_STAMP) $(NODE_STAMP) ## Benchmarks: ledger, store, FFI, then the
 chromium: ## Install Chromium (Debian package) when missing: the report's browser test needs it
 	command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+# The benchmark comparison counts instructions with callgrind.
+valgrind: ## Install valgrind (Debian package) when missing: make bench counts instructions with it
+	command -v valgrind >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq valgrind >/dev/null; }
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 DEMO_SUMMARY := var/demo-summary.json

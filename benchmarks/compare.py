@@ -7,10 +7,12 @@ once). The two trees run alternately, several rounds each, on the same machine s
 figure's best round is compared (the least time, the highest rate: other work on the machine
 only ever slows a round, so the best is the steadiest estimate of the code's own cost, as
 `timeit` reports it): a time may grow, or a rate shrink, by at most the figure's tolerance.
-`make bench` runs it last.
+The ledger's in-memory figures are also counted in instructions (`benchmarks/counted.py` under
+callgrind), which no load on the machine changes. `make bench` runs it last.
 
-    python -m benchmarks.compare            # ledger, store, FFI
-    python -m benchmarks.compare ledger     # one part: ledger, store, recovery or ffi
+    python -m benchmarks.compare            # every part
+    python -m benchmarks.compare ledger     # one part: ledger, store, recovery, ffi or
+                                            # instructions
 
 `WEATHERMAN_BENCH_ROUNDS` sets the rounds (5 by default): more on a busy machine.
 """
@@ -23,6 +25,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +56,11 @@ FIGURES: dict[str, Figure] = {
         Figure("FFI tick 50 tokens all changed (us)", False, 0.10),
         Figure("FFI tick 50 tokens two changed (us)", False, 0.10),
         Figure("FFI on_fill_buy (us)", False, 0.10),
+        Figure("on_fill_buy (instructions)", False, 0.10),
+        Figure("on_fill_sell (instructions)", False, 0.10),
+        Figure("update_prices 50 of 50 (instructions)", False, 0.10),
+        Figure("snapshot_json 50 of 50 changed (instructions)", False, 0.10),
+        Figure("snapshot_json 2 of 50 changed (instructions)", False, 0.10),
     )
 }
 
@@ -173,12 +181,56 @@ def ffi(tree: Path) -> dict[str, float]:
     return figures
 
 
+COUNTED_CALLS = 2_000
+
+
+def _instructions(tree: Path, figure: str) -> float:
+    """Instructions per call of `benchmarks/counted.py`'s `figure` with `tree`'s package."""
+    env = _env(PYTHONPATH=f"{tree / 'python'}{os.pathsep}{tree}", PYTHONHASHSEED="0")
+    args = [
+        "valgrind", "--tool=callgrind", "--toggle-collect=functools_reduce",
+        "--callgrind-out-file=/dev/null",
+        sys.executable, str(ROOT / "benchmarks" / "counted.py"), figure, str(COUNTED_CALLS),
+    ]  # fmt: skip
+    run = subprocess.run(args, cwd=tree, env=env, check=True, capture_output=True, text=True)
+    match = re.search(r"Collected : (\d+)", run.stderr)
+    if match is None:
+        raise RuntimeError(f"callgrind reported no count for {figure}: {run.stderr[-500:]}")
+    return int(match.group(1)) / COUNTED_CALLS
+
+
+def instructions(tree: Path) -> dict[str, float]:
+    """The ledger's figures counted in instructions (callgrind), two figures at a time: the
+    counts do not depend on the machine's load. A snapshot's figure is the update and the
+    snapshot less the update alone."""
+    if shutil.which("valgrind") is None:
+        raise SystemExit("the instructions part needs valgrind (make bench installs it)")
+    names = ("buy", "sell", "prices50", "json50", "prices2", "json2")
+    with ThreadPoolExecutor(2) as pool:
+        counts = dict(zip(names, pool.map(lambda f: _instructions(tree, f), names), strict=True))
+    return {
+        "on_fill_buy (instructions)": counts["buy"],
+        "on_fill_sell (instructions)": counts["sell"],
+        "update_prices 50 of 50 (instructions)": counts["prices50"],
+        "snapshot_json 50 of 50 changed (instructions)": counts["json50"] - counts["prices50"],
+        "snapshot_json 2 of 50 changed (instructions)": counts["json2"] - counts["prices2"],
+    }
+
+
 PARTS: dict[str, Callable[[Path], dict[str, float]]] = {
     "ledger": ledger,
     "store": store,
     "recovery": recovery,
     "ffi": ffi,
+    "instructions": instructions,
 }
+ONCE: frozenset[str] = frozenset({"store", "instructions"})
+"""Parts run once per tree: the store's benchmark alternates inside its own rounds, and a count
+of instructions is the same every time."""
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value >= 1000 else f"{value:.3g}"
 
 
 def main(parts: Sequence[str]) -> int:
@@ -188,7 +240,7 @@ def main(parts: Sequence[str]) -> int:
     base = baseline_tree()
     samples: dict[str, dict[str, list[float]]] = {"baseline": {}, "current": {}}
     for part in parts:
-        rounds = 1 if part == "store" else ROUNDS
+        rounds = 1 if part in ONCE else ROUNDS
         for r in range(rounds):
             for label, tree in (("baseline", base), ("current", ROOT)):
                 print(f"  {part}: {label} round {r + 1}/{rounds}", flush=True)
@@ -210,7 +262,7 @@ def main(parts: Sequence[str]) -> int:
         ok = bad <= figure.tolerance
         worse += not ok
         print(
-            f"| {name} | {old:.3g} | {new:.3g} | {change:+.1%} | "
+            f"| {name} | {_number(old)} | {_number(new)} | {change:+.1%} | "
             f"{'-' if figure.higher_is_better else '+'}{figure.tolerance:.0%} | "
             f"{'ok' if ok else 'WORSE'} |"
         )
@@ -218,4 +270,4 @@ def main(parts: Sequence[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:] or ("ledger", "store", "recovery", "ffi")))
+    sys.exit(main(sys.argv[1:] or tuple(PARTS)))
