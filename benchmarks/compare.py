@@ -111,16 +111,15 @@ def ledger(tree: Path) -> dict[str, float]:
 
 
 def store(tree: Path) -> dict[str, float]:
-    """Each mode's ratio: the median of its rounds' ratios where the tree's benchmark prints it
-    (a fraction), else (83759e3 prints a percentage) the ratio of its median rates."""
-    out = _run(tree, [sys.executable, "-m", "benchmarks.store", "fills"])
+    """Each mode's ratio of durable fills to raw SQLite, by one method for both trees: this
+    tree's `benchmarks/paired.py` with `tree`'s package and store benchmark."""
     figures = {}
     for mode in ("live", "paper"):
-        match = re.search(rf"^\| {mode} \| ([\d,]+) \| ([\d,]+) \| ([\d.]+)(%?) \|", out, re.M)
-        if match:
-            journaled, raw = (float(g.replace(",", "")) for g in match.groups()[:2])
-            ratio = journaled / raw if match.group(4) else float(match.group(3))
-            figures[f"durable fills {mode} / raw SQLite"] = ratio
+        out = _run(tree, [sys.executable, str(ROOT / "benchmarks" / "paired.py"), mode])
+        match = re.search(rf"^\| {mode} \| [\d,]+ \| [\d,]+ \| ([\d.]+) \|", out, re.M)
+        if match is None:
+            raise RuntimeError(f"no {mode} ratio from benchmarks/paired.py: {out[-500:]}")
+        figures[f"durable fills {mode} / raw SQLite"] = float(match.group(1))
     return figures
 
 
@@ -225,8 +224,8 @@ PARTS: dict[str, Callable[[Path], dict[str, float]]] = {
     "instructions": instructions,
 }
 ONCE: frozenset[str] = frozenset({"store", "instructions"})
-"""Parts run once per tree: the store's benchmark alternates inside its own rounds, and a count
-of instructions is the same every time."""
+"""Parts run once per tree: the store's benchmark pairs its own rounds, and a count of
+instructions is the same every time."""
 
 
 def _number(value: float) -> str:

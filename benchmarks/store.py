@@ -2,8 +2,8 @@
 
 Durable fills: a bound manager's `on_fill_buy` (validate, apply, journal row + fill + order +
 position + account in one transaction) against the same five statements with pre-built
-parameters, one transaction per fill, on the same disk, in fifteen short rounds of each side
-back to back (the ratio is the median of the rounds' ratios: the disk's speed drifts).
+parameters, one transaction per fill, on the same disk, in short rounds of each side back to
+back (`benchmarks.paired`: the ratio is the median of the rounds' ratios).
 
 Group commit: durable events per second of the same event stream (fills, sells, marks)
 applied through a bound manager one transaction per event, and in `batch()`es of 10 and of 100
@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
+from benchmarks import paired
 from weatherman_inventory import journal
 from weatherman_inventory.accounts import UPSERT_ACCOUNT
 from weatherman_inventory.events import (
@@ -56,8 +56,9 @@ from weatherman_inventory.store import _INSERT_FILL, Mode, PersistenceLayer, jou
 from weatherman_inventory.verify import rebuild_caches
 
 SESSION = "bench"
-ROUNDS = 15
-FILLS_PER_ROUND: dict[Mode, int] = {"live": 300, "paper": 1_000}
+ROUNDS = 5
+FILLS_PER_ROUND: dict[Mode, int] = {"live": 600, "paper": 2_000}
+"""Events per round of the group-commit benchmark."""
 RECOVERY_SIZES = (10_000, 100_000, 1_000_000)
 TOKENS = 20
 HUGE = 10_000_000  # an order quantity no benchmark fills up (20 such buys fit the capital)
@@ -125,48 +126,9 @@ def raw_round(
 
 
 def bench_fills(mode: Mode, directory: str) -> tuple[float, float, float]:
-    """(journaled, raw) fills per second, medians over alternating rounds, and the median of
-    each round's ratio: a round of each side back to back, so the disk's speed, which drifts by
-    a third within a minute here, is nearly the same for both; which side goes first
-    alternates."""
-    n = FILLS_PER_ROUND[mode]
-    store = PersistenceLayer(os.path.join(directory, f"journaled-{mode}.db"), mode=mode)
-    manager = open_session(InventoryManager, store, SESSION, 10**8)
-    manager.on_order_submitted_buy("b1", "mkt", "tok", Outcome.YES, HUGE, 50)
-    raw_path = os.path.join(directory, f"raw-{mode}.db")
-    PersistenceLayer(raw_path, mode=mode).close()
-    raw = sqlite3.connect(raw_path, isolation_level=None)
-    raw.execute("PRAGMA journal_mode = WAL")
-    raw.execute(f"PRAGMA synchronous = {'FULL' if mode == 'live' else 'NORMAL'}")
-    raw.execute("PRAGMA foreign_keys = ON")
-    raw.execute(
-        "INSERT INTO sessions (id, mode, strategy_id, config_json, started_at) "
-        "VALUES (?, ?, '', '{}', '')",
-        (SESSION, mode),
-    )
-    journaled_rates, raw_rates, ratios = [], [], []
-    for r in range(ROUNDS):
-        params = _raw_params(r * n, n)
-        if r % 2:
-            journaled_rates.append(n / _journaled_round(manager, r * n, n))
-            raw_rates.append(n / raw_round(raw, params))
-        else:
-            raw_rates.append(n / raw_round(raw, params))
-            journaled_rates.append(n / _journaled_round(manager, r * n, n))
-        ratios.append(journaled_rates[-1] / raw_rates[-1])
-        if r % 5 == 4 or r == ROUNDS - 1:
-            print(
-                f"  {mode:5} round {r + 1}/{ROUNDS}: journaled {journaled_rates[-1]:8.0f}/s, "
-                f"raw {raw_rates[-1]:8.0f}/s, ratio {ratios[-1]:.3f}",
-                flush=True,
-            )
-    raw.close()
-    store.close()
-    return (
-        statistics.median(journaled_rates),
-        statistics.median(raw_rates),
-        statistics.median(ratios),
-    )
+    """(journaled, raw) fills per second and the median of paired rounds' ratios
+    (`benchmarks.paired`, which `compare` runs for both trees)."""
+    return paired.fills(mode, directory, sys.modules[__name__])
 
 
 # -- group commit --------------------------------------------------------------------------
