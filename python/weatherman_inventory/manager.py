@@ -32,13 +32,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from enum import Enum, StrEnum
-from typing import Any, Final, NamedTuple, Protocol, cast
+from typing import Any, Final, NamedTuple, Protocol, TypeVar, cast
 
 import orjson
 
 from weatherman_inventory import adoption
 from weatherman_inventory import batch as group_commit
 from weatherman_inventory import events as ev
+from weatherman_inventory._native import SlotMaker
 from weatherman_inventory.batch import Batch
 from weatherman_inventory.errors import BoundExceeded, DuplicateFill, InvalidInput
 from weatherman_inventory.events import (
@@ -287,18 +288,7 @@ class _Order:
         self.reserved_qty = reserved_qty
 
     def copy(self) -> _Order:
-        new = _Order.__new__(_Order)
-        new.side = self.side
-        new.market_id = self.market_id
-        new.token_id = self.token_id
-        new.qty = self.qty
-        new.limit_micro = self.limit_micro
-        new.tif = self.tif
-        new.status = self.status
-        new.filled_qty = self.filled_qty
-        new.reserved_micro = self.reserved_micro
-        new.reserved_qty = self.reserved_qty
-        return new
+        return _COPY_ORDER(self)
 
     def record(self, local_id: str) -> OrderRecord:
         return OrderRecord(
@@ -374,16 +364,7 @@ class _Position:
         self.mark_micro: int | None = None
 
     def copy(self) -> _Position:
-        new = _Position.__new__(_Position)
-        new.token_id = self.token_id
-        new.market_id = self.market_id
-        new.outcome = self.outcome
-        new.qty = self.qty
-        new.in_flight_qty = self.in_flight_qty
-        new.cost_micro = self.cost_micro
-        new.realized_micro = self.realized_micro
-        new.mark_micro = self.mark_micro
-        return new
+        return _COPY_POSITION(self)
 
 
 class _Pairs:
@@ -407,24 +388,30 @@ class _Pairs:
         self.total_merged = 0
 
     def copy(self) -> _Pairs:
-        new = _Pairs(self.condition_id)
-        new.available = self.available
-        new.reserved = self.reserved
-        new.total_minted = self.total_minted
-        new.total_sold = self.total_sold
-        new.total_merged = self.total_merged
-        return new
+        return _COPY_PAIRS(self)
+
+
+_T = TypeVar("_T")
+
+
+def _slot_copier(cls: type[_T]) -> Callable[[_T], _T]:
+    """A shallow copy of a `cls`, every slot (`_native.SlotMaker.copy`, one call): a journaled
+    event's checkpoint copies the order and position it touches."""
+    copy: Callable[[_T], _T] = SlotMaker(cls, cls.__slots__).copy  # type: ignore[attr-defined]
+    return copy
+
+
+_COPY_ORDER: Final = _slot_copier(_Order)
+_COPY_POSITION: Final = _slot_copier(_Position)
+_COPY_PAIRS: Final = _slot_copier(_Pairs)
 
 
 @dataclass(slots=True)
 class _Checkpoint:
     """What one event can change, copied before it is applied under a journal."""
 
-    cash: int
-    in_flight: int
-    exit: bool
-    baseline: int
-    adjustments: int
+    scalars: tuple[int, int, bool, int, int]
+    """`InventoryManager._scalars()`: cash, in flight, exit, baseline, adjustments."""
     n_anomalies: int
     added_fill_id: str | None
     saved: list[tuple[dict[str, Any], str, object]]
@@ -1406,11 +1393,7 @@ class InventoryManager:
         if fill_id is not None and self._fill_ids is not None and fill_id not in self._fill_ids:
             added_fill_id = fill_id
         return _Checkpoint(
-            self._cash,
-            self._in_flight,
-            self._exit,
-            self._baseline,
-            self._adjustments,
+            self._scalars(),
             len(self._anomalies),
             added_fill_id,
             saved,
@@ -1440,11 +1423,7 @@ class InventoryManager:
         fill_id = event.fill_id
         fill_ids = self._fill_ids
         return _Checkpoint(
-            self._cash,
-            self._in_flight,
-            self._exit,
-            self._baseline,
-            self._adjustments,
+            self._scalars(),
             len(self._anomalies),
             fill_id if fill_id is not None and fill_ids is not None and fill_id not in fill_ids
             else None,
@@ -1456,13 +1435,13 @@ class InventoryManager:
             [(dirty_model, token, token in dirty_model), (dirty_json, token, token in dirty_json)],
         )  # fmt: skip
 
+    def _scalars(self) -> tuple[int, int, bool, int, int]:
+        """The ledger's scalars a checkpoint keeps: cash, in flight, exit, baseline, adjustments."""
+        return self._cash, self._in_flight, self._exit, self._baseline, self._adjustments
+
     def _restore(self, cp: _Checkpoint) -> None:
         """Put back everything `_checkpoint` copied."""
-        self._cash = cp.cash
-        self._in_flight = cp.in_flight
-        self._exit = cp.exit
-        self._baseline = cp.baseline
-        self._adjustments = cp.adjustments
+        self._cash, self._in_flight, self._exit, self._baseline, self._adjustments = cp.scalars
         del self._anomalies[cp.n_anomalies :]
         if cp.added_fill_id is not None and self._fill_ids is not None:
             self._fill_ids.discard(cp.added_fill_id)

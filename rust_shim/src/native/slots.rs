@@ -102,6 +102,7 @@ pub(crate) unsafe fn fill_slot(
 /// documentation): `SlotMaker(cls, names).make(values)` is the instance whose slot `names[i]`
 /// holds `values[i]`, the same as `object.__new__(cls)` with each slot set through its
 /// descriptor. Nothing is checked but the count: the caller has checked every value.
+/// `copy(instance)` is a shallow copy of an instance of the class, slot for slot.
 #[pyclass(module = "weatherman_inventory._native", frozen)]
 pub struct SlotMaker {
     cls: Py<PyType>,
@@ -144,5 +145,41 @@ impl SlotMaker {
             unsafe { fill_slot(&instance, offset, value) };
         }
         Ok(instance)
+    }
+
+    /// A new instance of the class holding the same objects as `instance` in the named slots
+    /// (a shallow copy; an unset slot stays unset). TypeError unless `instance`'s type is the
+    /// class itself.
+    fn copy<'py>(
+        &self,
+        py: Python<'py>,
+        instance: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let cls = self.cls.bind(py);
+        if !instance.get_type().is(cls) {
+            return Err(PyTypeError::new_err(format!(
+                "a {} to copy, not a {}",
+                cls,
+                instance.get_type()
+            )));
+        }
+        let copy = alloc_instance(py, cls)?;
+        for &offset in &self.offsets {
+            // SAFETY: `offset` came from `slot_offset` for this class, which `instance` is an
+            // instance of: the slot holds an object or NULL.
+            let value = unsafe {
+                let slot = *instance
+                    .as_ptr()
+                    .cast::<u8>()
+                    .offset(offset)
+                    .cast::<*mut ffi::PyObject>();
+                Bound::from_borrowed_ptr_or_opt(py, slot)
+            };
+            if let Some(value) = value {
+                // SAFETY: as in `make`: each slot of the fresh instance is written once.
+                unsafe { fill_slot(&copy, offset, value) };
+            }
+        }
+        Ok(copy)
     }
 }
