@@ -925,6 +925,10 @@ def format_shares(qty_micro: int) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+_ASCII_ID_TEST: Final = "type({a}) is str and 0 < len({a}) <= _MAX_ID and {a}.isascii()"
+"""The inline test of an id: ASCII, so its UTF-8 is as long as it is and it holds no surrogate."""
+
+
 @dataclass(frozen=True, slots=True)
 class _JsonTest:
     """The common case of a journal value in the current units, as data: the Python decoders'
@@ -943,7 +947,7 @@ class _JsonTest:
     def source(self) -> tuple[str, str]:
         """(inline test, value) of the variable `{a}`."""
         if self.test == "id":
-            test = "type({a}) is str and 0 < len({a}) <= _MAX_ID and {a}.isascii()"
+            test = _ASCII_ID_TEST
             value = "_intern({a})" if self.intern else "{a}"
         elif self.test == "int":
             test = f"type({{a}}) is int and {self.low} <= {{a}} <= {self.high}"
@@ -1083,7 +1087,7 @@ _OPTIONAL_ID = _Kind(
     json_slow=_optional(_json_id),
     # A fill id is new with every fill: tested inline, not looked up.
     arg_fast=(
-        "{a} is None or (type({a}) is str and 0 < len({a}) <= _MAX_ID and {a}.isascii())",
+        f"{{a}} is None or ({_ASCII_ID_TEST})",
         "{a}",
     ),
     json=_JsonTest("id", optional=True),
