@@ -92,6 +92,22 @@ def test_a_writer_whose_backend_was_terminated_cannot_commit_after_another_took_
     first.close()
 
 
+def test_a_reader_whose_connection_died_while_idle_reads_a_snapshot_on_a_new_one(
+    pg_url: str,
+) -> None:
+    """As a transaction does: a snapshot's BEGIN on a connection the server ended while it was
+    idle (nothing of it reached the server) is sent again on a new connection."""
+    with PersistenceLayer(pg_url, "live") as writer:
+        _buy(open_session(InventoryManager, writer, "s", 100, markets=[MARKET]), "o1")
+        with PersistenceLayer(pg_url, readonly=True) as reader:
+            first = _backend_pid(reader)
+            execute_pg(pg_url, f"SELECT pg_terminate_backend({first})")
+            with reader.snapshot():
+                orders = [o.local_id for o in reader.load_orders("s")]
+            assert orders == ["o1"]
+            assert _backend_pid(reader) != first
+
+
 def test_a_writer_that_lost_its_lock_but_not_its_connection_is_fenced_by_its_epoch(
     pg_url: str,
 ) -> None:

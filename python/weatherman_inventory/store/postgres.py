@@ -497,7 +497,11 @@ class PostgresBackend:
                 yield
                 return
             try:
-                self._connection().execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                self._again_if_lost(
+                    lambda: self._connection().execute(
+                        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                    )
+                )
             except psycopg.Error as exc:
                 raise self._translate(exc, None) from exc
             self._in_snapshot = True
