@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from weatherman_inventory.store.rows import Mode
 
 __all__ = ["Backend", "Connection", "Cursor", "Dialect", "WriteTransaction"]
 
@@ -54,6 +57,9 @@ class Backend(Protocol):
     def name(self) -> str:
         """How messages name the database (a path, or a URL without its password)."""
         ...
+
+    @property
+    def mode(self) -> Mode: ...
 
     @property
     def readonly(self) -> bool: ...

@@ -74,8 +74,16 @@ class PersistenceLayer:
         else:
             backend = SQLiteBackend(target, mode, readonly=readonly)
         self._backend = backend
-        self.mode: Mode = mode
-        self.readonly = readonly
+
+    @property
+    def mode(self) -> Mode:
+        """`"live"` or `"paper"`: how the backend commits (see the class)."""
+        return self._backend.mode
+
+    @property
+    def readonly(self) -> bool:
+        """Whether the store was opened for reading only."""
+        return self._backend.readonly
 
     @property
     def path(self) -> str:
