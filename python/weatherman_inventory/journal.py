@@ -94,11 +94,10 @@ from weatherman_inventory.models import Outcome
 from weatherman_inventory.resolution import ResolutionRecord
 from weatherman_inventory.store import (
     _INSERT_FILL,
-    INT64_MAX,
-    INT64_MIN,
     JOURNAL_GENESIS,
     PersistenceLayer,
     PositionRow,
+    check_int,
     journal_row_hash,
 )
 
@@ -307,15 +306,6 @@ _SET_EXCHANGE_ID: Final = (
 
 # A planned write: (statement, parameters, local id of an order upsert or None).
 _Write = tuple[str, tuple[Any, ...], str | None]
-
-
-def _int64(field: str, value: int) -> int:
-    """`value`, refused by name if the store's integer columns cannot hold it. The fill, order
-    and position rows need no such test: the ledger keeps what it holds below 10^9 dollars and
-    shares (`manager`), and a store refuses a larger integer anyway (`StoreError`)."""
-    if not INT64_MIN <= value <= INT64_MAX:
-        raise InvalidInput(field, value, "does not fit the store's 64-bit integer columns")
-    return value
 
 
 class _PlannedRow(NamedTuple):
@@ -632,11 +622,11 @@ class Journal:
                     0,
                     "mint_events.amount must be more than 0: a $0 mint cannot be journaled",
                 )
-            amount = _int64("amount_micro", event.amount_micro)
+            amount = check_int("amount_micro", event.amount_micro)
             writes.append((_INSERT_MINT, (sid, event.condition_id, "MINT", amount, now), None))
         elif isinstance(event, MergeSubmitted):
             # $1 a pair: the amount in micro-USDC is the pair count in micro-shares.
-            amount = _int64("pair_count_micro", event.pair_count_micro)
+            amount = check_int("pair_count_micro", event.pair_count_micro)
             writes.append((_INSERT_MINT, (sid, event.condition_id, "MERGE", amount, now), None))
         elif isinstance(event, MintConfirmed | MergeConfirmed):
             op = "MINT" if isinstance(event, MintConfirmed) else "MERGE"
@@ -731,7 +721,7 @@ class Journal:
             record.yes_payout_micro,
             record.no_payout_micro,
             record.redemption,
-            _int64("paid_micro", record.paid_micro),
+            check_int("paid_micro", record.paid_micro),
             now,
             now,
         )
