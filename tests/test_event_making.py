@@ -66,6 +66,8 @@ class _OwnNew:
 
 class _Plain:
     __slots__ = ("a", "b")
+    a: object
+    b: object
     c = 1
 
 
@@ -108,3 +110,18 @@ def test_the_remembered_ids_are_bounded_and_refusals_are_not_remembered() -> Non
         ev.sell_submitted("s", "tok\ud800", 1, None, "GTC")
     assert "tok\ud800" not in ev._CHECKED_IDS
     assert ev.sell_submitted("s", "t", 1, None, "GTC").token_id == "t"
+
+
+def test_a_slot_maker_copies_slot_for_slot() -> None:
+    copier = SlotMaker(_Plain, ("a", "b"))
+    original = _Plain()
+    original.a = [1]
+    half = copier.copy(original)  # b was never set: it stays unset
+    assert half is not original and half.a is original.a
+    with pytest.raises(AttributeError):
+        _ = half.b
+    original.b = "x"
+    full = copier.copy(original)
+    assert (full.a, full.b) == ([1], "x")
+    with pytest.raises(TypeError, match="to copy"):
+        copier.copy(_OwnNew.__new__(_OwnNew))

@@ -56,6 +56,10 @@ class SlotMaker:
         """A new `cls` whose slot `names[i]` holds `values[i]` (TypeError unless there is one
         value a name); the values are not checked."""
 
+    def copy(self, instance: Any, /) -> Any:
+        """A shallow copy of an instance of `cls` itself (TypeError otherwise): a new instance
+        holding the same objects in the named slots; an unset slot stays unset."""
+
 class JournalDecoder:
     """Recovery's decoding of journal rows into events, the tests of `events._JsonTest` run
     natively; it stops at the first row it is not sure of, which the caller decodes in Python.
