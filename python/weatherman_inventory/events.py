@@ -21,6 +21,7 @@ Records are the manager's state for one order or one token, as the store's table
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import sys
@@ -1478,12 +1479,14 @@ _CROSS_CHECKS: Final[dict[type, Callable[[Any], None]]] = {
 """Checks across fields, run on the built event."""
 
 
+@functools.cache
 def _slot_maker(cls: type) -> Callable[[tuple[object, ...]], Any]:
     """`make(values)`: a new `cls` whose fields hold `values`, in declaration order, written
     straight into its slots (`_native.SlotMaker`). A frozen dataclass's `__init__` goes through
     `object.__setattr__` for each field, and each slot descriptor's `__set__` builds an argument
     tuple per call: for a fill's eleven fields, 5,000 instructions of the ledger's 28,000. The
-    result is an ordinary, equal, frozen instance."""
+    result is an ordinary, equal, frozen instance. One per class, for its builder and its
+    decoders."""
     names = tuple(f.name for f in fields(cls))
     slots = getattr(cls, "__slots__", None)
     if slots != names:  # the values come in field order
