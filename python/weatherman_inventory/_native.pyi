@@ -1,7 +1,7 @@
 """Type stubs of the extension module maturin builds from `rust_shim/src/native.rs`."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 __version__: str
 
@@ -59,6 +59,25 @@ class SlotMaker:
     def copy(self, instance: Any, /) -> Any:
         """A shallow copy of an instance of `cls` itself (TypeError otherwise): a new instance
         holding the same objects in the named slots; an unset slot stays unset."""
+
+class SqliteWriter:
+    """A native connection to a SQLite file that runs a journal commit's statements in one
+    call (`store.sqlite.SQLiteBackend.write`), keeping them prepared."""
+
+    def __init__(self, path: str, synchronous: Literal["FULL", "NORMAL"]) -> None:
+        """Opens the existing database at `path` (raises `sqlite3.Error` if it cannot)."""
+
+    def write(self, writes: list[tuple[str, tuple[Any, ...], str | None]], /) -> str | None:
+        """Runs every `(sql, parameters, local_id)` in one `BEGIN IMMEDIATE` transaction; a
+        write naming a local id that changed no row rolls all back and returns that id. Errors
+        roll back and raise what Python's `sqlite3` raises (`IntegrityError`,
+        `OperationalError`, `ProgrammingError`, `OverflowError`). One thread at a time."""
+
+    def pragma(self, name: str, /) -> int | str | None:
+        """The value of a read-only pragma on this connection (what its commits run with)."""
+
+    def close(self) -> None:
+        """Closes the connection; a later `write` raises `sqlite3.ProgrammingError`."""
 
 class JournalDecoder:
     """Recovery's decoding of journal rows into events, the tests of `events._JsonTest` run

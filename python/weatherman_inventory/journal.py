@@ -100,6 +100,7 @@ from weatherman_inventory.store import (
     check_int,
     journal_row_hash,
 )
+from weatherman_inventory.store.backend import Write
 
 if TYPE_CHECKING:
     from weatherman_inventory.verify import VerifyReport
@@ -304,9 +305,6 @@ _SET_EXCHANGE_ID: Final = (
     "UPDATE orders SET exchange_order_id = ?, updated_at = ? WHERE local_id = ? AND session_id = ?"
 )
 
-# A planned write: (statement, parameters, local id of an order upsert or None).
-_Write = tuple[str, tuple[Any, ...], str | None]
-
 
 class _PlannedRow(NamedTuple):
     """A journal row and the table writes of its event, ready to be written."""
@@ -317,7 +315,7 @@ class _PlannedRow(NamedTuple):
     duplicate: int
     recorded_at: int
     digest: bytes
-    writes: list[_Write]
+    writes: list[Write]
     fill_id: str | None
 
     def journal_values(self) -> tuple[Any, ...]:
@@ -340,7 +338,7 @@ _PARAMETERS_PER_INSERT: Final = 50
 statements (psycopg parses a longer one again at every call, which costs more than it saves)."""
 
 
-def _grouped(rows: tuple[_PlannedRow, ...]) -> list[_Write]:
+def _grouped(rows: tuple[_PlannedRow, ...]) -> list[Write]:
     """The table writes of several rows, in fewer statements and the same final tables.
 
     An upserted row (order, position, resolution, account) is written once, where it was first
@@ -350,7 +348,7 @@ def _grouped(rows: tuple[_PlannedRow, ...]) -> list[_Write]:
     row starts another after it. The
     fills are inserted together where the first one was, in order. Every other write keeps
     its place."""
-    writes: list[_Write] = []
+    writes: list[Write] = []
     slot: dict[tuple[str, tuple[Any, ...]], int] = {}
     fills: list[tuple[Any, ...]] = []
     fills_at = -1
@@ -382,21 +380,6 @@ def _grouped(rows: tuple[_PlannedRow, ...]) -> list[_Write]:
             for chunk in _chunks(fills)
         ]
     return writes
-
-
-def _execute(conn: Any, writes: list[_Write]) -> None:
-    """Run planned writes; refuse an order upsert that changed no row (the local id is an order
-    of another session)."""
-    upserts = []
-    for sql, params, local_id in writes:
-        cur = conn.execute(sql, params)
-        if local_id is not None:
-            upserts.append((local_id, cur))
-    # Read after every statement is sent: on PostgreSQL a result read waits for the server, so
-    # the statements answer in one round trip.
-    for local_id, cur in upserts:
-        if cur.rowcount == 0:
-            raise InvalidInput("local_id", local_id, "is an order of another session in this store")
 
 
 def _chunks(rows: list[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
@@ -520,7 +503,7 @@ class Journal:
             self._now_ms = recorded_at // 1000
             self._now = datetime.fromtimestamp(self._now_ms / 1000, UTC).isoformat()
         if duplicate:
-            writes: list[_Write] = []
+            writes: list[Write] = []
             fill_id = None
         else:
             writes, fill_id = self._plan(event, manager, self._now, seq)
@@ -545,32 +528,30 @@ class Journal:
         rows each as multi-row inserts, and each order, position and resolution row once, with
         its last values: the same tables as one commit per event, in far fewer statements."""
         sid = self.session_id
-        tx = self.store.transaction()
         if len(rows) == 1:
             [row] = rows
-            # Named before its fill row is inserted, so a repeated id raises DuplicateFill.
-            tx.fill_id = row.fill_id
-            with tx as conn:
-                conn.execute(_INSERT_JOURNAL, (sid, *row.journal_values()))
-                _execute(conn, row.writes)
+            writes = [(_INSERT_JOURNAL, (sid, *row.journal_values()), None), *row.writes]
+            fill_id = row.fill_id
         else:
-            tx.fill_id = next((row.fill_id for row in rows if row.fill_id is not None), None)
-            with tx as conn:
-                for chunk in _chunks([(sid, *row.journal_values()) for row in rows]):
-                    conn.execute(_insert_many(_INSERT_JOURNAL, len(chunk)), sum(chunk, ()))
-                _execute(conn, _grouped(rows))
+            writes = [
+                (_insert_many(_INSERT_JOURNAL, len(chunk)), sum(chunk, ()), None)
+                for chunk in _chunks([(sid, *row.journal_values()) for row in rows])
+            ]
+            writes += _grouped(rows)
+            fill_id = next((row.fill_id for row in rows if row.fill_id is not None), None)
+        self.store.write(writes, fill_id)
         last = rows[-1]
         self.seq = last.seq
         self.head = last.digest
 
     def _plan(
         self, event: Event, manager: JournaledManager, now: str, seq: int | None = None
-    ) -> tuple[list[_Write], str | None]:
+    ) -> tuple[list[Write], str | None]:
         """The table writes of `event` (the journal's row `seq`, default the next one) and the
         fill id it inserts, if any."""
         sid = self.session_id
         journal_seq = self.seq + 1 if seq is None else seq
-        writes: list[_Write] = []
+        writes: list[Write] = []
         fill_id: str | None = None
         if isinstance(event, FILL_EVENTS):
             fill_id = event.fill_id
@@ -679,7 +660,7 @@ class Journal:
         return writes, fill_id
 
     def _plan_order(
-        self, writes: list[_Write], manager: JournaledManager, local_id: str, now: str
+        self, writes: list[Write], manager: JournaledManager, local_id: str, now: str
     ) -> None:
         record = manager.order_record(local_id)
         if record is None:
@@ -710,7 +691,7 @@ class Journal:
         )
 
     def _plan_resolution(
-        self, writes: list[_Write], manager: JournaledManager, condition_id: str, now: str
+        self, writes: list[Write], manager: JournaledManager, condition_id: str, now: str
     ) -> None:
         record = manager.resolution_record(condition_id)
         if record is None:
@@ -728,7 +709,7 @@ class Journal:
         writes.append((_UPSERT_RESOLUTION, params, None))
 
     def _plan_position(
-        self, writes: list[_Write], manager: JournaledManager, token_id: str, now: str
+        self, writes: list[Write], manager: JournaledManager, token_id: str, now: str
     ) -> None:
         record = manager.position_record(token_id)
         if record is None:

@@ -18,6 +18,7 @@ use crate::contract::{DecisionContext, InventoryState};
 
 mod journal;
 mod slots;
+mod writer;
 
 /// Parses `json` as `T` and serialises it back; a serde error becomes a `ValueError` naming it.
 fn roundtrip<T: DeserializeOwned + Serialize>(type_name: &str, json: &str) -> PyResult<String> {
@@ -178,6 +179,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(journal_row_digest, m)?)?;
     m.add_class::<journal::JournalDecoder>()?;
     m.add_class::<slots::SlotMaker>()?;
+    m.add_class::<writer::SqliteWriter>()?;
     m.add_function(wrap_pyfunction!(journal::fills_digest, m)?)?;
     m.add_function(wrap_pyfunction!(journal::journal_read, m)?)?;
     m.add_class::<journal::JournalRows>()?;

@@ -11,12 +11,28 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from weatherman_inventory.errors import InvalidInput
+
 if TYPE_CHECKING:
     from weatherman_inventory.store.rows import Mode
 
-__all__ = ["Backend", "Connection", "Cursor", "Dialect", "WriteTransaction"]
+__all__ = [
+    "Backend",
+    "Connection",
+    "Cursor",
+    "Dialect",
+    "Write",
+    "WriteTransaction",
+    "foreign_order",
+    "write_in",
+]
 
 Dialect = Literal["sqlite", "postgresql"]
+
+Write = tuple[str, tuple[Any, ...], str | None]
+"""A planned write: a statement, its parameters, and for an order's upsert the order's local id
+(the upsert must change a row: else the local id is an order of another session); None for any
+other statement."""
 
 
 class Cursor(Protocol):
@@ -69,6 +85,13 @@ class Backend(Protocol):
         PostgreSQL the writer epoch of every session this backend holds checked)."""
         ...
 
+    def write(self, writes: list[Write], fill_id: str | None) -> None:
+        """Run `writes` in one write transaction, as `write_in` does (a backend may run them
+        faster, never differently): `DuplicateFill` if `fill_id` is a fill id the store holds,
+        `InvalidInput` (`foreign_order`) if an order's upsert changed no row; nothing written
+        then."""
+        ...
+
     @property
     def in_transaction(self) -> bool: ...
 
@@ -103,3 +126,26 @@ class Backend(Protocol):
     def integrity_check(self) -> str: ...
 
     def native_uri(self) -> str | None: ...
+
+
+def foreign_order(local_id: str) -> InvalidInput:
+    """The refusal of an order's upsert that changed no row: the local id names an order of
+    another session (local ids are unique across a store)."""
+    return InvalidInput("local_id", local_id, "is an order of another session in this store")
+
+
+def write_in(transaction: WriteTransaction, writes: list[Write], fill_id: str | None) -> None:
+    """`Backend.write` through one of the backend's transactions."""
+    # Named before its fill row is inserted, so a repeated id raises DuplicateFill.
+    transaction.fill_id = fill_id
+    with transaction as conn:
+        upserts = []
+        for sql, params, local_id in writes:
+            cur = conn.execute(sql, params)
+            if local_id is not None:
+                upserts.append((local_id, cur))
+        # Read after every statement is sent: on PostgreSQL a result read waits for the
+        # server, so the statements answer in one round trip.
+        for local_id, cur in upserts:
+            if cur.rowcount == 0:
+                raise foreign_order(local_id)

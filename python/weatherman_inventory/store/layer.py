@@ -19,7 +19,13 @@ from typing import Any, Final
 import orjson
 
 from weatherman_inventory.errors import InvalidInput, SessionExists, SessionNotFound, StoreError
-from weatherman_inventory.store.backend import Backend, Connection, Dialect, WriteTransaction
+from weatherman_inventory.store.backend import (
+    Backend,
+    Connection,
+    Dialect,
+    Write,
+    WriteTransaction,
+)
 from weatherman_inventory.store.postgres import PostgresBackend, is_postgres_url
 from weatherman_inventory.store.rows import (
     INT64_MAX,
@@ -101,6 +107,12 @@ class PersistenceLayer:
         """A transaction: `with store.transaction() as conn: conn.execute(sql, params)`, `?`
         placeholders, committed at the end of the block, rolled back by an exception."""
         return self._backend.transaction(write=write)
+
+    def write(self, writes: list[Write], fill_id: str | None = None) -> None:
+        """Run `writes` (statement, parameters, and an order upsert's local id or None) in one
+        transaction: `DuplicateFill` if `fill_id` is already booked, `InvalidInput` if an
+        order's upsert changed no row (an order of another session); nothing written then."""
+        self._backend.write(writes, fill_id)
 
     def snapshot(self) -> AbstractContextManager[None]:
         """Run the reads inside the block on one consistent state of the database; writes
@@ -425,40 +437,15 @@ class PersistenceLayer:
         `DuplicateFill` and writes nothing. Prices in micro-USDC per contract, money in
         micro-USDC; the cost basis defaults to avg_price * qty."""
         cost = pos_avg_price * pos_qty if pos_cost_basis is None else pos_cost_basis
-        tx = self.transaction()
-        tx.fill_id = fill_id
-        with tx as conn:
-            conn.execute(
-                _INSERT_FILL,
-                (
-                    fill_id,
-                    order_id,
-                    session_id,
-                    fill_market_id,
-                    fill_token_id,
-                    fill_side,
-                    fill_qty,
-                    fill_price,
-                    fill_fee,
-                    fill_timestamp.isoformat(),
-                ),
-            )
-            conn.execute(
-                _UPSERT_POSITION,
-                (
-                    pos_market_id,
-                    pos_token_id,
-                    pos_session_id,
-                    pos_side,
-                    pos_qty,
-                    pos_avg_price,
-                    pos_realized_pnl,
-                    pos_unrealized_pnl,
-                    pos_updated_at.isoformat(),
-                    cost,
-                    pos_outcome,
-                ),
-            )
+        fill = (
+            fill_id, order_id, session_id, fill_market_id, fill_token_id, fill_side, fill_qty,
+            fill_price, fill_fee, fill_timestamp.isoformat(),
+        )  # fmt: skip
+        position = (
+            pos_market_id, pos_token_id, pos_session_id, pos_side, pos_qty, pos_avg_price,
+            pos_realized_pnl, pos_unrealized_pnl, pos_updated_at.isoformat(), cost, pos_outcome,
+        )  # fmt: skip
+        self.write([(_INSERT_FILL, fill, None), (_UPSERT_POSITION, position, None)], fill_id)
 
     def upsert_position(  # noqa: PLR0917 (the seed's signature)
         self,

@@ -31,7 +31,7 @@ from weatherman_inventory.errors import (
     SessionLocked,
     StoreError,
 )
-from weatherman_inventory.store.backend import Connection
+from weatherman_inventory.store.backend import Connection, Write, write_in
 from weatherman_inventory.store.migrations import Dialect, check_version, upgrade
 from weatherman_inventory.store.rows import Mode
 from weatherman_inventory.store.schema import SCHEMA_VERSION, postgres_ddl
@@ -483,6 +483,10 @@ class PostgresBackend:
     def transaction(self, *, write: bool = True) -> Transaction:
         """A transaction (write: the writer epoch of every session held checked first)."""
         return Transaction(self, write=write)
+
+    def write(self, writes: list[Write], fill_id: str | None) -> None:
+        """`Backend.write`: the statements sent together, their answers read at the end."""
+        write_in(self.transaction(), writes, fill_id)
 
     @property
     def in_transaction(self) -> bool:

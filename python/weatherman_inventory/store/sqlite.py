@@ -1,7 +1,12 @@
 """The SQLite backend: one `sqlite3` connection to a database file, WAL mode, a `flock` per
 session as its writer lock, and the migrations from every earlier schema version.
 
-sqlite3 errors become the package's `StoreError` family in one place, `Transaction.__exit__`.
+The journal's commits (`SQLiteBackend.write`) run on a second connection to the same file, a
+native one (`_native.SqliteWriter`) that keeps their statements prepared and runs a commit in
+one call; its transactions never stay open, so the two connections never wait on each other.
+
+sqlite3 errors become the package's `StoreError` family in one place, `_translate` (called by
+`Transaction.__exit__` and `SQLiteBackend.write`).
 """
 
 from __future__ import annotations
@@ -21,13 +26,14 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Final, Literal
 
+from weatherman_inventory._native import SqliteWriter
 from weatherman_inventory.errors import (
     DuplicateFill,
     InvalidInput,
     SessionLocked,
     StoreError,
 )
-from weatherman_inventory.store.backend import Connection
+from weatherman_inventory.store.backend import Connection, Write, foreign_order, write_in
 from weatherman_inventory.store.migrations import Dialect, check_version, upgrade
 from weatherman_inventory.store.rows import Mode
 from weatherman_inventory.store.schema import SCHEMA_VERSION
@@ -192,10 +198,17 @@ class SQLiteBackend:
                 self._conn.execute(f"PRAGMA synchronous = {sync}")
         except sqlite3.Error as exc:
             raise _translate(exc, None) from exc
+        self._writer: SqliteWriter | None = None
         if readonly:
             check_version(self.path, readonly=self.readonly, version=self._user_version())
         else:
             self.initialize()
+            if self._uri is not None:  # a file (in memory, a second connection is another db)
+                try:
+                    self._writer = SqliteWriter(self.path, "FULL" if mode == "live" else "NORMAL")
+                except sqlite3.Error as exc:
+                    self._conn.close()
+                    raise _translate(exc, None) from exc
 
     def _open_readonly(self) -> sqlite3.Connection:
         """A read-only connection that sees every commit, also on read-only media.
@@ -242,6 +255,22 @@ class SQLiteBackend:
         """A transaction on this store's connection (write: take the write lock at BEGIN)."""
         return Transaction(self._conn, self._lock, write=write)
 
+    def write(self, writes: list[Write], fill_id: str | None) -> None:
+        """`Backend.write`, on the native writer's connection when the store is a file."""
+        writer = self._writer
+        if writer is None:
+            write_in(self.transaction(), writes, fill_id)
+            return
+        with self._lock:
+            try:
+                if self._conn.in_transaction:
+                    raise StoreError("a write cannot run inside a read snapshot")
+                unchanged = writer.write(writes)
+            except (sqlite3.Error, OverflowError) as exc:
+                raise _translate(exc, fill_id) from exc
+        if unchanged is not None:
+            raise foreign_order(unchanged)
+
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:
         """Run the reads inside the block on one consistent state of the database.
@@ -262,6 +291,9 @@ class SQLiteBackend:
         for session_id in list(self._session_locks):
             with contextlib.suppress(StoreError):
                 self.unlock_session(session_id, "stopped")
+        if self._writer is not None:
+            with self._lock:
+                self._writer.close()
         self._conn.close()
         if self._private_copy is not None:
             self._private_copy()
