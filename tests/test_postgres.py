@@ -484,3 +484,19 @@ def test_a_batch_is_one_transaction_on_postgresql_and_a_refused_one_changes_noth
     with PersistenceLayer(pg_url, "live") as store:
         assert recover_session(InventoryManager, store, "s").snapshot_json() == snapshot
         assert verify_session(store, "s").ok
+
+
+@pytest.mark.usefixtures("quiet_anomalies")
+def test_a_long_session_of_varied_statements_keeps_committing(pg_url: str) -> None:
+    """Over a long session psycopg would have prepared more distinct statements (a statement
+    is one per set of parameter types) than it keeps, and closing the oldest inside a pipeline
+    made a later commit name one the server no longer had ("prepared statement "_pg3_111" does
+    not exist", at event ~1,400 of this stream): the store prepares none."""
+    stream = make_stream(3, 1_500, exit_at=1_200)
+    store = PersistenceLayer(pg_url)
+    manager = open_session(InventoryManager, store, "long", INITIAL_CAPITAL, markets=MARKETS)
+    for event in stream:
+        manager.apply(event)
+    assert store.last_seq("long") == len(stream) + 1
+    assert verify_session(store, "long").ok
+    store.close()

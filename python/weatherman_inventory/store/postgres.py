@@ -384,7 +384,15 @@ class PostgresBackend:
         if raw is not None and not raw.closed and not raw.broken:
             return raw
         try:
-            raw = psycopg.connect(_conninfo.make_conninfo("", **self._params), autocommit=True)
+            # No server-side prepared statements: psycopg prepares a statement after its fifth
+            # run, and its cache of what the server holds can drift inside a pipeline (a commit
+            # then names a statement the server no longer has); a pipelined commit's parsing
+            # costs the server little beside its round trip and WAL flush.
+            raw = psycopg.connect(
+                _conninfo.make_conninfo("", **self._params),
+                autocommit=True,
+                prepare_threshold=None,
+            )
             if self.readonly:
                 raw.execute("SET default_transaction_read_only = on")
             elif self.mode == "live":
