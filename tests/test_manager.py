@@ -329,9 +329,9 @@ def test_snapshot_json_rerenders_only_what_changed() -> None:
         mgr.on_fill_buy(f"o{i}", f"t{i}", "mkt", YES, 10, Decimal("0.6"), 10)
     mgr.snapshot_json()
     mgr.update_prices({"t3": 61, "t7": 59})
-    assert mgr._dirty_json == {"t3", "t7"}  # what the next call re-renders
+    assert mgr._view.dirty_json == {"t3", "t7"}  # what the next call re-renders
     text = mgr.snapshot_json()
-    assert mgr._dirty_json == set()
+    assert mgr._view.dirty_json == set()
     assert text == mgr.snapshot().model_dump_json()
     assert json.loads(text)["tokens"]["t7"]["unrealizedPnl"] == pytest.approx(-0.1)
 

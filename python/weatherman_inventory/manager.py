@@ -30,11 +30,9 @@ from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Context, Decimal
+from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any, Final, NamedTuple, Protocol, TypeVar, cast
-
-import orjson
 
 from weatherman_inventory import adoption
 from weatherman_inventory import batch as group_commit
@@ -77,7 +75,8 @@ from weatherman_inventory.events import (
     SellSubmitted,
     StaleFillsChecked,
 )
-from weatherman_inventory.models import InventoryState, MintedPairBalance, Outcome, TokenPosition
+from weatherman_inventory.models import InventoryState, Outcome
+from weatherman_inventory.rendering import SnapshotRenderer
 from weatherman_inventory.resolution import (
     Resolution,
     ResolutionRecord,
@@ -115,9 +114,6 @@ _PARTIAL: Final = OrderStatus.PARTIALLY_FILLED
 _FILLED: Final = OrderStatus.FILLED
 _CANCELLED: Final = OrderStatus.CANCELLED
 # A private context, so the snapshot's Decimals never depend on the caller's thread context.
-_DCTX: Final = Context(prec=28, rounding=ROUND_HALF_EVEN)
-_MICRO_D: Final = Decimal(MICRO)
-_ZERO_D: Final = Decimal(0)
 _MISSING: Final = object()
 _MAX_QTY_MICRO: Final = ev.MAX_QTY_MICRO
 _MAX_MICRO: Final = ev.MAX_MICRO
@@ -126,12 +122,6 @@ _MAX_DOLLARS: Final = Decimal(ev.MAX_MICRO).scaleb(-6)
 _MAX_SHARES: Final = Decimal(ev.MAX_QTY_MICRO).scaleb(-6)
 _shares = ev.format_shares
 _MAX_ID: Final = ev.MAX_ID_BYTES
-# `"currentPrice":<mark>,"unrealizedPnl":` for every whole-cent mark (0..100 cents).
-_MARK_JSON: Final = {
-    cents * _CENT: orjson.dumps(cents * _CENT / MICRO) + b',"unrealizedPnl":'
-    for cents in range(101)
-}
-_MARKS_KEPT: Final = 256  # marks a token's fragment remembers before it starts again
 
 
 class AnomalyKind(StrEnum):
@@ -470,17 +460,6 @@ def _time_us(field: str, value: object) -> int:
     return ev.check_time_us(field, _micros(value - _EPOCH))
 
 
-def _decimal_shares(micro: int) -> Decimal:
-    """Micro-shares as exact Decimal shares (the contract's quantities)."""
-    return Decimal(micro).scaleb(-6)
-
-
-def _unrealized(mark: int, qty: int, cost: int) -> float:
-    """(mark - avg) * qty in dollars, as a float: `mark * qty` is micro-USDC times micro-shares
-    (10^-12 dollars), so one correctly rounded division gives it."""
-    return (mark * qty - cost * MICRO) / 1_000_000_000_000
-
-
 def _usd(micro: int) -> str:
     """micro-USDC as dollars for messages, exact: `$60.00`, `-$0.620001`."""
     whole, frac = divmod(abs(micro), MICRO)
@@ -560,30 +539,15 @@ class InventoryManager:
         self._fill_ids: set[str] | None = set() if track_fill_ids else None
         self._journal: Journal | None = None
         self._batch: Batch | None = None
-        # Snapshot caches: per-token models and JSON fragments, rebuilt only for dirty keys.
-        self._dirty_model: set[str] = set()
-        self._dirty_json: set[str] = set()
-        self._dirty_pairs_model: set[str] = set()
-        self._dirty_pairs_json: set[str] = set()
+        self._view = SnapshotRenderer(
+            self._positions, self._pairs, self._settle, self._resol, self.redeemable_qty_micro
+        )
+        """The snapshot's room: its caches, and what changed since it was last rendered."""
         # `position_totals`: each token's (cost, realised, marked value) as last summed, and
         # the sums; a dirty token is summed again.
         self._dirty_totals: set[str] = set()
         self._total_parts: dict[str, tuple[int, int, int]] = {}
         self._totals = (0, 0, 0)
-        self._token_models: dict[str, TokenPosition] = {}
-        self._pair_models: dict[str, MintedPairBalance] = {}
-        self._avg_cache: dict[str, tuple[int, int, Decimal, float]] = {}
-        # token -> (what the static parts depend on, head, tail, the whole unmarked fragment)
-        self._frag_parts: dict[
-            str, tuple[tuple[object, ...], bytes, bytes, bytes, dict[int, bytes]]
-        ] = {}
-        self._token_frags: dict[str, bytes] = {}
-        self._pair_frags: dict[str, bytes] = {}
-        self._tokens_blob = b""
-        self._pairs_blob = b""
-        # The snapshot's cash fields as JSON, and the amounts they were written from.
-        self._head_money: tuple[int, int, int, int] | None = None
-        self._head_json = b""
         self._handlers: dict[type, Callable[[Any], None]] = {
             BuySubmitted: self._on_buy_submitted,
             SellSubmitted: self._on_sell_submitted,
@@ -1351,7 +1315,8 @@ class InventoryManager:
         for local_id in order_ids:
             order = self._orders.get(local_id)
             saved.append((self._orders, local_id, _MISSING if order is None else order.copy()))
-        dirty_model, dirty_json = self._dirty_model, self._dirty_json
+        view = self._view
+        dirty_model, dirty_json = view.dirty_models, view.dirty_json
         for token in tokens:
             p = self._positions.get(token)
             saved.append((self._positions, token, _MISSING if p is None else p.copy()))
@@ -1365,7 +1330,7 @@ class InventoryManager:
                 queue = queues.get(cond)
                 saved.append((queues, cond, _MISSING if queue is None else deque(queue)))
             saved.append((self._cond_tokens, cond, self._cond_tokens.get(cond, _MISSING)))
-            for flags in (self._dirty_pairs_model, self._dirty_pairs_json):
+            for flags in (view.dirty_pair_models, view.dirty_pair_json):
                 dirty.append((flags, cond, cond in flags))
         if isinstance(event, _ID_EVENTS):
             for mapping, key in (
@@ -1419,7 +1384,7 @@ class InventoryManager:
         ):
             return None
         p = self._positions.get(token)
-        dirty_model, dirty_json = self._dirty_model, self._dirty_json
+        dirty_model, dirty_json = self._view.dirty_models, self._view.dirty_json
         fill_id = event.fill_id
         fill_ids = self._fill_ids
         return _Checkpoint(
@@ -1507,13 +1472,11 @@ class InventoryManager:
             )
 
     def _touch(self, token_id: str) -> None:
-        self._dirty_model.add(token_id)
-        self._dirty_json.add(token_id)
+        self._view.touch(token_id)
         self._dirty_totals.add(token_id)
 
     def _touch_pairs(self, condition_id: str) -> None:
-        self._dirty_pairs_model.add(condition_id)
-        self._dirty_pairs_json.add(condition_id)
+        self._view.touch_pairs(condition_id)
 
     def _on_buy_submitted(self, e: BuySubmitted) -> None:
         if e.local_id in self._orders:
@@ -1802,8 +1765,7 @@ class InventoryManager:
         p.cost_micro += cost
         p.realized_micro -= fee
         self._cash -= debit
-        self._dirty_model.add(token_id)
-        self._dirty_json.add(token_id)
+        self._view.touch(token_id)
         self._dirty_totals.add(token_id)
         if e.status is not None or (self._settle.histories and token_id in self._settle.histories):
             before = Position(p.qty - fill_qty, p.cost_micro - cost, p.realized_micro + fee)
@@ -1894,8 +1856,7 @@ class InventoryManager:
         p.cost_micro -= removed
         p.realized_micro += net - removed
         self._cash = cash_after
-        self._dirty_model.add(token_id)
-        self._dirty_json.add(token_id)
+        self._view.touch(token_id)
         self._dirty_totals.add(token_id)
         if e.status is not None or (self._settle.histories and token_id in self._settle.histories):
             before = Position(held, p.cost_micro + removed, p.realized_micro - net + removed)
@@ -2427,8 +2388,7 @@ class InventoryManager:
             if p is not None:
                 p.mark_micro = mark
                 touched.append(token_id)
-        self._dirty_model.update(touched)
-        self._dirty_json.update(touched)
+        self._view.touch_many(touched)
         self._dirty_totals.update(touched)
 
     def _on_cash_adjusted(self, e: CashAdjusted) -> None:
@@ -2693,231 +2653,12 @@ class InventoryManager:
 
     # -- Snapshots out ------------------------------------------------------------------------
 
-    def _avg(self, token_id: str, cost: int, qty: int) -> tuple[int, int, Decimal, float]:
-        """(cost, qty, avg entry price as Decimal dollars per share, the same as float), cached.
-
-        Micro-USDC over micro-shares is dollars per share."""
-        cached = self._avg_cache.get(token_id)
-        if cached is not None and cached[0] == cost and cached[1] == qty:
-            return cached
-        avg = _DCTX.divide(Decimal(cost), Decimal(qty)) if qty else _ZERO_D
-        cached = (cost, qty, avg, float(avg))
-        self._avg_cache[token_id] = cached
-        return cached
-
-    def _token_model(self, token_id: str) -> TokenPosition:
-        p = self._positions[token_id]
-        qty = p.qty
-        cost = p.cost_micro
-        unsettled = self._settle.unsettled_qty.get(token_id, 0)
-        avg = self._avg(token_id, cost, qty)
-        mark = p.mark_micro
-        if mark is None:
-            current, unrealized = avg[3], 0.0
-        else:
-            current, unrealized = mark / MICRO, _unrealized(mark, qty, cost)
-        payout = self._resol.payout(token_id)
-        resolved = (
-            {}
-            if payout is None
-            else {
-                "payout": Decimal(payout).scaleb(-6, _DCTX),
-                "redeemable_qty": _decimal_shares(self.redeemable_qty_micro(token_id)),
-            }
-        )
-        return TokenPosition.model_validate(
-            {
-                **resolved,
-                "token_id": token_id,
-                "market_id": p.market_id,
-                "outcome": p.outcome,
-                "qty": _decimal_shares(qty),
-                "in_flight_qty": _decimal_shares(p.in_flight_qty),
-                "accessible_qty": _decimal_shares(max(qty - unsettled - p.in_flight_qty, 0)),
-                "unsettled_qty": _decimal_shares(unsettled),
-                "avg_entry_price": avg[2],
-                "total_cost": cost / MICRO,
-                "current_price": current,
-                "unrealized_pnl": unrealized,
-                "realized_pnl": Decimal(p.realized_micro).scaleb(-6, _DCTX),
-            }
-        )
-
-    def _pair_dict(self, cond: str) -> dict[str, object]:
-        pairs = self._pairs[cond]
-        return {
-            "conditionId": cond,
-            "available": _decimal_shares(pairs.available),
-            "reserved": _decimal_shares(pairs.reserved),
-            "totalMinted": _decimal_shares(pairs.total_minted),
-            "totalSold": _decimal_shares(pairs.total_sold),
-            "totalMerged": _decimal_shares(pairs.total_merged),
-        }
-
-    def _pair_json(self, cond: str) -> dict[str, object]:
-        pairs = self._pairs[cond]
-        return {
-            "conditionId": cond,
-            "available": pairs.available / MICRO,
-            "reserved": pairs.reserved / MICRO,
-            "totalMinted": pairs.total_minted / MICRO,
-            "totalSold": pairs.total_sold / MICRO,
-            "totalMerged": pairs.total_merged / MICRO,
-        }
-
     def snapshot(self) -> InventoryState:
         """The state strategies see this tick, as the frozen contract model."""
-        models = self._token_models
-        positions = self._positions
-        if self._dirty_model:
-            for token_id in self._dirty_model:
-                if token_id in positions:
-                    models[token_id] = self._token_model(token_id)
-            self._dirty_model.clear()
-        pair_models = self._pair_models
-        if self._dirty_pairs_model:
-            for cond in self._dirty_pairs_model:
-                if cond in self._pairs:
-                    pair_models[cond] = MintedPairBalance.model_validate(self._pair_dict(cond))
-            self._dirty_pairs_model.clear()
-        cash = self._cash
-        in_flight = self._in_flight
-        unsettled = self._settle.unsettled_usd
-        return InventoryState.model_validate(
-            {
-                "total_usd": cash / MICRO,
-                "in_flight_usd": in_flight / MICRO,
-                "accessible_usd": (cash - in_flight - unsettled) / MICRO,
-                "unsettled_usd": unsettled / MICRO,
-                "adjustments_usd": self._adjustments / MICRO,
-                "tokens": {token_id: models[token_id] for token_id in positions},
-                "minted_pairs": {cond: pair_models[cond] for cond in self._pairs},
-                "exit_triggered": self._exit,
-            }
-        )
-
-    def _token_fragment(
-        self, token_id: str, p: _Position, key: tuple[object, ...], unsettled: int = 0
-    ) -> tuple[tuple[object, ...], bytes, bytes, bytes, dict[int, bytes]]:
-        """The cached parts of `"<token id>":{...}` (as `snapshot().model_dump_json()` writes it),
-        rendered again for `key`: the position's fields other than the mark.
-
-        Returns (key, the text up to the current price, the text after the unrealised PnL,
-        the whole fragment while the position is marked at its average entry price, and an
-        empty table that `snapshot_json` fills with `<price>,"unrealizedPnl":<pnl>` per mark
-        in micro-USDC as marks are seen: at most 101 entries, dropped with these parts).
-        """
-        qty = p.qty
-        cost = p.cost_micro
-        avg = self._avg(token_id, cost, qty)[3]
-        head = orjson.dumps(
-            {
-                token_id: {
-                    "tokenId": token_id,
-                    "marketId": p.market_id,
-                    "outcome": p.outcome.value,
-                    "qty": qty / MICRO,
-                    "inFlightQty": p.in_flight_qty / MICRO,
-                    "unsettledQty": unsettled / MICRO,
-                    "accessibleQty": max(qty - unsettled - p.in_flight_qty, 0) / MICRO,
-                    "avgEntryPrice": avg,
-                    "totalCost": cost / MICRO,
-                }
-            }
-        )
-        tail = b',"realizedPnl":' + orjson.dumps(p.realized_micro / MICRO)
-        if len(key) > 7:  # resolved: (payout, redeemable) follow
-            payout, redeemable = cast(tuple[int, int], key[7:])
-            tail += b',"payout":' + orjson.dumps(payout / MICRO)
-            tail += b',"redeemableQty":' + orjson.dumps(redeemable / MICRO)
-        tail += b"}"
-        unmarked = b"".join(
-            (head[1:-2], b',"currentPrice":', orjson.dumps(avg), b',"unrealizedPnl":0.0', tail)
-        )
-        by_mark: dict[int, bytes] = {}
-        parts = (key, head[1:-2] + b',"currentPrice":', tail, unmarked, by_mark)
-        self._frag_parts[token_id] = parts
-        return parts
+        return self._view.model(self._cash, self._in_flight, self._adjustments, self._exit)
 
     def snapshot_json(self) -> str:
-        """The snapshot as the exact JSON text strategies get.
-
-        Equal as JSON to `snapshot().model_dump_json()` (byte for byte for ordinary values), but
-        rendered from cached per-token fragments, re-rendering only tokens changed since the
-        last call. A price tick changes two numbers of a token's fragment, which depend only
-        on the mark while the other fields stay the same: they are rendered once per mark
-        and looked up afterwards (marks are whole cents, so a token has at most 101).
-        """
-        positions = self._positions
-        dirty = self._dirty_json
-        if dirty:
-            frags = self._token_frags
-            frag_parts = self._frag_parts
-            join = b"".join
-            unsettled_qty = self._settle.unsettled_qty
-            resolved = self._resol.token_payouts
-            for token_id in dirty:
-                p = positions.get(token_id)
-                if p is None:
-                    continue
-                qty = p.qty
-                cost = p.cost_micro
-                unsettled = unsettled_qty.get(token_id, 0) if unsettled_qty else 0
-                key: tuple[object, ...] = (
-                    p.market_id, p.outcome, qty, p.in_flight_qty, cost, p.realized_micro,
-                    unsettled,
-                )  # fmt: skip
-                if resolved and token_id in resolved:
-                    key += (resolved[token_id][1], self.redeemable_qty_micro(token_id))
-                parts = frag_parts.get(token_id)
-                if parts is None or parts[0] != key:
-                    parts = self._token_fragment(token_id, p, key, unsettled)
-                mark = p.mark_micro
-                if mark is None:
-                    frags[token_id] = parts[3]
-                    continue
-                marks = parts[4]
-                middle = marks.get(mark)
-                if middle is None:
-                    head_json = _MARK_JSON.get(mark)
-                    if head_json is None:
-                        head_json = orjson.dumps(mark / MICRO) + b',"unrealizedPnl":'
-                    middle = head_json + orjson.dumps(_unrealized(mark, qty, cost))
-                    if len(marks) >= _MARKS_KEPT:
-                        marks.clear()
-                    marks[mark] = middle
-                frags[token_id] = join((parts[1], middle, parts[2]))
-            dirty.clear()
-            self._tokens_blob = b",".join(map(frags.__getitem__, positions))
-        if self._dirty_pairs_json:
-            pair_frags = self._pair_frags
-            for cond in self._dirty_pairs_json:
-                if cond in self._pairs:
-                    pair_frags[cond] = orjson.dumps({cond: self._pair_json(cond)})[1:-1]
-            self._dirty_pairs_json.clear()
-            self._pairs_blob = b",".join([pair_frags[cond] for cond in self._pairs])
-        cash = self._cash
-        in_flight = self._in_flight
-        unsettled_usd = self._settle.unsettled_usd
-        money = (cash, in_flight, unsettled_usd, self._adjustments)
-        if money != self._head_money:  # a price tick moves no cash: the last head stands
-            self._head_money = money
-            self._head_json = orjson.dumps(
-                {
-                    "totalUsd": cash / MICRO,
-                    "inFlightUsd": in_flight / MICRO,
-                    "unsettledUsd": unsettled_usd / MICRO,
-                    "accessibleUsd": (cash - in_flight - unsettled_usd) / MICRO,
-                    "adjustmentsUsd": self._adjustments / MICRO,
-                }
-            )[:-1]
-        return b"".join(
-            (
-                self._head_json,
-                b',"tokens":{',
-                self._tokens_blob,
-                b'},"mintedPairs":{',
-                self._pairs_blob,
-                b'},"exitTriggered":true}' if self._exit else b'},"exitTriggered":false}',
-            )
-        ).decode()
+        """The snapshot as the exact JSON text strategies get: equal as JSON to
+        `snapshot().model_dump_json()` (byte for byte for ordinary values), re-rendering only
+        the tokens changed since the last call (`rendering.SnapshotRenderer.json`)."""
+        return self._view.json(self._cash, self._in_flight, self._adjustments, self._exit)
