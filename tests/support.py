@@ -8,6 +8,26 @@ import sys
 from pathlib import Path
 from typing import Any
 
+CACHE_COLUMNS = {
+    "fills": "fill_id, order_id, market_id, token_id, side, qty, price, fee FROM fills ORDER BY id",
+    "orders": "local_id, exchange_order_id, market_id, token_id, side, qty, limit_px, tif, status, "
+    "filled_qty, reserved_usd, reserved_qty FROM orders ORDER BY local_id",
+    "positions": "market_id, token_id, qty, avg_price, realized_pnl, cost_basis, outcome "
+    "FROM positions ORDER BY market_id, token_id",
+    "mint_events": "condition_id, operation, amount, status FROM mint_events ORDER BY id",
+    "resolutions": "condition_id, yes_payout, no_payout, redemption, paid FROM resolutions "
+    "ORDER BY condition_id",
+    "accounts": "session_id, seq, cash, in_flight, unsettled, adjustments, cost, realized, value, "
+    "value_frac FROM accounts ORDER BY session_id",
+}
+"""What a query of each cache table compares: its columns but the timestamps."""
+
+
+def cache_rows(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every cache table's rows in a SQLite file, without their timestamps."""
+    with sqlite3.connect(db) as conn:
+        return {t: conn.execute(f"SELECT {q}").fetchall() for t, q in CACHE_COLUMNS.items()}
+
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     """`python -m weatherman_inventory ARGS` in a child process, its output captured as text."""

@@ -24,6 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.event_streams import INITIAL_CAPITAL, MARKETS, make_stream
+from tests.support import cache_rows
 from weatherman_inventory.errors import InvalidInput, SessionNotFound, StoreError
 from weatherman_inventory.events import BuySubmitted, Event
 from weatherman_inventory.journal import (
@@ -148,7 +149,7 @@ def test_a_batched_session_recovers_to_the_unbatched_snapshot(tmp_path: Path) ->
     batched_store.close()
     # A batch writes its rows grouped (multi-row inserts, each order or position once): the
     # tables come out as one commit per event leaves them, timestamps aside.
-    assert _cache_rows(tmp_path / "batched.db") == _cache_rows(tmp_path / "plain.db")
+    assert cache_rows(tmp_path / "batched.db") == cache_rows(tmp_path / "plain.db")
     with (
         PersistenceLayer(str(tmp_path / "plain.db")) as a,
         PersistenceLayer(str(tmp_path / "batched.db")) as b,
@@ -315,24 +316,6 @@ def test_a_commit_on_a_closed_connection_restores_memory_and_raises(tmp_path: Pa
     assert (manager.snapshot_json(), _anomalies(manager)) == before
     with PersistenceLayer(str(tmp_path / "s.db")) as other:
         assert other.last_seq(SESSION) == 2
-
-
-_CACHE_COLUMNS = {
-    "fills": "fill_id, order_id, market_id, token_id, side, qty, price, fee FROM fills ORDER BY id",
-    "orders": "local_id, exchange_order_id, market_id, token_id, side, qty, limit_px, tif, status, "
-    "filled_qty, reserved_usd, reserved_qty FROM orders ORDER BY local_id",
-    "positions": "market_id, token_id, qty, avg_price, realized_pnl, cost_basis, outcome "
-    "FROM positions ORDER BY market_id, token_id",
-    "mint_events": "condition_id, operation, amount, status FROM mint_events ORDER BY id",
-    "resolutions": "condition_id, yes_payout, no_payout, redemption, paid FROM resolutions "
-    "ORDER BY condition_id",
-}
-
-
-def _cache_rows(db: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every cache table's rows without their timestamps."""
-    with sqlite3.connect(db) as conn:
-        return {t: conn.execute(f"SELECT {q}").fetchall() for t, q in _CACHE_COLUMNS.items()}
 
 
 def _tables(db: Path) -> dict[str, list[tuple[object, ...]]]:

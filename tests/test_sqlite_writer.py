@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.event_streams import INITIAL_CAPITAL, MARKETS, make_stream
+from tests.support import cache_rows
 from weatherman_inventory.errors import StoreError
 from weatherman_inventory.journal import open_session, verify_session
 from weatherman_inventory.manager import InventoryManager
@@ -58,23 +59,11 @@ def test_a_store_in_memory_has_no_second_connection_and_commits_on_its_own() -> 
         assert store.last_seq(SESSION) == 3
 
 
-_COMPARED = {
-    "journal": "seq, kind, payload, duplicate FROM journal ORDER BY seq",
-    "fills": "fill_id, order_id, market_id, token_id, side, qty, price, fee FROM fills ORDER BY id",
-    "orders": "local_id, exchange_order_id, market_id, token_id, side, qty, limit_px, tif, status, "
-    "filled_qty, reserved_usd, reserved_qty FROM orders ORDER BY local_id",
-    "positions": "market_id, token_id, qty, avg_price, realized_pnl, cost_basis, outcome "
-    "FROM positions ORDER BY market_id, token_id",
-    "mint_events": "condition_id, operation, amount, status FROM mint_events ORDER BY id",
-    "accounts": "seq, cash, in_flight, unsettled, adjustments, cost, realized, value, value_frac "
-    "FROM accounts",
-}
-
-
 def _rows(db: Path) -> dict[str, list[tuple[object, ...]]]:
-    """The tables a session writes, without their timestamps and hashes."""
+    """The journal without its times and hashes, and every cache table without timestamps."""
     with sqlite3.connect(db) as conn:
-        return {t: conn.execute(f"SELECT {q}").fetchall() for t, q in _COMPARED.items()}
+        journal = conn.execute("SELECT seq, kind, payload, duplicate FROM journal ORDER BY seq")
+        return {"journal": journal.fetchall(), **cache_rows(db)}
 
 
 @pytest.mark.usefixtures("quiet_anomalies")

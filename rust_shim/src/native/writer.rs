@@ -173,6 +173,26 @@ fn write_all(py: Python<'_>, conn: &Connection, writes: &Bound<'_, PyList>) -> R
     Ok(())
 }
 
+impl SqliteWriter {
+    /// `f` on the open connection, or the error a closed one gives. Never waits for the lock:
+    /// a thread waiting here would hold the GIL that the one inside needs back after its
+    /// COMMIT; the store's lock serializes the callers, so a second caller is a misuse.
+    fn with_connection<T>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&Connection) -> PyResult<T>,
+    ) -> PyResult<T> {
+        let guard = self.conn.try_lock().map_err(|_| {
+            sqlite3_exception(
+                py,
+                "ProgrammingError",
+                "the writer is in use by another thread".to_owned(),
+            )
+        })?;
+        f(guard.as_ref().ok_or_else(|| closed(py))?)
+    }
+}
+
 #[pymethods]
 impl SqliteWriter {
     /// A connection to the SQLite file at `path` (which exists, in WAL mode), committing with
@@ -205,17 +225,7 @@ impl SqliteWriter {
     /// none, everything is rolled back and that local id returned. Any error rolls back too.
     /// One thread at a time: a call while another runs fails.
     fn write(&self, py: Python<'_>, writes: &Bound<'_, PyList>) -> PyResult<Option<Py<PyAny>>> {
-        // Never waited for: a thread waiting here would hold the GIL that the one inside needs
-        // back after its COMMIT. The store's lock serializes the callers.
-        let guard = self.conn.try_lock().map_err(|_| {
-            sqlite3_exception(
-                py,
-                "ProgrammingError",
-                "the writer is in use by another thread".to_owned(),
-            )
-        })?;
-        let conn = guard.as_ref().ok_or_else(|| closed(py))?;
-        match write_all(py, conn, writes) {
+        self.with_connection(py, |conn| match write_all(py, conn, writes) {
             Ok(()) => Ok(None),
             Err(stop) => {
                 if !conn.is_autocommit() {
@@ -231,7 +241,7 @@ impl SqliteWriter {
                     Stop::NoRow(local_id) => Ok(Some(local_id)),
                 }
             }
-        }
+        })
     }
 
     /// The value of a read-only pragma on this connection (`synchronous`, `foreign_keys`, ...):
@@ -242,17 +252,10 @@ impl SqliteWriter {
                 "a pragma name is letters and underscores, not {name:?}"
             )));
         }
-        let guard = self.conn.try_lock().map_err(|_| {
-            sqlite3_exception(
-                py,
-                "ProgrammingError",
-                "the writer is in use by another thread".to_owned(),
-            )
+        let value = self.with_connection(py, |conn| {
+            conn.query_row(&format!("PRAGMA {name}"), [], |row| row.get::<_, Value>(0))
+                .map_err(|err| sqlite3_error(py, &err))
         })?;
-        let conn = guard.as_ref().ok_or_else(|| closed(py))?;
-        let value = conn
-            .query_row(&format!("PRAGMA {name}"), [], |row| row.get::<_, Value>(0))
-            .map_err(|err| sqlite3_error(py, &err))?;
         Ok(match value {
             Value::Integer(int) => int.into_pyobject(py)?.into_any().unbind(),
             Value::Text(text) => text.into_pyobject(py)?.into_any().unbind(),
