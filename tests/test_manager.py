@@ -5,6 +5,7 @@ Where the ledger rules change a seed expectation, the test's name and docstring 
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 from decimal import Decimal
@@ -544,13 +545,14 @@ def test_load_positions_replaces_and_moves_the_baseline() -> None:
     assert_invariant(mgr)
 
 
-@pytest.mark.parametrize("cls", ["_Order", "_Position", "_Pairs"])
-def test_ledger_object_copy_keeps_every_slot(cls: str) -> None:
+@pytest.mark.parametrize(
+    ("module", "cls"),
+    [("manager", "_Order"), ("manager", "_Position"), ("pairs", "Pairs")],
+)
+def test_ledger_object_copy_keeps_every_slot(module: str, cls: str) -> None:
     """A journaled event's checkpoint copies the objects it touches: a copy that missed a slot
     would restore a stale value after a failed commit."""
-    import weatherman_inventory.manager as ledger  # noqa: PLC0415 (the private classes)
-
-    kind = getattr(ledger, cls)
+    kind = getattr(importlib.import_module(f"weatherman_inventory.{module}"), cls)
     original = kind.__new__(kind)
     for n, name in enumerate(kind.__slots__):
         setattr(original, name, f"value-{n}")

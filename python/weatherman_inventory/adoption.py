@@ -84,8 +84,7 @@ def position_reconciled(m: InventoryManager, e: PositionReconciled) -> None:
         ),
     )
     if delta < 0:
-        for cond in m._token_conds.get(e.token_id, ()):
-            m._enforce_pair_cap(cond)
+        m._book.enforce_caps_of(e.token_id)
 
 
 def order_adopted(m: InventoryManager, e: OrderAdopted) -> None:

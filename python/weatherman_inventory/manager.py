@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -76,6 +75,8 @@ from weatherman_inventory.events import (
     StaleFillsChecked,
 )
 from weatherman_inventory.models import InventoryState, Outcome
+from weatherman_inventory.pairs import MISSING as _MISSING
+from weatherman_inventory.pairs import PairBook
 from weatherman_inventory.rendering import SnapshotRenderer
 from weatherman_inventory.resolution import (
     Resolution,
@@ -114,7 +115,6 @@ _PARTIAL: Final = OrderStatus.PARTIALLY_FILLED
 _FILLED: Final = OrderStatus.FILLED
 _CANCELLED: Final = OrderStatus.CANCELLED
 # A private context, so the snapshot's Decimals never depend on the caller's thread context.
-_MISSING: Final = object()
 _MAX_QTY_MICRO: Final = ev.MAX_QTY_MICRO
 _MAX_MICRO: Final = ev.MAX_MICRO
 _MIN_MICRO: Final = -ev.MAX_MICRO
@@ -357,30 +357,6 @@ class _Position:
         return _COPY_POSITION(self)
 
 
-class _Pairs:
-    """Minted YES+NO pairs of one condition; `available + reserved + sold + merged == minted`."""
-
-    __slots__ = (
-        "available",
-        "condition_id",
-        "reserved",
-        "total_merged",
-        "total_minted",
-        "total_sold",
-    )
-
-    def __init__(self, condition_id: str) -> None:
-        self.condition_id = condition_id
-        self.available = 0
-        self.reserved = 0
-        self.total_minted = 0
-        self.total_sold = 0
-        self.total_merged = 0
-
-    def copy(self) -> _Pairs:
-        return _COPY_PAIRS(self)
-
-
 _T = TypeVar("_T")
 
 
@@ -393,7 +369,6 @@ def _slot_copier(cls: type[_T]) -> Callable[[_T], _T]:
 
 _COPY_ORDER: Final = _slot_copier(_Order)
 _COPY_POSITION: Final = _slot_copier(_Position)
-_COPY_PAIRS: Final = _slot_copier(_Pairs)
 
 
 @dataclass(slots=True)
@@ -526,21 +501,17 @@ class InventoryManager:
         self._orders: dict[str, _Order | _ClosedOrder] = {}
         self._closed_orders: dict[_ClosedOrder, _ClosedOrder] = {}
         self._positions: dict[str, _Position] = {}
-        self._pairs: dict[str, _Pairs] = {}
-        self._pending_mints: dict[str, deque[int]] = {}
-        # (pairs requested, pairs reserved) per pending merge, oldest first.
-        self._pending_merges: dict[str, deque[tuple[int, int]]] = {}
-        self._cond_tokens: dict[str, tuple[str, str]] = {}
         # The exchange's order id of each acknowledged order, both ways.
         self._exchange_ids: dict[str, str] = {}
         self._local_ids: dict[str, str] = {}
-        self._token_conds: dict[str, tuple[str, ...]] = {}
         self._anomalies: list[Anomaly] = []
         self._fill_ids: set[str] | None = set() if track_fill_ids else None
         self._journal: Journal | None = None
         self._batch: Batch | None = None
+        self._book = PairBook(self._positions, self._touch_pairs)
+        """The minted pairs' room: each condition's pairs, pending mints and merges, tokens."""
         self._view = SnapshotRenderer(
-            self._positions, self._pairs, self._settle, self._resol, self.redeemable_qty_micro
+            self._positions, self._book.pairs, self._settle, self._resol, self.redeemable_qty_micro
         )
         """The snapshot's room: its caches, and what changed since it was last rendered."""
         # `position_totals`: each token's (cost, realised, marked value) as last summed, and
@@ -749,15 +720,15 @@ class InventoryManager:
 
     def pending_mint_reservations(self, condition_id: str) -> tuple[int, ...]:
         """Micro-USDC reserved by each pending mint of the condition, oldest first."""
-        return tuple(self._pending_mints.get(condition_id, ()))
+        return tuple(self._book.pending_mints.get(condition_id, ()))
 
     def pending_merge_reservations(self, condition_id: str) -> tuple[tuple[int, int], ...]:
         """(pairs requested, pairs reserved) of each pending merge, oldest first."""
-        return tuple(self._pending_merges.get(condition_id, ()))
+        return tuple(self._book.pending_merges.get(condition_id, ()))
 
     def condition_tokens(self, condition_id: str) -> tuple[str, str] | None:
         """(YES token, NO token) of a condition, as its first mint named them."""
-        return self._cond_tokens.get(condition_id)
+        return self._book.cond_tokens.get(condition_id)
 
     def anomalies(self) -> tuple[Anomaly, ...]:
         """Every anomaly recorded so far, oldest first."""
@@ -807,15 +778,8 @@ class InventoryManager:
                 )
                 for p in self._positions.values()
             ],
-            "pairs": [
-                (c, p.available, p.reserved, p.total_minted, p.total_sold, p.total_merged)
-                for c, p in self._pairs.items()
-            ],
-            "pending_mints": {c: tuple(q) for c, q in self._pending_mints.items() if q},
-            "pending_merges": {c: tuple(q) for c, q in self._pending_merges.items() if q},
-            "cond_tokens": dict(self._cond_tokens),
+            **self._book.state(),
             "exchange_ids": dict(self._exchange_ids),
-            "token_conds": dict(self._token_conds),
             "anomalies": list(self._anomalies),
             "fill_ids": None if self._fill_ids is None else frozenset(self._fill_ids),
             "settlement": self._settle.state(),
@@ -1242,7 +1206,7 @@ class InventoryManager:
     def _touched(self, event: Event) -> tuple[list[str], list[str], list[str]]:
         """The order ids, token ids and condition ids `event` can change."""
         orders = self._orders
-        token_conds = self._token_conds
+        token_conds = self._book.token_conds
         if isinstance(event, BuySubmitted):
             return [event.local_id], [], []
         if isinstance(event, SellSubmitted):
@@ -1316,20 +1280,16 @@ class InventoryManager:
             order = self._orders.get(local_id)
             saved.append((self._orders, local_id, _MISSING if order is None else order.copy()))
         view = self._view
+        book = self._book
         dirty_model, dirty_json = view.dirty_models, view.dirty_json
         for token in tokens:
             p = self._positions.get(token)
             saved.append((self._positions, token, _MISSING if p is None else p.copy()))
-            saved.append((self._token_conds, token, self._token_conds.get(token, _MISSING)))
+            saved.append(book.save_token(token))
             dirty.append((dirty_model, token, token in dirty_model))
             dirty.append((dirty_json, token, token in dirty_json))
         for cond in conds:
-            pairs = self._pairs.get(cond)
-            saved.append((self._pairs, cond, _MISSING if pairs is None else pairs.copy()))
-            for queues in (self._pending_mints, self._pending_merges):
-                queue = queues.get(cond)
-                saved.append((queues, cond, _MISSING if queue is None else deque(queue)))
-            saved.append((self._cond_tokens, cond, self._cond_tokens.get(cond, _MISSING)))
+            saved.extend(book.save(cond))
             for flags in (view.dirty_pair_models, view.dirty_pair_json):
                 dirty.append((flags, cond, cond in flags))
         if isinstance(event, _ID_EVENTS):
@@ -1379,7 +1339,10 @@ class InventoryManager:
             or self._resol.markets
             or (
                 type(event) is SellFilled
-                and (token in self._token_conds or (order is not None and order.token_id != token))
+                and (
+                    token in self._book.token_conds
+                    or (order is not None and order.token_id != token)
+                )
             )
         ):
             return None
@@ -1395,7 +1358,7 @@ class InventoryManager:
             [
                 (self._orders, local_id, _MISSING if order is None else order.copy()),
                 (self._positions, token, _MISSING if p is None else p.copy()),
-                (self._token_conds, token, self._token_conds.get(token, _MISSING)),
+                self._book.save_token(token),
             ],
             [(dirty_model, token, token in dirty_model), (dirty_json, token, token in dirty_json)],
         )  # fmt: skip
@@ -1861,10 +1824,8 @@ class InventoryManager:
         if e.status is not None or (self._settle.histories and token_id in self._settle.histories):
             before = Position(held, p.cost_micro + removed, p.realized_micro - net + removed)
             self._settle_fill(e, "sell", proceeds, before)
-        conds = self._token_conds.get(token_id)
-        if conds is not None:
-            for cond in conds:
-                self._enforce_pair_cap(cond)
+        if token_id in self._book.token_conds:
+            self._book.enforce_caps_of(token_id)
         if self._resol.markets:
             self._after_resolved_fill(e, None)
 
@@ -2049,8 +2010,7 @@ class InventoryManager:
 
     def _after_restatement(self, token_id: str) -> None:
         self._touch(token_id)
-        for cond in self._token_conds.get(token_id, ()):
-            self._enforce_pair_cap(cond)
+        self._book.enforce_caps_of(token_id)
 
     def _on_stale_fills_checked(self, e: StaleFillsChecked) -> None:
         for rec in self._settle.provisional():
@@ -2144,20 +2104,19 @@ class InventoryManager:
                 f"mint in {e.condition_id!r} reserves {_usd(e.amount_micro)} with "
                 f"{_usd(accessible)} accessible",
             )
-        self._pending_mints.setdefault(e.condition_id, deque()).append(e.amount_micro)
+        self._book.submit_mint(e.condition_id, e.amount_micro)
         self._in_flight += e.amount_micro
 
     def _pop_pending_mint(self, e: MintConfirmed | MintFailed, amount_micro: int) -> None:
         """Release the condition's oldest pending mint reservation (never another's)."""
-        queue = self._pending_mints.get(e.condition_id)
-        if not queue:
+        reserved = self._book.pop_mint(e.condition_id)
+        if reserved is None:
             self._anomaly(
                 AnomalyKind.NO_PENDING_MINT,
                 e,
                 f"{e.kind} in {e.condition_id!r} with no pending mint: nothing released",
             )
             return
-        reserved = queue.popleft()
         self._in_flight -= reserved
         if reserved != amount_micro:
             self._anomaly(
@@ -2170,8 +2129,7 @@ class InventoryManager:
     def _check_mint_confirmed(self, e: MintConfirmed) -> None:
         """Raise `BoundExceeded` if the mint would carry an amount past its bound."""
         n = e.pair_count_micro
-        queue = self._pending_mints.get(e.condition_id)
-        released = queue[0] if queue else 0
+        released = self._book.oldest_mint(e.condition_id)
         cash = self._cash - n
         _money_bound("total_usd", cash)
         _money_bound("accessible_usd", cash - (self._in_flight - released))
@@ -2180,10 +2138,9 @@ class InventoryManager:
             if p is not None:
                 _qty_bound(f"tokens[{token!r}].qty", p.qty + n)
                 _money_bound(f"tokens[{token!r}].total_cost", p.cost_micro + half)
-        pairs = self._pairs.get(e.condition_id)
         _qty_bound(
             f"minted_pairs[{e.condition_id!r}].total_minted",
-            n + (0 if pairs is None else pairs.total_minted),
+            n + self._book.total_minted(e.condition_id),
         )
 
     def _on_mint_confirmed(self, e: MintConfirmed) -> None:
@@ -2192,15 +2149,9 @@ class InventoryManager:
         cond = e.condition_id
         self._pop_pending_mint(e, n)  # $1 a pair: n micro-shares of pairs cost n micro-USDC
         self._cash -= n
-        recorded = self._cond_tokens.get(cond)
         tokens = (e.yes_token_id, e.no_token_id)
-        if recorded is None:
-            self._cond_tokens[cond] = tokens
-            for token in tokens:
-                conds = self._token_conds.get(token, ())
-                if cond not in conds:
-                    self._token_conds[token] = (*conds, cond)
-        elif recorded != tokens:
+        recorded = self._book.name_tokens(cond, tokens)
+        if recorded is not None:
             self._anomaly(
                 AnomalyKind.TOKEN_MISMATCH,
                 e,
@@ -2223,21 +2174,13 @@ class InventoryManager:
             self._touch(token)
             if token in self._settle.histories:
                 self._settle.record(token, Fact("buy", n, half, 0))
-        pairs = self._pairs.get(cond)
-        if pairs is None:
-            pairs = self._pairs[cond] = _Pairs(cond)
-        pairs.available += n
-        pairs.total_minted += n
-        self._touch_pairs(cond)
-        self._enforce_pair_cap(cond)
+        self._book.minted(cond, n)
 
     def _on_mint_failed(self, e: MintFailed) -> None:
         self._pop_pending_mint(e, e.amount_micro)
 
     def _on_merge_submitted(self, e: MergeSubmitted) -> None:
-        pairs = self._pairs.get(e.condition_id)
-        available = 0 if pairs is None else pairs.available
-        reserve = min(e.pair_count_micro, available)
+        reserve, available = self._book.submit_merge(e.condition_id, e.pair_count_micro)
         if reserve < e.pair_count_micro:
             self._anomaly(
                 AnomalyKind.MERGE_EXCEEDS_AVAILABLE,
@@ -2245,18 +2188,11 @@ class InventoryManager:
                 f"merge of {_shares(e.pair_count_micro)} pairs in {e.condition_id!r} with "
                 f"{_shares(available)} available: {_shares(reserve)} reserved",
             )
-        if pairs is not None and reserve:
-            pairs.available -= reserve
-            pairs.reserved += reserve
-            self._touch_pairs(e.condition_id)
-        self._pending_merges.setdefault(e.condition_id, deque()).append(
-            (e.pair_count_micro, reserve)
-        )
 
     def _pop_pending_merge(self, e: MergeConfirmed | MergeFailed) -> int:
         """The oldest pending merge's reserved pair count (0 with no pending merge)."""
-        queue = self._pending_merges.get(e.condition_id)
-        if not queue:
+        pending = self._book.pop_merge(e.condition_id)
+        if pending is None:
             self._anomaly(
                 AnomalyKind.NO_PENDING_MERGE,
                 e,
@@ -2264,7 +2200,7 @@ class InventoryManager:
                 "with no pending merge",
             )
             return 0
-        requested, reserved = queue.popleft()
+        requested, reserved = pending
         if requested != e.pair_count_micro:
             self._anomaly(
                 AnomalyKind.MERGE_COUNT_MISMATCH,
@@ -2288,17 +2224,8 @@ class InventoryManager:
         self._check_merge_confirmed(e)
         n = e.pair_count_micro
         cond = e.condition_id
-        reserved = self._pop_pending_merge(e)
-        pairs = self._pairs.get(cond)
-        if pairs is not None:
-            consumed = min(n, reserved)
-            pairs.reserved -= reserved
-            pairs.available += reserved - consumed
-            extra = min(n - consumed, pairs.available)
-            pairs.available -= extra
-            pairs.total_merged += consumed + extra
-            self._touch_pairs(cond)
-        recorded = self._cond_tokens.get(cond)
+        self._book.merged(cond, n, self._pop_pending_merge(e))
+        recorded = self._book.cond_tokens.get(cond)
         if recorded is not None and recorded != (e.yes_token_id, e.no_token_id):
             self._anomaly(
                 AnomalyKind.TOKEN_MISMATCH,
@@ -2332,53 +2259,12 @@ class InventoryManager:
                 f"merge of {_shares(n)} pairs in {cond!r} beyond the tokens held: "
                 + ", ".join(short) + "; the missing tokens leave at a zero cost basis",
             )  # fmt: skip
-        self._enforce_pair_cap(cond)
+        self._book.enforce_cap(cond)
         for token in (e.yes_token_id, e.no_token_id):
-            for other in self._token_conds.get(token, ()):
-                if other != cond:
-                    self._enforce_pair_cap(other)
+            self._book.enforce_caps_of(token)
 
     def _on_merge_failed(self, e: MergeFailed) -> None:
-        reserved = self._pop_pending_merge(e)
-        pairs = self._pairs.get(e.condition_id)
-        if pairs is not None and reserved:
-            pairs.reserved -= reserved
-            pairs.available += reserved
-            self._touch_pairs(e.condition_id)
-        self._enforce_pair_cap(e.condition_id)
-
-    def _enforce_pair_cap(self, cond: str, *, closing: bool = False) -> None:
-        """Keep `available + reserved <= min(qty_yes, qty_no)`: the excess counts as sold.
-
-        `available` gives first, then `reserved`, shrinking the newest pending merges first.
-        `closing` (a confirmed redemption) takes the cap to zero: every pair closes.
-        """
-        pairs = self._pairs.get(cond)
-        tokens = self._cond_tokens.get(cond)
-        if pairs is None or tokens is None:
-            return
-        yes = self._positions.get(tokens[0])
-        no = self._positions.get(tokens[1])
-        cap = 0 if closing else min(0 if yes is None else yes.qty, 0 if no is None else no.qty)
-        excess = pairs.available + pairs.reserved - cap
-        if excess <= 0:
-            return
-        take = min(excess, pairs.available)
-        pairs.available -= take
-        rest = excess - take
-        if rest:
-            pairs.reserved -= rest
-            queue = self._pending_merges.get(cond, deque())
-            for i in range(len(queue) - 1, -1, -1):
-                requested, reserved = queue[i]
-                cut = min(reserved, rest)
-                if cut:
-                    queue[i] = (requested, reserved - cut)
-                    rest -= cut
-                    if not rest:
-                        break
-        pairs.total_sold += excess
-        self._touch_pairs(cond)
+        self._book.merge_failed(e.condition_id, self._pop_pending_merge(e))
 
     def _on_prices_updated(self, e: PricesUpdated) -> None:
         positions = self._positions
@@ -2456,8 +2342,7 @@ class InventoryManager:
             self._baseline += row.cost_micro - row.realized_micro
             self._touch(row.token_id)
         for row in e.rows:
-            for cond in self._token_conds.get(row.token_id, ()):
-                self._enforce_pair_cap(cond)
+            self._book.enforce_caps_of(row.token_id)
 
     # -- Resolution and redemption ---------------------------------------------------------------
 
@@ -2465,7 +2350,7 @@ class InventoryManager:
         """The condition's tokens the ledger knows, with their outcome: as its mint named them,
         as a resolution found them, and every position whose market id is the condition's."""
         found: dict[str, Outcome] = {}
-        pair = self._cond_tokens.get(cond)
+        pair = self._book.cond_tokens.get(cond)
         if pair is not None:
             found[pair[0]] = _YES
             found[pair[1]] = _NO
@@ -2646,10 +2531,9 @@ class InventoryManager:
         self._cash += paid
         resol.status[cond] = "CONFIRMED"
         resol.paid[cond] = resol.paid.get(cond, 0) + paid
-        self._enforce_pair_cap(cond, closing=True)
+        self._book.enforce_cap(cond, closing=True)
         for token, _, _ in plan.burns:  # pairs of other conditions naming these tokens
-            for other in self._token_conds.get(token, ()):
-                self._enforce_pair_cap(other)
+            self._book.enforce_caps_of(token)
 
     # -- Snapshots out ------------------------------------------------------------------------
 

@@ -21,7 +21,8 @@ from weatherman_inventory.resolution import Resolution
 from weatherman_inventory.settlement import Settlement
 
 if TYPE_CHECKING:
-    from weatherman_inventory.manager import _Pairs, _Position
+    from weatherman_inventory.manager import _Position
+    from weatherman_inventory.pairs import Pairs
 
 __all__ = ["SnapshotRenderer", "decimal_shares", "unrealized"]
 
@@ -58,7 +59,7 @@ class SnapshotRenderer:
     def __init__(
         self,
         positions: Mapping[str, _Position],
-        pairs: Mapping[str, _Pairs],
+        pairs: Mapping[str, Pairs],
         settlement: Settlement,
         resolution: Resolution,
         redeemable: Callable[[str], int],
