@@ -20,7 +20,7 @@ use std::collections::BTreeSet;
 
 use weatherman_inventory::contract::Outcome;
 
-use super::events::{Burn, LedgerEvent, Side};
+use super::events::{Burn, FillFacts, LedgerEvent, Side};
 use super::fees::WEATHER_FEES;
 use super::market::PaperMarket;
 use super::rng::{Rng, Stream};
@@ -247,16 +247,18 @@ impl Engine {
                 continue;
             }
             events.push(LedgerEvent::Fill {
-                local_id: order.local_id.clone(),
-                side: order.side,
-                fill_id: format!("{fill_prefix}f-{tick:06}-{fills}"),
-                market_id: order.market_id.clone(),
-                token_id: order.token_id.clone(),
-                outcome: order.outcome,
-                qty_micro: take,
-                price_micro,
+                fill: FillFacts {
+                    local_id: order.local_id.clone(),
+                    side: order.side,
+                    fill_id: format!("{fill_prefix}f-{tick:06}-{fills}"),
+                    market_id: order.market_id.clone(),
+                    token_id: order.token_id.clone(),
+                    outcome: order.outcome,
+                    qty_micro: take,
+                    price_micro,
+                    fee_micro,
+                },
                 order_qty_micro: order.qty,
-                fee_micro,
                 provisional: true,
                 matched_micro: order.filled + take,
                 limit_px: order.limit_px,
@@ -276,30 +278,8 @@ impl Engine {
             .iter()
             .filter(|p| !p.mined && p.match_tick + 2 == tick && p.settle_tick > tick)
         {
-            if let LedgerEvent::FillSettle {
-                local_id,
-                side,
-                fill_id,
-                market_id,
-                token_id,
-                outcome,
-                qty_micro,
-                price_micro,
-                fee_micro,
-                ..
-            } = &pending.settle
-            {
-                events.push(LedgerEvent::FillMined {
-                    local_id: local_id.clone(),
-                    side: *side,
-                    fill_id: fill_id.clone(),
-                    market_id: market_id.clone(),
-                    token_id: token_id.clone(),
-                    outcome: *outcome,
-                    qty_micro: *qty_micro,
-                    price_micro: *price_micro,
-                    fee_micro: *fee_micro,
-                });
+            if let LedgerEvent::FillSettle { fill, .. } = &pending.settle {
+                events.push(LedgerEvent::FillMined { fill: fill.clone() });
             }
         }
         for pending in self.pending.iter().filter(|p| p.settle_tick <= tick) {
@@ -361,22 +341,12 @@ impl Engine {
                 }
             }
             LedgerEvent::Fill {
-                local_id,
-                side,
-                fill_id,
-                market_id,
-                token_id,
-                outcome,
-                qty_micro,
-                price_micro,
-                fee_micro,
-                provisional,
-                ..
+                fill, provisional, ..
             } => {
-                if let Some(pos) = self.orders.iter().position(|o| &o.local_id == local_id) {
+                if let Some(pos) = self.orders.iter().position(|o| o.local_id == fill.local_id) {
                     let order = &mut self.orders[pos];
-                    order.filled += qty_micro;
-                    order.fill_ids.push(fill_id.clone());
+                    order.filled += fill.qty_micro;
+                    order.fill_ids.push(fill.fill_id.clone());
                     if order.filled >= order.qty {
                         self.orders.remove(pos);
                     }
@@ -384,35 +354,27 @@ impl Engine {
                 if *provisional {
                     self.fills.push(PendingFill {
                         settle: LedgerEvent::FillSettle {
-                            local_id: local_id.clone(),
-                            side: *side,
-                            fill_id: fill_id.clone(),
-                            market_id: market_id.clone(),
-                            token_id: token_id.clone(),
-                            outcome: *outcome,
-                            qty_micro: *qty_micro,
-                            price_micro: *price_micro,
-                            fee_micro: *fee_micro,
+                            fill: fill.clone(),
                             confirmed: true,
                         },
                         // Two to four ticks on chain, from the fill itself so that replay agrees.
-                        settle_tick: tick + 2 + qty_micro % 3,
+                        settle_tick: tick + 2 + fill.qty_micro % 3,
                         mined: false,
                         match_tick: tick,
                     });
                 }
             }
-            LedgerEvent::FillMined { fill_id, .. } => {
+            LedgerEvent::FillMined { fill } => {
                 for pending in &mut self.fills {
-                    if matches!(&pending.settle, LedgerEvent::FillSettle { fill_id: id, .. } if id == fill_id)
+                    if matches!(&pending.settle, LedgerEvent::FillSettle { fill: f, .. } if f.fill_id == fill.fill_id)
                     {
                         pending.mined = true;
                     }
                 }
             }
-            LedgerEvent::FillSettle { fill_id, .. } => {
+            LedgerEvent::FillSettle { fill, .. } => {
                 self.fills.retain(|p| {
-                    !matches!(&p.settle, LedgerEvent::FillSettle { fill_id: id, .. } if id == fill_id)
+                    !matches!(&p.settle, LedgerEvent::FillSettle { fill: f, .. } if f.fill_id == fill.fill_id)
                 });
             }
             LedgerEvent::Cancel { local_id, .. } => {
@@ -556,11 +518,15 @@ mod tests {
             }
             for event in &events {
                 if let LedgerEvent::Fill {
-                    local_id,
-                    side,
-                    qty_micro,
-                    price_micro,
-                    fee_micro,
+                    fill:
+                        FillFacts {
+                            local_id,
+                            side,
+                            qty_micro,
+                            price_micro,
+                            fee_micro,
+                            ..
+                        },
                     provisional,
                     ..
                 } = event
@@ -608,21 +574,17 @@ mod tests {
         let (mut confirmed, mut failed, mut fractional, mut taker) = (0, 0, 0, 0);
         for (tick, event) in &applied {
             match event {
-                LedgerEvent::Fill {
-                    fill_id,
-                    qty_micro,
-                    fee_micro,
-                    ..
-                } => {
-                    assert!(matched.insert(fill_id.clone(), *tick).is_none());
-                    fractional += u64::from(qty_micro % MICRO != 0);
-                    taker += u64::from(*fee_micro > 0);
+                LedgerEvent::Fill { fill, .. } => {
+                    assert!(matched.insert(fill.fill_id.clone(), *tick).is_none());
+                    fractional += u64::from(fill.qty_micro % MICRO != 0);
+                    taker += u64::from(fill.fee_micro > 0);
                 }
                 LedgerEvent::FillSettle {
-                    fill_id,
+                    fill,
                     confirmed: ok,
                     ..
                 } => {
+                    let fill_id = &fill.fill_id;
                     let at = matched
                         .remove(fill_id)
                         .expect("settled once, after its fill");

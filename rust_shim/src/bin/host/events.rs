@@ -21,6 +21,24 @@ pub enum Side {
     Sell,
 }
 
+/// What every fill event says of its fill. Flattened into the event's JSON: the plan table
+/// spells a fill's facts as fields of the event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FillFacts {
+    pub local_id: String,
+    pub side: Side,
+    pub fill_id: String,
+    pub market_id: String,
+    pub token_id: String,
+    pub outcome: Outcome,
+    /// Micro-shares.
+    pub qty_micro: u64,
+    /// Micro-dollars per share.
+    pub price_micro: u64,
+    /// The taker fee, micro-dollars (0 for a maker fill).
+    pub fee_micro: u64,
+}
+
 /// One call into the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -53,19 +71,10 @@ pub enum LedgerEvent {
     /// A (partial) fill of an order, reported `MATCHED` when `provisional` (its settlement
     /// follows as a `FillSettle`), final otherwise.
     Fill {
-        local_id: String,
-        side: Side,
-        fill_id: String,
-        market_id: String,
-        token_id: String,
-        outcome: Outcome,
-        /// Micro-shares.
-        qty_micro: u64,
-        /// Micro-dollars per share.
-        price_micro: u64,
+        #[serde(flatten)]
+        fill: FillFacts,
+        /// The order's size, micro-shares.
         order_qty_micro: u64,
-        /// The taker fee, micro-dollars (0 for a maker fill).
-        fee_micro: u64,
         provisional: bool,
         /// The order's shares matched with this fill, micro-shares (the venue's cumulative
         /// `size_matched`).
@@ -80,28 +89,14 @@ pub enum LedgerEvent {
     },
     /// A provisional fill's transaction was mined: not final yet.
     FillMined {
-        local_id: String,
-        side: Side,
-        fill_id: String,
-        market_id: String,
-        token_id: String,
-        outcome: Outcome,
-        qty_micro: u64,
-        price_micro: u64,
-        fee_micro: u64,
+        #[serde(flatten)]
+        fill: FillFacts,
     },
     /// The chain settled a provisional fill: `CONFIRMED`, or `FAILED` (the fill never happened).
     /// It repeats the fill's facts, so that a reader of the plan (the legacy tracker) can undo it.
     FillSettle {
-        local_id: String,
-        side: Side,
-        fill_id: String,
-        market_id: String,
-        token_id: String,
-        outcome: Outcome,
-        qty_micro: u64,
-        price_micro: u64,
-        fee_micro: u64,
+        #[serde(flatten)]
+        fill: FillFacts,
         confirmed: bool,
     },
     /// The rest of an order cancelled.
@@ -332,16 +327,18 @@ mod tests {
     #[test]
     fn events_survive_the_plan_table() {
         let event = LedgerEvent::Fill {
-            local_id: "rs-000007-0".into(),
-            side: Side::Sell,
-            fill_id: "f-000009-0".into(),
-            market_id: "mkt-1".into(),
-            token_id: "tok-1-no".into(),
-            outcome: Outcome::No,
-            qty_micro: 7_575_758,
-            price_micro: 431_000,
+            fill: FillFacts {
+                local_id: "rs-000007-0".into(),
+                side: Side::Sell,
+                fill_id: "f-000009-0".into(),
+                market_id: "mkt-1".into(),
+                token_id: "tok-1-no".into(),
+                outcome: Outcome::No,
+                qty_micro: 7_575_758,
+                price_micro: 431_000,
+                fee_micro: 12_340,
+            },
             order_qty_micro: 20_000_000,
-            fee_micro: 12_340,
             provisional: true,
             matched_micro: 7_575_758,
             limit_px: 43,
@@ -351,6 +348,32 @@ mod tests {
         assert_eq!(
             serde_json::from_str::<LedgerEvent>(&text).expect("parse"),
             event
+        );
+        // A fill's facts are fields of the event, as plans written before `FillFacts` hold them.
+        let flat = serde_json::json!({
+            "type": "fill", "local_id": "rs-000007-0", "side": "sell", "fill_id": "f-000009-0",
+            "market_id": "mkt-1", "token_id": "tok-1-no", "outcome": "NO",
+            "qty_micro": 7_575_758, "price_micro": 431_000, "order_qty_micro": 20_000_000,
+            "fee_micro": 12_340, "provisional": true, "matched_micro": 7_575_758, "limit_px": 43,
+            "earlier_fill_ids": ["f-000008-1"],
+        });
+        assert_eq!(serde_json::to_value(&event).expect("value"), flat);
+        assert_eq!(
+            serde_json::from_value::<LedgerEvent>(flat).expect("parse"),
+            event
+        );
+        let LedgerEvent::Fill { fill, .. } = event else {
+            unreachable!()
+        };
+        let settle = LedgerEvent::FillSettle {
+            fill,
+            confirmed: false,
+        };
+        let text = serde_json::to_string(&settle).expect("serialise");
+        assert!(text.starts_with(r#"{"type":"fill_settle","local_id":"rs-000007-0","#));
+        assert_eq!(
+            serde_json::from_str::<LedgerEvent>(&text).expect("parse"),
+            settle
         );
     }
 }

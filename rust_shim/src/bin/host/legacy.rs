@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use rust_decimal::Decimal;
 use weatherman_inventory::contract::{InventoryState, Outcome, PortfolioState, PositionState};
 
-use super::events::{shares_from_micro, LedgerEvent, Side};
+use super::events::{shares_from_micro, FillFacts, LedgerEvent, Side};
 
 /// Dollars by which available capital may differ before it is a discrepancy. The seed warned
 /// at $1; both sides here are exact up to f64 rounding, so anything above a micro-dollar is a
@@ -227,15 +227,18 @@ impl LegacyTracker {
             }
             LedgerEvent::Submit { .. } | LedgerEvent::MergeSubmit { .. } => {}
             LedgerEvent::Fill {
-                local_id,
-                side,
-                fill_id,
-                market_id,
-                token_id,
-                outcome,
-                qty_micro,
-                price_micro,
-                fee_micro,
+                fill:
+                    FillFacts {
+                        local_id,
+                        side,
+                        fill_id,
+                        market_id,
+                        token_id,
+                        outcome,
+                        qty_micro,
+                        price_micro,
+                        fee_micro,
+                    },
                 provisional,
                 ..
             } => {
@@ -269,27 +272,16 @@ impl LegacyTracker {
                 };
                 self.push(market_id, token_id, *outcome, fact);
             }
-            LedgerEvent::FillSettle {
-                side,
-                fill_id,
-                market_id,
-                token_id,
-                outcome,
-                qty_micro,
-                price_micro,
-                fee_micro,
-                confirmed,
-                ..
-            } => self.settle(
+            LedgerEvent::FillSettle { fill, confirmed } => self.settle(
                 &PositionKey {
-                    market_id: market_id.clone(),
-                    token_id: token_id.clone(),
+                    market_id: fill.market_id.clone(),
+                    token_id: fill.token_id.clone(),
                 },
-                *outcome,
-                fill_id,
-                *side,
-                times(*qty_micro, *price_micro, false),
-                *fee_micro,
+                fill.outcome,
+                &fill.fill_id,
+                fill.side,
+                times(fill.qty_micro, fill.price_micro, false),
+                fill.fee_micro,
                 *confirmed,
             ),
             LedgerEvent::Cancel { local_id, .. } => {
@@ -593,18 +585,20 @@ mod tests {
         limit_px: u64,
     ) -> LedgerEvent {
         LedgerEvent::Fill {
-            local_id: local_id.into(),
-            side,
-            fill_id: fill_id.into(),
-            market_id: "cond-0".into(),
-            token_id: "tok-0-yes".into(),
-            outcome: Outcome::Yes,
-            qty_micro,
-            price_micro,
+            fill: FillFacts {
+                local_id: local_id.into(),
+                side,
+                fill_id: fill_id.into(),
+                market_id: "cond-0".into(),
+                token_id: "tok-0-yes".into(),
+                outcome: Outcome::Yes,
+                qty_micro,
+                price_micro,
+                fee_micro: WEATHER_FEES
+                    .taker_fee_micro(qty_micro, price_micro)
+                    .expect("fee"),
+            },
             order_qty_micro: order_qty * MICRO,
-            fee_micro: WEATHER_FEES
-                .taker_fee_micro(qty_micro, price_micro)
-                .expect("fee"),
             provisional: true,
             matched_micro,
             limit_px,
@@ -614,33 +608,10 @@ mod tests {
 
     /// The settlement of `event` (a provisional fill).
     fn settle(event: &LedgerEvent, confirmed: bool) -> LedgerEvent {
-        let LedgerEvent::Fill {
-            local_id,
-            side,
-            fill_id,
-            market_id,
-            token_id,
-            outcome,
-            qty_micro,
-            price_micro,
-            fee_micro,
-            ..
-        } = event.clone()
-        else {
+        let LedgerEvent::Fill { fill, .. } = event.clone() else {
             panic!("a fill")
         };
-        LedgerEvent::FillSettle {
-            local_id,
-            side,
-            fill_id,
-            market_id,
-            token_id,
-            outcome,
-            qty_micro,
-            price_micro,
-            fee_micro,
-            confirmed,
-        }
+        LedgerEvent::FillSettle { fill, confirmed }
     }
 
     /// An in-memory ledger and the paper venue of one market that speaks to it.

@@ -27,7 +27,7 @@ use weatherman_inventory::shim::{catch_up, Difference, VenueAccountJson, VenueAc
 
 use super::engine::OpenOrder;
 use super::error::HostError;
-use super::events::{LedgerEvent, Side};
+use super::events::{FillFacts, LedgerEvent, Side};
 use super::plan_store::Reconciled;
 use super::session::Session;
 use super::venue;
@@ -324,16 +324,18 @@ impl Session {
                 .sum::<u64>();
             filled.push((local_id.clone(), qty));
             events.push(LedgerEvent::Fill {
-                local_id,
-                side,
-                fill_id: key.clone(),
-                market_id: spec.ids.market_id.clone(),
-                token_id,
-                outcome,
-                qty_micro: qty,
-                price_micro: price,
+                fill: FillFacts {
+                    local_id,
+                    side,
+                    fill_id: key.clone(),
+                    market_id: spec.ids.market_id.clone(),
+                    token_id,
+                    outcome,
+                    qty_micro: qty,
+                    price_micro: price,
+                    fee_micro: 0,
+                },
                 order_qty_micro: size,
-                fee_micro: 0,
                 provisional: !confirmed,
                 matched_micro: done + before + qty,
                 limit_px,

@@ -787,14 +787,10 @@ impl Session {
             self.legacy.apply(&step.event);
             self.stats.steps_sent += 1;
             match &step.event {
-                LedgerEvent::Fill {
-                    qty_micro,
-                    fee_micro,
-                    ..
-                } => {
+                LedgerEvent::Fill { fill, .. } => {
                     self.stats.fills += 1;
-                    self.stats.fractional_fills += u64::from(qty_micro % 1_000_000 != 0);
-                    self.stats.fees_micro += fee_micro;
+                    self.stats.fractional_fills += u64::from(fill.qty_micro % 1_000_000 != 0);
+                    self.stats.fees_micro += fill.fee_micro;
                 }
                 LedgerEvent::FillSettle {
                     confirmed: true, ..

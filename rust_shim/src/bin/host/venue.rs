@@ -26,7 +26,7 @@ use weatherman_inventory::shim::{
     InventoryManager, MarketIds, ShimError, VenueAccount, VenueApplied, VenueFeed,
 };
 
-use super::events::{LedgerEvent, Side};
+use super::events::{FillFacts, LedgerEvent, Side};
 use super::market::PaperMarket;
 
 /// The paper account's API key (owner id of its orders).
@@ -134,6 +134,23 @@ struct Trade<'a> {
     taker: bool,
 }
 
+impl<'a> Trade<'a> {
+    /// The trade of a fill in the market `ids` (a fill with a fee was a taker's).
+    fn of(fill: &'a FillFacts, ids: &'a MarketIds) -> Self {
+        Self {
+            local_id: &fill.local_id,
+            side: fill.side,
+            fill_id: &fill.fill_id,
+            ids,
+            token_id: &fill.token_id,
+            outcome: fill.outcome,
+            qty_micro: fill.qty_micro,
+            price_micro: fill.price_micro,
+            taker: fill.fee_micro > 0,
+        }
+    }
+}
+
 /// The paper venue: the markets' ids and the adapter that reads its frames into the ledger.
 pub struct PaperVenue {
     markets: Vec<MarketIds>,
@@ -206,38 +223,19 @@ impl PaperVenue {
                 })
             }
             LedgerEvent::Fill {
-                local_id,
-                side,
-                fill_id,
-                market_id,
-                token_id,
-                outcome,
-                qty_micro,
-                price_micro,
+                fill,
                 order_qty_micro,
-                fee_micro,
                 matched_micro,
                 limit_px,
                 earlier_fill_ids,
                 ..
             } => {
-                let ids = self.ids_of_market(market_id)?;
-                let fact = Trade {
-                    local_id,
-                    side: *side,
-                    fill_id,
-                    ids,
-                    token_id,
-                    outcome: *outcome,
-                    qty_micro: *qty_micro,
-                    price_micro: *price_micro,
-                    taker: *fee_micro > 0,
-                };
+                let ids = self.ids_of_market(&fill.market_id)?;
                 let (created, _) = times(tick.saturating_sub(1), 0);
                 let (_, ms) = times(tick, 120);
                 let mut trades: Vec<String> =
                     earlier_fill_ids.iter().map(|f| trade_id(f)).collect();
-                trades.push(trade_id(fill_id));
+                trades.push(trade_id(&fill.fill_id));
                 let update = order_message(OrderFacts {
                     kind: "UPDATE",
                     status: if matched_micro >= order_qty_micro {
@@ -245,11 +243,11 @@ impl PaperVenue {
                     } else {
                         "LIVE"
                     },
-                    local_id,
-                    side: *side,
+                    local_id: &fill.local_id,
+                    side: fill.side,
                     ids,
-                    token_id,
-                    outcome: *outcome,
+                    token_id: &fill.token_id,
+                    outcome: fill.outcome,
                     qty_micro: *order_qty_micro,
                     matched_micro: *matched_micro,
                     limit_px: *limit_px,
@@ -257,59 +255,17 @@ impl PaperVenue {
                     created: &created,
                     ms: &ms,
                 });
-                json!([trade_message(&fact, "MATCHED", tick, 100), update])
+                let trade = Trade::of(fill, ids);
+                json!([trade_message(&trade, "MATCHED", tick, 100), update])
             }
-            LedgerEvent::FillSettle {
-                local_id,
-                side,
-                fill_id,
-                market_id,
-                token_id,
-                outcome,
-                qty_micro,
-                price_micro,
-                fee_micro,
-                confirmed,
-            } => {
-                let ids = self.ids_of_market(market_id)?;
-                let fact = Trade {
-                    local_id,
-                    side: *side,
-                    fill_id,
-                    ids,
-                    token_id,
-                    outcome: *outcome,
-                    qty_micro: *qty_micro,
-                    price_micro: *price_micro,
-                    taker: *fee_micro > 0,
-                };
+            LedgerEvent::FillSettle { fill, confirmed } => {
+                let trade = Trade::of(fill, self.ids_of_market(&fill.market_id)?);
                 let status = if *confirmed { "CONFIRMED" } else { "FAILED" };
-                trade_message(&fact, status, tick, 300)
+                trade_message(&trade, status, tick, 300)
             }
-            LedgerEvent::FillMined {
-                local_id,
-                side,
-                fill_id,
-                market_id,
-                token_id,
-                outcome,
-                qty_micro,
-                price_micro,
-                fee_micro,
-            } => {
-                let ids = self.ids_of_market(market_id)?;
-                let fact = Trade {
-                    local_id,
-                    side: *side,
-                    fill_id,
-                    ids,
-                    token_id,
-                    outcome: *outcome,
-                    qty_micro: *qty_micro,
-                    price_micro: *price_micro,
-                    taker: *fee_micro > 0,
-                };
-                trade_message(&fact, "MINED", tick, 250)
+            LedgerEvent::FillMined { fill } => {
+                let trade = Trade::of(fill, self.ids_of_market(&fill.market_id)?);
+                trade_message(&trade, "MINED", tick, 250)
             }
             LedgerEvent::Cancel {
                 local_id,
