@@ -21,7 +21,9 @@ from weatherman_inventory.errors import (
     SessionNotFound,
     StoreError,
 )
-from weatherman_inventory.store import SCHEMA_VERSION, PersistenceLayer
+from weatherman_inventory.journal import _UPSERT_ORDER
+from weatherman_inventory.store import _INSERT_FILL, SCHEMA_VERSION, PersistenceLayer
+from weatherman_inventory.store.backend import Write
 from weatherman_inventory.store.schema import postgres_ddl, statements
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -348,6 +350,54 @@ def test_failed_position_write_rolls_back_the_fill(session: PersistenceLayer) ->
     with pytest.raises(StoreError):
         _fill(session, "fill-1", 100, pos_session_id="nobody")
     assert session.load_fills("sess-1") == []
+
+
+# -- a commit's statements: all or nothing -----------------------------------------------------
+
+
+def _fill_row(fill_id: str, qty: object = 100) -> tuple[object, ...]:
+    return (fill_id, "ord-1", "sess-1", "mkt-1", "tok-1", "buy", qty, 650_000, 0, NOW.isoformat())
+
+
+def _order_row(session_id: str) -> tuple[object, ...]:
+    return (
+        "ord-1", session_id, "mkt-1", "tok-1", "buy", 100, 650_000, "GTC", "SUBMITTED", 0,
+        65_000_000, 0, NOW.isoformat(), NOW.isoformat(),
+    )  # fmt: skip
+
+
+_FILL_1 = (_INSERT_FILL, _fill_row("fill-1"), None)
+
+
+@pytest.mark.parametrize(
+    ("writes", "refusal"),
+    [
+        ([_FILL_1, (_INSERT_FILL, _fill_row("fill-2", 2**63), None)], StoreError),  # > 64 bits
+        ([_FILL_1, (_INSERT_FILL, _fill_row("fill-2", [100]), None)], StoreError),  # no such type
+        ([_FILL_1, (_INSERT_FILL, _fill_row("fill-2")[:-1], None)], StoreError),  # one short
+        ([_FILL_1, (_UPSERT_ORDER, _order_row("sess-2"), "ord-1")], InvalidInput),  # not ours
+        ([(_UPSERT_ORDER, _order_row("sess-1"), "ord-1"), _FILL_1], DuplicateFill),  # booked
+    ],
+    ids=["overflow", "type", "count", "foreign-order", "duplicate-fill"],
+)
+def test_a_commit_that_one_statement_refuses_writes_none_of_them(
+    session: PersistenceLayer, writes: list[Write], refusal: type[Exception]
+) -> None:
+    """`PersistenceLayer.write`, the journal's commit: every statement or none."""
+    session.insert_session("sess-2", "paper", "strat-v1", "{}", NOW)
+    _buy(session, reserved_usd=1)
+    if refusal is DuplicateFill:
+        session.write([_FILL_1], "fill-1")
+    before = (session.load_fills("sess-1"), session.load_orders("sess-1"))
+    with pytest.raises(refusal) as info:
+        session.write(writes, "fill-1")
+    if isinstance(info.value, DuplicateFill):
+        assert info.value.fill_id == "fill-1"
+    if isinstance(info.value, InvalidInput):
+        assert (info.value.field, info.value.value) == ("local_id", "ord-1")
+    assert (session.load_fills("sess-1"), session.load_orders("sess-1")) == before
+    session.write([(_INSERT_FILL, _fill_row("fill-3"), None)], "fill-3")  # the store goes on
+    assert session.load_fills("sess-1")[-1].fill_id == "fill-3"
 
 
 # -- Task 11: positions ------------------------------------------------------------------
