@@ -487,11 +487,12 @@ def test_a_batch_is_one_transaction_on_postgresql_and_a_refused_one_changes_noth
 
 
 @pytest.mark.usefixtures("quiet_anomalies")
-def test_a_long_session_of_varied_statements_keeps_committing(pg_url: str) -> None:
-    """Over a long session psycopg would have prepared more distinct statements (a statement
-    is one per set of parameter types) than it keeps, and closing the oldest inside a pipeline
-    made a later commit name one the server no longer had ("prepared statement "_pg3_111" does
-    not exist", at event ~1,400 of this stream): the store prepares none."""
+def test_commits_after_a_refused_fill_find_the_statements_psycopg_prepared(pg_url: str) -> None:
+    """psycopg prepares a statement on the server after its fifth run, and counts it prepared
+    when it sends it; in a pipeline whose fill the store refused (a repeated fill id), the
+    statements after the failed one are never parsed. The rollback must forget them, or a later
+    commit names one the server does not have ("prepared statement "_pg3_111" does not exist",
+    at event ~1,400 of this stream, whose repeated fill ids the store refuses)."""
     stream = make_stream(3, 1_500, exit_at=1_200)
     store = PersistenceLayer(pg_url)
     manager = open_session(InventoryManager, store, "long", INITIAL_CAPITAL, markets=MARKETS)

@@ -314,8 +314,12 @@ class Transaction:
         if raw is None or raw.closed:
             return
         with contextlib.suppress(Exception):
-            if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                raw.execute("ROLLBACK")
+            # The connection's rollback, not a ROLLBACK statement: it also forgets the
+            # statements psycopg prepared and deallocates them on the server. psycopg counts a
+            # statement as prepared when it sends it, and one sent in a pipeline after the failed
+            # statement was never parsed: a later transaction would name it ("prepared
+            # statement "_pg3_16" does not exist").
+            raw.rollback()
 
 
 def _is_driver_error(exc: BaseException) -> bool:
@@ -384,15 +388,7 @@ class PostgresBackend:
         if raw is not None and not raw.closed and not raw.broken:
             return raw
         try:
-            # No server-side prepared statements: psycopg prepares a statement after its fifth
-            # run, and its cache of what the server holds can drift inside a pipeline (a commit
-            # then names a statement the server no longer has); a pipelined commit's parsing
-            # costs the server little beside its round trip and WAL flush.
-            raw = psycopg.connect(
-                _conninfo.make_conninfo("", **self._params),
-                autocommit=True,
-                prepare_threshold=None,
-            )
+            raw = psycopg.connect(_conninfo.make_conninfo("", **self._params), autocommit=True)
             if self.readonly:
                 raw.execute("SET default_transaction_read_only = on")
             elif self.mode == "live":
