@@ -35,6 +35,7 @@ from weatherman_inventory.events import (
     SellSubmitted,
     format_shares,
 )
+from weatherman_inventory.orders import Order
 from weatherman_inventory.settlement import Fact
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ def position_reconciled(m: InventoryManager, e: PositionReconciled) -> None:
 
 
 def order_adopted(m: InventoryManager, e: OrderAdopted) -> None:
-    from weatherman_inventory.manager import AnomalyKind, _Order  # noqa: PLC0415 (cycle)
+    from weatherman_inventory.manager import AnomalyKind  # noqa: PLC0415 (cycle)
 
     if e.local_id in m._orders:
         m._anomaly(
@@ -98,7 +99,7 @@ def order_adopted(m: InventoryManager, e: OrderAdopted) -> None:
             f"{e.exchange_order_id!r} is not adopted again",
         )
         return
-    owner = m._local_ids.get(e.exchange_order_id)
+    owner = m._orders.local_ids.get(e.exchange_order_id)
     if owner is not None:
         m._anomaly(
             AnomalyKind.EXCHANGE_ID_CONFLICT,
@@ -125,13 +126,12 @@ def order_adopted(m: InventoryManager, e: OrderAdopted) -> None:
             m._new_position(e.token_id, e.market_id, e.outcome)
         m._on_sell_submitted(SellSubmitted(e.local_id, e.token_id, left, e.limit_micro))
     order = m._orders[e.local_id]
-    assert type(order) is _Order  # just opened
+    assert type(order) is Order  # just opened
     order.qty = e.qty_micro
     if e.filled_qty_micro:
         order.filled_qty = e.filled_qty_micro
         order.status = OrderStatus.PARTIALLY_FILLED
-    m._exchange_ids[e.local_id] = e.exchange_order_id
-    m._local_ids[e.exchange_order_id] = e.local_id
+    m._orders.assign(e.local_id, e.exchange_order_id)
     m._anomaly(
         AnomalyKind.RECONCILIATION,
         e,
@@ -143,10 +143,10 @@ def order_adopted(m: InventoryManager, e: OrderAdopted) -> None:
 
 
 def order_dropped(m: InventoryManager, e: OrderDropped) -> None:
-    from weatherman_inventory.manager import AnomalyKind, _Order  # noqa: PLC0415 (cycle)
+    from weatherman_inventory.manager import AnomalyKind  # noqa: PLC0415 (cycle)
 
     order = m._orders.get(e.local_id)
-    if type(order) is not _Order or order.status not in {
+    if type(order) is not Order or order.status not in {
         OrderStatus.SUBMITTED,
         OrderStatus.PARTIALLY_FILLED,
     }:
@@ -162,7 +162,7 @@ def order_dropped(m: InventoryManager, e: OrderDropped) -> None:
     order.reserved_micro = 0
     m._release_qty(order, reserved_qty)
     order.status = OrderStatus.CANCELLED
-    m._close(e.local_id, order)
+    m._orders.close(e.local_id, order)
     m._anomaly(
         AnomalyKind.RECONCILIATION,
         e,

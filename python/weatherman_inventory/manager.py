@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import Enum, StrEnum
-from typing import Any, Final, NamedTuple, Protocol, TypeVar, cast
+from typing import Any, Final, Protocol, TypeVar, cast
 
 from weatherman_inventory import adoption
 from weatherman_inventory import batch as group_commit
@@ -75,7 +75,7 @@ from weatherman_inventory.events import (
     StaleFillsChecked,
 )
 from weatherman_inventory.models import InventoryState, Outcome
-from weatherman_inventory.pairs import MISSING as _MISSING
+from weatherman_inventory.orders import ClosedOrder, Order, OrderBook
 from weatherman_inventory.pairs import PairBook
 from weatherman_inventory.rendering import SnapshotRenderer
 from weatherman_inventory.resolution import (
@@ -95,6 +95,7 @@ from weatherman_inventory.settlement import (
     remove_shares,
     removed_cost,
 )
+from weatherman_inventory.undo import MISSING as _MISSING
 
 __all__ = ["Anomaly", "AnomalyKind", "InventoryManager", "Journal", "LimitArg", "QtyArg"]
 
@@ -235,100 +236,6 @@ class Journal(Protocol):
     def commit(self, event: Event, manager: InventoryManager) -> None: ...
 
 
-class _Order:
-    """An open order's mutable state; it holds `reserved_micro` (a buy) or `reserved_qty` (a sell).
-
-    Its local id is the key it is kept under. Once the order is filled or cancelled, the ledger
-    keeps a `_ClosedOrder` instead.
-    """
-
-    __slots__ = (
-        "filled_qty",
-        "limit_micro",
-        "market_id",
-        "qty",
-        "reserved_micro",
-        "reserved_qty",
-        "side",
-        "status",
-        "tif",
-        "token_id",
-    )
-
-    def __init__(  # noqa: PLR0917
-        self,
-        side: str,
-        market_id: str,
-        token_id: str,
-        qty: int,
-        limit_micro: int | None,
-        tif: str,
-        reserved_micro: int,
-        reserved_qty: int,
-    ) -> None:
-        self.side = side
-        self.market_id = market_id
-        self.token_id = token_id
-        self.qty = qty
-        self.limit_micro = limit_micro
-        self.tif = tif
-        self.status = _SUBMITTED
-        self.filled_qty = 0
-        self.reserved_micro = reserved_micro
-        self.reserved_qty = reserved_qty
-
-    def copy(self) -> _Order:
-        return _COPY_ORDER(self)
-
-    def record(self, local_id: str) -> OrderRecord:
-        return OrderRecord(
-            local_id,
-            self.side,
-            self.market_id,
-            self.token_id,
-            self.qty,
-            self.limit_micro,
-            self.tif,
-            self.status,
-            self.filled_qty,
-            self.reserved_micro,
-            self.reserved_qty,
-        )
-
-
-class _ClosedOrder(NamedTuple):
-    """A filled or cancelled order: what its record and the rules about closed orders still need.
-
-    A closed order reserves nothing and changes only when a fill arrives after it closed (an
-    overfill, counted in `filled_qty`), so it is an immutable value; the ledger keeps one
-    instance per distinct value (`InventoryManager._closed_orders`), and a long session's closed
-    orders cost little more than their ids.
-    """
-
-    side: str
-    market_id: str
-    token_id: str
-    qty: int
-    limit_micro: int | None
-    tif: str
-    status: OrderStatus
-    filled_qty: int
-
-    @property
-    def reserved_micro(self) -> int:
-        return 0
-
-    @property
-    def reserved_qty(self) -> int:
-        return 0
-
-    def copy(self) -> _ClosedOrder:
-        return self
-
-    def record(self, local_id: str) -> OrderRecord:
-        return OrderRecord(local_id, *self, 0, 0)
-
-
 class _Position:
     """A token's mutable state. `mark_micro` None means "marked at the average entry price"."""
 
@@ -367,7 +274,6 @@ def _slot_copier(cls: type[_T]) -> Callable[[_T], _T]:
     return copy
 
 
-_COPY_ORDER: Final = _slot_copier(_Order)
 _COPY_POSITION: Final = _slot_copier(_Position)
 
 
@@ -498,12 +404,9 @@ class InventoryManager:
         self._in_flight = 0
         self._adjustments = 0
         self._exit = False
-        self._orders: dict[str, _Order | _ClosedOrder] = {}
-        self._closed_orders: dict[_ClosedOrder, _ClosedOrder] = {}
+        self._orders = OrderBook()
+        """The orders' room: every order by local id, closed ones interned, the venue's ids."""
         self._positions: dict[str, _Position] = {}
-        # The exchange's order id of each acknowledged order, both ways.
-        self._exchange_ids: dict[str, str] = {}
-        self._local_ids: dict[str, str] = {}
         self._anomalies: list[Anomaly] = []
         self._fill_ids: set[str] | None = set() if track_fill_ids else None
         self._journal: Journal | None = None
@@ -645,11 +548,11 @@ class InventoryManager:
 
     def exchange_order_id(self, local_id: str) -> str | None:
         """The exchange's id of an order, once `on_exchange_order_id` named it."""
-        return self._exchange_ids.get(local_id)
+        return self._orders.exchange_ids.get(local_id)
 
     def local_id_of(self, exchange_order_id: str) -> str | None:
         """The local id of the order the exchange knows as `exchange_order_id`, if named."""
-        return self._local_ids.get(exchange_order_id)
+        return self._orders.local_ids.get(exchange_order_id)
 
     def position_record(self, token_id: str) -> PositionRecord | None:
         """The token's position as the positions table holds it, or None if never seen."""
@@ -764,7 +667,7 @@ class InventoryManager:
             "cash": self._cash,
             "in_flight": self._in_flight,
             "exit": self._exit,
-            "orders": [o.record(local_id) for local_id, o in self._orders.items()],
+            **self._orders.state(),
             "positions": [
                 (
                     p.token_id,
@@ -779,7 +682,6 @@ class InventoryManager:
                 for p in self._positions.values()
             ],
             **self._book.state(),
-            "exchange_ids": dict(self._exchange_ids),
             "anomalies": list(self._anomalies),
             "fill_ids": None if self._fill_ids is None else frozenset(self._fill_ids),
             "settlement": self._settle.state(),
@@ -1277,8 +1179,7 @@ class InventoryManager:
         saved: list[tuple[dict[str, Any], str, object]] = []
         dirty: list[tuple[set[str], str, bool]] = []
         for local_id in order_ids:
-            order = self._orders.get(local_id)
-            saved.append((self._orders, local_id, _MISSING if order is None else order.copy()))
+            saved.append(self._orders.save(local_id))
         view = self._view
         book = self._book
         dirty_model, dirty_json = view.dirty_models, view.dirty_json
@@ -1293,11 +1194,7 @@ class InventoryManager:
             for flags in (view.dirty_pair_models, view.dirty_pair_json):
                 dirty.append((flags, cond, cond in flags))
         if isinstance(event, _ID_EVENTS):
-            for mapping, key in (
-                (self._exchange_ids, event.local_id),
-                (self._local_ids, event.exchange_order_id),
-            ):
-                saved.append((mapping, key, mapping.get(key, _MISSING)))
+            saved.extend(self._orders.save_ids(event.local_id, event.exchange_order_id))
         settle = self._settle
         saved_settle = None
         if isinstance(event, StaleFillsChecked):
@@ -1356,7 +1253,7 @@ class InventoryManager:
             fill_id if fill_id is not None and fill_ids is not None and fill_id not in fill_ids
             else None,
             [
-                (self._orders, local_id, _MISSING if order is None else order.copy()),
+                self._orders.save(local_id),
                 (self._positions, token, _MISSING if p is None else p.copy()),
                 self._book.save_token(token),
             ],
@@ -1466,7 +1363,7 @@ class InventoryManager:
                 e,
                 f"buy {e.local_id!r} reserves {_usd(reserve)} with {_usd(accessible)} accessible",
             )
-        self._orders[e.local_id] = _Order(
+        self._orders[e.local_id] = Order(
             "buy", e.market_id, e.token_id, e.qty_micro, e.limit_micro, e.tif, reserve, 0
         )
         self._in_flight += reserve
@@ -1502,7 +1399,7 @@ class InventoryManager:
             )
         p.in_flight_qty += e.qty_micro
         self._touch(e.token_id)
-        self._orders[e.local_id] = _Order(
+        self._orders[e.local_id] = Order(
             "sell", p.market_id, e.token_id, e.qty_micro, e.limit_micro, e.tif, 0, e.qty_micro
         )
 
@@ -1520,7 +1417,7 @@ class InventoryManager:
         return True
 
     def _check_buy_fill(
-        self, e: BuyFilled, order: _Order | _ClosedOrder | None, p: _Position | None
+        self, e: BuyFilled, order: Order | ClosedOrder | None, p: _Position | None
     ) -> None:
         """Raise `BoundExceeded` if the buy fill would carry an amount past its bound."""
         tag = f"tokens[{e.token_id!r}]"
@@ -1532,7 +1429,7 @@ class InventoryManager:
         release = 0
         if order is not None and order.side == "buy":
             _qty_bound(f"orders[{e.local_id!r}].filled_qty", order.filled_qty + e.fill_qty_micro)
-            if type(order) is _Order:
+            if type(order) is Order:
                 assert order.limit_micro is not None  # every buy order has a limit
                 release = min(
                     ev.reserve_micro(e.fill_qty_micro, order.limit_micro), order.reserved_micro
@@ -1547,7 +1444,7 @@ class InventoryManager:
         _money_bound("accessible_usd", cash - (self._in_flight - release))
 
     def _check_sell_fill(
-        self, e: SellFilled, order: _Order | _ClosedOrder | None, p: _Position | None
+        self, e: SellFilled, order: Order | ClosedOrder | None, p: _Position | None
     ) -> None:
         """Raise `BoundExceeded` if the sell fill would carry an amount past its bound."""
         proceeds = e.fill_qty_micro * e.price_micro // MICRO
@@ -1562,7 +1459,7 @@ class InventoryManager:
         _money_bound("total_usd", cash)
         _money_bound("accessible_usd", cash - self._in_flight)
 
-    def _fill_order(self, order: _Order | _ClosedOrder, e: BuyFilled | SellFilled) -> None:
+    def _fill_order(self, order: Order | ClosedOrder, e: BuyFilled | SellFilled) -> None:
         """Count the fill against its order and release its share of the reservation."""
         status = order.status
         fill_qty = e.fill_qty_micro
@@ -1581,9 +1478,10 @@ class InventoryManager:
                 f"fill says order {e.local_id!r} is for {_shares(e.order_qty_micro)}, "
                 f"the ledger has {_shares(order.qty)}",
             )
-        if isinstance(order, _ClosedOrder):
+        if isinstance(order, ClosedOrder):
             # Closed: it reserves nothing, so the fill is only counted.
-            self._keep_closed(e.local_id, order._replace(filled_qty=order.filled_qty + fill_qty))
+            filled = order.filled_qty + fill_qty
+            self._orders.keep_closed(e.local_id, order._replace(filled_qty=filled))
             return
         order.filled_qty += fill_qty
         if order.side == "buy":
@@ -1599,33 +1497,11 @@ class InventoryManager:
                 self._in_flight -= order.reserved_micro
                 order.reserved_micro = 0
                 self._release_qty(order, order.reserved_qty)
-                self._close(e.local_id, order)
+                self._orders.close(e.local_id, order)
             else:
                 order.status = _PARTIAL
 
-    def _close(self, local_id: str, order: _Order) -> None:
-        """Keep an order that has just been filled or cancelled as a `_ClosedOrder`."""
-        if order.reserved_micro or order.reserved_qty:
-            return  # a closed order has released everything; if not, it stays as it is, exact
-        self._keep_closed(
-            local_id,
-            _ClosedOrder(
-                order.side,
-                order.market_id,
-                order.token_id,
-                order.qty,
-                order.limit_micro,
-                order.tif,
-                order.status,
-                order.filled_qty,
-            ),
-        )
-
-    def _keep_closed(self, local_id: str, closed: _ClosedOrder) -> None:
-        # One instance per distinct closed order: orders of a repeated size on one token share it.
-        self._orders[local_id] = self._closed_orders.setdefault(closed, closed)
-
-    def _release_qty(self, order: _Order, qty: int) -> None:
+    def _release_qty(self, order: Order, qty: int) -> None:
         if qty:
             order.reserved_qty -= qty
             p = self._positions[order.token_id]
@@ -1673,7 +1549,7 @@ class InventoryManager:
         # The common case: a fill within what a known open buy order has left.
         common = (
             order
-            if type(order) is _Order  # open (a closed order is a _ClosedOrder), and known
+            if type(order) is Order  # open (a closed order is a ClosedOrder), and known
             and order.side == "buy"
             and order.token_id == token_id
             and order.qty == e.order_qty_micro
@@ -1716,7 +1592,7 @@ class InventoryManager:
             order.reserved_micro -= release
             self._in_flight -= release
             if order.status is _FILLED:
-                self._close(e.local_id, order)
+                self._orders.close(e.local_id, order)
         else:
             self._match_order(e, "buy")
         if p is None:
@@ -1749,7 +1625,7 @@ class InventoryManager:
         # The common case: a fill within what a known open sell order has left.
         common = (
             order
-            if type(order) is _Order  # open (a closed order is a _ClosedOrder), and known
+            if type(order) is Order  # open (a closed order is a ClosedOrder), and known
             and p is not None
             and order.side == "sell"
             and order.token_id == token_id
@@ -1790,7 +1666,7 @@ class InventoryManager:
             order.filled_qty += fill_qty
             if order.filled_qty == order.qty:
                 order.status = _FILLED
-                self._close(e.local_id, order)
+                self._orders.close(e.local_id, order)
             else:
                 order.status = _PARTIAL
         else:
@@ -1992,9 +1868,9 @@ class InventoryManager:
         if order is None or order.side != rec.side:
             return
         filled = max(order.filled_qty - rec.qty, 0)
-        if isinstance(order, _ClosedOrder):
+        if isinstance(order, ClosedOrder):
             if order.status is _FILLED and filled < order.qty:
-                reopened = _Order(
+                reopened = Order(
                     order.side, order.market_id, order.token_id, order.qty, order.limit_micro,
                     order.tif, 0, 0,
                 )  # fmt: skip
@@ -2002,7 +1878,7 @@ class InventoryManager:
                 reopened.status = _PARTIAL if filled else _SUBMITTED
                 self._orders[rec.local_id] = reopened
             else:
-                self._keep_closed(rec.local_id, order._replace(filled_qty=filled))
+                self._orders.keep_closed(rec.local_id, order._replace(filled_qty=filled))
             return
         order.filled_qty = filled
         if order.status is _PARTIAL and not filled:
@@ -2049,7 +1925,7 @@ class InventoryManager:
                 f"cancel of order {e.local_id!r} the ledger never saw submitted: nothing released",
             )
             return
-        if isinstance(order, _ClosedOrder) or order.status is _FILLED or order.status is _CANCELLED:
+        if isinstance(order, ClosedOrder) or order.status is _FILLED or order.status is _CANCELLED:
             if e.local_id in self._resol.cancelled:
                 return  # the venue's own cancel of an order its market's resolution closed
             self._anomaly(
@@ -2083,7 +1959,7 @@ class InventoryManager:
         order.reserved_micro = 0
         self._release_qty(order, order.reserved_qty)
         order.status = _CANCELLED
-        self._close(e.local_id, order)
+        self._orders.close(e.local_id, order)
 
     def _on_mint_submitted(self, e: MintSubmitted) -> None:
         in_flight = self._in_flight + e.amount_micro
@@ -2303,8 +2179,8 @@ class InventoryManager:
                 "saw submitted: not recorded",
             )
             return
-        known = self._exchange_ids.get(e.local_id)
-        owner = self._local_ids.get(e.exchange_order_id)
+        known = self._orders.exchange_ids.get(e.local_id)
+        owner = self._orders.local_ids.get(e.exchange_order_id)
         if known == e.exchange_order_id:
             return
         if known is not None or owner is not None:
@@ -2319,8 +2195,7 @@ class InventoryManager:
                 f"exchange id {e.exchange_order_id!r} for order {e.local_id!r}: {held}; ignored",
             )
             return
-        self._exchange_ids[e.local_id] = e.exchange_order_id
-        self._local_ids[e.exchange_order_id] = e.local_id
+        self._orders.assign(e.local_id, e.exchange_order_id)
 
     def _on_positions_loaded(self, e: PositionsLoaded) -> None:
         for row in e.rows:
@@ -2369,7 +2244,7 @@ class InventoryManager:
         return [
             local_id
             for local_id, order in self._orders.items()
-            if type(order) is _Order and (order.market_id == cond or order.token_id in tokens)
+            if type(order) is Order and (order.market_id == cond or order.token_id in tokens)
         ]
 
     def _on_market_resolved(self, e: MarketResolved) -> None:
@@ -2397,13 +2272,13 @@ class InventoryManager:
                 self._touch(token)
         for local_id in self._open_orders_of(cond, {token for token, _ in tokens}):
             order = self._orders[local_id]
-            assert type(order) is _Order
+            assert type(order) is Order
             self._in_flight -= order.reserved_micro
             order.reserved_micro = 0
             self._release_qty(order, order.reserved_qty)
             order.status = _CANCELLED
             resol.cancelled[local_id] = cond
-            self._close(local_id, order)
+            self._orders.close(local_id, order)
 
     def _after_resolved_fill(self, e: BuyFilled | SellFilled, market_id: str | None) -> None:
         """A fill on a resolved market: applied, recorded, its token marked at its payout."""

@@ -13,18 +13,15 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from weatherman_inventory._native import SlotMaker
+from weatherman_inventory.undo import MISSING, Saved
 
 if TYPE_CHECKING:
     from weatherman_inventory.manager import _Position
 
-__all__ = ["MISSING", "PairBook", "Pairs", "Saved"]
-
-MISSING: Final = object()
-"""A checkpoint's value for a key its mapping did not hold: restoring removes the key (the
-manager's checkpoints use it for every mapping they keep)."""
+__all__ = ["PairBook", "Pairs"]
 
 
 class Pairs:
@@ -52,9 +49,6 @@ class Pairs:
 
 
 _COPY_PAIRS: Final[Callable[[Pairs], Pairs]] = SlotMaker(Pairs, Pairs.__slots__).copy
-
-# What a checkpoint keeps of a mapping's key: (the mapping, the key, its value or MISSING).
-Saved = tuple[dict[str, Any], str, object]
 
 
 class PairBook:
