@@ -547,7 +547,7 @@ def test_load_positions_replaces_and_moves_the_baseline() -> None:
 
 @pytest.mark.parametrize(
     ("module", "cls"),
-    [("orders", "Order"), ("manager", "_Position"), ("pairs", "Pairs")],
+    [("orders", "Order"), ("positions", "Holding"), ("pairs", "Pairs")],
 )
 def test_ledger_object_copy_keeps_every_slot(module: str, cls: str) -> None:
     """A journaled event's checkpoint copies the objects it touches: a copy that missed a slot

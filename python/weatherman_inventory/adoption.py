@@ -59,7 +59,7 @@ def position_reconciled(m: InventoryManager, e: PositionReconciled) -> None:
         _qty_bound(f"tokens[{e.token_id!r}].qty", p.qty + max(delta, 0))
     else:
         _qty_bound(f"tokens[{e.token_id!r}].qty", max(delta, 0))
-        p = m._new_position(e.token_id, e.market_id or "", e.outcome)
+        p = m._positions.new(e.token_id, e.market_id or "", e.outcome)
     if e.market_id is not None and (p.market_id != e.market_id or p.outcome is not e.outcome):
         m._identify(p, e.market_id, e.outcome, e)
     removed = 0
@@ -67,7 +67,7 @@ def position_reconciled(m: InventoryManager, e: PositionReconciled) -> None:
         p.qty += delta
         fact = Fact("buy", delta, 0, 0)
     else:
-        removed = m._remove(p, -delta)
+        removed = p.remove(-delta)
         p.realized_micro -= removed
         fact = Fact("sell", -delta, 0, 0)
     m._touch(e.token_id)
@@ -123,7 +123,7 @@ def order_adopted(m: InventoryManager, e: OrderAdopted) -> None:
         )
     else:
         if e.token_id not in m._positions:
-            m._new_position(e.token_id, e.market_id, e.outcome)
+            m._positions.new(e.token_id, e.market_id, e.outcome)
         m._on_sell_submitted(SellSubmitted(e.local_id, e.token_id, left, e.limit_micro))
     order = m._orders[e.local_id]
     assert type(order) is Order  # just opened

@@ -31,12 +31,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import Enum, StrEnum
-from typing import Any, Final, Protocol, TypeVar, cast
+from typing import Any, Final, Protocol, cast
 
 from weatherman_inventory import adoption
 from weatherman_inventory import batch as group_commit
 from weatherman_inventory import events as ev
-from weatherman_inventory._native import SlotMaker
 from weatherman_inventory.batch import Batch
 from weatherman_inventory.errors import BoundExceeded, DuplicateFill, InvalidInput
 from weatherman_inventory.events import (
@@ -77,6 +76,7 @@ from weatherman_inventory.events import (
 from weatherman_inventory.models import InventoryState, Outcome
 from weatherman_inventory.orders import ClosedOrder, Order, OrderBook
 from weatherman_inventory.pairs import PairBook
+from weatherman_inventory.positions import Holding, PositionBook
 from weatherman_inventory.rendering import SnapshotRenderer
 from weatherman_inventory.resolution import (
     Resolution,
@@ -236,47 +236,6 @@ class Journal(Protocol):
     def commit(self, event: Event, manager: InventoryManager) -> None: ...
 
 
-class _Position:
-    """A token's mutable state. `mark_micro` None means "marked at the average entry price"."""
-
-    __slots__ = (
-        "cost_micro",
-        "in_flight_qty",
-        "mark_micro",
-        "market_id",
-        "outcome",
-        "qty",
-        "realized_micro",
-        "token_id",
-    )
-
-    def __init__(self, token_id: str, market_id: str, outcome: Outcome) -> None:
-        self.token_id = token_id
-        self.market_id = market_id
-        self.outcome = outcome
-        self.qty = 0
-        self.in_flight_qty = 0
-        self.cost_micro = 0
-        self.realized_micro = 0
-        self.mark_micro: int | None = None
-
-    def copy(self) -> _Position:
-        return _COPY_POSITION(self)
-
-
-_T = TypeVar("_T")
-
-
-def _slot_copier(cls: type[_T]) -> Callable[[_T], _T]:
-    """A shallow copy of a `cls`, every slot (`_native.SlotMaker.copy`, one call): a journaled
-    event's checkpoint copies the order and position it touches."""
-    copy: Callable[[_T], _T] = SlotMaker(cls, cls.__slots__).copy  # type: ignore[attr-defined]
-    return copy
-
-
-_COPY_POSITION: Final = _slot_copier(_Position)
-
-
 @dataclass(slots=True)
 class _Checkpoint:
     """What one event can change, copied before it is applied under a journal."""
@@ -313,11 +272,6 @@ def _money_bound(field: str, micro: int) -> None:
     """Refuse an amount the event would carry past `MAX_MICRO` in magnitude (named in dollars)."""
     if not -_MAX_MICRO <= micro <= _MAX_MICRO:
         raise BoundExceeded(field, Decimal(micro).scaleb(-6), _MAX_DOLLARS)
-
-
-def _removed_cost(p: _Position, qty: int) -> int:
-    """The cost basis a removal of `qty` micro-shares takes out of `p` (`removed_cost`)."""
-    return removed_cost(p.qty, p.cost_micro, qty)
 
 
 def _halves(pairs_micro: int) -> tuple[int, int]:
@@ -406,7 +360,8 @@ class InventoryManager:
         self._exit = False
         self._orders = OrderBook()
         """The orders' room: every order by local id, closed ones interned, the venue's ids."""
-        self._positions: dict[str, _Position] = {}
+        self._positions = PositionBook()
+        """The positions' room: each token's holding and cost basis, and their sums."""
         self._anomalies: list[Anomaly] = []
         self._fill_ids: set[str] | None = set() if track_fill_ids else None
         self._journal: Journal | None = None
@@ -417,11 +372,6 @@ class InventoryManager:
             self._positions, self._book.pairs, self._settle, self._resol, self.redeemable_qty_micro
         )
         """The snapshot's room: its caches, and what changed since it was last rendered."""
-        # `position_totals`: each token's (cost, realised, marked value) as last summed, and
-        # the sums; a dirty token is summed again.
-        self._dirty_totals: set[str] = set()
-        self._total_parts: dict[str, tuple[int, int, int]] = {}
-        self._totals = (0, 0, 0)
         self._handlers: dict[type, Callable[[Any], None]] = {
             BuySubmitted: self._on_buy_submitted,
             SellSubmitted: self._on_sell_submitted,
@@ -557,20 +507,11 @@ class InventoryManager:
     def position_record(self, token_id: str) -> PositionRecord | None:
         """The token's position as the positions table holds it, or None if never seen."""
         p = self._positions.get(token_id)
-        if p is None:
-            return None
-        return PositionRecord(
-            p.token_id, p.market_id, p.outcome, p.qty, p.cost_micro, p.realized_micro
-        )
+        return None if p is None else p.record()
 
     def position_records(self) -> tuple[PositionRecord, ...]:
         """Every token's position, in the order the ledger first saw the tokens."""
-        return tuple(
-            PositionRecord(
-                p.token_id, p.market_id, p.outcome, p.qty, p.cost_micro, p.realized_micro
-            )
-            for p in self._positions.values()
-        )
+        return tuple(p.record() for p in self._positions.values())
 
     def account_totals(self) -> tuple[int, int, int, int, int, int, int]:
         """The accounts row's money in one call: cash, in flight, unsettled sale proceeds and
@@ -586,32 +527,8 @@ class InventoryManager:
         at the marks in 10^-12 dollars, an unmarked position at its cost), exact.
 
         The journal writes them with every event: only the tokens changed since the last call
-        are summed again."""
-        dirty = self._dirty_totals
-        if not dirty:
-            return self._totals
-        cost, realized, value = self._totals
-        parts = self._total_parts
-        positions = self._positions
-        for token_id in dirty:
-            old = parts.pop(token_id, None)
-            if old is not None:
-                cost -= old[0]
-                realized -= old[1]
-                value -= old[2]
-            p = positions.get(token_id)
-            if p is None:
-                continue
-            c = p.cost_micro
-            mark = p.mark_micro
-            new = (c, p.realized_micro, c * MICRO if mark is None else p.qty * mark)
-            parts[token_id] = new
-            cost += c
-            realized += new[1]
-            value += new[2]
-        dirty.clear()
-        self._totals = (cost, realized, value)
-        return self._totals
+        are summed again (`PositionBook.totals`)."""
+        return self._positions.totals()
 
     def order_ids(self) -> tuple[str, ...]:
         """Every order's local id, in submission order."""
@@ -741,10 +658,10 @@ class InventoryManager:
         """
         if not isinstance(prices, Mapping):
             ev.check_prices(prices)  # raises, naming the argument
-        positions = self._positions
+        held = self._positions.get  # a bound method once, not an attribute lookup a token
         changed = []
         for token_id, cents in prices.items():
-            p = positions.get(token_id) if type(token_id) is str else None
+            p = held(token_id) if type(token_id) is str else None
             if p is not None and type(cents) is int and 0 <= cents <= 100:
                 # The common case: a held token, whose id passed the id check when its position
                 # opened (equal text), and whole cents.
@@ -1184,8 +1101,7 @@ class InventoryManager:
         book = self._book
         dirty_model, dirty_json = view.dirty_models, view.dirty_json
         for token in tokens:
-            p = self._positions.get(token)
-            saved.append((self._positions, token, _MISSING if p is None else p.copy()))
+            saved.append(self._positions.save(token))
             saved.append(book.save_token(token))
             dirty.append((dirty_model, token, token in dirty_model))
             dirty.append((dirty_json, token, token in dirty_json))
@@ -1243,7 +1159,6 @@ class InventoryManager:
             )
         ):
             return None
-        p = self._positions.get(token)
         dirty_model, dirty_json = self._view.dirty_models, self._view.dirty_json
         fill_id = event.fill_id
         fill_ids = self._fill_ids
@@ -1254,7 +1169,7 @@ class InventoryManager:
             else None,
             [
                 self._orders.save(local_id),
-                (self._positions, token, _MISSING if p is None else p.copy()),
+                self._positions.save(token),
                 self._book.save_token(token),
             ],
             [(dirty_model, token, token in dirty_model), (dirty_json, token, token in dirty_json)],
@@ -1285,7 +1200,7 @@ class InventoryManager:
             else:
                 flags.discard(key)
         # The totals may have been summed after the event (its journal's commit reads them).
-        self._dirty_totals.update(k for m, k, _v in cp.saved if m is self._positions)
+        self._positions.changed.update(k for m, k, _v in cp.saved if m is self._positions)
 
     # -- Anomalies ----------------------------------------------------------------------------
 
@@ -1310,12 +1225,7 @@ class InventoryManager:
 
     # -- Applying events (everything here is already checked) ---------------------------------
 
-    def _new_position(self, token_id: str, market_id: str, outcome: Outcome) -> _Position:
-        p = _Position(token_id, market_id, outcome)
-        self._positions[token_id] = p
-        return p
-
-    def _identify(self, p: _Position, market_id: str, outcome: Outcome, event: Event) -> None:
+    def _identify(self, p: Holding, market_id: str, outcome: Outcome, event: Event) -> None:
         """Correct a placeholder from a fact naming the token's market; report a contradiction."""
         if p.market_id == market_id and p.outcome is outcome:
             return
@@ -1333,7 +1243,7 @@ class InventoryManager:
 
     def _touch(self, token_id: str) -> None:
         self._view.touch(token_id)
-        self._dirty_totals.add(token_id)
+        self._positions.changed.add(token_id)
 
     def _touch_pairs(self, condition_id: str) -> None:
         self._view.touch_pairs(condition_id)
@@ -1388,7 +1298,7 @@ class InventoryManager:
                 f"sell {e.local_id!r} of token {e.token_id!r} the ledger has never seen: "
                 f"{_shares(e.qty_micro)} reserved on a placeholder position",
             )
-            p = self._new_position(e.token_id, "", _YES)
+            p = self._positions.new(e.token_id, "", _YES)
         elif e.qty_micro > p.qty - p.in_flight_qty:
             self._anomaly(
                 AnomalyKind.SELL_EXCEEDS_HOLDINGS,
@@ -1417,7 +1327,7 @@ class InventoryManager:
         return True
 
     def _check_buy_fill(
-        self, e: BuyFilled, order: Order | ClosedOrder | None, p: _Position | None
+        self, e: BuyFilled, order: Order | ClosedOrder | None, p: Holding | None
     ) -> None:
         """Raise `BoundExceeded` if the buy fill would carry an amount past its bound."""
         tag = f"tokens[{e.token_id!r}]"
@@ -1444,14 +1354,12 @@ class InventoryManager:
         _money_bound("accessible_usd", cash - (self._in_flight - release))
 
     def _check_sell_fill(
-        self, e: SellFilled, order: Order | ClosedOrder | None, p: _Position | None
+        self, e: SellFilled, order: Order | ClosedOrder | None, p: Holding | None
     ) -> None:
         """Raise `BoundExceeded` if the sell fill would carry an amount past its bound."""
         proceeds = e.fill_qty_micro * e.price_micro // MICRO
         if p is not None:
-            realized = (
-                p.realized_micro + proceeds - _removed_cost(p, e.fill_qty_micro) - e.fee_micro
-            )
+            realized = p.realized_micro + proceeds - p.removed_cost(e.fill_qty_micro) - e.fee_micro
             _money_bound(f"tokens[{e.token_id!r}].realized_pnl", realized)
         if order is not None and order.side == "sell":
             _qty_bound(f"orders[{e.local_id!r}].filled_qty", order.filled_qty + e.fill_qty_micro)
@@ -1596,7 +1504,7 @@ class InventoryManager:
         else:
             self._match_order(e, "buy")
         if p is None:
-            p = _Position(token_id, e.market_id, e.outcome)
+            p = Holding(token_id, e.market_id, e.outcome)
             self._positions[token_id] = p
         elif p.market_id != e.market_id or p.outcome is not e.outcome:
             self._identify(p, e.market_id, e.outcome, e)
@@ -1605,7 +1513,7 @@ class InventoryManager:
         p.realized_micro -= fee
         self._cash -= debit
         self._view.touch(token_id)
-        self._dirty_totals.add(token_id)
+        self._positions.changed.add(token_id)
         if e.status is not None or (self._settle.histories and token_id in self._settle.histories):
             before = Position(p.qty - fill_qty, p.cost_micro - cost, p.realized_micro + fee)
             self._settle_fill(e, "buy", cost, before)
@@ -1680,7 +1588,7 @@ class InventoryManager:
                 "a token the ledger has never seen: proceeds realised at a zero cost basis "
                 "on a placeholder position",
             )
-            p = self._new_position(token_id, "", _YES)
+            p = self._positions.new(token_id, "", _YES)
         elif fill_qty > p.qty:
             self._anomaly(
                 AnomalyKind.OVERSELL,
@@ -1696,7 +1604,7 @@ class InventoryManager:
         p.realized_micro += net - removed
         self._cash = cash_after
         self._view.touch(token_id)
-        self._dirty_totals.add(token_id)
+        self._positions.changed.add(token_id)
         if e.status is not None or (self._settle.histories and token_id in self._settle.histories):
             before = Position(held, p.cost_micro + removed, p.realized_micro - net + removed)
             self._settle_fill(e, "sell", proceeds, before)
@@ -1704,15 +1612,6 @@ class InventoryManager:
             self._book.enforce_caps_of(token_id)
         if self._resol.markets:
             self._after_resolved_fill(e, None)
-
-    @staticmethod
-    def _remove(p: _Position, qty: int) -> int:
-        """Take `qty` contracts out of `p` (at most what it holds); return the cost removed."""
-        held = p.qty
-        removed = removed_cost(held, p.cost_micro, qty)
-        p.qty = held - qty if qty < held else 0
-        p.cost_micro -= removed
-        return removed
 
     # -- Settlement (the state lives in `settlement.py`) ----------------------------------------
 
@@ -2042,7 +1941,7 @@ class InventoryManager:
         ):
             p = self._positions.get(token)
             if p is None:
-                p = self._new_position(token, e.market_id, outcome)
+                p = self._positions.new(token, e.market_id, outcome)
             else:
                 self._identify(p, e.market_id, outcome, e)
             p.qty += n
@@ -2093,7 +1992,7 @@ class InventoryManager:
         for token, half in zip((e.yes_token_id, e.no_token_id), _halves(n), strict=True):
             p = self._positions.get(token)
             if p is not None:
-                realized = p.realized_micro + half - _removed_cost(p, n)
+                realized = p.realized_micro + half - p.removed_cost(n)
                 _money_bound(f"tokens[{token!r}].realized_pnl", realized)
 
     def _on_merge_confirmed(self, e: MergeConfirmed) -> None:
@@ -2118,12 +2017,12 @@ class InventoryManager:
         ):
             p = self._positions.get(token)
             if p is None:
-                p = self._new_position(token, "", outcome)
+                p = self._positions.new(token, "", outcome)
             elif p.market_id == "":
                 p.outcome = outcome
             if n > p.qty:
                 short.append(f"{token!r} ({_shares(p.qty)} held)")
-            removed = self._remove(p, n)
+            removed = p.remove(n)
             p.realized_micro += half - removed
             self._touch(token)
             if token in self._settle.histories:
@@ -2143,15 +2042,15 @@ class InventoryManager:
         self._book.merge_failed(e.condition_id, self._pop_pending_merge(e))
 
     def _on_prices_updated(self, e: PricesUpdated) -> None:
-        positions = self._positions
+        held = self._positions.get
         touched = []
         for token_id, mark in e.prices:
-            p = positions.get(token_id)
+            p = held(token_id)
             if p is not None:
                 p.mark_micro = mark
                 touched.append(token_id)
         self._view.touch_many(touched)
-        self._dirty_totals.update(touched)
+        self._positions.changed.update(touched)
 
     def _on_cash_adjusted(self, e: CashAdjusted) -> None:
         delta = e.signed_micro
@@ -2201,7 +2100,7 @@ class InventoryManager:
         for row in e.rows:
             p = self._positions.get(row.token_id)
             if p is None:
-                p = self._new_position(row.token_id, row.market_id, row.outcome)
+                p = self._positions.new(row.token_id, row.market_id, row.outcome)
             else:
                 # Open sell orders keep their reservation on the token.
                 self._baseline -= p.cost_micro - p.realized_micro
@@ -2396,7 +2295,7 @@ class InventoryManager:
         for token, qty, amount in plan.burns:
             p = positions[token]
             proceeds = plan.proceeds(token, amount)
-            removed = self._remove(p, qty)
+            removed = p.remove(qty)
             p.realized_micro += proceeds - removed
             if token in settle.histories:
                 settle.record(token, Fact("sell", qty, proceeds, 0))

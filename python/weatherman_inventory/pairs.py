@@ -19,7 +19,7 @@ from weatherman_inventory._native import SlotMaker
 from weatherman_inventory.undo import MISSING, Saved
 
 if TYPE_CHECKING:
-    from weatherman_inventory.manager import _Position
+    from weatherman_inventory.positions import Holding
 
 __all__ = ["PairBook", "Pairs"]
 
@@ -65,7 +65,7 @@ class PairBook:
         "token_conds",
     )
 
-    def __init__(self, positions: Mapping[str, _Position], touched: Callable[[str], None]) -> None:
+    def __init__(self, positions: Mapping[str, Holding], touched: Callable[[str], None]) -> None:
         self._positions = positions
         self._touched = touched
         self.pairs: dict[str, Pairs] = {}

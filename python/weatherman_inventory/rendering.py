@@ -21,8 +21,8 @@ from weatherman_inventory.resolution import Resolution
 from weatherman_inventory.settlement import Settlement
 
 if TYPE_CHECKING:
-    from weatherman_inventory.manager import _Position
     from weatherman_inventory.pairs import Pairs
+    from weatherman_inventory.positions import Holding
 
 __all__ = ["SnapshotRenderer", "decimal_shares", "unrealized"]
 
@@ -58,7 +58,7 @@ class SnapshotRenderer:
 
     def __init__(
         self,
-        positions: Mapping[str, _Position],
+        positions: Mapping[str, Holding],
         pairs: Mapping[str, Pairs],
         settlement: Settlement,
         resolution: Resolution,
@@ -200,7 +200,7 @@ class SnapshotRenderer:
     # -- the JSON text ------------------------------------------------------------------------
 
     def _token_fragment(
-        self, token_id: str, p: _Position, key: tuple[object, ...], unsettled: int = 0
+        self, token_id: str, p: Holding, key: tuple[object, ...], unsettled: int = 0
     ) -> _Parts:
         """The cached parts of `"<token id>":{...}` (as `model(...).model_dump_json()` writes
         it), rendered again for `key`: the position's fields other than the mark.
@@ -271,8 +271,9 @@ class SnapshotRenderer:
             join = b"".join
             unsettled_qty = self._settle.unsettled_qty
             resolved = self._resol.token_payouts
+            held = positions.get
             for token_id in dirty:
-                p = positions.get(token_id)
+                p = held(token_id)
                 if p is None:
                     continue
                 qty = p.qty
