@@ -6,6 +6,13 @@ arguments (raising `InvalidInput` before anything changes), builds an `events.*`
 to `_process`, which applies it and, when a journal is bound, commits it or undoes it. The rules
 are `ledger-rules.md`; the notes below say how this module keeps them exactly.
 
+The manager composes rooms that own their state: orders (`orders.OrderBook`), positions and cost
+basis (`positions.PositionBook`), minted pairs (`pairs.PairBook`), settlement
+(`settlement.Settlement`), resolution (`resolution.Resolution`) and the snapshot
+(`rendering.SnapshotRenderer`). It checks each call, dispatches the event to its handler, moves
+cash and reservations, records anomalies and journals; an event's undo checkpoint takes from each
+room what the event can change of it (`undo.py`).
+
 Every amount and quantity the ledger holds stays below 10^9 (dollars, contracts; `events.MAX_MICRO`
 and `events.MAX_QTY`), so the snapshot's numbers have at most 15 significant digits. A fact that
 would carry one past it (a position, its cost or realised PnL, cash, in-flight or accessible
