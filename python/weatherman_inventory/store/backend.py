@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from weatherman_inventory.errors import InvalidInput
+from weatherman_inventory.errors import InvalidInput, StoreError
 
 if TYPE_CHECKING:
     from weatherman_inventory.store.rows import Mode
@@ -25,6 +25,7 @@ __all__ = [
     "WriteTransaction",
     "foreign_order",
     "write_in",
+    "write_in_snapshot",
 ]
 
 Dialect = Literal["sqlite", "postgresql"]
@@ -132,6 +133,11 @@ def foreign_order(local_id: str) -> InvalidInput:
     """The refusal of an order's upsert that changed no row: the local id names an order of
     another session (local ids are unique across a store)."""
     return InvalidInput("local_id", local_id, "is an order of another session in this store")
+
+
+def write_in_snapshot() -> StoreError:
+    """The refusal of a write inside `Backend.snapshot()`'s block."""
+    return StoreError("a write cannot run inside a read snapshot")
 
 
 def write_in(transaction: WriteTransaction, writes: list[Write], fill_id: str | None) -> None:

@@ -31,7 +31,7 @@ from weatherman_inventory.errors import (
     SessionLocked,
     StoreError,
 )
-from weatherman_inventory.store.backend import Connection, Write, write_in
+from weatherman_inventory.store.backend import Connection, Write, write_in, write_in_snapshot
 from weatherman_inventory.store.migrations import Dialect, check_version, upgrade
 from weatherman_inventory.store.rows import Mode
 from weatherman_inventory.store.schema import SCHEMA_VERSION, postgres_ddl
@@ -259,7 +259,7 @@ class Transaction:
         if backend._in_snapshot:
             if self._write:
                 backend._lock.release()
-                raise StoreError("a write cannot run inside a read snapshot")
+                raise write_in_snapshot()
             self._nested = True
             return backend._wrapped
         try:

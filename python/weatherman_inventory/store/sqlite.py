@@ -33,7 +33,13 @@ from weatherman_inventory.errors import (
     SessionLocked,
     StoreError,
 )
-from weatherman_inventory.store.backend import Connection, Write, foreign_order, write_in
+from weatherman_inventory.store.backend import (
+    Connection,
+    Write,
+    foreign_order,
+    write_in,
+    write_in_snapshot,
+)
 from weatherman_inventory.store.migrations import Dialect, check_version, upgrade
 from weatherman_inventory.store.rows import Mode
 from weatherman_inventory.store.schema import SCHEMA_VERSION
@@ -71,7 +77,7 @@ class Transaction:
             # Inside `PersistenceLayer.snapshot()`: read within the outer transaction.
             if self._write:
                 self._lock.release()
-                raise StoreError("a write cannot run inside a read snapshot")
+                raise write_in_snapshot()
             self._nested = True
             return self._conn
         try:
@@ -264,7 +270,7 @@ class SQLiteBackend:
         with self._lock:
             try:
                 if self._conn.in_transaction:
-                    raise StoreError("a write cannot run inside a read snapshot")
+                    raise write_in_snapshot()
                 unchanged = writer.write(writes)
             except (sqlite3.Error, OverflowError) as exc:
                 raise _translate(exc, fill_id) from exc
