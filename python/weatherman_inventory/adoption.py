@@ -85,7 +85,7 @@ def position_reconciled(m: InventoryManager, e: PositionReconciled) -> None:
         ),
     )
     if delta < 0:
-        m._book.enforce_caps_of(e.token_id)
+        m._pairs.enforce_caps_of(e.token_id)
 
 
 def order_adopted(m: InventoryManager, e: OrderAdopted) -> None:

@@ -103,6 +103,7 @@ from weatherman_inventory.settlement import (
     removed_cost,
 )
 from weatherman_inventory.undo import MISSING as _MISSING
+from weatherman_inventory.undo import Saved
 
 __all__ = ["Anomaly", "AnomalyKind", "InventoryManager", "Journal", "LimitArg", "QtyArg"]
 
@@ -251,7 +252,7 @@ class _Checkpoint:
     """`InventoryManager._scalars()`: cash, in flight, exit, baseline, adjustments."""
     n_anomalies: int
     added_fill_id: str | None
-    saved: list[tuple[dict[str, Any], str, object]]
+    saved: list[Saved]
     dirty: list[tuple[set[str], str, bool]]
     settle: tuple[object, ...] | None = None
     resolution: tuple[object, ...] | None = None
@@ -373,10 +374,10 @@ class InventoryManager:
         self._fill_ids: set[str] | None = set() if track_fill_ids else None
         self._journal: Journal | None = None
         self._batch: Batch | None = None
-        self._book = PairBook(self._positions, self._touch_pairs)
+        self._pairs = PairBook(self._positions, self._touch_pairs)
         """The minted pairs' room: each condition's pairs, pending mints and merges, tokens."""
         self._view = SnapshotRenderer(
-            self._positions, self._book.pairs, self._settle, self._resol, self.redeemable_qty_micro
+            self._positions, self._pairs.pairs, self._settle, self._resol, self.redeemable_qty_micro
         )
         """The snapshot's room: its caches, and what changed since it was last rendered."""
         self._handlers: dict[type, Callable[[Any], None]] = {
@@ -547,15 +548,15 @@ class InventoryManager:
 
     def pending_mint_reservations(self, condition_id: str) -> tuple[int, ...]:
         """Micro-USDC reserved by each pending mint of the condition, oldest first."""
-        return tuple(self._book.pending_mints.get(condition_id, ()))
+        return tuple(self._pairs.pending_mints.get(condition_id, ()))
 
     def pending_merge_reservations(self, condition_id: str) -> tuple[tuple[int, int], ...]:
         """(pairs requested, pairs reserved) of each pending merge, oldest first."""
-        return tuple(self._book.pending_merges.get(condition_id, ()))
+        return tuple(self._pairs.pending_merges.get(condition_id, ()))
 
     def condition_tokens(self, condition_id: str) -> tuple[str, str] | None:
         """(YES token, NO token) of a condition, as its first mint named them."""
-        return self._book.cond_tokens.get(condition_id)
+        return self._pairs.cond_tokens.get(condition_id)
 
     def anomalies(self) -> tuple[Anomaly, ...]:
         """Every anomaly recorded so far, oldest first."""
@@ -605,7 +606,7 @@ class InventoryManager:
                 )
                 for p in self._positions.values()
             ],
-            **self._book.state(),
+            **self._pairs.state(),
             "anomalies": list(self._anomalies),
             "fill_ids": None if self._fill_ids is None else frozenset(self._fill_ids),
             "settlement": self._settle.state(),
@@ -1032,7 +1033,7 @@ class InventoryManager:
     def _touched(self, event: Event) -> tuple[list[str], list[str], list[str]]:
         """The order ids, token ids and condition ids `event` can change."""
         orders = self._orders
-        token_conds = self._book.token_conds
+        token_conds = self._pairs.token_conds
         if isinstance(event, BuySubmitted):
             return [event.local_id], [], []
         if isinstance(event, SellSubmitted):
@@ -1100,20 +1101,20 @@ class InventoryManager:
         """`_checkpoint` of any event: copies of the objects `_touched` names, and the
         settlement and resolution state the event can change."""
         order_ids, tokens, conds = self._touched(event)
-        saved: list[tuple[dict[str, Any], str, object]] = []
+        saved: list[Saved] = []
         dirty: list[tuple[set[str], str, bool]] = []
         for local_id in order_ids:
             saved.append(self._orders.save(local_id))
         view = self._view
-        book = self._book
+        pairs = self._pairs
         dirty_model, dirty_json = view.dirty_models, view.dirty_json
         for token in tokens:
             saved.append(self._positions.save(token))
-            saved.append(book.save_token(token))
+            saved.append(pairs.save_token(token))
             dirty.append((dirty_model, token, token in dirty_model))
             dirty.append((dirty_json, token, token in dirty_json))
         for cond in conds:
-            saved.extend(book.save(cond))
+            saved.extend(pairs.save(cond))
             for flags in (view.dirty_pair_models, view.dirty_pair_json):
                 dirty.append((flags, cond, cond in flags))
         if isinstance(event, _ID_EVENTS):
@@ -1160,7 +1161,7 @@ class InventoryManager:
             or (
                 type(event) is SellFilled
                 and (
-                    token in self._book.token_conds
+                    token in self._pairs.token_conds
                     or (order is not None and order.token_id != token)
                 )
             )
@@ -1177,7 +1178,7 @@ class InventoryManager:
             [
                 self._orders.save(local_id),
                 self._positions.save(token),
-                self._book.save_token(token),
+                self._pairs.save_token(token),
             ],
             [(dirty_model, token, token in dirty_model), (dirty_json, token, token in dirty_json)],
         )  # fmt: skip
@@ -1511,8 +1512,7 @@ class InventoryManager:
         else:
             self._match_order(e, "buy")
         if p is None:
-            p = Holding(token_id, e.market_id, e.outcome)
-            self._positions[token_id] = p
+            p = self._positions.new(token_id, e.market_id, e.outcome)
         elif p.market_id != e.market_id or p.outcome is not e.outcome:
             self._identify(p, e.market_id, e.outcome, e)
         p.qty += fill_qty
@@ -1615,8 +1615,8 @@ class InventoryManager:
         if e.status is not None or (self._settle.histories and token_id in self._settle.histories):
             before = Position(held, p.cost_micro + removed, p.realized_micro - net + removed)
             self._settle_fill(e, "sell", proceeds, before)
-        if token_id in self._book.token_conds:
-            self._book.enforce_caps_of(token_id)
+        if token_id in self._pairs.token_conds:
+            self._pairs.enforce_caps_of(token_id)
         if self._resol.markets:
             self._after_resolved_fill(e, None)
 
@@ -1792,7 +1792,7 @@ class InventoryManager:
 
     def _after_restatement(self, token_id: str) -> None:
         self._touch(token_id)
-        self._book.enforce_caps_of(token_id)
+        self._pairs.enforce_caps_of(token_id)
 
     def _on_stale_fills_checked(self, e: StaleFillsChecked) -> None:
         for rec in self._settle.provisional():
@@ -1886,12 +1886,12 @@ class InventoryManager:
                 f"mint in {e.condition_id!r} reserves {_usd(e.amount_micro)} with "
                 f"{_usd(accessible)} accessible",
             )
-        self._book.submit_mint(e.condition_id, e.amount_micro)
+        self._pairs.submit_mint(e.condition_id, e.amount_micro)
         self._in_flight += e.amount_micro
 
     def _pop_pending_mint(self, e: MintConfirmed | MintFailed, amount_micro: int) -> None:
         """Release the condition's oldest pending mint reservation (never another's)."""
-        reserved = self._book.pop_mint(e.condition_id)
+        reserved = self._pairs.pop_mint(e.condition_id)
         if reserved is None:
             self._anomaly(
                 AnomalyKind.NO_PENDING_MINT,
@@ -1911,7 +1911,7 @@ class InventoryManager:
     def _check_mint_confirmed(self, e: MintConfirmed) -> None:
         """Raise `BoundExceeded` if the mint would carry an amount past its bound."""
         n = e.pair_count_micro
-        released = self._book.oldest_mint(e.condition_id)
+        released = self._pairs.oldest_mint(e.condition_id)
         cash = self._cash - n
         _money_bound("total_usd", cash)
         _money_bound("accessible_usd", cash - (self._in_flight - released))
@@ -1922,7 +1922,7 @@ class InventoryManager:
                 _money_bound(f"tokens[{token!r}].total_cost", p.cost_micro + half)
         _qty_bound(
             f"minted_pairs[{e.condition_id!r}].total_minted",
-            n + self._book.total_minted(e.condition_id),
+            n + self._pairs.total_minted(e.condition_id),
         )
 
     def _on_mint_confirmed(self, e: MintConfirmed) -> None:
@@ -1932,7 +1932,7 @@ class InventoryManager:
         self._pop_pending_mint(e, n)  # $1 a pair: n micro-shares of pairs cost n micro-USDC
         self._cash -= n
         tokens = (e.yes_token_id, e.no_token_id)
-        recorded = self._book.name_tokens(cond, tokens)
+        recorded = self._pairs.name_tokens(cond, tokens)
         if recorded is not None:
             self._anomaly(
                 AnomalyKind.TOKEN_MISMATCH,
@@ -1956,13 +1956,13 @@ class InventoryManager:
             self._touch(token)
             if token in self._settle.histories:
                 self._settle.record(token, Fact("buy", n, half, 0))
-        self._book.minted(cond, n)
+        self._pairs.minted(cond, n)
 
     def _on_mint_failed(self, e: MintFailed) -> None:
         self._pop_pending_mint(e, e.amount_micro)
 
     def _on_merge_submitted(self, e: MergeSubmitted) -> None:
-        reserve, available = self._book.submit_merge(e.condition_id, e.pair_count_micro)
+        reserve, available = self._pairs.submit_merge(e.condition_id, e.pair_count_micro)
         if reserve < e.pair_count_micro:
             self._anomaly(
                 AnomalyKind.MERGE_EXCEEDS_AVAILABLE,
@@ -1973,7 +1973,7 @@ class InventoryManager:
 
     def _pop_pending_merge(self, e: MergeConfirmed | MergeFailed) -> int:
         """The oldest pending merge's reserved pair count (0 with no pending merge)."""
-        pending = self._book.pop_merge(e.condition_id)
+        pending = self._pairs.pop_merge(e.condition_id)
         if pending is None:
             self._anomaly(
                 AnomalyKind.NO_PENDING_MERGE,
@@ -2006,8 +2006,8 @@ class InventoryManager:
         self._check_merge_confirmed(e)
         n = e.pair_count_micro
         cond = e.condition_id
-        self._book.merged(cond, n, self._pop_pending_merge(e))
-        recorded = self._book.cond_tokens.get(cond)
+        self._pairs.merged(cond, n, self._pop_pending_merge(e))
+        recorded = self._pairs.cond_tokens.get(cond)
         if recorded is not None and recorded != (e.yes_token_id, e.no_token_id):
             self._anomaly(
                 AnomalyKind.TOKEN_MISMATCH,
@@ -2041,12 +2041,12 @@ class InventoryManager:
                 f"merge of {_shares(n)} pairs in {cond!r} beyond the tokens held: "
                 + ", ".join(short) + "; the missing tokens leave at a zero cost basis",
             )  # fmt: skip
-        self._book.enforce_cap(cond)
+        self._pairs.enforce_cap(cond)
         for token in (e.yes_token_id, e.no_token_id):
-            self._book.enforce_caps_of(token)
+            self._pairs.enforce_caps_of(token)
 
     def _on_merge_failed(self, e: MergeFailed) -> None:
-        self._book.merge_failed(e.condition_id, self._pop_pending_merge(e))
+        self._pairs.merge_failed(e.condition_id, self._pop_pending_merge(e))
 
     def _on_prices_updated(self, e: PricesUpdated) -> None:
         held = self._positions.get
@@ -2123,7 +2123,7 @@ class InventoryManager:
             self._baseline += row.cost_micro - row.realized_micro
             self._touch(row.token_id)
         for row in e.rows:
-            self._book.enforce_caps_of(row.token_id)
+            self._pairs.enforce_caps_of(row.token_id)
 
     # -- Resolution and redemption ---------------------------------------------------------------
 
@@ -2131,7 +2131,7 @@ class InventoryManager:
         """The condition's tokens the ledger knows, with their outcome: as its mint named them,
         as a resolution found them, and every position whose market id is the condition's."""
         found: dict[str, Outcome] = {}
-        pair = self._book.cond_tokens.get(cond)
+        pair = self._pairs.cond_tokens.get(cond)
         if pair is not None:
             found[pair[0]] = _YES
             found[pair[1]] = _NO
@@ -2312,9 +2312,9 @@ class InventoryManager:
         self._cash += paid
         resol.status[cond] = "CONFIRMED"
         resol.paid[cond] = resol.paid.get(cond, 0) + paid
-        self._book.enforce_cap(cond, closing=True)
+        self._pairs.enforce_cap(cond, closing=True)
         for token, _, _ in plan.burns:  # pairs of other conditions naming these tokens
-            self._book.enforce_caps_of(token)
+            self._pairs.enforce_caps_of(token)
 
     # -- Snapshots out ------------------------------------------------------------------------
 
