@@ -198,7 +198,7 @@ impl SqliteWriter {
     /// A connection to the SQLite file at `path` (which exists, in WAL mode), committing with
     /// `synchronous` (`"FULL"` or `"NORMAL"`), waiting up to 5 s for the write lock.
     #[new]
-    fn new(path: &str, synchronous: &str) -> PyResult<Self> {
+    fn new(py: Python<'_>, path: &str, synchronous: &str) -> PyResult<Self> {
         if !matches!(synchronous, "FULL" | "NORMAL") {
             return Err(PyValueError::new_err(format!(
                 "synchronous must be FULL or NORMAL, not {synchronous:?}"
@@ -214,7 +214,7 @@ impl SqliteWriter {
             conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
             Ok(conn)
         };
-        let conn = open().map_err(|err| Python::attach(|py| sqlite3_error(py, &err)))?;
+        let conn = open().map_err(|err| sqlite3_error(py, &err))?;
         Ok(Self {
             conn: Mutex::new(Some(conn)),
         })
